@@ -1,0 +1,16 @@
+"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin."""
+
+import pytest
+
+from dcr_harness.provocations import Context
+
+
+@pytest.fixture
+def provoke(dcr, needs):
+    """Send one provocation from the negative-case tables, skipping when the target lacks an input."""
+
+    def _provoke(provocation):
+        needs(*provocation.needs)
+        return provocation.send(Context(dcr))
+
+    return _provoke

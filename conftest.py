@@ -1,0 +1,22 @@
+"""Project-wide pytest set-up: Hypothesis profiles shared by the harness's tests and the suites.
+
+ci: derandomized and bounded, so that CI runs are reproducible; thorough: for nightly runs;
+dev: the default for people at a terminal. Select with HYPOTHESIS_PROFILE or --hypothesis-profile.
+The example database lives under reports/ so that failures replay on the next run.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+_database = DirectoryBasedExampleDatabase(os.path.join("reports", "hypothesis-db"))
+_slow_target = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None, database=None,
+                          suppress_health_check=_slow_target, print_blob=True)
+settings.register_profile("dev", max_examples=50, deadline=None, database=_database,
+                          suppress_health_check=_slow_target, print_blob=True)
+settings.register_profile("thorough", max_examples=500, deadline=None, database=_database,
+                          suppress_health_check=_slow_target, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

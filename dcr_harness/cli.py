@@ -1,0 +1,98 @@
+"""dcr-harness: the command line.
+
+Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage or
+target-file error; 3 target unreachable (or not HTTP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
+from .target import TargetError, load_target, target_path_from_env
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+# pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
+PYTEST_TO_HARNESS = {0: EXIT_OK, 1: EXIT_FAILED, 2: EXIT_USAGE, 4: EXIT_USAGE, 5: EXIT_USAGE}
+
+
+def _error(message: str, code: int) -> int:
+    print(f"dcr-harness: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    target_path = target_path_from_env(args.target)
+    if target_path:
+        try:
+            load_target(target_path)
+        except TargetError as exc:
+            return _error(f"target file error: {exc}", EXIT_USAGE)
+    if not CONFORMANCE_DIR.is_dir():
+        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; install from a source checkout (pip install -e .)", EXIT_USAGE)
+    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", f"--rootdir={CONFORMANCE_DIR.parent}"]
+    if target_path:
+        argv += ["--target", target_path]
+    if args.k:
+        argv += ["-k", args.k]
+    for req in args.req:
+        argv += ["--req", req]
+    if args.hypothesis_seed is not None:
+        argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
+    argv += ["-q" if not args.verbose else "-v", *extra]
+    code = int(pytest.main(argv))
+    if code == 5:
+        return _error("no check matched the selection (-k / --req)", EXIT_USAGE)
+    return PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
+
+
+def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
+    from .refserver.main import main as serve_main
+
+    return int(serve_main(extra) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dcr-harness", description="Conformance and load test harness for a DCR service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="certify a target (default: the embedded reference server)",
+                         description="Run the conformance suite. Extra arguments after -- go to pytest.")
+    run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
+    run.add_argument("-k", help="pytest -k expression selecting checks")
+    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable)")
+    run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
+    run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="run the reference DCR server alone", add_help=False)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] == "serve":
+        # The reference server owns its options (dcr-harness serve --help).
+        return cmd_serve(argparse.Namespace(), argv[1:])
+    extra: list[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, extra = argv[:at], argv[at + 1:]
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, extra)
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

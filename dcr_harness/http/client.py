@@ -1,0 +1,163 @@
+"""The DCR client that checks drive: well-behaved by default, anything on request.
+
+Defaults are what a conformant client sends (CLI-1): the documented Content-Type, Accept
+JSON, a valid X-Device-Info, and the device header. `headers` overrides any of them; a
+header given as None is left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from .. import device_info
+from .exchange import Exchange
+from .session import Session
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str
+    client_secret: str
+    registration: Exchange
+
+
+def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes:
+    """Form encoding that keeps order and repeats (a repeated field is a provocation)."""
+    return urlencode(list(pairs)).encode()
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+
+def _merge(defaults: Mapping[str, str | None], overrides: Mapping[str, str | None] | None) -> dict[str, str | None]:
+    """Headers with overrides applied case-insensitively; None means leave the header out."""
+    merged = dict(defaults)
+    lowered = {k.lower(): k for k in merged}
+    for name, value in (overrides or {}).items():
+        merged.pop(lowered.get(name.lower(), name), None)
+        merged[name] = value
+    return merged
+
+
+class DcrClient:
+    def __init__(self, session: Session, device: str | None = None, *, paced: bool = True) -> None:
+        self.session = session
+        self.target = session.target
+        self.device = device or session.new_device()
+        self.paced = paced
+
+    def _headers(self, headers: Mapping[str, str | None] | None) -> list[tuple[str, str]]:
+        merged = _merge({self.target.throttle.device_header: self.device}, headers)
+        return [(k, v) for k, v in merged.items() if v is not None]
+
+    def send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        headers: Mapping[str, str | None] | None = None,
+        content: bytes = b"",
+        query: Sequence[tuple[str, str]] | None = None,
+    ) -> Exchange:
+        """Any request at all: raw bytes, any headers, a query string."""
+        url = path_or_url if "://" in path_or_url else self.target.url(path_or_url)
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(list(query))
+        return self.session.send_raw(
+            method, url, headers=self._headers(headers), content=content, device=self.device, paced=self.paced
+        )
+
+    def register(
+        self,
+        statement: str | None = UNSET,
+        *,
+        redirect_uri: str | None = None,
+        body: Any = UNSET,
+        content: bytes | None = None,
+        headers: Mapping[str, str | None] | None = None,
+    ) -> Exchange:
+        """POST the register endpoint. `body` replaces the JSON object; `content` the bytes."""
+        if content is None:
+            if body is UNSET:
+                body = {"software_statement": self.target.statements.valid if statement is UNSET else statement}
+                if body["software_statement"] is None:
+                    del body["software_statement"]
+                if redirect_uri is not None:
+                    body["redirect_uri"] = redirect_uri
+            content = json.dumps(body).encode()
+        defaults = {"Content-Type": JSON, "Accept": JSON, "X-Device-Info": device_info.header_value()}
+        return self.send("POST", self.target.register_path, headers=_merge(defaults, headers), content=content)
+
+    def token(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        grant_type: str | None = "client_credentials",
+        *,
+        form: Sequence[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        query: Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+    ) -> Exchange:
+        """POST the token endpoint. `form` replaces the fields (order and repeats kept)."""
+        if content is None:
+            if form is None:
+                form = [(k, v) for k, v in (("client_id", client_id), ("client_secret", client_secret), ("grant_type", grant_type)) if v is not None]
+            content = encode_form(form)
+        defaults = {"Content-Type": FORM, "Accept": JSON, "X-Device-Info": device_info.header_value()}
+        return self.send("POST", self.target.token_path, headers=_merge(defaults, headers), content=content, query=query)
+
+    def call_api(self, access_token: str | None = None, *, authorization: str | None = UNSET, headers: Mapping[str, str | None] | None = None) -> Exchange:
+        """Call the target's protected API with a bearer token (CLI-4), or a raw Authorization."""
+        api = self.target.protected_api
+        if api is None:
+            raise LookupError("the target names no protected_api")
+        if authorization is UNSET:
+            authorization = f"Bearer {access_token}" if access_token is not None else None
+        defaults = {"Accept": JSON, "Authorization": authorization}
+        return self.send(api.method, api.path, headers=_merge(defaults, headers))
+
+    def revoke(self, software_id: str) -> Exchange:
+        """The test-only admin hook of TARGET.md: revoke an application mid-run."""
+        admin = self.target.admin
+        if admin is None:
+            raise LookupError("the target names no admin hook")
+        headers = {"Content-Type": JSON, "Authorization": f"Bearer {admin.token}", self.target.throttle.device_header: None}
+        return self.session.send_raw(
+            "POST", admin.revoke_url, headers=[(k, v) for k, v in headers.items() if v is not None],
+            content=json.dumps({"software_id": software_id}).encode(), device=None, paced=False,
+        )
+
+    # Composite steps that many checks need as a precondition.
+
+    def register_ok(self, statement: str | None = UNSET, **kwargs: Any) -> Credentials:
+        exchange = self.register(statement, **kwargs)
+        body = exchange.json()
+        if exchange.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
+            raise PreconditionFailed("registration with the valid statement did not succeed", exchange)
+        return Credentials(str(body["client_id"]), str(body["client_secret"]), exchange)
+
+    def token_ok(self, creds: Credentials, **kwargs: Any) -> tuple[str, Exchange]:
+        exchange = self.token(creds.client_id, creds.client_secret, **kwargs)
+        body = exchange.json()
+        if exchange.status not in (200, 201) or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise PreconditionFailed("a token request with fresh credentials did not succeed", exchange)
+        return body["access_token"], exchange
+
+
+class PreconditionFailed(AssertionError):
+    """A step that a check needs before it can judge anything did not work."""
+
+    def __init__(self, message: str, exchange: Exchange) -> None:
+        super().__init__(message)
+        self.exchange = exchange

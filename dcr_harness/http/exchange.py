@@ -1,0 +1,79 @@
+"""One recorded request and its answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .curl import to_curl
+from .masking import Masker
+
+BODY_PREVIEW_LIMIT = 4096
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    status: int | None = None
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_body: bytes = b""
+    elapsed: float = 0.0
+    started_at: float = 0.0
+    device: str | None = None
+    error: str | None = None
+    note: str | None = None  # e.g. "retried after an unexpected 429"
+
+    def header(self, name: str) -> str | None:
+        """The first response header of that name (case-insensitive)."""
+        lname = name.lower()
+        return next((v for k, v in self.response_headers if k.lower() == lname), None)
+
+    def request_header(self, name: str) -> str | None:
+        lname = name.lower()
+        return next((v for k, v in self.request_headers if k.lower() == lname), None)
+
+    @property
+    def media_type(self) -> str | None:
+        value = self.header("content-type")
+        return value.split(";")[0].strip().lower() if value else None
+
+    def json(self) -> Any:
+        """The response body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.response_body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def describe(self) -> str:
+        if self.error:
+            return f"{self.method} {self.url} -> transport error: {self.error}"
+        return f"{self.method} {self.url} -> {self.status} ({self.elapsed * 1000:.0f} ms)"
+
+    def curl(self, masker: Masker) -> str:
+        return to_curl(self, masker)
+
+    def to_dict(self, masker: Masker) -> dict[str, Any]:
+        """The exchange as artifacts show it: every secret masked, bodies cut to a preview."""
+
+        def body(data: bytes) -> str:
+            text = masker.mask_bytes(data[:BODY_PREVIEW_LIMIT])
+            return text + (f"... ({len(data)} bytes)" if len(data) > BODY_PREVIEW_LIMIT else "")
+
+        return {
+            "method": self.method,
+            "url": masker.mask(self.url),
+            "device": self.device,
+            "request_headers": [[k, masker.mask(v)] for k, v in self.request_headers],
+            "request_body": body(self.request_body),
+            "status": self.status,
+            "response_headers": [[k, masker.mask(v)] for k, v in self.response_headers],
+            "response_body": body(self.response_body),
+            "elapsed_ms": round(self.elapsed * 1000, 1),
+            "error": self.error,
+            "note": self.note,
+            "curl": self.curl(masker),
+        }

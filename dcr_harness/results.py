@@ -1,0 +1,196 @@
+"""The run's record: one CheckRecord per check, written to results.json at the end.
+
+Reports (JUnit, certification, Allure) are built from what is recorded here, and every
+text passes through the run's masker before it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import __version__, checks
+from .embedded import EmbeddedServer, EmbeddedServerError
+from .http import Exchange, Masker, Session
+from .target import Target
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_dir_name(target_name: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
+    return f"{stamp}-{slug}-{os.getpid()}"
+
+
+@dataclass
+class CheckRecord:
+    nodeid: str
+    title: str
+    requirements: list[str]
+    outcome: str = "passed"
+    message: str = ""
+    failed_requirements: list[str] = field(default_factory=list)
+    warnings: list[checks.Finding] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    duration: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+
+    def to_dict(self, masker: Masker) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "title": self.title,
+            "requirements": self.requirements,
+            "outcome": self.outcome,
+            "message": masker.mask(self.message),
+            "failed_requirements": self.failed_requirements,
+            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in self.warnings],
+            "duration": round(self.duration, 3),
+            "exchanges": [e.to_dict(masker) for e in self.exchanges],
+        }
+
+
+def check_title(item: pytest.Item) -> str:
+    """The check's docstring first line, else its name made readable."""
+    doc = getattr(getattr(item, "function", None), "__doc__", None)
+    base = doc.strip().splitlines()[0] if doc else item.originalname.removeprefix("test_").replace("_", " ")  # type: ignore[attr-defined]
+    callspec = getattr(item, "callspec", None)
+    return f"{base} [{callspec.id}]" if callspec else base
+
+
+class RunRecorder:
+    """Registered as a plugin object for conformance runs."""
+
+    def __init__(self, config: pytest.Config, target: Target | None, target_path: str | None, run_dir: Path) -> None:
+        self.config = config
+        self.target = target
+        self.target_path = target_path
+        self.run_dir = run_dir
+        self.embedded: EmbeddedServer | None = None
+        self.session: Session | None = None
+        self.masker = Masker()
+        self.records: list[CheckRecord] = []
+        self.current: CheckRecord | None = None
+        self.reachability: dict[str, object] | None = None
+        self.started_at = utc_now()
+        if target is not None:
+            self._learn_target_secrets(target)
+
+    def _learn_target_secrets(self, target: Target) -> None:
+        for value in target.secrets():
+            self.masker.add(value, "admin_token" if target.admin and value == target.admin.token else "software_statement")
+
+    # The target and its session
+
+    def start_embedded(self, faults: list[str], extra_args: list[str]) -> None:
+        self.embedded = EmbeddedServer(self.run_dir / "reference-server", faults=faults, extra_args=extra_args)
+        try:
+            self.target = self.embedded.start()
+        except EmbeddedServerError as exc:
+            pytest.exit(f"the embedded reference server did not start: {exc}", returncode=3)
+        self._learn_target_secrets(self.target)
+
+    def session_for(self, target: Target) -> Session:
+        if self.session is None:
+            self.session = Session(target, masker=self.masker)
+            self.session.listeners.append(self._on_exchange)
+        return self.session
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        if self.current is not None:
+            self.current.exchanges.append(exchange)
+
+    # Per check
+
+    def begin(self, item: pytest.Item, requirements: list[str]) -> CheckRecord:
+        record = CheckRecord(nodeid=item.nodeid, title=check_title(item), requirements=requirements)
+        self.records.append(record)
+        self.current = record
+        checks.collect_findings_into(record.warnings)
+        return record
+
+    def observe(self, record: CheckRecord, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+        from .plugin import failed_requirements
+
+        if report.failed:
+            record.outcome = "failed" if report.when == "call" else "error"
+            record.message = str(report.longrepr)
+            if call.excinfo is not None:
+                record.failed_requirements = failed_requirements(call.excinfo, record.requirements)
+                record.message = str(call.excinfo.value)
+        elif report.skipped and record.outcome == "passed":
+            record.outcome = "skipped"
+            longrepr = report.longrepr
+            record.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+            record.message = record.message.removeprefix("Skipped: ")
+        elif report.when == "call" and report.passed and record.warnings:
+            record.outcome = "warned"
+            record.message = "; ".join(f"[{w.requirement}] {w.message}" for w in record.warnings)
+
+    def mask_report(self, report: pytest.TestReport) -> None:
+        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+            text = str(report.longrepr)
+            if report.failed and self.current is not None and self.current.exchanges:
+                text += "\n\nReproduce (secrets are shell variables):\n" + "\n".join(
+                    "  " + e.curl(self.masker) for e in self.current.exchanges[-3:]
+                )
+            report.longrepr = self.masker.mask(text)
+        report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
+
+    def end(self, record: CheckRecord) -> None:
+        record.duration = time.monotonic() - record.started
+        self.current = None
+        checks.collect_findings_into(None)
+
+    # End of run
+
+    def results(self) -> dict[str, Any]:
+        return {
+            "harness_version": __version__,
+            "started_at": self.started_at,
+            "finished_at": utc_now(),
+            "target": self.target.masked() if self.target else None,
+            "embedded": self.embedded is not None,
+            "embedded_faults": list(self.embedded.faults) if self.embedded else [],
+            "reachability": self.reachability,
+            "seed": self.config.getoption("hypothesis_seed", None),
+            "requests_sent": self.session.sent if self.session else 0,
+            "unexpected_429": self.session.unexpected_429 if self.session else 0,
+            "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
+            "checks": [r.to_dict(self.masker) for r in self.records],
+        }
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.records:
+            path = self.run_dir / "results.json"
+            path.write_text(json.dumps(self.results(), indent=2))
+            latest = self.run_dir.parent / "latest"
+            try:
+                if latest.is_symlink() or latest.exists():
+                    latest.unlink()
+                latest.symlink_to(self.run_dir.name)
+            except OSError:
+                pass  # a file system without symlinks still has the dated directory
+        self.close()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()  # kept, closed, so that the summary can still count requests
+        if self.embedded is not None:
+            self.embedded.stop()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from .summary import write_summary
+
+        write_summary(terminalreporter, self)
