@@ -20,3 +20,10 @@ settings.register_profile("dev", max_examples=50, deadline=None, database=_datab
 settings.register_profile("thorough", max_examples=500, deadline=None, database=_database,
                           suppress_health_check=_slow_target, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_configure(config):
+    """An explicit --hypothesis-seed wins over derandomize, so a seeded ci run explores that seed reproducibly."""
+    if config.getoption("hypothesis_seed", None) is not None and settings.default.derandomize:
+        settings.register_profile("seeded", settings.default, derandomize=False)
+        settings.load_profile("seeded")

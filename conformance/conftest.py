@@ -14,3 +14,8 @@ def provoke(dcr, needs):
         return provocation.send(Context(dcr))
 
     return _provoke
+
+
+def pytest_collection_modifyitems(items):
+    """A revocation is permanent: the lifecycle model, which may revoke statements.revocable, runs last."""
+    items.sort(key=lambda item: item.path.name == "test_lifecycle.py")

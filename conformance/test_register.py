@@ -55,7 +55,7 @@ def test_each_registration_yields_fresh_credentials(dcr):
 def test_register_with_allowed_redirect_uri(dcr, target, needs):
     """A redirect_uri that the application allows is accepted"""
     needs("allowed_redirect_uri")
-    checks.register_success(dcr.register(redirect_uri=target.allowed_redirect_uri))
+    checks.register_success(dcr.register(redirect_uri=target.allowed_redirect_uri), ("REG-REQ-5",))
 
 
 @pytest.mark.req("REG-REQ-5")
@@ -72,13 +72,13 @@ def test_redirect_uri_is_optional(dcr):
 def test_statement_without_redirect_uris(dcr, target, needs):
     """An application with no redirect URIs registers without redirect_uri"""
     needs("statements.valid_no_redirect")
-    checks.register_success(dcr.register(target.statements.valid_no_redirect))
+    checks.register_success(dcr.register(target.statements.valid_no_redirect), ("REG-REQ-5",))
 
 
 @pytest.mark.req("REG-REQ-5")
 def test_unknown_members_are_ignored(dcr, target):
     """Unknown body members are ignored, not rejected (RFC 7591 section 2)"""
-    checks.register_success(dcr.register(body={"software_statement": target.statements.valid, "x_dcr_harness": {"n": 1}}))
+    checks.register_success(dcr.register(body={"software_statement": target.statements.valid, "x_dcr_harness": {"n": 1}}), ("REG-REQ-5",))
 
 
 @pytest.mark.req("REG-REQ-2", "DEV-1", "DEV-2")
@@ -93,13 +93,13 @@ def test_device_info_variants_are_served(dcr, variant):
             displayWidth=1920, displayHeight=1080, displayPpi=96, diagonalScreenSize="55",
             connectionIp="198.18.0.1", connectionPort=443),
     }
-    checks.register_success(dcr.register(headers={"X-Device-Info": values[variant]}))
+    checks.register_success(dcr.register(headers={"X-Device-Info": values[variant]}), ("REG-REQ-2", "DEV-2"))
 
 
 @pytest.mark.req("REG-REQ-4")
 def test_user_agent_is_optional(dcr):
     """Registration is served without a User-Agent"""
-    checks.register_success(dcr.register(headers={"User-Agent": None}))
+    checks.register_success(dcr.register(headers={"User-Agent": None}), ("REG-REQ-4",))
 
 
 @pytest.mark.req("REG-REQ-3")
@@ -107,7 +107,7 @@ def test_user_agent_is_optional(dcr):
                                     "text/html;q=0.9, application/json;q=0.5"])
 def test_accept_admitting_json_is_served(dcr, accept):
     """An Accept header that admits application/json is served"""
-    checks.register_success(dcr.register(headers={"Accept": accept}))
+    checks.register_success(dcr.register(headers={"Accept": accept}), ("REG-REQ-3",))
 
 
 @pytest.mark.parametrize("provocation", as_params(REGISTER))

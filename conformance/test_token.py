@@ -33,7 +33,7 @@ def test_refresh_with_stored_credentials(dcr, credentials, target):
     """Asking again with the same credentials yields a new token, and it works"""
     first = checks.token_success(dcr.token(credentials.client_id, credentials.client_secret))
     ex = dcr.token(credentials.client_id, credentials.client_secret)
-    second = checks.token_success(ex)
+    second = checks.token_success(ex, ("TOK-OK-3",))
     if second["access_token"] == first["access_token"]:
         fail("TOK-OK-3", "the refresh returned the same access token, not a new one", ex)
     if target.protected_api is not None:
@@ -61,14 +61,14 @@ def test_no_undocumented_refresh_token(dcr, credentials):
 @pytest.mark.parametrize("accept", [None, "application/json", "application/json;charset=utf-8", "*/*"])
 def test_accept_admitting_json_is_served(dcr, credentials, accept):
     """The documented Accept, its sample's plain form, and none at all are all served"""
-    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={"Accept": accept}))
+    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={"Accept": accept}), ("TOK-REQ-3",))
 
 
 @pytest.mark.req("TOK-REQ-3", "DEV-1", "DEV-2")
 @pytest.mark.parametrize("header", ["X-Device-Info", "User-Agent"])
 def test_optional_headers_may_be_absent(dcr, credentials, header):
     """The token endpoint serves a request without X-Device-Info or User-Agent"""
-    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={header: None}))
+    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={header: None}), ("TOK-REQ-3",))
 
 
 @pytest.mark.req("TOK-REQ-2")
@@ -76,7 +76,7 @@ def test_unknown_parameters_are_ignored(dcr, credentials):
     """Unknown form parameters are ignored (RFC 6749 section 3.2)"""
     form = [("client_id", credentials.client_id), ("client_secret", credentials.client_secret),
             ("grant_type", "client_credentials"), ("x_dcr_harness", "1")]
-    checks.token_success(dcr.token(form=form))
+    checks.token_success(dcr.token(form=form), ("TOK-REQ-2",))
 
 
 @pytest.mark.parametrize("provocation", as_params(TOKEN))

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .target import TargetError, load_target, target_path_from_env
+from .report.cli import add_commands as add_report_commands
+from .report.cli import run_arguments as report_run_arguments
+from .report.cli import run_pytest_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 # pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
@@ -43,6 +46,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--req", req]
     if args.hypothesis_seed is not None:
         argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
+    argv += run_pytest_args(args, extra)
     argv += ["-q" if not args.verbose else "-v", *extra]
     code = int(pytest.main(argv))
     if code == 5:
@@ -53,7 +57,32 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
     from .refserver.main import main as serve_main
 
-    return int(serve_main(extra) or 0)
+    return int(serve_main(extra, prog="dcr-harness serve") or 0)
+
+
+def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
+    from .load.runner import run_load
+
+    return run_load(args.profile, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
+                    duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
+                    thresholds=args.thresholds, judge=not args.no_judge, client=args.client)
+
+
+def add_load_command(sub: argparse._SubParsersAction) -> None:
+    load = sub.add_parser("load", help="run a Locust load profile (headless), gated on load/thresholds.toml",
+                          description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.")
+    load.add_argument("profile", help="token_refresh or throttling (a file in load/)")
+    load.add_argument("--target", help="target file; default $DCR_TARGET, else the embedded reference")
+    load.add_argument("--users", type=int, default=10, help="simulated users (default 10)")
+    load.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second (default 5)")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds (default 30; capped by load.max_duration_s)")
+    load.add_argument("--workers", type=int, default=0, help="Locust worker processes on loopback (0: one process)")
+    load.add_argument("--shape", choices=["ramp", "spike", "soak"], help="a load shape instead of constant users")
+    load.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="reports go to DIR/<time>-load-<profile>/")
+    load.add_argument("--thresholds", help="thresholds TOML (default load/thresholds.toml)")
+    load.add_argument("--no-judge", action="store_true", help="do not judge responses (benchmarks only)")
+    load.add_argument("--client", choices=["fast", "http"], default="fast", help="FastHttpUser (default) or HttpUser")
+    load.set_defaults(func=cmd_load)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,10 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    report_run_arguments(run)
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="run the reference DCR server alone", add_help=False)
     serve.set_defaults(func=cmd_serve)
+    add_load_command(sub)
+    add_report_commands(sub)
     return parser
 
 

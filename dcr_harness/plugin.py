@@ -18,6 +18,8 @@ from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials, PreconditionFailed
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .preflight import TargetUnreachable, preflight
+from .report.hooks import ReportPlugin
+from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
 from .target import Target, TargetError, load_target, target_path_from_env
 
@@ -40,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="start the embedded reference server with this fault switched on (harness self-tests)")
     group.addoption("--embedded-arg", dest="dcr_embedded_args", action="append", default=[], metavar="ARG",
                     help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback")
+    add_report_options(group)
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
@@ -52,6 +55,7 @@ def _is_conformance_run(config: pytest.Config) -> bool:
     return False
 
 
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir (--allure-in-run-dir sets it)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
     if not _is_conformance_run(config) or hasattr(config, "workerinput"):
@@ -71,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = RunRecorder(config, target, target_path, run_dir)
     config.stash[RECORDER] = recorder
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
+    ReportPlugin.install(config, recorder)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -72,7 +72,7 @@ def P(reqs: str, name: str, endpoint: str, permitted: set[str] | str, send: Call
 def judge(p: Provocation, exchange: Exchange) -> None:
     """The generic check: a permitted error, or service where the contract allows it."""
     if SUCCESS in p.permitted and exchange.status is not None and 200 <= exchange.status < 300:
-        (checks.register_success if p.endpoint == "register" else checks.token_success)(exchange)
+        (checks.register_success if p.endpoint == "register" else checks.token_success)(exchange, p.requirements)
         return
     checks.oauth_error(exchange, p.endpoint, p.permitted - {SUCCESS}, p.requirements)
 
@@ -144,7 +144,7 @@ REGISTER: list[Provocation] = [
     P("REG-ERR-3", "target's foreign-signed statement", "register", BAD_STATEMENT,
       lambda c: c.dcr.register(c.target.statements.foreign_signed), needs=("statements.foreign_signed",)),
     P("REG-ERR-3", "HS256 with a guessable secret", "register", BAD_STATEMENT,
-      lambda c: c.dcr.register(statements.hs256_signed(c.valid, b"secret"))),
+      lambda c: c.dcr.register(statements.hs256_signed(c.valid, b"dcr-harness-guessable-hmac-secret"))),
     P("REG-ERR-3", "not a JWT", "register", {BAD_STATEMENT, INVALID_REQUEST}, lambda c: c.dcr.register("not-a-jwt")),
     P("REG-ERR-3", "two segments", "register", BAD_STATEMENT, lambda c: c.dcr.register(c.valid.rsplit(".", 1)[0])),
     P("REG-ERR-3", "four segments", "register", BAD_STATEMENT, lambda c: c.dcr.register(c.valid + ".e30")),

@@ -12,6 +12,11 @@ def write_summary(tr: Any, recorder: Any) -> None:
         return
     results = [r.to_dict(recorder.masker) for r in recorder.records]
     verdicts = requirement_verdicts(results)
+    certification = getattr(recorder, "certification", None)
+    if certification is not None:
+        from .report.summary import write_certification_summary
+
+        return write_certification_summary(tr, recorder, certification)
     tr.write_sep("=", "DCR conformance by contract area")
     tr.write_line(f"{'area':<15}" + "".join(f"{k:>7}" for k in ORDER))
     for area, counts in sorted(by_area(verdicts).items()):

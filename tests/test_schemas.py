@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from dcr_harness import device_info, requirements, schemas
 from dcr_harness.paths import CONTRACT_PATH, SCHEMA_DIR
+from dcr_harness.report import certification
 
 SEED_DOC = CONTRACT_PATH.parent.parent / "seeds" / "003_0e962d2ef321bc19.txt"
 
@@ -80,6 +81,12 @@ SAMPLES: dict[str, Any] = {
     "software-statement-claims": DOC_CLAIMS,
     "target": MINIMAL_TARGET,
 }
+# certification.json (issue 5): built from a one-check results.json, as a run writes it.
+SAMPLES["certification"] = certification.build({
+    "harness_version": "0.1.0", "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z",
+    "target": {"name": "sample", "base_url": "https://dcr.example"}, "seed": None,
+    "checks": [{"nodeid": "c::t", "title": "t", "requirements": ["REG-OK-1"], "outcome": "passed", "message": "", "exchanges": []}],
+})
 
 
 def errors_of(name: str, instance: Any) -> list[str]:

@@ -27,6 +27,7 @@ class Finding:
 
 
 def fail(requirements: str | tuple[str, ...], message: str, exchange: Exchange | None = None) -> NoReturn:
+    __tracebackhide__ = True  # the failure is the server's, not this line's
     raise CheckFailed((requirements,) if isinstance(requirements, str) else requirements, message, exchange)
 
 

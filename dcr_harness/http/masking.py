@@ -9,6 +9,7 @@ reproduction stays runnable once the reader exports the real values.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from urllib.parse import quote, quote_plus
@@ -24,8 +25,19 @@ KIND_VARIABLES = {
     "id_token": "DCR_ID_TOKEN",
     "secret": "DCR_SECRET",
 }
+# Test-only aid (tests/test_no_secrets_in_artifacts.py): when set, every secret the masker
+# learns is appended to this file, one a line, so that a test can search a run's artifacts
+# for each of them. Never set it for a real run: the file holds the secrets in clear.
+SECRET_LOG_ENV = "DCR_HARNESS_SECRET_LOG"
 # Secrets shorter than this would mask ordinary words; a server issuing them is a finding anyway.
 MIN_SECRET_LENGTH = 6
+
+
+def _log_secret(value: str) -> None:
+    path = os.environ.get(SECRET_LOG_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(value.replace("\n", " ") + "\n")
 
 
 class Masker:
@@ -49,6 +61,7 @@ class Masker:
             for variant in {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}:
                 self._names.setdefault(variant, name)
             self._pattern = None
+        _log_secret(value)
 
     def add_from_json(self, body: object) -> None:
         """Learn the secrets a response or request body carries in well-known members."""

@@ -1,0 +1,112 @@
+"""POST /o/client/token (TOK-*): client credentials in, a bearer access token out.
+
+Checks run in the order of the error codes' precedence: malformed request
+(invalid_request), unknown grant type (unsupported_grant_type), bad credentials
+(invalid_client), grant not allowed for this client (unauthorized_client).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import credentials
+from .context import Context
+from .errors import DcrError, InjectedFailure, invalid_request
+from .faults import CONTROL_CHARS
+from .negotiation import FORM, require_content_type, require_json_accept
+from .parsing import basic_credentials, parse_form, read_body, single_valued
+
+KNOWN_GRANT_TYPES = frozenset({
+    "client_credentials",
+    "authorization_code",
+    "refresh_token",
+    "password",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "urn:ietf:params:oauth:grant-type:device_code",
+})
+REQUIRED = ("client_id", "client_secret", "grant_type")
+LONG_CLIENT_ID = 512  # gen-500-long-param
+
+
+def _invalid_client(description: str) -> DcrError:
+    return DcrError("invalid_client", description)
+
+
+async def _parameters(request: Request, ctx: Context) -> dict[str, str]:
+    """Body parameters, plus HTTP Basic credentials when they are the only credentials."""
+    cfg = ctx.config
+    last_wins = cfg.fault("tok-repeated-param-last-wins")
+    params = single_valued(parse_form(await read_body(request, cfg.max_body_bytes)), last_wins=last_wins)
+    if cfg.fault("tok-accept-query-params"):
+        # Documented as a permitted choice: query parameters fill what the body lacks.
+        for name, value in single_valued(parse_form(request.scope.get("query_string", b"")), last_wins=last_wins).items():
+            params.setdefault(name, value)
+    if cfg.fault("gen-500-control-char") and any(CONTROL_CHARS.search(v) for v in params.values()):
+        raise InjectedFailure()
+    basic = basic_credentials(request.headers.getlist("authorization"))
+    if basic is not None:
+        if params.get("client_id") or params.get("client_secret"):
+            if not cfg.fault("tok-basic-plus-body-accepted"):
+                raise invalid_request("client authenticated both with HTTP Basic and in the body")
+        else:
+            params["client_id"], params["client_secret"] = basic
+    return params
+
+
+async def handle(request: Request, ctx: Context) -> Response:
+    cfg = ctx.config
+    require_content_type(request, FORM)
+    require_json_accept(request, allow_params=not cfg.fault("tok-accept-json-params-only"))
+    ctx.device_info(request)
+    params = await _parameters(request, ctx)
+    client_id, secret, grant_type = (params.get(name, "") for name in REQUIRED)
+    if cfg.fault("gen-500-long-param") and len(client_id) > LONG_CLIENT_ID:
+        raise InjectedFailure()
+    empty_secret_ok = cfg.fault("gen-accept-empty-secret") and "client_secret" in params
+    # RFC 6749 3.2: a parameter sent without a value counts as omitted.
+    missing = [n for n in REQUIRED if not params.get(n) and not (n == "client_secret" and empty_secret_ok)]
+    if missing:
+        raise invalid_request(f"missing parameter(s): {', '.join(missing)}")
+    if grant_type not in KNOWN_GRANT_TYPES:
+        code = "invalid_request" if cfg.fault("tok-unknown-grant-invalid-request") else "unsupported_grant_type"
+        raise DcrError(code, "grant_type is not supported by this server")
+
+    client = ctx.store.client(client_id)
+    if client is None:
+        raise _invalid_client("unknown client")
+    skip_secret = cfg.fault("tok-accept-wrong-secret") or (empty_secret_ok and secret == "")
+    if not skip_secret and not credentials.secret_matches(secret, client.secret_salt, client.secret_hash):
+        raise _invalid_client("wrong client secret")
+    if client.revoked:
+        raise _invalid_client("the client's software statement is revoked")
+    if grant_type not in client.grant_types and not cfg.fault("tok-ungranted-grant-accepted"):
+        raise DcrError("unauthorized_client", "grant_type not granted to this client")
+    if cfg.fault("tok-no-refresh") and ctx.store.has_tokens(client_id):
+        raise _invalid_client("credentials already used")
+    return _issue(client_id, ctx)
+
+
+def _issue(client_id: str, ctx: Context) -> Response:
+    cfg = ctx.config
+    now = time.time()
+    token, token_id, created_ms = credentials.new_access_token(), str(uuid.uuid4()), int(now * 1000)
+    ctx.store.add_token(credentials.token_digest(token), token_id, client_id, created_ms, now + cfg.token_ttl)
+    created_at: int | str = created_ms
+    if cfg.fault("tok-created-at-seconds"):
+        created_at = datetime.fromtimestamp(now, timezone.utc).isoformat()
+    answer = {
+        "id": token_id,
+        "access_token": token,
+        "created_at": created_at,
+        "expires_in": int(cfg.token_ttl),
+        "token_type": "mac" if cfg.fault("tok-token-type-mac") else "bearer",
+    }
+    # RFC 6749 5.1 (TOK-OK-4).
+    headers = {} if cfg.fault("tok-no-cache-headers") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    return JSONResponse(answer, status_code=200 if cfg.fault("tok-status-200") else 201, headers=headers)
+

@@ -1,0 +1,82 @@
+"""Allure: title, requirement labels and contract links, severity, one step per exchange with
+masked attachments, and a final masking pass over everything allure-pytest wrote.
+
+allure-pytest builds failure texts from call.excinfo itself, before and beside our
+masking of the pytest report, so mask_results_dir() rewrites the results directory at the
+end of the run with the run's masker (which by then knows every secret the run met).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import allure
+
+from .. import requirements
+from ..http import Exchange, Masker
+
+CONTRACT_BASE = "CONTRACT.md"
+TEXT_SUFFIXES = (".json", ".txt", ".xml", ".html", ".log", ".csv", ".properties", ".attach", "")
+
+
+def severity(levels: list[str]) -> Any:
+    """MUST -> critical (the first requirement) or normal; SHOULD/PROFILE only -> minor."""
+    if "MUST" in levels[:1]:
+        return allure.severity_level.CRITICAL
+    if "MUST" in levels:
+        return allure.severity_level.NORMAL
+    return allure.severity_level.MINOR
+
+
+def decorate(title: str, req_ids: list[str], contract_url: str = CONTRACT_BASE) -> None:
+    """Title, labels, links and severity of the current Allure test (no-op without --alluredir)."""
+    allure.dynamic.title(title)
+    levels = []
+    for req_id in req_ids:
+        allure.dynamic.label("requirement", req_id)
+        allure.dynamic.tag(req_id)
+        try:
+            req = requirements.get(req_id)
+        except KeyError:
+            continue
+        levels.append(req.level)
+        allure.dynamic.link(f"{contract_url}#{req.anchor}", name=f"{req_id}: {req.section}")
+        allure.dynamic.feature(req.area)
+    allure.dynamic.severity(severity(levels))
+
+
+def exchange_listener(masker: Masker):
+    """A Session listener that records each exchange as an Allure step with masked attachments."""
+
+    def attach(exchange: Exchange) -> None:
+        with allure.step(masker.mask(exchange.describe())):
+            allure.attach(json.dumps(exchange.to_dict(masker), indent=2), name="exchange (masked)",
+                          attachment_type=allure.attachment_type.JSON)
+            allure.attach(exchange.curl(masker), name="curl (secrets are shell variables)",
+                          attachment_type=allure.attachment_type.TEXT)
+
+    return attach
+
+
+def mask_file(path: Path, masker: Masker) -> bool:
+    """Rewrite a text file with every known secret masked; True when it changed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return False
+    masked = masker.mask(text)
+    if masked != text:
+        path.write_text(masked, encoding="utf-8")
+        return True
+    return False
+
+
+def mask_results_dir(directory: Path, masker: Masker, since: float = 0.0) -> int:
+    """Mask every text file written under directory since `since` (epoch s); the count changed."""
+    changed = 0
+    for path in Path(directory).rglob("*"):
+        if path.is_file() and path.stat().st_mtime >= since and path.suffix in TEXT_SUFFIXES:
+            changed += mask_file(path, masker)
+    return changed

@@ -1,0 +1,188 @@
+"""certification.json: the run's verdict per requirement of the contract, with its evidence.
+
+Built from the same data as results.json (the results dict, already masked), plus the
+requirements of the contract, the digests of the contract and schemas, and the waivers.
+Its schema is schemas/certification.schema.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, paths, requirements
+from ..verdicts import area_of, requirement_verdicts
+from .waivers import NO_WAIVERS, Waiver, WaiverFile
+
+SCHEMA_ID = "urn:dcr-harness:schema:certification"
+FORMAT_VERSION = 1
+VERDICTS = ("fail", "waived", "warn", "pass", "skip")
+FAILED = ("failed", "error")
+CERT_JSON, CERT_HTML = "certification.json", "certification.html"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digests() -> dict[str, Any]:
+    """sha256 of the contract the verdicts refer to (or its embedded copy) and of each schema."""
+    contract = Path(paths.CONTRACT_PATH)
+    if not contract.is_file():
+        contract = requirements.DATA_PATH
+    return {
+        "contract": {"path": contract.name, "sha256": sha256_file(contract)},
+        "schemas": {p.name: sha256_file(p) for p in sorted(Path(paths.SCHEMA_DIR).glob("*.schema.json"))},
+    }
+
+
+def _today(results: Mapping[str, Any]) -> date:
+    stamp = results.get("finished_at") or results.get("started_at")
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").date()
+    except (TypeError, ValueError):
+        return datetime.now(timezone.utc).date()
+
+
+def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict[str, Waiver]:
+    """nodeid -> the waiver covering that failed check (by nodeid, or every requirement it breaks)."""
+    found: dict[str, Waiver] = {}
+    for check in checks:
+        if check["outcome"] not in FAILED:
+            continue
+        broken = check.get("failed_requirements") or check["requirements"]
+        by_check = next((w for w in active if w.matches_check(check["nodeid"])), None)
+        by_reqs = [next((w for w in active if w.matches_requirement(r)), None) for r in broken]
+        if by_check is not None:
+            found[check["nodeid"]] = by_check
+        elif by_reqs and all(by_reqs):
+            found[check["nodeid"]] = by_reqs[0]  # type: ignore[assignment]
+    return found
+
+
+def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date) -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
+    """(requirement verdicts, waived checks, waived requirements) for these checks and waivers."""
+    known = [r.id for r in requirements.all_requirements()]
+    plain = requirement_verdicts(checks, known)
+    failing = {r for r, v in plain.items() if v.verdict == "fail"}
+    active = waivers.active(today)
+    by_check = waived_checks(checks, active)
+    rest = requirement_verdicts([{**c, "outcome": "waived", "failed_requirements": []} if c["nodeid"] in by_check else c for c in checks], known)
+    by_req: dict[str, Waiver] = {}
+    for req in failing:
+        direct = next((w for w in active if w.matches_requirement(req)), None)
+        if direct is not None:
+            by_req[req] = direct
+        elif rest[req].verdict != "fail":
+            by_req[req] = next(by_check[n] for n in plain[req].checks if n in by_check)
+    for req in by_req:
+        plain[req].verdict = "waived"
+    return plain, by_check, by_req
+
+
+def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict[str, Any]:
+    try:
+        req = requirements.get(req_id)
+        meta = {"section": req.section, "anchor": req.anchor, "level": req.level, "text": req.text, "in_contract": True}
+    except KeyError:
+        meta = {"section": None, "anchor": None, "level": None, "text": None, "in_contract": False}
+    reasons = list(verdict.reasons)
+    if verdict.verdict == "skip" and not verdict.checks:
+        reasons = ["not covered: no check of this suite cites it"]
+    return {
+        "id": req_id, "area": area_of(req_id), **meta, "verdict": verdict.verdict,
+        "covered": verdict.verdict != "skip", "checks": list(verdict.checks), "reasons": reasons,
+        "waiver": waiver.to_dict() if waiver else None,
+    }
+
+
+def overall_verdict(counts: Mapping[str, int]) -> str:
+    if counts.get("fail"):
+        return "FAIL"
+    if counts.get("waived"):
+        return "PASS with waivers"
+    return "PASS with warnings" if counts.get("warn") else "PASS"
+
+
+def _waiver_report(waivers: WaiverFile, today: date, checks: list[Mapping[str, Any]], used: list[Waiver]) -> dict[str, Any]:
+    expired = []
+    for w in waivers.expired(today):
+        would = sorted({c["nodeid"] for c in checks if c["outcome"] in FAILED and (
+            w.matches_check(c["nodeid"]) or any(w.matches_requirement(r) for r in c.get("failed_requirements") or c["requirements"]))})
+        expired.append({**w.to_dict(), "would_waive": would})
+    return {
+        "file": Path(waivers.path).name if waivers.path else None,
+        "sha256": waivers.sha256,
+        "applied": [w.to_dict() for w in waivers.active(today) if w in used],
+        "unused": [w.to_dict() for w in waivers.active(today) if w not in used],
+        "expired": expired,
+    }
+
+
+def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The certification document for one run's results."""
+    checks = list(results.get("checks", []))
+    today = _today(results)
+    verdicts, by_check, by_req = judge(checks, waivers, today)
+    entries = [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
+    order = {r.id: i for i, r in enumerate(requirements.all_requirements())}
+    entries.sort(key=lambda e: (order.get(e["id"], len(order)), e["id"]))
+    areas: dict[str, dict[str, int]] = {}
+    for e in entries:
+        areas.setdefault(e["area"], {k: 0 for k in VERDICTS})[e["verdict"]] += 1
+    counts = {k: sum(a[k] for a in areas.values()) for k in VERDICTS}
+    target = results.get("target") or {}
+    covered = [e["id"] for e in entries if e["covered"]]
+    return {
+        "$schema": SCHEMA_ID,
+        "format_version": FORMAT_VERSION,
+        "harness_version": results.get("harness_version", __version__),
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "started_at": results.get("started_at"),
+        "finished_at": results.get("finished_at"),
+        "target": target,
+        "embedded": bool(results.get("embedded")),
+        "embedded_faults": list(results.get("embedded_faults") or []),
+        "profile": {
+            "hypothesis_profile": (profile or {}).get("hypothesis_profile", results.get("hypothesis_profile")),
+            "hypothesis_seed": results.get("seed"),
+            "throttle": target.get("throttle"),
+            "token_ttl_seconds": target.get("token_ttl_seconds"),
+            "max_requests": (target.get("budget") or {}).get("max_requests"),
+            "requests_sent": results.get("requests_sent", 0),
+        },
+        "digests": digests(),
+        "overall": {"verdict": overall_verdict(counts), "counts": counts,
+                    "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
+                               for o in ("passed", "warned", "failed", "error", "waived", "skipped")}},
+        "areas": [{"area": a, "counts": c} for a, c in areas.items()],
+        "coverage": {"total": len(entries), "covered": len(covered),
+                     "not_covered": [e["id"] for e in entries if not e["covered"]]},
+        "requirements": entries,
+        "checks": [{**c, "outcome": _outcome(c, by_check), "waiver": by_check[c["nodeid"]].to_dict() if c["nodeid"] in by_check else None}
+                   for c in checks],
+        "waivers": _waiver_report(waivers, today, checks, list(by_check.values()) + list(by_req.values())),
+    }
+
+
+def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:
+    return "waived" if check["nodeid"] in by_check else check["outcome"]
+
+
+def write(run_dir: Path, document: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Write certification.json and certification.html into run_dir."""
+    from .html import render
+
+    json_path, html_path = run_dir / CERT_JSON, run_dir / CERT_HTML
+    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    html_path.write_text(render(document), encoding="utf-8")
+    return json_path, html_path
+
+
+def regenerate(results_path: Path, waivers: WaiverFile = NO_WAIVERS, out_dir: Path | None = None) -> tuple[Path, Path]:
+    results = json.loads(Path(results_path).read_text(encoding="utf-8"))
+    return write(out_dir or Path(results_path).parent, build(results, waivers))

@@ -1,0 +1,230 @@
+"""certification.html: one self-contained page (inline CSS, inline SVG, no external asset).
+
+Everything shown comes from the certification document, which holds only masked text;
+every value is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from .certification import VERDICTS
+
+COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "skip": "#9e9e9e"}
+LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "skip": "not covered"}
+OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "error": "fail", "waived": "waived", "skipped": "skip"}
+OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"], "PASS": COLORS["pass"]}
+CONTRACT_LINK = "CONTRACT.md"
+
+CSS = """
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f4f6f9}
+header{background:#1d2330;color:#fff;padding:20px 32px;display:flex;gap:24px;align-items:center;justify-content:space-between;flex-wrap:wrap}
+header h1{margin:0;font-size:20px;font-weight:600}header .sub{color:#b8c0cf;font-size:13px;margin-top:4px}
+.badge{display:inline-block;padding:10px 18px;border-radius:8px;color:#fff;font-size:20px;font-weight:700;letter-spacing:.02em}
+main{max-width:1180px;margin:0 auto;padding:24px 32px 48px}
+section{background:#fff;border:1px solid #dde2ea;border-radius:10px;padding:18px 22px;margin-bottom:20px}
+h2{font-size:16px;margin:0 0 12px}h3{font-size:14px;margin:16px 0 8px;color:#45506a}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:12px}
+.card{border:1px solid #e3e7ee;border-radius:8px;padding:10px 12px}.card b{display:block;font-size:22px}.card span{color:#5b6579;font-size:12px}
+.chip{display:inline-block;min-width:58px;text-align:center;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #edf0f4}
+th{font-size:12px;color:#5b6579;font-weight:600;background:#f8f9fb}td.id{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
+.matrix{display:grid;grid-template-columns:130px 1fr;gap:6px 12px;align-items:center}.cells{display:flex;flex-wrap:wrap;gap:4px}
+.cell{font:11px ui-monospace,Menlo,Consolas,monospace;color:#fff;padding:3px 6px;border-radius:4px;text-decoration:none}
+pre{background:#f6f8fa;border:1px solid #e3e7ee;border-radius:6px;padding:8px 10px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
+details summary{cursor:pointer}.muted{color:#6b7488}.small{font-size:12px}a{color:#1f5fbf}
+.filters button{border:1px solid #ccd3de;background:#fff;border-radius:14px;padding:3px 10px;margin:0 4px 8px 0;cursor:pointer;font-size:12px}
+.filters button.on{background:#1d2330;color:#fff;border-color:#1d2330}
+dl.kv{display:grid;grid-template-columns:200px 1fr;gap:4px 12px;margin:0}dl.kv dt{color:#5b6579}dl.kv dd{margin:0;word-break:break-all}
+footer{color:#6b7488;font-size:12px;text-align:center;padding:12px}
+"""
+
+SCRIPT = """
+window.__errors=[];window.onerror=function(m){window.__errors.push(String(m));document.documentElement.setAttribute('data-errors',window.__errors.join(' | '));};
+document.addEventListener('DOMContentLoaded',function(){
+  var buttons=document.querySelectorAll('.filters button');
+  buttons.forEach(function(b){b.addEventListener('click',function(){
+    buttons.forEach(function(x){x.classList.remove('on')});b.classList.add('on');
+    var want=b.getAttribute('data-filter');
+    document.querySelectorAll('tr[data-verdict]').forEach(function(tr){
+      tr.style.display=(want==='all'||tr.getAttribute('data-verdict')===want)?'':'none';});
+  });});
+  document.documentElement.setAttribute('data-rendered','ok');
+});
+"""
+
+
+def e(value: Any) -> str:
+    return escape("" if value is None else str(value))
+
+
+def chip(verdict: str) -> str:
+    return f'<span class="chip" style="background:{COLORS.get(verdict, "#777")}">{e(LABELS.get(verdict, verdict))}</span>'
+
+
+def chart(areas: list[Mapping[str, Any]]) -> str:
+    """Horizontal stacked bars: requirements per verdict for each contract area."""
+    row_h, label_w, bar_w = 30, 120, 560
+    height = row_h * len(areas) + 40
+    most = max((sum(a["counts"].values()) for a in areas), default=1) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Requirements by contract area and verdict" '
+             f'width="{label_w + bar_w + 60}" height="{height}" viewBox="0 0 {label_w + bar_w + 60} {height}" font-family="system-ui,sans-serif" font-size="12">']
+    for i, area in enumerate(areas):
+        y, x = 10 + i * row_h, label_w
+        parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" fill="#1d2330">{e(area["area"])}</text>')
+        for verdict in VERDICTS:
+            n = area["counts"].get(verdict, 0)
+            if not n:
+                continue
+            w = bar_w * n / most
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="20" rx="3" fill="{COLORS[verdict]}">'
+                         f'<title>{e(area["area"])}: {n} {e(LABELS[verdict])}</title></rect>')
+            if w >= 16:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 14}" text-anchor="middle" fill="#fff" font-weight="600">{n}</text>')
+            x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 15}" fill="#5b6579">{sum(area["counts"].values())}</text>')
+    lx, ly = label_w, height - 14
+    for verdict in VERDICTS:
+        parts.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" rx="2" fill="{COLORS[verdict]}"/>'
+                     f'<text x="{lx + 14}" y="{ly}" fill="#1d2330">{e(LABELS[verdict])}</text>')
+        lx += 24 + 7 * len(LABELS[verdict])
+    return "".join(parts) + "</svg>"
+
+
+def _cards(doc: Mapping[str, Any]) -> str:
+    counts, cov = doc["overall"]["counts"], doc["coverage"]
+    cards = [(cov["covered"], f"of {cov['total']} requirements covered")]
+    cards += [(counts[v], f"requirements {LABELS[v]}") for v in VERDICTS]
+    cards.append((sum(doc["overall"]["checks"].values()), "checks run"))
+    cards.append((doc["profile"].get("requests_sent", 0), "HTTP requests"))
+    return '<div class="cards">' + "".join(f'<div class="card"><b>{e(n)}</b><span>{e(t)}</span></div>' for n, t in cards) + "</div>"
+
+
+def _matrix(doc: Mapping[str, Any]) -> str:
+    rows: dict[str, list[str]] = {}
+    for r in doc["requirements"]:
+        title = f'{r["id"]}: {LABELS[r["verdict"]]}' + (f' - {r["text"]}' if r["text"] else "")
+        rows.setdefault(r["area"], []).append(
+            f'<a class="cell" href="#req-{e(r["id"])}" title="{e(title)}" style="background:{COLORS[r["verdict"]]}">{e(r["id"])}</a>')
+    return '<div class="matrix">' + "".join(f'<div><b>{e(a)}</b></div><div class="cells">{"".join(c)}</div>' for a, c in rows.items()) + "</div>"
+
+
+def _folded(count: int, noun: str, inner: str) -> str:
+    return f"<details class=small><summary>{count} {e(noun)}</summary>{inner}</details>"
+
+
+def _row(row_id: str | None, verdict: str, first: str, body: str, first_class: str = "") -> str:
+    """A table row; for requirements the verdict chip gets its own column."""
+    attr = f' id="{e(row_id)}"' if row_id else ""
+    chip_cell = f"<td>{chip(verdict)}</td>" if first_class == "id" else ""
+    return f'<tr{attr} data-verdict="{e(verdict)}"><td class="{first_class}">{first}</td>{chip_cell}<td>{body}</td></tr>'
+
+
+def _req_rows(doc: Mapping[str, Any], check_index: Mapping[str, int], only: tuple[str, ...] = VERDICTS, anchors: bool = True) -> str:
+    out = []
+    for r in (r for r in doc["requirements"] if r["verdict"] in only):
+        link = f'<a href="{CONTRACT_LINK}#{e(r["anchor"])}">{e(r["section"])}</a>' if r["anchor"] else "not in the contract"
+        checks = "".join(f'<li><a href="#check-{check_index[n]}">{e(n)}</a></li>' for n in r["checks"] if n in check_index)
+        reasons = "".join(f"<li>{e(x)}</li>" for x in r["reasons"])
+        waiver = r.get("waiver")
+        waiver_html = (f'<div class="small">waived until {e(waiver["expires"])}: {e(waiver["reason"])}'
+                       f'{" (" + e(waiver["owner"]) + ")" if waiver.get("owner") else ""}</div>') if waiver else ""
+        body = (f'{e(r["text"] or "")}<div class="small muted">{link}</div>{waiver_html}'
+                f'{"<ul class=small>" + reasons + "</ul>" if reasons and r["verdict"] != "pass" else ""}'
+                f'{_folded(len(r["checks"]), "check(s)", "<ul>" + checks + "</ul>") if checks else ""}')
+        first = f'{e(r["id"])}<div class="muted small">{e(r["level"] or "")}</div>'
+        out.append(_row(f'req-{r["id"]}' if anchors else None, r["verdict"], first, body, first_class="id"))
+    return "".join(out)
+
+
+def _exchange(x: Mapping[str, Any]) -> str:
+    status = x.get("status") if x.get("error") is None else f'transport error: {x.get("error")}'
+    headers = "\n".join(f"{k}: {v}" for k, v in x.get("response_headers", []))
+    return (f'<details><summary><code>{e(x["method"])} {e(x["url"])}</code> &rarr; <b>{e(status)}</b> '
+            f'<span class="muted">({e(x.get("elapsed_ms"))} ms{", " + e(x["note"]) if x.get("note") else ""})</span></summary>'
+            f'<div class="small muted">reproduce (secrets are shell variables):</div><pre>{e(x.get("curl"))}</pre>'
+            f'<div class="small muted">request body</div><pre>{e(x.get("request_body"))}</pre>'
+            f'<div class="small muted">response</div><pre>{e(headers)}\n\n{e(x.get("response_body"))}</pre></details>')
+
+
+def _check_rows(doc: Mapping[str, Any]) -> str:
+    out = []
+    for i, c in enumerate(doc["checks"]):
+        verdict = OUTCOME_VERDICT.get(c["outcome"], "skip")
+        message = f'<pre>{e(c["message"])}</pre>' if c.get("message") and c["outcome"] != "passed" else ""
+        exchanges = "".join(_exchange(x) for x in c.get("exchanges", []))
+        body = (f'<b>{e(c["title"])}</b><div class="small muted"><code>{e(c["nodeid"])}</code> &middot; '
+                f'{e(", ".join(c["requirements"]))} &middot; {e(c.get("duration"))} s</div>{message}'
+                f'{_folded(len(c.get("exchanges", [])), "HTTP exchange(s)", exchanges) if exchanges else ""}')
+        out.append(_row(f"check-{i}", verdict, f'{chip(verdict)}<div class="small muted">{e(c["outcome"])}</div>', body))
+    return "".join(out)
+
+
+def _waivers(doc: Mapping[str, Any]) -> str:
+    w = doc["waivers"]
+    if not (w["applied"] or w["expired"] or w["unused"]):
+        return '<p class="muted">No waiver applies to this run' + (f' (file {e(w["file"])}).' if w["file"] else ".") + "</p>"
+    rows = []
+    for state, items in (("applied", w["applied"]), ("expired", w["expired"]), ("unused", w["unused"])):
+        for item in items:
+            extra = f'<div class="small muted">would waive: {e(", ".join(item["would_waive"]))}</div>' if item.get("would_waive") else ""
+            rows.append(f'<tr><td>{e(state)}</td><td class="id">{e(item["requirement"] or item["check"])}</td><td>{e(item["reason"])}{extra}</td>'
+                        f'<td>{e(item["expires"])}</td><td>{e(item["owner"] or "")}</td></tr>')
+    return (f'<p class="small muted">file {e(w["file"])}, sha256 {e(w["sha256"])}</p><table><tr><th>state</th><th>waives</th>'
+            f'<th>reason</th><th>expires</th><th>owner</th></tr>{"".join(rows)}</table>')
+
+
+def _provenance(doc: Mapping[str, Any]) -> str:
+    d, p = doc["digests"], doc["profile"]
+    items = [("harness version", doc["harness_version"]), ("started", doc["started_at"]), ("finished", doc["finished_at"]),
+             ("generated", doc["generated_at"]),
+             (f'contract ({d["contract"]["path"]}) sha256', d["contract"]["sha256"]),
+             ("hypothesis profile / seed", f'{p.get("hypothesis_profile")} / {p.get("hypothesis_seed")}'),
+             ("throttle profile", json.dumps(p.get("throttle"))), ("token ttl (s)", p.get("token_ttl_seconds")),
+             ("request budget", p.get("max_requests")), ("embedded reference", doc["embedded"]),
+             ("embedded faults", ", ".join(doc["embedded_faults"]) or "none")]
+    kv = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in items)
+    schemas = "".join(f"<dt>{e(n)}</dt><dd><code>{e(h)}</code></dd>" for n, h in d["schemas"].items())
+    return (f'<dl class="kv">{kv}</dl><details><summary>schema digests (sha256)</summary><dl class="kv small">{schemas}</dl></details>'
+            f'<details><summary>target (secrets masked)</summary><pre>{e(json.dumps(doc["target"], indent=2))}</pre></details>')
+
+
+def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
+    """Failed, waived and warned requirements first: what a reader acts on."""
+    rows = _req_rows(doc, check_index, only=("fail", "waived", "warn"), anchors=False)
+    if not rows:
+        return ""
+    return f'<section><h2>Needs attention</h2><table><tr><th>ID</th><th>verdict</th><th>requirement, evidence</th></tr>{rows}</table></section>'
+
+
+def render(doc: Mapping[str, Any]) -> str:
+    verdict = doc["overall"]["verdict"]
+    target = doc.get("target") or {}
+    check_index = {c["nodeid"]: i for i, c in enumerate(doc["checks"])}
+    filters = "".join(f'<button data-filter="{v}">{e(LABELS[v])} ({doc["overall"]["counts"][v]})</button>' for v in VERDICTS)
+    return f"""<!DOCTYPE html>
+<html lang="en" data-verdict="{e(verdict)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>DCR certification: {e(target.get("name"))} - {e(verdict)}</title>
+<style>{CSS}</style><script>{SCRIPT}</script></head>
+<body>
+<header><div><h1>DCR conformance certification &middot; {e(target.get("name") or "target")}</h1>
+<div class="sub">{e(target.get("base_url"))} &middot; {e(doc["started_at"])} &rarr; {e(doc["finished_at"])} &middot; dcr-harness {e(doc["harness_version"])}</div></div>
+<div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
+<main>
+<section><h2>Summary</h2>{_cards(doc)}</section>
+{_attention(doc, check_index)}
+<section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>
+<section><h2>Coverage matrix</h2><p class="small muted">Each cell is a requirement of the contract; grey cells are not covered by this run.</p>{_matrix(doc)}</section>
+<section><h2>Requirements</h2><div class="filters"><button class="on" data-filter="all">all ({doc["coverage"]["total"]})</button>{filters}</div>
+<table><tr><th>ID</th><th>verdict</th><th>requirement, evidence</th></tr>{_req_rows(doc, check_index)}</table></section>
+<section><h2>Waivers</h2>{_waivers(doc)}</section>
+<section><h2>Checks</h2><table><tr><th>outcome</th><th>check</th></tr>{_check_rows(doc)}</table></section>
+<section><h2>Provenance</h2>{_provenance(doc)}</section>
+</main><footer>Generated by dcr-harness {e(doc["harness_version"])} at {e(doc["generated_at"])}. Secrets appear as ${{DCR_...}} shell variables.
+Verify integrity with <code>dcr-harness verify-report</code> when a certification.json.sig is present.</footer>
+</body></html>
+"""

@@ -1,0 +1,51 @@
+"""Sending one generated case inside a Hypothesis example, and reporting it reproducibly."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import note
+
+from ..checks import CheckFailed
+from ..http import BudgetExceeded, DcrClient, Exchange, Session
+from ..http.client import Credentials
+from ..provocations import Context, Provocation
+from .oracle import judge_case
+
+
+class CaseContext(Context):
+    """A provocation context with run-wide credentials and fresh tokens on demand."""
+
+    def __init__(self, dcr: DcrClient, creds: Credentials | None) -> None:
+        super().__init__(dcr)
+        if creds is not None:
+            self.__dict__["creds"] = creds  # the cached property, filled: credentials keep working (TOK-OK-3)
+
+    def token(self) -> str:
+        return self.dcr.token_ok(self.creds)[0]
+
+
+def reproduction(session: Session, exchange: Exchange) -> str:
+    return exchange.curl(session.masker)
+
+
+def run_case(session: Session, case: Provocation, creds: Credentials | None = None) -> Exchange:
+    """Send `case` from a fresh device and judge it; a failure carries the curl reproduction.
+
+    A fresh device per example (function-scoped fixtures are not reset between examples)
+    keeps every example inside its own throttle allowance. budget.max_requests turns into
+    a skip of the whole property, which Hypothesis lets through.
+    """
+    dcr = DcrClient(session)
+    try:
+        exchange = case.send(CaseContext(dcr, creds))
+    except BudgetExceeded as exc:
+        pytest.skip(str(exc))
+    try:
+        if not judge_case(case, exchange):
+            note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
+    except CheckFailed as exc:
+        # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
+        curl = reproduction(session, exchange)
+        note(f"case {case.id}: {exchange.describe()}\nreproduce with:\n{curl}")
+        raise CheckFailed(exc.requirements, f"{exc.detail}\n  case: {case.name}\n  reproduce with: {curl}", exc.exchange) from None
+    return exchange
