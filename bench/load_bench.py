@@ -1,6 +1,6 @@
 """Load benchmarks against the embedded reference server; prints figures and ratios.
 
-    python bench/load_bench.py [--duration 10] [--users 20]
+    python bench/load_bench.py [--duration 10] [--users 20] [--repeat 2]
 
 1. the reference server's own capacity: an asyncio keep-alive client (cheap per request)
    calls the protected API with a valid token over 32 connections;
@@ -111,6 +111,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="runs per configuration, interleaved; the best counts (other work on the machine only slows a run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         server = EmbeddedServer(data, extra_args=HIGH_THROTTLE, token_ttl=3600)
@@ -124,8 +126,11 @@ def main() -> int:
                 "fast_2workers_judged": dict(workers=2),
                 "fast_1proc_unjudged": dict(judge=False),
             }
-            for name, kwargs in runs.items():
-                figures[f"{name}_rps"] = load_rate(server.target_file, args.duration, args.users, **kwargs)
+            for _ in range(max(1, args.repeat)):
+                for name, kwargs in runs.items():
+                    rate = load_rate(server.target_file, args.duration, args.users, **kwargs)
+                    figures[f"{name}_rps"] = max(rate, figures.get(f"{name}_rps", 0.0))
+            figures["server_capacity_rps"] = max(figures["server_capacity_rps"], server_capacity(target, args.duration))
             figures["judging_cost_us_per_register_response"] = judging_cost_us(target)
         finally:
             server.close()

@@ -42,6 +42,7 @@ class World:
 
     revocable: str | None
     revoked: bool = False
+    failures: list[checks.CheckFailed] = field(default_factory=list)  # found at the moment of revocation
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         if ex.status is None or not 200 <= ex.status < 300:
             checks.fail("API-2", f"the admin revocation hook answered {ex.status}", ex)
         self.world.revoked = True
-        for token in [t for t in self.held if t.client.revocable][-3:]:
-            self._judge_api(token)
-            self._token(token.client)
+        try:
+            for token in [t for t in self.held if t.client.revocable][-3:]:
+                self._judge_api(token)
+                self._token(token.client)
+        except checks.CheckFailed as exc:
+            # Revocation cannot be replayed (it is permanent): report it after the run, unshrunk.
+            self.world.failures.append(exc)
 
     @precondition(lambda self: not self.waited and self.held and 0 < (self.target.token_ttl_seconds or 0) <= LIVE_WAIT_LIMIT_S)
     @rule()
@@ -209,5 +214,8 @@ def test_client_lifecycle(http_session, target, world):
         run_state_machine_as_test(LifecycleMachine, settings=bounded)
     except BudgetExceeded as exc:
         pytest.skip(str(exc))
+    for failure in world.failures:
+        curl = failure.exchange.curl(http_session.masker) if failure.exchange is not None else ""
+        raise checks.CheckFailed(failure.requirements, f"after revocation: {failure.detail}\n  reproduce with: {curl}", failure.exchange)
     if world.revocable is None:
         checks.warn("API-2", "revocation rules not exercised: the target file has no `statements.revocable` or no `admin`")
