@@ -118,8 +118,9 @@ def target(request: pytest.FixtureRequest) -> Target:
     try:
         recorder.reachability = preflight(recorder.target)
     except TargetUnreachable as exc:
+        recorder.stop_reason = f"target unreachable: {exc}"
         recorder.close()
-        pytest.exit(f"target unreachable: {exc}", returncode=EXIT_UNREACHABLE)
+        pytest.exit(recorder.stop_reason, returncode=EXIT_UNREACHABLE)
     return recorder.target
 
 

@@ -38,7 +38,7 @@ class CheckRecord:
     nodeid: str
     title: str
     requirements: list[str]
-    outcome: str = "passed"
+    outcome: str = "pending"  # a verdict only once the check has run: see finish_unrun
     message: str = ""
     failed_requirements: list[str] = field(default_factory=list)
     warnings: list[checks.Finding] = field(default_factory=list)
@@ -82,6 +82,7 @@ class RunRecorder:
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
+        self.stop_reason: str | None = None
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -97,7 +98,8 @@ class RunRecorder:
         try:
             self.target = self.embedded.start()
         except EmbeddedServerError as exc:
-            pytest.exit(f"the embedded reference server did not start: {exc}", returncode=3)
+            self.stop_reason = f"the embedded reference server did not start: {exc}"
+            pytest.exit(self.stop_reason, returncode=3)
         self._learn_target_secrets(self.target)
 
     def session_for(self, target: Target) -> Session:
@@ -128,13 +130,13 @@ class RunRecorder:
             if call.excinfo is not None:
                 record.failed_requirements = failed_requirements(call.excinfo, record.requirements)
                 record.message = str(call.excinfo.value)
-        elif report.skipped and record.outcome == "passed":
+        elif report.skipped and record.outcome == "pending":
             record.outcome = "skipped"
             longrepr = report.longrepr
             record.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
             record.message = record.message.removeprefix("Skipped: ")
-        elif report.when == "call" and report.passed and record.warnings:
-            record.outcome = "warned"
+        elif report.when == "call" and report.passed:
+            record.outcome = "warned" if record.warnings else "passed"
             record.message = "; ".join(f"[{w.requirement}] {w.message}" for w in record.warnings)
 
     def mask_report(self, report: pytest.TestReport) -> None:
@@ -170,8 +172,16 @@ class RunRecorder:
             "checks": [r.to_dict(self.masker) for r in self.records],
         }
 
+    def finish_unrun(self) -> None:
+        """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
+        for record in self.records:
+            if record.outcome == "pending":
+                record.outcome = "error"
+                record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.finish_unrun()
         if self.records:
             path = self.run_dir / "results.json"
             path.write_text(json.dumps(self.results(), indent=2))

@@ -99,3 +99,12 @@ def test_pytest_entry_point_gives_the_same_codes(tmp_path):
 
 def test_selection_matching_nothing_is_a_usage_error(tmp_path):
     assert_clean(run_harness(["run", "--req", "NOPE-9"], tmp_path / "reports"), 2, "no check matched")
+
+
+def test_unreachable_run_certifies_nothing(tmp_path):
+    run = run_harness(["run", "--target", str(write_target(tmp_path, free_port()))], tmp_path / "reports")
+    assert run.code == 3
+    checks = run.results()["checks"]
+    assert checks and all(c["outcome"] == "error" and "target unreachable" in c["message"] for c in checks)
+    certification = next((tmp_path / "reports").glob("*/certification.json")).read_text()
+    assert '"PASS' not in certification
