@@ -137,7 +137,8 @@ class RunRecorder:
             record.message = record.message.removeprefix("Skipped: ")
         elif report.when == "call" and report.passed:
             record.outcome = "warned" if record.warnings else "passed"
-            record.message = "; ".join(f"[{w.requirement}] {w.message}" for w in record.warnings)
+            if record.warnings:
+                record.message = "; ".join(f"[{w.requirement}] {w.message}" for w in record.warnings)
 
     def mask_report(self, report: pytest.TestReport) -> None:
         if report.longrepr is not None and not isinstance(report.longrepr, tuple):
