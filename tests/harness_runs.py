@@ -1,4 +1,9 @@
-"""Helpers for tests that run the harness as a user would: a subprocess, its exit code, its results."""
+"""Run the harness as a user would (a subprocess), then read its exit code, output and results.json.
+
+Every self-test that runs a conformance suite goes through here, so that each one gets the
+same environment: the ci Hypothesis profile, and never a DCR_TARGET inherited from the
+developer's shell (self-test traffic goes to the embedded reference on loopback only).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,37 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dcr_harness.paths import CONFORMANCE_DIR
+
 RUN_TIMEOUT_S = 300
+# pytest arguments that leave out the generated suites: against a faulty server they shrink at
+# length, and tests/test_property_faults.py proves them on their own.
+WITHOUT_GENERATED = [f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py")]
 
 
 @dataclass
 class HarnessRun:
     code: int
-    output: str
+    stdout: str
+    stderr: str
     report_dir: Path
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
 
     def results(self) -> dict[str, Any]:
         files = sorted(self.report_dir.glob("*/results.json"))
         assert files, f"no results.json under {self.report_dir}:\n{self.output[-3000:]}"
         return json.loads(files[-1].read_text())
 
-    def checks(self, outcome: str) -> list[dict[str, Any]]:
-        return [c for c in self.results()["checks"] if c["outcome"] == outcome]
+    def checks(self, outcome: str | None = None) -> list[dict[str, Any]]:
+        return [c for c in self.results()["checks"] if outcome is None or c["outcome"] == outcome]
 
     def failed_requirements(self) -> set[str]:
         return {r for c in self.checks("failed") + self.checks("error") for r in (c["failed_requirements"] or c["requirements"])}
@@ -34,11 +50,25 @@ class HarnessRun:
         return {w["requirement"] for c in self.results()["checks"] for w in c["warnings"]}
 
 
-def run_harness(args: list[str], report_dir: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> HarnessRun:
-    proc = subprocess.run(
-        [sys.executable, "-m", "dcr_harness.cli", *args, "--report-dir", str(report_dir)] if args and args[0] == "run"
-        else [sys.executable, "-m", "dcr_harness.cli", *args],
-        capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=cwd or report_dir.parent,
-        env={**os.environ, "HYPOTHESIS_PROFILE": "ci", **(env or {})}, stdin=subprocess.DEVNULL,
-    )
-    return HarnessRun(proc.returncode, proc.stdout + proc.stderr, report_dir)
+def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path | None, timeout: float) -> HarnessRun:
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", **(env or {})}
+    environment.pop("DCR_TARGET", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd or report_dir.parent,
+                          env=environment, stdin=subprocess.DEVNULL)
+    return HarnessRun(proc.returncode, proc.stdout, proc.stderr, report_dir)
+
+
+def run_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None,
+                cwd: Path | None = None, timeout: float = RUN_TIMEOUT_S) -> HarnessRun:
+    """`dcr-harness ARGS`; a `run` writes its reports under report_dir."""
+    args = list(args)
+    if args and args[0] == "run":
+        args[1:1] = ["--report-dir", str(report_dir)]
+    return _run([sys.executable, "-m", "dcr_harness.cli", *args], report_dir, env, cwd, timeout)
+
+
+def run_suite(suites: Sequence[Path], report_dir: Path, *pytest_args: str, env: dict[str, str] | None = None,
+              timeout: float = RUN_TIMEOUT_S) -> HarnessRun:
+    """`pytest SUITES` straight through the plugin, as `pytest conformance/... --report-dir` would."""
+    cmd = [sys.executable, "-m", "pytest", *map(str, suites), "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q"]
+    return _run(cmd + list(pytest_args), report_dir, env, report_dir, timeout)

@@ -8,17 +8,14 @@ Throttling (thr-*) and generation-only (gen-*) faults are proven by their own su
 
 import pytest
 
-from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
 
-from .harness_runs import run_harness
+from .harness_runs import WITHOUT_GENERATED, run_harness
 
 # Defects whose checks report warnings rather than failures (TOK-OK-4 is a SHOULD;
 # API-3 asks a JSON error body to follow the structure, a non-JSON body is a finding).
 WARNED = {"tok-no-cache-headers": "TOK-OK-4", "api-error-body-plain": "API-3"}
 PROVEN_ELSEWHERE = ("thr-", "gen-")
-# Generated checks shrink at length on a faulty server; tests/test_property_faults.py proves them.
-GENERATED_SUITES = ("test_properties.py", "test_lifecycle.py")
 
 CASES = [name for name in FAULTS if not name.startswith(PROVEN_ELSEWHERE)]
 
@@ -27,8 +24,7 @@ def selection(fault: str) -> list[str]:
     args = ["run"]
     for req in FAULTS[fault].requirements:
         args += ["--req", req]
-    ignored = [f"--ignore={CONFORMANCE_DIR / name}" for name in GENERATED_SUITES]
-    return args + ["--", f"--embedded-fault={fault}", *ignored]
+    return args + ["--", f"--embedded-fault={fault}", *WITHOUT_GENERATED]
 
 
 @pytest.mark.parametrize("fault", CASES)

@@ -12,24 +12,23 @@ is excluded from the scan).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .harness_runs import WITHOUT_GENERATED, HarnessRun
+from .harness_runs import run_harness as harness_run
 
 pytestmark = pytest.mark.slow
 FAULTS = ["reg-status-200", "api-reject-valid"]
 
 
-def run_harness(report_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "dcr_harness.cli", "run", "--report-dir", str(report_dir), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}, cwd=report_dir.parent)
+def run_harness(report_dir: Path, *args: str, env: dict[str, str] | None = None) -> HarnessRun:
+    return harness_run(["run", *args], report_dir, env=env)
 
 
 @pytest.fixture(scope="module")
-def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str], list[str]]:
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, HarnessRun, list[str]]:
     base = tmp_path_factory.mktemp("secrets")
     log, key = base / "secret-log.txt", base / "signer.pem"
     from dcr_harness.report.signing import generate_key
@@ -38,8 +37,7 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproc
     fault_args = [a for f in FAULTS for a in ("--embedded-fault", f)]
     # The Hypothesis properties (test_properties.py) shrink their failures for a minute: left out to keep this test fast.
     done = run_harness(base / "reports", "--req", "REG-", "--req", "TOK-", "--req", "API-", "-k", "not test_properties",
-                       "--sign-key", str(key),
-                       "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
+                       "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
     (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink() and p.name != "hypothesis-db"]
     target = json.loads((run_dir / "reference-server" / "target.json").read_text())
     secrets = {v for v in target["statements"].values() if v}
@@ -56,7 +54,7 @@ def artifacts(run_dir: Path) -> list[Path]:
 
 def test_the_run_failed_and_wrote_every_report(failing_run) -> None:
     run_dir, done, secrets = failing_run
-    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.code == 1, done.stdout[-3000:] + done.stderr[-3000:]
     names = {p.name for p in artifacts(run_dir)}
     assert {"junit.xml", "results.json", "certification.json", "certification.html", "certification.json.sig"} <= names
     assert any(n.endswith("-result.json") for n in names) and any(n.endswith("-attachment.json") for n in names)
@@ -108,8 +106,8 @@ def test_junit_testcases_carry_requirement_properties(failing_run) -> None:
 def test_a_run_whose_every_failure_is_waived_exits_0_until_the_waiver_expires(tmp_path: Path, expires: str, code: int) -> None:
     waivers = tmp_path / "waivers.toml"
     waivers.write_text(f'version = 1\n[[waiver]]\ncheck = "conformance/test_register.py::*"\nreason = "r"\nexpires = {expires}\n')
-    done = run_harness(tmp_path / "reports", "--req", "REG-OK-3", "--waivers", str(waivers), "--", "--embedded-fault", "reg-status-200")
-    assert done.returncode == code, done.stdout[-3000:]
+    done = run_harness(tmp_path / "reports", "--req", "REG-OK-3", "--waivers", str(waivers), "--", "--embedded-fault", "reg-status-200", *WITHOUT_GENERATED)
+    assert done.code == code, done.stdout[-3000:]
     assert ("WAIVED" in done.stdout) == (code == 0) and ("EXPIRED waiver" in done.stdout) == (code == 1)
 
 
@@ -117,4 +115,4 @@ def test_a_malformed_waiver_file_is_exit_2(tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.toml"
     waivers.write_text("version = 1\n[[waiver]]\nrequirement = 'REG-OK-1'\n")
     done = run_harness(tmp_path / "reports", "--waivers", str(waivers))
-    assert done.returncode == 2 and "waiver file error" in done.stdout + done.stderr
+    assert done.code == 2 and "waiver file error" in done.stdout + done.stderr

@@ -9,19 +9,15 @@ the runs go in parallel, each against its own embedded server.
 
 from __future__ import annotations
 
-import glob
-import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
+
+from .harness_runs import HarnessRun, run_suite
 
 PROPERTIES = CONFORMANCE_DIR / "test_properties.py"
 SEED = "12345"
@@ -35,34 +31,13 @@ EXPECTED: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass
-class Run:
-    returncode: int
-    output: str
-    checks: list[dict]
-
-    @property
-    def failed(self) -> list[dict]:
-        return [c for c in self.checks if c["outcome"] == "failed"]
-
-
-def run_properties(tmp: Path, fault: str | None, select: str | None = None) -> Run:
-    cmd = [sys.executable, "-m", "pytest", str(PROPERTIES), "--report-dir", str(tmp), "-p", "no:cacheprovider",
-           "-q", f"--hypothesis-seed={SEED}"]
-    if fault:
-        cmd += ["--embedded-fault", fault]
-    if select:
-        cmd += ["-k", select]
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
-    env.pop("DCR_TARGET", None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=400, cwd=tmp)
-    results = glob.glob(str(tmp / "*" / "results.json"))
-    checks = json.loads(Path(results[0]).read_text())["checks"] if results else []
-    return Run(proc.returncode, proc.stdout + proc.stderr, checks)
+def run_properties(tmp: Path, fault: str | None, select: str | None = None) -> HarnessRun:
+    args = [f"--hypothesis-seed={SEED}", *(["--embedded-fault", fault] if fault else []), *(["-k", select] if select else [])]
+    return run_suite([PROPERTIES], tmp, *args, timeout=400)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Run]:
+def runs(tmp_path_factory) -> dict[str, HarnessRun]:
     """Every run this module needs, in parallel: each fault (one twice) and the unfaulted reference."""
     jobs = {name: (name, select) for name, (select, _) in EXPECTED.items()}
     jobs["gen-accept-empty-secret#again"] = ("gen-accept-empty-secret", EXPECTED["gen-accept-empty-secret"][0])
@@ -81,24 +56,24 @@ def test_every_generation_fault_is_listed():
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
 def test_property_checks_find_the_fault(runs, fault):
     run, wanted = runs[fault], EXPECTED[fault][1].split("|")
-    assert run.returncode != 0, run.output[-3000:]
-    cited = {r for check in run.failed for r in check["failed_requirements"]}
+    assert run.code != 0, run.output[-3000:]
+    cited = {r for check in run.checks("failed") for r in check["failed_requirements"]}
     assert cited & set(wanted), f"no failed check cites {wanted}: {cited}\n{run.output[-3000:]}"
     assert set(wanted) & set(FAULTS[fault].requirements)
     assert "curl -sS" in run.output, "the failure output carries no curl reproduction"
-    assert any("reproduce with: curl" in check["message"] for check in run.failed)
+    assert any("reproduce with: curl" in check["message"] for check in run.checks("failed"))
 
 
 @pytest.mark.slow
 def test_fault_finding_is_deterministic(runs):
     first, again = runs["gen-accept-empty-secret"], runs["gen-accept-empty-secret#again"]
-    assert [c["nodeid"] for c in first.failed] == [c["nodeid"] for c in again.failed]
-    assert first.failed and [c["message"].split("reproduce with")[0] for c in first.failed] == [
-        c["message"].split("reproduce with")[0] for c in again.failed]
+    assert [c["nodeid"] for c in first.checks("failed")] == [c["nodeid"] for c in again.checks("failed")]
+    assert first.checks("failed") and [c["message"].split("reproduce with")[0] for c in first.checks("failed")] == [
+        c["message"].split("reproduce with")[0] for c in again.checks("failed")]
 
 
 @pytest.mark.slow
 def test_unfaulted_reference_passes_every_property(runs):
     run = runs["unfaulted"]
-    assert run.returncode == 0, run.output[-3000:]
-    assert run.checks and all(c["outcome"] == "passed" for c in run.checks), [c["nodeid"] for c in run.failed]
+    assert run.code == 0, run.output[-3000:]
+    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [c["nodeid"] for c in run.checks("failed")]

@@ -7,15 +7,14 @@ failed check citing a requirement that the fault violates. The unfaulted referen
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
+
+from .harness_runs import run_suite
 
 THROTTLING = CONFORMANCE_DIR / "test_throttling.py"
 THROTTLE_FAULTS = sorted(name for name in FAULTS if name.startswith("thr-"))
@@ -25,13 +24,8 @@ pytestmark = pytest.mark.slow
 
 
 def run_checks(report_dir: Path, *faults: str) -> tuple[int, dict]:
-    cmd = [sys.executable, "-m", "pytest", str(THROTTLING), "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q"]
-    for fault in faults:
-        cmd += ["--embedded-fault", fault]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=report_dir)
-    results = sorted(report_dir.glob("*/results.json"))
-    assert results, f"no results.json written:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-    return proc.returncode, json.loads(results[-1].read_text())
+    run = run_suite([THROTTLING], report_dir, *(a for f in faults for a in ("--embedded-fault", f)), timeout=RUN_TIMEOUT_S)
+    return run.code, run.results()
 
 
 def test_all_throttle_faults_are_covered():
