@@ -62,3 +62,10 @@ def test_exchange_dict_is_masked():
     m.add_from_json(ex.json())
     text = str(ex.to_dict(m))
     assert SECRET not in text and JWT not in text
+
+
+def test_a_statement_shortened_by_a_repr_is_masked_whole():
+    long_jwt = JWT + "x" * 400
+    shortened = repr(long_jwt)[:60] + "..." + repr(long_jwt)[-50:]  # what a truncating repr prints
+    masked = Masker().mask(f"statement = {shortened}")
+    assert "xxxxxxxxxx" not in masked and masked == "statement = '${DCR_SOFTWARE_STATEMENT}'"
