@@ -202,6 +202,10 @@ class RunRecorder:
             self.embedded.stop()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from .summary import write_summary
+        from .report.summary import write_certification_summary
 
-        write_summary(terminalreporter, self)
+        certification = getattr(self, "certification", None)  # set by the report plugin at session end
+        if certification is not None:
+            write_certification_summary(terminalreporter, self, certification)
+        elif self.records:
+            terminalreporter.write_line(f"report: {self.run_dir}")

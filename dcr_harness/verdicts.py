@@ -2,12 +2,11 @@
 
 A requirement fails when a check names it in a failure; warns when a check reports a
 finding against it; passes when a check citing it passed; otherwise it is not covered
-(skipped, with the reasons of its checks).
+(skipped, with the reasons of its checks). The certification report builds on these.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,17 +61,3 @@ def requirement_verdicts(checks: Iterable[Mapping[str, Any]], known: Iterable[st
         for req in failed - set(check["requirements"]):
             bump(req, "fail", nodeid, check.get("message", "").splitlines()[0])
     return dict(sorted(verdicts.items()))
-
-
-def by_area(verdicts: Mapping[str, RequirementVerdict]) -> dict[str, dict[str, int]]:
-    table: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in ORDER})
-    for v in verdicts.values():
-        table[v.area][v.verdict] += 1
-    return dict(table)
-
-
-def overall(verdicts: Mapping[str, RequirementVerdict]) -> str:
-    found = {v.verdict for v in verdicts.values()}
-    if "fail" in found:
-        return "FAIL"
-    return "PASS with warnings" if "warn" in found else "PASS"
