@@ -139,6 +139,13 @@ def _key_path(error: Any) -> str:
     return ".".join(parts) or "<top level>"
 
 
+def _problem(error: Any) -> str:
+    # A regular expression means nothing to a reader; the schema's description says what is wanted.
+    if error.validator == "pattern" and error.schema.get("description"):
+        return f"{error.instance!r} is not valid: expected {error.schema['description']}"
+    return error.message
+
+
 def _resolve_value(value: str, key: str, base_dir: Path) -> str:
     if not value.startswith("@"):
         return value.strip()
@@ -157,7 +164,7 @@ def target_from_dict(data: Any, base_dir: Path | None = None, source: str | None
     base_dir = base_dir or Path.cwd()
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"{_key_path(e)}: {e.message}" for e in errors[:5]]
+        lines = [f"{_key_path(e)}: {_problem(e)}" for e in errors[:5]]
         raise TargetError("invalid target file:\n  " + "\n  ".join(lines))
     stmts = {
         k: _resolve_value(v, f"statements.{k}", base_dir) for k, v in data["statements"].items()
