@@ -12,11 +12,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from .. import device_info
 from .exchange import Exchange
-from .session import Session
+from .session import USER_AGENT, Session
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -36,7 +36,9 @@ def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes:
 
 
 def basic_auth(client_id: str, client_secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    """RFC 6749 2.3.1: id and secret are form-encoded before base64 (a secret with '+' or '%' must survive)."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
 def _merge(defaults: Mapping[str, str | None], overrides: Mapping[str, str | None] | None) -> dict[str, str | None]:
@@ -57,7 +59,8 @@ class DcrClient:
         self.paced = paced
 
     def _headers(self, headers: Mapping[str, str | None] | None) -> list[tuple[str, str]]:
-        merged = _merge({self.target.throttle.device_header: self.device}, headers)
+        # User-Agent is a per-request default (not the httpx client's), so that None really omits it (REG-REQ-4).
+        merged = _merge({"User-Agent": USER_AGENT, self.target.throttle.device_header: self.device}, headers)
         return [(k, v) for k, v in merged.items() if v is not None]
 
     def send(
