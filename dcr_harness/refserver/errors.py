@@ -44,8 +44,9 @@ def invalid_request(description: str) -> DcrError:
     return DcrError("invalid_request", description)
 
 
-def oauth_error(err: DcrError) -> Response:
-    body = {"error": err.code, "error_description": err.description}
+def oauth_error(err: DcrError, optional_null: bool = False) -> Response:
+    """{"error": CODE, "error_description": ...}; optional_null (choice error-members=null) sends the description as null."""
+    body = {"error": err.code, "error_description": None if optional_null else err.description}
     return JSONResponse(body, status_code=err.status, headers=NO_STORE)
 
 

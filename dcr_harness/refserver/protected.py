@@ -64,17 +64,19 @@ async def handle(request: Request, ctx: Context) -> Response:
 def render_error(err: ApiError, ctx: Context) -> Response:
     cfg = ctx.config
     status = 403 if err.status == 401 and cfg.fault("api-status-403") else err.status
+    null = cfg.choice("error-members") == "null"  # optional members sent as null: a permitted choice
     body = {
         "action": err.action,
         "status": 400 if cfg.fault("api-error-status-mismatch") else status,
         "code": err.code,
-        "message": err.message,
-        "helpUrl": HELP_URL,
+        "message": None if null else err.message,
+        "helpUrl": None if null else HELP_URL,
+        **({"details": None, "trace": None} if null else {}),
     }
     headers = {}
     if status == 401:
         error = ', error="invalid_token"' if err.token_sent else ""
         headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"{error}'
-    if cfg.fault("api-error-body-plain"):
+    if cfg.fault("api-error-body-plain") or cfg.choice("api-error-body") == "text":
         return PlainTextResponse(f"{status} {err.code}: {err.message}", status_code=status, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
