@@ -84,7 +84,7 @@ def test_register_rejects_forged_statements(http_session, target, server_key, da
 @pytest.mark.req("REG-ERR-3", "REG-ERR-5")
 @given(data=st.data())
 def test_register_rejects_statements_outside_their_validity(http_session, target, server_key, data):
-    """A statement with exp in the past or nbf in the future gets invalid_software_statement"""
+    """A statement with exp in the past or nbf in the future is refused (invalid or unapproved statement)"""
     run_case(http_session, data.draw(forgeries.time_cases(target.statements.valid, server_key), label="case"))
 
 

@@ -103,6 +103,7 @@ def _device(value: str) -> dict[str, str]:
 INVALID_REQUEST = "invalid_request"
 BAD_STATEMENT = "invalid_software_statement"
 BAD_REDIRECT = "invalid_redirect_uri"
+UNAPPROVED = "unapproved_software_statement"
 # A statement of the wrong JSON type, with invalid UTF-8, or not JWT-shaped: REG-ERR-1 ("wrong JSON type",
 # "malformed") and REG-ERR-3 ("malformed") both describe it, so either code is right.
 STATEMENT_OR_REQUEST = frozenset({INVALID_REQUEST, BAD_STATEMENT})
@@ -171,7 +172,7 @@ REGISTER: list[Provocation] = [
     P("REG-ERR-3", "four segments", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register(c.valid + ".e30")),
     P("REG-ERR-3", "segments not base64url", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register("%%%.***.$$$")),
     # REG-ERR-4: a well-formed statement that is not approved.
-    P("REG-ERR-4", "revoked statement", "register", "unapproved_software_statement",
+    P("REG-ERR-4", "revoked statement", "register", UNAPPROVED,
       lambda c: c.dcr.register(c.target.statements.revoked), needs=("statements.revoked",)),
     # DEV-3: malformed device info is rejected or ignored, never a 5xx.
     P("DEV-3 REG-REQ-2", "device info from the documentation sample", "register", {SUCCESS, INVALID_REQUEST},

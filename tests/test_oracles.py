@@ -165,3 +165,21 @@ def test_refused_unknown_members_are_a_finding_not_a_failure(status, body, warne
             pass
     assert [f.requirement for f in evidence.findings] == warned
     assert evidence.broken == broken
+
+
+def test_a_second_429_on_a_generated_case_is_not_verified_not_passed(monkeypatch):
+    """run_case: an example still answered 429 after pacing and one retry is no verdict (issue 8)."""
+    from dcr_harness.http import Session
+    from dcr_harness.strategies import runner
+    from dcr_harness.target import target_from_dict
+
+    monkeypatch.setattr(runner, "note", lambda text: None)  # hypothesis.note needs a running example
+
+    throttled = Exchange("POST", "http://127.0.0.1/o/client/register", [], b"", status=429,
+                         response_headers=[("content-type", "text/html")], response_body=b"<html>slow down</html>")
+    case = P("REG-ERR-1", "any", "register", INVALID_REQUEST, lambda c: throttled)
+    session = Session(target_from_dict({"base_url": "http://127.0.0.1:9", "statements": {"valid": "eyJ.a.b"}}), paced=False)
+    with checks.judged_apart(merge=False) as evidence:
+        runner.run_case(session, case)
+    assert not evidence.verified and not evidence.breaches
+    assert "REG-ERR-1" in evidence.unverified

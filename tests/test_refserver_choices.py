@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 from dcr_harness.refserver import choices
 from dcr_harness.refserver.config import ServerConfig
 from dcr_harness.refserver.main import build_parser, config_from_args
-from dcr_harness.refserver.testing import InProcess, copy_keys, in_process
+from dcr_harness.refserver.seed import VALID
+from dcr_harness.refserver.testing import API_PATH, InProcess, copy_keys, in_process
 
 from .test_refserver_faults import GOOD_FORM, REGISTER, Provoke, _error, key_dir  # noqa: F401
 
@@ -57,6 +59,9 @@ CASES: dict[str, tuple[Provoke, tuple[Any, ...]]] = {
     "empty-statement": (_register({"software_statement": ""}), ("400 invalid_request", "400 invalid_software_statement")),
     "statement-type": (_register({"software_statement": 42}), ("400 invalid_request", "400 invalid_software_statement")),
     "jwt-shape": (_register({"software_statement": "a.b"}), ("400 invalid_software_statement", "400 invalid_request")),
+    "statement-time": (lambda s: _answer(s.register(s.keys.mint(VALID, exp=int(time.time()) - 3600))),
+                       ("400 invalid_software_statement", "400 unapproved_software_statement")),
+    "query-token": (lambda s: s.client.get(API_PATH, params={"access_token": s.access_token()}).status_code, (401, 200)),
     "empty-redirect-uri": (_register(lambda s: {"software_statement": _valid(s), "redirect_uri": ""}),
                            ("400 invalid_redirect_uri", "201")),
     "unknown-members": (_register(lambda s: {"software_statement": _valid(s), "x_extra": 1}), ("201", "400 invalid_request")),

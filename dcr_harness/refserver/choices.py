@@ -37,6 +37,10 @@ CHOICES: dict[str, Choice] = {
         ("invalid_software_statement", "invalid_request"),
         "the code for a statement that is not three base64url segments",
         'REG-ERR-3 "malformed"; REG-ERR-1 "the request is malformed"'),
+    "statement-time": Choice(
+        ("invalid_software_statement", "unapproved_software_statement"),
+        "the code for a properly signed statement whose exp is past or nbf is in the future",
+        'REG-ERR-3 "not a valid signed JWT"; REG-ERR-4 "well formed and properly signed but not approved for use"'),
     "empty-redirect-uri": Choice(
         ("invalid", "absent"),
         'redirect_uri null or "": refused (invalid_request / invalid_redirect_uri), or taken as not sent',
@@ -92,6 +96,10 @@ CHOICES: dict[str, Choice] = {
         ("json", "text"),
         "the body of a 401: the enhanced error structure in JSON, or plain text",
         'API-3 "A JSON error body follows ..." (a body need not be JSON; the harness reports it as a warning)'),
+    "query-token": Choice(
+        ("reject", "accept"),
+        "an access token in the access_token query parameter instead of the Authorization header",
+        "RFC 6750 2.3 lets a resource server accept it (SHOULD NOT); the contract documents only the header (CLI-4)"),
     # X-Device-Info (also --device-info-policy)
     "device-info": Choice(
         ("reject", "fallback"),

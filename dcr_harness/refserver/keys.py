@@ -26,6 +26,10 @@ FOREIGN_KEY_FILE = "foreign-key.pem"
 LEEWAY_S = 30  # clock skew tolerated on iat/nbf/exp
 
 
+class StatementOutsideValidity(ValueError):
+    """exp in the past or nbf in the future: well formed and signed, but not valid now."""
+
+
 class StatementError(ValueError):
     """The statement is not a valid signed JWT for this server."""
 
@@ -105,5 +109,7 @@ class Keys:
             return jwt.decode(statement, self.public_key, algorithms=["RS256"], options=options, leeway=LEEWAY_S)
         except StatementError:
             raise
+        except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError) as exc:
+            raise StatementOutsideValidity(str(exc)) from None
         except (jwt.PyJWTError, ValueError, TypeError) as exc:  # ValueError covers bad encodings
             raise StatementError(f"{type(exc).__name__}: {exc}") from None

@@ -47,7 +47,9 @@ def _check_token(token: str, ctx: Context) -> None:
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
-    _check_token(bearer_token(request.headers.getlist("authorization")), ctx)
+    authorization = request.headers.getlist("authorization")
+    query_token = request.query_params.get("access_token") if cfg.choice("query-token") == "accept" else None
+    _check_token(query_token if query_token and not authorization else bearer_token(authorization), ctx)
     if cfg.fault("api-reject-valid"):
         raise ApiError(CLIENT_APPLICATION, "access token rejected")
     provider = request.path_params["service_provider"]

@@ -13,7 +13,7 @@ from . import credentials
 from .context import Context
 from .errors import NO_STORE, DcrError, InjectedFailure, invalid_request, oauth_error
 from .faults import CONTROL_CHARS
-from .keys import StatementError
+from .keys import StatementError, StatementOutsideValidity
 from .negotiation import JSON, require_content_type, require_json_accept
 from .parsing import decode_json, read_body
 from .store import Application
@@ -93,6 +93,8 @@ def _approved_application(statement: str, ctx: Context) -> Application:
         )
     except StatementError as exc:
         raise _bad_statement(str(exc)) from None
+    except StatementOutsideValidity as exc:
+        raise DcrError(cfg.choice("statement-time"), str(exc)) from None
     software_id = claims.get("software_id")
     if not isinstance(software_id, str) or not software_id:
         raise _bad_statement("software_id claim missing")

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
 from .. import statements as forge
-from ..provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, P, Provocation
+from ..provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, UNAPPROVED, P, Provocation
 from .text import CONTROL, NON_ASCII, short
 
 REG = "register"
@@ -59,7 +59,7 @@ class ServerKey:
         return [pem, pem.strip(), pkcs1, der]
 
 
-def _case(name: str, statement: Any, permitted: frozenset[str] | str = BAD_STATEMENT) -> Provocation:
+def _case(name: str, statement: Any, permitted: set[str] | frozenset[str] | str = BAD_STATEMENT) -> Provocation:
     """`statement` is a string, or a function of nothing evaluated at send time (time claims)."""
     make = statement if callable(statement) else (lambda: statement)
     return P(REQS, name, REG, permitted, lambda c: c.dcr.register(make()))
@@ -125,10 +125,17 @@ def statement_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation
 
 
 def time_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation]:
-    """exp in the past, nbf in the future: on an otherwise valid statement when the key is known."""
+    """exp in the past, nbf in the future: on an otherwise valid statement when the key is known.
+
+    Properly signed but not valid now fits REG-ERR-3 (not a valid JWT) and REG-ERR-4 (not approved
+    for use) alike; foreign-signed, it is a bad signature first.
+    """
+    permitted = {BAD_STATEMENT, UNAPPROVED} if key.private else BAD_STATEMENT
     return st.one_of(
-        st.integers(3600, 10**9).map(lambda d: _case(f"exp {d} s in the past{_signed_by(key)}", _timed(valid, key.private, "exp", -d))),
-        st.integers(3600, 10**9).map(lambda d: _case(f"nbf {d} s in the future{_signed_by(key)}", _timed(valid, key.private, "nbf", d))),
+        st.integers(3600, 10**9).map(lambda d: _case(f"exp {d} s in the past{_signed_by(key)}",
+                                                     _timed(valid, key.private, "exp", -d), permitted)),
+        st.integers(3600, 10**9).map(lambda d: _case(f"nbf {d} s in the future{_signed_by(key)}",
+                                                     _timed(valid, key.private, "nbf", d), permitted)),
     )
 
 
