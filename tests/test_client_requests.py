@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from dcr_harness.http import DcrClient, Session
-from dcr_harness.http.client import basic_auth
+from dcr_harness.http.client import FORWARDING_PROXY, basic_auth
 from dcr_harness.http.session import USER_AGENT
 from dcr_harness.target import target_from_dict
 
@@ -86,3 +86,10 @@ def test_basic_credentials_are_form_encoded_before_base64(client_id, secret):
     got_id, sep, got_secret = base64.b64decode(encoded).decode().partition(":")
     assert scheme == "Basic" and sep == ":"
     assert (unquote_plus(got_id), unquote_plus(got_secret)) == (client_id, secret)
+
+
+def test_device_is_the_first_forwarded_address(listener):
+    """THR-1: every request names its device first in X-Forwarded-For, a proxy after it."""
+    _client(listener.url).register()
+    listener.header_names()
+    assert f"X-Forwarded-For: 198.18.0.1, {FORWARDING_PROXY}".lower().encode() in listener.head.lower()

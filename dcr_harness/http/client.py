@@ -21,6 +21,9 @@ from .session import USER_AGENT, Session
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 UNSET: Any = object()
+# THR-1: the device is the FIRST address of X-Forwarded-For. Every request names a proxy after the
+# device (RFC 5737 TEST-NET-3), so that a server keying on another address throttles all checks as one.
+FORWARDING_PROXY = "203.0.113.7"
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,14 @@ class DcrClient:
         self.device = device or session.new_device()
         self.paced = paced
 
+    def device_value(self) -> str:
+        """The device header's value: the device, then a proxy when the header is X-Forwarded-For."""
+        forwarded = self.target.throttle.device_header.lower() == "x-forwarded-for"
+        return f"{self.device}, {FORWARDING_PROXY}" if forwarded else self.device
+
     def _headers(self, headers: Mapping[str, str | None] | None) -> list[tuple[str, str]]:
         # User-Agent is a per-request default (not the httpx client's), so that None really omits it (REG-REQ-4).
-        merged = _merge({"User-Agent": USER_AGENT, self.target.throttle.device_header: self.device}, headers)
+        merged = _merge({"User-Agent": USER_AGENT, self.target.throttle.device_header: self.device_value()}, headers)
         return [(k, v) for k, v in merged.items() if v is not None]
 
     def send(
