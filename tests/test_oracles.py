@@ -20,7 +20,9 @@ from dcr_harness.provocations import (
 from dcr_harness.strategies.api import changed_character
 from dcr_harness.strategies.negotiation import accept_permits
 from dcr_harness.strategies.oracle import form_permitted, token_permitted
-from dcr_harness.strategies.register import missing_statement_permitted, redirect_permitted, utf8_damage_permitted
+from dcr_harness.strategies.register import (
+    missing_statement_permitted, redirect_permitted, text_body_permitted, utf8_damage_permitted,
+)
 
 ID, SECRET = "client-1", "secret-1"
 CLIENT = "invalid_client"
@@ -183,3 +185,12 @@ def test_a_second_429_on_a_generated_case_is_not_verified_not_passed(monkeypatch
         runner.run_case(session, case)
     assert not evidence.verified and not evidence.breaches
     assert "REG-ERR-1" in evidence.unverified
+
+
+@pytest.mark.parametrize("text, permitted", [
+    ("not json", {INVALID_REQUEST}),
+    ("[1]", {INVALID_REQUEST}),
+    ('{"redirect_uri": "x"}', {INVALID_REQUEST, BAD_REDIRECT}),  # two defects: either code
+])
+def test_text_bodies(text, permitted):
+    assert text_body_permitted(text) == frozenset(permitted)

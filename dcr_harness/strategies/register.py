@@ -45,6 +45,15 @@ def _not_a_request(text: str) -> bool:
     return not (isinstance(doc, dict) and "software_statement" in doc)
 
 
+def text_body_permitted(text: str) -> frozenset[str]:
+    """Not JSON, or JSON that is no request: invalid_request; an object without a statement as missing_statement."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return frozenset({INVALID_REQUEST})
+    return missing_statement_permitted(doc) if isinstance(doc, dict) else frozenset({INVALID_REQUEST})
+
+
 def _nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
@@ -79,7 +88,7 @@ def malformed_bodies(valid: str) -> st.SearchStrategy[Provocation]:
     reqs = "REG-ERR-1 REG-REQ-5"
     return st.one_of(
         st.text(max_size=60).filter(_not_a_request).map(
-            lambda t: P(reqs, f"body {short(t)}", REG, INVALID_REQUEST, _send_bytes(t.encode()))),
+            lambda t: P(reqs, f"body {short(t)}", REG, text_body_permitted(t), _send_bytes(t.encode()))),
         st.one_of(st.lists(st.just(valid), max_size=2), st.just(valid), NON_STRINGS.filter(lambda v: not isinstance(v, dict))).map(
             lambda v: P(reqs, f"top-level {type(v).__name__} {short(v)}", REG, INVALID_REQUEST,
                         _send_bytes(json.dumps(v).encode()))),
