@@ -61,6 +61,8 @@ CASES: dict[str, tuple[Provoke, tuple[Any, ...]]] = {
     "jwt-shape": (_register({"software_statement": "a.b"}), ("400 invalid_software_statement", "400 invalid_request")),
     "statement-time": (lambda s: _answer(s.register(s.keys.mint(VALID, exp=int(time.time()) - 3600))),
                        ("400 invalid_software_statement", "400 unapproved_software_statement")),
+    "api-token-code": (lambda s: s.api().json()["code"],
+                       ("invalid_access_token_client_application", "invalid_access_token_service_provider")),
     "query-token": (lambda s: s.client.get(API_PATH, params={"access_token": s.access_token()}).status_code, (401, 200)),
     "empty-redirect-uri": (_register(lambda s: {"software_statement": _valid(s), "redirect_uri": ""}),
                            ("400 invalid_redirect_uri", "201")),

@@ -96,6 +96,10 @@ CHOICES: dict[str, Choice] = {
         ("json", "text"),
         "the body of a 401: the enhanced error structure in JSON, or plain text",
         'API-3 "A JSON error body follows ..." (a body need not be JSON; the harness reports it as a warning)'),
+    "api-token-code": Choice(
+        ("client-application", "service-provider"),
+        "the enhanced error code of a token problem: invalid_access_token_client_application or ..._service_provider",
+        'API-3 "a code of that action (invalid_access_token_service_provider, invalid_access_token_client_application)"'),
     "query-token": Choice(
         ("reject", "accept"),
         "an access token in the access_token query parameter instead of the Authorization header",

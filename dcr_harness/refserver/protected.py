@@ -70,7 +70,8 @@ def render_error(err: ApiError, ctx: Context) -> Response:
     body = {
         "action": err.action,
         "status": 400 if cfg.fault("api-error-status-mismatch") else status,
-        "code": err.code,
+        "code": SERVICE_PROVIDER if err.code == CLIENT_APPLICATION and cfg.choice("api-token-code") == "service-provider"
+        else err.code,
         "message": None if null else err.message,
         "helpUrl": None if null else HELP_URL,
         **({"details": None, "trace": None} if null else {}),
