@@ -8,8 +8,6 @@ choice with more values than that needs further runs (choices.runs_needed()).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from dcr_harness.refserver import choices
@@ -17,8 +15,9 @@ from dcr_harness.refserver import choices
 from .harness_runs import run_harness
 
 WHOLE_SUITE_TIMEOUT_S = 900
+PENDING = "THR-"  # verified once the throttle developer's checks record evidence
 # What a refusal of unknown members (a SHOULD) and a non-JSON 401 body are reported as: warnings.
-WARNED_BY_ALTERNATIVES = {"unknown-members": {"REG-REQ-5", "TOK-REQ-2"}, "api-error-body": {"API-3"}}
+WARNED_BY_ALTERNATIVES = {"unknown-members": {"REG-REQ-5", "TOK-REQ-2"}, "api-error-body": {"API-3"}, "query-token": {"API-2"}}
 
 
 def _choice_args(chosen: dict[str, str]) -> list[str]:
@@ -31,14 +30,18 @@ def test_whole_suite_passes_under_every_permitted_alternative(tmp_path, run_numb
     run = run_harness(["run", "--", *_choice_args(chosen)], tmp_path / "reports", timeout=WHOLE_SUITE_TIMEOUT_S)
     failed = run.checks("failed") + run.checks("error")
     assert not failed, "\n".join(f"{c['nodeid']}: {c['message'][:600]}" for c in failed) + run.output[-2000:]
-    assert run.code == 0, run.output[-4000:]
-
-    certification = json.loads(next((tmp_path / "reports").glob("*/certification.json")).read_text())
-    verdicts = {r["id"]: r for r in certification["requirements"]}
-    assert not [rid for rid, r in verdicts.items() if r["verdict"] == "fail"]
-    unbacked = [rid for rid, r in verdicts.items() if r["verdict"] == "pass" and not r["verified_by"]]
+    assert run.requirements_with("fail") == set(), run.output[-4000:]
+    doc = run.certification()
+    unbacked = [r["id"] for r in doc["requirements"] if r["verdict"] == "pass" and not r["verified_by"]]
     assert not unbacked, f"pass without evidence: {unbacked}"
-    assert sum(r["verdict"] == "pass" for r in verdicts.values()) > 20
+    assert len(run.requirements_with("pass")) > 20
+    # Until the throttling checks record evidence (the throttle branch), THR-* may be "not verified",
+    # which makes the run INCONCLUSIVE (exit 1); nothing else may be.
+    unverified = run.requirements_with("not_verified") | run.requirements_with("not_covered")
+    assert {r for r in unverified if not r.startswith(PENDING)} == set(), unverified
+    overall = doc["overall"]["verdict"]
+    assert overall in ("PASS", "PASS with warnings") or (overall == "INCONCLUSIVE" and unverified), overall
+    assert run.code == (0 if overall.startswith("PASS") else 1), run.output[-4000:]
 
     # The alternatives were really on: the behaviours the harness reports as findings showed up.
     for name, requirements in WARNED_BY_ALTERNATIVES.items():
