@@ -80,7 +80,9 @@ CASES: dict[str, tuple[Provoke, tuple[Any, ...]]] = {
                          ("400 unauthorized_client", "400 invalid_request")),
     "token-type": (lambda s: s.token(*s.credentials()).json()["token_type"], ("bearer", "Bearer")),
     "accept-conflict": (lambda s: _answer(s.register(headers=CONFLICT)), ("201", "400 invalid_request")),
-    "error-members": (lambda s: s.register(json={}).json().get("error_description", "absent") is None, (False, True)),
+    "error-members": (lambda s: (type(s.register(json={}).json()["error_description"]).__name__,
+                                 type(s.api().json().get("details")).__name__),
+                      (("str", "NoneType"), ("NoneType", "NoneType"), ("dict", "dict"))),
     "api-error-body": (lambda s: s.api().headers["content-type"].split(";")[0], ("application/json", "text/plain")),
     "device-info": (lambda s: _answer(s.register(headers=BAD_DEVICE)), ("400 invalid_request", "201")),
 }

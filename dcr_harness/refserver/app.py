@@ -54,7 +54,7 @@ def _endpoint(handler: Handler, render: Renderer, fallback: Callable[[], Request
 
 
 def _oauth(err: DcrError, ctx: Context) -> Response:
-    return oauth_error(err, ctx.config.choice("error-members") == "null")
+    return oauth_error(err, ctx.config.choice("error-members"))
 
 
 def _dcr_fallback() -> RequestError:

@@ -88,8 +88,9 @@ CHOICES: dict[str, Choice] = {
         "an Accept with equally specific ranges that contradict each other (application/json;q=0, application/json)",
         'REG-REQ-3/TOK-REQ-3 "ordinary content negotiation" (RFC 9110 does not rank equal ranges)'),
     "error-members": Choice(
-        ("text", "null"),
-        "optional members of error bodies (error_description; message, details, helpUrl, trace): text, or null",
+        ("text", "null", "structured"),
+        "optional members of error bodies (error_description; message, details, helpUrl, trace): text, null, "
+        "or JSON objects and numbers",
         'REG-ERR-*/TOK-ERR-* prescribe {"error": CODE} only; API-3 "and optionally message, details, helpUrl, trace"'),
     # Protected API
     "api-error-body": Choice(

@@ -44,9 +44,10 @@ def invalid_request(description: str) -> DcrError:
     return DcrError("invalid_request", description)
 
 
-def oauth_error(err: DcrError, optional_null: bool = False) -> Response:
-    """{"error": CODE, "error_description": ...}; optional_null (choice error-members=null) sends the description as null."""
-    body = {"error": err.code, "error_description": None if optional_null else err.description}
+def oauth_error(err: DcrError, members: str = "text") -> Response:
+    """{"error": CODE, "error_description": ...}; choice error-members: the description as text, null or an object."""
+    description = {"text": err.description, "null": None, "structured": {"description": err.description}}[members]
+    body = {"error": err.code, "error_description": description}
     return JSONResponse(body, status_code=err.status, headers=NO_STORE)
 
 

@@ -66,7 +66,8 @@ async def handle(request: Request, ctx: Context) -> Response:
 def render_error(err: ApiError, ctx: Context) -> Response:
     cfg = ctx.config
     status = 403 if err.status == 401 and cfg.fault("api-status-403") else err.status
-    null = cfg.choice("error-members") == "null"  # optional members sent as null: a permitted choice
+    members = cfg.choice("error-members")  # optional members as text, null or non-strings: a permitted choice
+    null = members == "null"
     body = {
         "action": err.action,
         "status": 400 if cfg.fault("api-error-status-mismatch") else status,
@@ -75,6 +76,7 @@ def render_error(err: ApiError, ctx: Context) -> Response:
         "message": None if null else err.message,
         "helpUrl": None if null else HELP_URL,
         **({"details": None, "trace": None} if null else {}),
+        **({"details": {"reason": err.message}, "trace": 0} if members == "structured" else {}),
     }
     headers = {}
     if status == 401:

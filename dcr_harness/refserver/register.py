@@ -175,4 +175,4 @@ def render_error(err: DcrError, ctx: Context) -> Response:
         err = DcrError("invalid_client_metadata", err.description, err.status)
     if cfg.fault("reg-error-not-json"):
         return PlainTextResponse(f"error={err.code}", status_code=err.status, headers=NO_STORE)
-    return oauth_error(err, cfg.choice("error-members") == "null")
+    return oauth_error(err, cfg.choice("error-members"))
