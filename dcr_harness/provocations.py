@@ -150,7 +150,7 @@ REGISTER: list[Provocation] = [
       lambda c: c.register_bytes(json.dumps({"software_statement": c.valid}).encode()[:-7])),
     P("REG-ERR-1", "body is empty", "register", INVALID_REQUEST, lambda c: c.register_bytes(b"")),
     # The bad bytes sit inside the statement: a lenient decoder sees a malformed statement (REG-ERR-3).
-    P("REG-ERR-1 REG-ERR-3", "body is invalid UTF-8", "register", STATEMENT_OR_REQUEST,
+    P("REG-ERR-1", "body is invalid UTF-8", "register", STATEMENT_OR_REQUEST,
       lambda c: c.register_bytes(b'{"software_statement": "\xff\xfe\xfa"}')),
     P("REG-ERR-1", "software_statement repeated", "register", INVALID_REQUEST, lambda c: c.register_bytes(_dup_member(c.valid))),
     # REG-ERR-2: redirect URIs.

@@ -62,11 +62,11 @@ def repeated_params(creds: Credentials) -> st.SearchStrategy[Provocation]:
 
 
 def grant_types(creds: Credentials) -> st.SearchStrategy[Provocation]:
-    """Grant types other than client_credentials (TOK-ERR-3, TOK-ERR-4; TOK-ERR-1 when also malformed)."""
+    """Grant types other than client_credentials (TOK-ERR-3, TOK-ERR-4; invalid_request too when also malformed)."""
     known = st.sampled_from(["password", "authorization_code", "refresh_token", "implicit", "CLIENT_CREDENTIALS",
                              "client_credentials ", "urn:ietf:params:oauth:grant-type:jwt-bearer"])
     grants = st.one_of(known, nasty(GRANT)).filter(lambda g: g and g != GRANT)
-    return grants.map(lambda g: _form_case("TOK-ERR-3 TOK-ERR-4 TOK-ERR-1", f"grant_type={short(g)}", creds,
+    return grants.map(lambda g: _form_case("TOK-ERR-3 TOK-ERR-4", f"grant_type={short(g)}", creds,
                                            [*_good(creds)[:2], ("grant_type", g)]))
 
 
