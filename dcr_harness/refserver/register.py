@@ -19,7 +19,7 @@ from .parsing import decode_json, read_body
 from .store import Application
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
-_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 LONG_REDIRECT = 2000  # gen-500-long-param
 MEMBERS = frozenset({"software_statement", "redirect_uri"})  # REG-REQ-5: all the contract names
 
@@ -77,7 +77,7 @@ def _members(doc: dict[str, Any], ctx: Context) -> tuple[str, str | None]:
         if statement == "":
             raise _statement_error(cfg.choice("empty-statement"), "software_statement is empty")
         raise _statement_error(cfg.choice("statement-type"), "software_statement must be a string")
-    if not _JWT_SHAPE.match(statement):
+    if not _JWT_SHAPE.fullmatch(statement):
         raise _statement_error(cfg.choice("jwt-shape"), "software_statement is not a JWT (three base64url segments)")
     return statement, redirect_uri
 
