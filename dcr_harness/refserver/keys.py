@@ -26,12 +26,12 @@ FOREIGN_KEY_FILE = "foreign-key.pem"
 LEEWAY_S = 30  # clock skew tolerated on iat/nbf/exp
 
 
-class StatementOutsideValidity(ValueError):
-    """exp in the past or nbf in the future: well formed and signed, but not valid now."""
-
-
 class StatementError(ValueError):
     """The statement is not a valid signed JWT for this server."""
+
+
+class StatementOutsideValidity(StatementError):
+    """exp in the past or nbf in the future: well formed and signed, but not valid now."""
 
 
 def _load_or_create(path: Path) -> rsa.RSAPrivateKey:

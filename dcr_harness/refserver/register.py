@@ -91,10 +91,10 @@ def _approved_application(statement: str, ctx: Context) -> Application:
             check_signature=not cfg.fault("reg-accept-foreign-key"),
             check_exp=not cfg.fault("gen-accept-expired-statement"),
         )
-    except StatementError as exc:
-        raise _bad_statement(str(exc)) from None
     except StatementOutsideValidity as exc:
         raise DcrError(cfg.choice("statement-time"), str(exc)) from None
+    except StatementError as exc:
+        raise _bad_statement(str(exc)) from None
     software_id = claims.get("software_id")
     if not isinstance(software_id, str) or not software_id:
         raise _bad_statement("software_id claim missing")
