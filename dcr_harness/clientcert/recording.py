@@ -1,0 +1,169 @@
+"""The recording mode: an ASGI middleware around the reference server.
+
+Every request the client sends is kept as an Exchange (started_at: seconds since the
+server started, at arrival; device: the connection's address), with the answer it got.
+The scenario switches answer some requests themselves, before the server sees them: an
+injected 429 (throttling) and invalid_client for revoked credentials
+(revoked-credentials). Those exchanges carry a note saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..http.exchange import Exchange
+from ..refserver import protected
+from ..refserver.app import REGISTER_PATH, TOKEN_PATH
+from ..refserver.throttle import TOO_MANY
+from .scenarios import Settings
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+API_PREFIX = protected.PATH.split("{", 1)[0]
+INJECTED_429 = "injected 429 (scenario throttling)"
+INJECTED_REVOKED = "invalid_client: credentials revoked (scenario revoked-credentials)"
+
+
+def endpoint_of(path: str) -> str | None:
+    """register, token, api, or None for a path that is not the contract's."""
+    if path == REGISTER_PATH:
+        return "register"
+    if path == TOKEN_PATH:
+        return "token"
+    return "api" if path.startswith(API_PREFIX) else None
+
+
+def form_of(body: bytes) -> dict[str, str]:
+    """The form parameters of a body (first value of each), {} when it is not a form."""
+    try:
+        return dict(reversed(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+
+
+def throttle_device(ex: Exchange) -> str:
+    """The device the throttle counts (THR-1): the first X-Forwarded-For address, else the connection."""
+    forwarded = (ex.request_header("x-forwarded-for") or "").split(",", 1)[0].strip()
+    return forwarded or ex.device or "unknown"
+
+
+class RecordingMiddleware:
+    def __init__(self, app: Callable[..., Awaitable[None]], settings: Settings,
+                 on_restart: Callable[[], None] | None = None, exit_after_flows: int | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.on_restart = on_restart
+        self.exit_after_flows = exit_after_flows
+        self.t0 = time.monotonic()
+        self.exchanges: list[Exchange] = []
+        self.flows = 0  # protected API calls the server answered
+        self.restart_at: float | None = None
+        self.revoked: set[str] = set()
+        self.revocation_done = False
+        self.enough = threading.Event()  # set once exit_after_flows flows were answered
+        self._per_device: Counter[str] = Counter()
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        ex = self._exchange(scope, body)
+        answer = self._scenario_answer(ex)
+        if answer is not None:
+            await self._send_own(ex, *answer, send)
+        else:
+            await self._forward(scope, body, receive, send, ex)
+        ex.elapsed = self.now() - ex.started_at
+        self._after(ex)
+
+    def _exchange(self, scope: Scope, body: bytes) -> Exchange:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = next((v for k, v in headers if k.lower() == "host"), "localhost")
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
+        client = scope.get("client")
+        return Exchange(scope["method"], url, headers, body, started_at=self.now(), device=client[0] if client else None)
+
+    def _scenario_answer(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
+        kind = endpoint_of(path_of(ex))
+        every = self.settings.inject_429_every
+        if every and kind is not None:
+            device = throttle_device(ex)
+            self._per_device[device] += 1
+            if self._per_device[device] % every == 0:
+                return 429, [("content-type", "text/html; charset=utf-8"), ("retry-after", "1")], TOO_MANY.encode(), INJECTED_429
+        if kind == "token" and form_of(ex.request_body).get("client_id") in self.revoked:
+            body = json.dumps({"error": "invalid_client", "error_description": "the client's credentials were revoked"}).encode()
+            return 400, [("content-type", "application/json"), ("cache-control", "no-store")], body, INJECTED_REVOKED
+        return None
+
+    @staticmethod
+    async def _send_own(ex: Exchange, status: int, headers: list[tuple[str, str]], body: bytes, note: str,
+                        send: Callable[[Message], Awaitable[None]]) -> None:
+        headers = [*headers, ("content-length", str(len(body)))]
+        ex.status, ex.response_headers, ex.response_body, ex.note = status, headers, body, note
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _forward(self, scope: Scope, body: bytes, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]], ex: Exchange) -> None:
+        replayed = False
+        chunks: list[bytes] = []
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ex.status = message["status"]
+                ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, replay, capture)
+        ex.response_body = b"".join(chunks)
+
+    def _after(self, ex: Exchange) -> None:
+        """Scenario state after an answer: revocation, flow count, the restart prompt."""
+        self.exchanges.append(ex)
+        kind = endpoint_of(path_of(ex))
+        if kind == "token" and ex.status == 201 and self.settings.on("revoked-credentials") and not self.revocation_done:
+            client_id = form_of(ex.request_body).get("client_id")
+            if client_id:
+                self.revoked.add(client_id)
+                self.revocation_done = True
+        if kind == "api" and ex.note is None:
+            self.flows += 1
+            if ex.status == 200 and self.settings.on("restart") and self.restart_at is None:
+                self.restart_at = self.now()
+                if self.on_restart is not None:
+                    self.on_restart()
+            if self.exit_after_flows and self.flows >= self.exit_after_flows:
+                self.enough.set()
+
+
+def path_of(ex: Exchange) -> str:
+    """The path of an exchange's URL (no query)."""
+    rest = ex.url.split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else "/"

@@ -1,0 +1,124 @@
+"""The recorded traffic, read as the client's story: instances, their clients, their tokens.
+
+An application instance is identified by where it connects from, the statement it
+registers with, and the device it describes (X-Device-Info) - the issue's "device identity
+and statement". Token requests belong to the instance whose registration issued their
+client_id; API calls to the client whose token they carry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..http.exchange import Exchange
+from .recording import endpoint_of, form_of, path_of, throttle_device
+
+_BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
+Instance = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    client_id: str
+    issued_at: float  # seconds since the server started (the token request's arrival)
+    lifetime: float
+    exchange: Exchange
+
+    @property
+    def expires_at(self) -> float:
+        return self.issued_at + self.lifetime
+
+
+def kind(ex: Exchange) -> str | None:
+    return endpoint_of(path_of(ex))
+
+
+def statement_of(ex: Exchange) -> str:
+    doc = _json(ex.request_body)
+    value = doc.get("software_statement") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def client_id_of(ex: Exchange) -> str | None:
+    """The client_id of a token request: in the body, else in HTTP Basic."""
+    found = form_of(ex.request_body).get("client_id")
+    if found:
+        return found
+    auth = ex.request_header("authorization") or ""
+    if auth.lower().startswith("basic "):
+        try:
+            return base64.b64decode(auth[6:].strip()).decode("utf-8").split(":", 1)[0] or None
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+    return None
+
+
+def bearer_of(ex: Exchange) -> str | None:
+    match = _BEARER.match(ex.request_header("authorization") or "")
+    return match.group(1) if match else None
+
+
+def _json(data: bytes) -> object:
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Traffic:
+    exchanges: list[Exchange]
+    restart_at: float | None = None
+    instance_of: dict[str, Instance] = field(default_factory=dict)  # client_id -> instance
+    registered_at: dict[str, float] = field(default_factory=dict)  # client_id -> arrival of its registration
+    tokens: dict[str, Token] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.exchanges = sorted(self.exchanges, key=lambda e: e.started_at)
+        for ex in self.exchanges:
+            body = ex.json()
+            if kind(ex) == "register" and ex.status == 201 and isinstance(body, dict) and isinstance(body.get("client_id"), str):
+                self.instance_of[body["client_id"]] = self.instance(ex)
+                self.registered_at[body["client_id"]] = ex.started_at
+            elif kind(ex) == "token" and ex.status == 201 and isinstance(body, dict):
+                value, ttl, client_id = body.get("access_token"), body.get("expires_in"), client_id_of(ex)
+                if isinstance(value, str) and isinstance(ttl, int) and client_id:
+                    self.tokens[value] = Token(value, client_id, ex.started_at, float(ttl), ex)
+
+    @staticmethod
+    def instance(ex: Exchange) -> Instance:
+        return (ex.device or "", statement_of(ex), ex.request_header("x-device-info") or "")
+
+    def of_kind(self, *kinds: str) -> list[Exchange]:
+        return [ex for ex in self.exchanges if kind(ex) in kinds]
+
+    def by_instance(self) -> dict[Instance, list[Exchange]]:
+        """Registrations and token requests of each instance, in order of arrival."""
+        found: dict[Instance, list[Exchange]] = defaultdict(list)
+        for ex in self.of_kind("register", "token"):
+            inst = self.instance(ex) if kind(ex) == "register" else self.instance_of.get(client_id_of(ex) or "")
+            if inst is not None:
+                found[inst].append(ex)
+        return found
+
+    def by_client(self) -> dict[str, list[Exchange]]:
+        """Token requests and bearer API calls of each client, in order of arrival."""
+        found: dict[str, list[Exchange]] = defaultdict(list)
+        for ex in self.of_kind("token", "api"):
+            token = self.tokens.get(bearer_of(ex) or "")
+            client_id = client_id_of(ex) if kind(ex) == "token" else token.client_id if token else None
+            if client_id:
+                found[client_id].append(ex)
+        return found
+
+    def by_device(self) -> dict[str, list[Exchange]]:
+        found: dict[str, list[Exchange]] = defaultdict(list)
+        for ex in self.exchanges:
+            found[throttle_device(ex)].append(ex)
+        return found
