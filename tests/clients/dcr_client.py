@@ -17,7 +17,9 @@ import base64
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -56,8 +58,14 @@ class Client:
             headers["X-Forwarded-For"] = self.args.forward_for
         return headers
 
-    def send(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+    def send(self, method: str, path: str, prepare: Callable[[], dict[str, Any] | None]) -> httpx.Response | None:
+        """Send, and after a 429 wait Retry-After (at least 1 s) and send again; `prepare` builds each
+        attempt (a retry after waiting may need a renewed token), None when there is nothing to send."""
+        response = None
         for _ in range(ATTEMPTS):
+            kwargs = prepare()
+            if kwargs is None:
+                return response
             response = self.http.request(method, path, **kwargs)
             if response.status_code != 429:
                 return response
@@ -66,8 +74,8 @@ class Client:
         return response
 
     def register(self) -> None:
-        r = self.send("POST", "/o/client/register", json={"software_statement": self.args.statement}, headers=self.headers())
-        if r.status_code == 201:
+        r = self.send("POST", "/o/client/register", lambda: {"json": {"software_statement": self.args.statement}, "headers": self.headers()})
+        if r is not None and r.status_code == 201:
             body = r.json()
             self.credentials = {"client_id": body["client_id"], "client_secret": body["client_secret"]}
             self.token = None
@@ -78,10 +86,10 @@ class Client:
         """'ok', 'refused' (invalid_client) or 'failed'."""
         assert self.credentials is not None
         form = {**self.credentials, "grant_type": "client_credentials"}
-        if self.fault == "no-content-type":
-            r = self.send("POST", "/o/client/token", content=urlencode(form).encode(), headers=self.headers())
-        else:
-            r = self.send("POST", "/o/client/token", data=form, headers=self.headers())
+        body = {"content": urlencode(form).encode()} if self.fault == "no-content-type" else {"data": form}
+        r = self.send("POST", "/o/client/token", lambda: {**body, "headers": self.headers()})
+        if r is None:
+            return "failed"
         if r.status_code == 201:
             body = r.json()
             self.token = body["access_token"]
@@ -104,17 +112,16 @@ class Client:
                 return False
         return True
 
-    def call_api(self) -> None:
-        path = f"/api/v2/{self.args.provider}/configuration"
+    def api_request(self) -> dict[str, Any] | None:
+        if not self.ensure_token():
+            return None
         if self.fault == "token-in-query":
-            self.send("GET", path, params={"access_token": self.token}, headers=self.headers())
-        else:
-            self.send("GET", path, headers={**self.headers(), "Authorization": f"Bearer {self.token}"})
+            return {"params": {"access_token": self.token}, "headers": self.headers()}
+        return {"headers": {**self.headers(), "Authorization": f"Bearer {self.token}"}}
 
     def run(self) -> None:
         for _ in range(self.args.calls):
-            if self.ensure_token():
-                self.call_api()
+            self.send("GET", f"/api/v2/{self.args.provider}/configuration", self.api_request)
             time.sleep(self.args.interval)  # the app's own pace between user actions
 
 
