@@ -58,7 +58,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _announce(server: CertificationServer, settings: Settings, args: argparse.Namespace) -> None:
-    ends = [f"after {args.duration:g} s" if args.duration else "", f"after {args.exit_after_flows} API calls" if args.exit_after_flows else "", "on Ctrl-C"]
+    ends = [f"after {args.duration:g} s" if args.duration else "", f"after {args.exit_after_flows} API calls" if args.exit_after_flows else "", "on Ctrl-C or SIGTERM"]
     lines = [
         f"certify-client: DCR server for the client under test on {server.base_url}",
         *(f"  {name:<9} {url}" for name, url in server.endpoints.items()),

@@ -15,7 +15,8 @@ from .. import checks, schemas
 from ..device_info import DeviceInfoError, decode
 from ..http.exchange import Exchange
 from ..refserver.negotiation import FORM, JSON, accepts_json, media_type
-from .traffic import Traffic, bearer_of, client_id_of, kind
+from .parse import bearer_of, client_id_of, kind
+from .traffic import Traffic
 
 # CLI-3: a new token while the current one has more than this share of its lifetime left is not caching.
 REFRESH_NOT_BEFORE = 0.5

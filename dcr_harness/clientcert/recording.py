@@ -15,42 +15,16 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ..http.exchange import Exchange
-from ..refserver import protected
-from ..refserver.app import REGISTER_PATH, TOKEN_PATH
 from ..refserver.throttle import TOO_MANY
+from .parse import client_id_of, endpoint_of, path_of, throttle_device
 from .scenarios import Settings
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
-API_PREFIX = protected.PATH.split("{", 1)[0]
 INJECTED_429 = "injected 429 (scenario throttling)"
 INJECTED_REVOKED = "invalid_client: credentials revoked (scenario revoked-credentials)"
-
-
-def endpoint_of(path: str) -> str | None:
-    """register, token, api, or None for a path that is not the contract's."""
-    if path == REGISTER_PATH:
-        return "register"
-    if path == TOKEN_PATH:
-        return "token"
-    return "api" if path.startswith(API_PREFIX) else None
-
-
-def form_of(body: bytes) -> dict[str, str]:
-    """The form parameters of a body (first value of each), {} when it is not a form."""
-    try:
-        return dict(reversed(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-
-
-def throttle_device(ex: Exchange) -> str:
-    """The device the throttle counts (THR-1): the first X-Forwarded-For address, else the connection."""
-    forwarded = (ex.request_header("x-forwarded-for") or "").split(",", 1)[0].strip()
-    return forwarded or ex.device or "unknown"
 
 
 class RecordingMiddleware:
@@ -66,7 +40,7 @@ class RecordingMiddleware:
         self.restart_at: float | None = None
         self.revoked: set[str] = set()
         self.revocation_done = False
-        self.enough = threading.Event()  # set once exit_after_flows flows were answered
+        self.done = threading.Event()  # set once exit_after_flows flows were answered (or the session is stopped)
         self._per_device: Counter[str] = Counter()
 
     def now(self) -> float:
@@ -107,7 +81,7 @@ class RecordingMiddleware:
             self._per_device[device] += 1
             if self._per_device[device] % every == 0:
                 return 429, [("content-type", "text/html; charset=utf-8"), ("retry-after", "1")], TOO_MANY.encode(), INJECTED_429
-        if kind == "token" and form_of(ex.request_body).get("client_id") in self.revoked:
+        if kind == "token" and client_id_of(ex) in self.revoked:
             body = json.dumps({"error": "invalid_client", "error_description": "the client's credentials were revoked"}).encode()
             return 400, [("content-type", "application/json"), ("cache-control", "no-store")], body, INJECTED_REVOKED
         return None
@@ -149,7 +123,7 @@ class RecordingMiddleware:
         self.exchanges.append(ex)
         kind = endpoint_of(path_of(ex))
         if kind == "token" and ex.status == 201 and self.settings.on("revoked-credentials") and not self.revocation_done:
-            client_id = form_of(ex.request_body).get("client_id")
+            client_id = client_id_of(ex)
             if client_id:
                 self.revoked.add(client_id)
                 self.revocation_done = True
@@ -160,10 +134,4 @@ class RecordingMiddleware:
                 if self.on_restart is not None:
                     self.on_restart()
             if self.exit_after_flows and self.flows >= self.exit_after_flows:
-                self.enough.set()
-
-
-def path_of(ex: Exchange) -> str:
-    """The path of an exchange's URL (no query)."""
-    rest = ex.url.split("://", 1)[-1]
-    return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else "/"
+                self.done.set()

@@ -24,30 +24,26 @@ from ..results import CheckRecord, outcome_of, utc_now
 from ..verdicts import applies, requirement_verdicts
 from .judges import EXCHANGES_KEPT, Judge, judges_for
 from .scenarios import Settings
-from .traffic import Traffic, bearer_of, form_of
+from .parse import basic_of, bearer_of, form_of, request_json
+from .traffic import Traffic
 
 NODE_PREFIX = "certify-client::"
+TRAFFIC_JSON = "traffic.json"
 UNEXERCISED = ("not_verified", "not_covered")
 
 
 def learn_secrets(masker: Masker, exchanges: list[Exchange], statement: str) -> None:
-    """Every secret the traffic carried: statements, client secrets, access tokens (in any place)."""
+    """Every secret the traffic carried: statements, client secrets (in a form or HTTP Basic), access tokens."""
     masker.add(statement, "software_statement")
     for ex in exchanges:
-        for body in (ex.json(), _request_json(ex)):
+        for body in (ex.json(), request_json(ex)):
             masker.add_from_json(body)
         form = form_of(ex.request_body)
         masker.add(form.get("client_secret"), "client_secret")
+        masker.add(basic_of(ex), "client_secret")
         masker.add(bearer_of(ex), "access_token")
         query = form_of(ex.url.split("?", 1)[1].encode()) if "?" in ex.url else {}
         masker.add(query.get("access_token"), "access_token")
-
-
-def _request_json(ex: Exchange) -> object:
-    try:
-        return json.loads(ex.request_body)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckRecord]:
@@ -174,6 +170,9 @@ def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: Tex
     run_dir.mkdir(parents=True, exist_ok=True)
     results = run.results()
     (run_dir / "results.json").write_text(json.dumps(results, indent=2))
+    # The whole recorded traffic, masked: what QA reads to follow a finding in its sequence.
+    traffic = [{"at_s": round(ex.started_at, 3), **ex.to_dict(run.masker)} for ex in run.exchanges]
+    (run_dir / TRAFFIC_JSON).write_text(json.dumps(traffic, indent=1))
     write_junit(run_dir / "junit.xml", run.records, run.masker)
     document = certification.build(results)
     _, html_path = certification.write(run_dir, document)

@@ -6,6 +6,7 @@ uvicorn serves in a thread so that the main thread waits for the end of the sess
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import threading
 import time
@@ -79,13 +80,26 @@ class CertificationServer:
         return self.base_url
 
     def wait(self, duration: float | None) -> str:
-        """Block until the duration passed, enough flows were answered, or Ctrl-C; why it ended."""
+        """Block until the duration passed, enough flows were answered, or SIGINT/SIGTERM; why it ended.
+
+        Both signals are handled here (not left to KeyboardInterrupt): a shell script's background
+        job starts with SIGINT ignored, and a supervisor stops with SIGTERM; either way the session
+        ends in a judgement, not in lost traffic."""
+        why: list[str] = []
+
+        def on_signal(signum: int, frame: object) -> None:
+            why.append(f"stopped by {signal.Signals(signum).name}")
+            self.recording.done.set()
+
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
         try:
-            if self.recording.enough.wait(timeout=duration):
-                return f"{self.recording.flows} flows answered"
-            return f"duration {duration:g} s reached" if duration else "stopped"
-        except KeyboardInterrupt:
-            return "interrupted (Ctrl-C)"
+            if self.recording.done.wait(timeout=duration):
+                return why[0] if why else f"{self.recording.flows} flows answered"
+            return f"duration {duration:g} s reached"
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def stop(self) -> None:
         if self._server is not None:

@@ -8,17 +8,11 @@ client_id; API calls to the client whose token they carry.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..http.exchange import Exchange
-from .recording import endpoint_of, form_of, path_of, throttle_device
-
-_BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
+from .parse import bearer_of, client_id_of, kind, statement_of, throttle_device
 Instance = tuple[str, str, str]
 
 
@@ -33,42 +27,6 @@ class Token:
     @property
     def expires_at(self) -> float:
         return self.issued_at + self.lifetime
-
-
-def kind(ex: Exchange) -> str | None:
-    return endpoint_of(path_of(ex))
-
-
-def statement_of(ex: Exchange) -> str:
-    doc = _json(ex.request_body)
-    value = doc.get("software_statement") if isinstance(doc, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def client_id_of(ex: Exchange) -> str | None:
-    """The client_id of a token request: in the body, else in HTTP Basic."""
-    found = form_of(ex.request_body).get("client_id")
-    if found:
-        return found
-    auth = ex.request_header("authorization") or ""
-    if auth.lower().startswith("basic "):
-        try:
-            return base64.b64decode(auth[6:].strip()).decode("utf-8").split(":", 1)[0] or None
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-    return None
-
-
-def bearer_of(ex: Exchange) -> str | None:
-    match = _BEARER.match(ex.request_header("authorization") or "")
-    return match.group(1) if match else None
-
-
-def _json(data: bytes) -> object:
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 @dataclass
