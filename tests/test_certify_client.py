@@ -63,6 +63,8 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     assert set(mine) >= {"CLI-1", "CLI-2", "CLI-3", "CLI-4", "CLI-5", "DEV-1", "DEV-2", "REG-REQ-1", "TOK-REQ-1"}
     assert {v for r, v in cert.verdicts().items() if not applies(r, "client")} == {"not_applicable"}
     assert "RESTART the app now" in cert.output
+    cli2 = next(r for r in doc["requirements"] if r["id"] == "CLI-2")
+    assert any(e.startswith("restarted after the prompt") for e in cli2["evidence"]), cli2
     run_dir = cert.run_dir()
     junit = (run_dir / "junit.xml").read_text()
     assert 'failures="0"' in junit and 'errors="0"' in junit and 'skipped="0"' in junit

@@ -10,6 +10,7 @@ import pytest
 from dcr_harness.clientcert.judges import registration, token_reuse, wait_after_429
 from dcr_harness.clientcert.report import judge_traffic
 from dcr_harness.clientcert.judges import Judge
+from dcr_harness.clientcert.recording import RecordedExchange
 from dcr_harness.clientcert.traffic import Traffic
 from dcr_harness.http.exchange import Exchange
 from dcr_harness.verdicts import requirement_verdicts
@@ -91,8 +92,18 @@ def test_a_retried_registration_that_got_no_credentials_is_not_a_second_one() ->
     assert judged(registration, [register(0.0, "c0", status=429), *FLOW, token(5.0, "c1", "t2")]) == (set(), {"CLI-2"})
 
 
-def test_restart_reusing_stored_credentials_is_evidence_for_cli_2() -> None:
-    assert judged(registration, [*FLOW, api(1.0, "t1"), token(4.0, "c1", "t2")], restart_at=2.0)[1] == {"CLI-2"}
+def on(connection: int, exchange: Exchange) -> RecordedExchange:
+    return RecordedExchange(**vars(exchange), connection=connection)
+
+
+@pytest.mark.parametrize("connection, restarted", [(2, True), (1, False)])
+def test_restart_reusing_stored_credentials_is_evidence_for_cli_2(connection: int, restarted: bool) -> None:
+    # The only token request: evidence for CLI-2 only if it came on a new connection after the prompt.
+    traffic = [on(1, register(0.0, "c1")), on(1, token(0.1, "c1", "t1")), on(1, api(1.0, "t1")), on(connection, token(4.0, "c1", "t2"))]
+    second_token = {"CLI-2"}  # a second token with the same credentials is evidence either way
+    assert judged(registration, traffic, restart_at=2.0)[1] == second_token
+    record = judge_traffic(Traffic(traffic, restart_at=2.0), (Judge("j", "j", ("CLI-2",), registration),))[0]
+    assert any("restarted" in e for e in record.evidence.verified["CLI-2"].examples) is restarted
 
 
 def test_client_scope_judges_only_the_clients_requirements() -> None:

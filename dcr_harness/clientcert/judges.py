@@ -150,8 +150,9 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
             elif ex.status == 201:
                 if client_id in tokens_seen:
                     checks.held("CLI-2", "asked for a new token with its stored credentials, without registering again")
-                if traffic.restart_at is not None and holding.started_at < traffic.restart_at < ex.started_at:
-                    checks.held("CLI-2", "after the restart prompt, reused the credentials registered before it")
+                # A restarted app asks with credentials that an earlier process (connection) registered.
+                if traffic.restarted_since(ex, holding):
+                    checks.held("CLI-2", "restarted after the prompt and reused the credentials registered before it")
                 tokens_seen.add(client_id)
     checks.not_verified("CLI-2", "not exercised: the client never asked for a second token, was never restarted "
                         "and never had its credentials refused (scenarios short-token-ttl, restart, revoked-credentials)")
@@ -166,7 +167,8 @@ def token_reuse(traffic: Traffic, offend: Callable[..., None]) -> None:
                 token = next((t for t in traffic.tokens.values() if t.exchange is ex), None)
                 if token is None:
                     continue
-                if current is not None and ex.started_at < current.expires_at:
+                # A restarted app has lost the token its predecessor held in memory: asking again is no breach.
+                if current is not None and ex.started_at < current.expires_at and not traffic.restarted_since(ex, current.exchange):
                     left = current.expires_at - ex.started_at
                     if left > current.lifetime * REFRESH_NOT_BEFORE:
                         offend("CLI-3", f"{_described(ex)}: asked for a new token while the one from "

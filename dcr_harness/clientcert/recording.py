@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..http.exchange import Exchange
@@ -22,6 +23,15 @@ from .parse import client_id_of, endpoint_of, path_of, throttle_device
 from .scenarios import Settings
 
 Scope = dict[str, Any]
+
+
+@dataclass
+class RecordedExchange(Exchange):
+    """An exchange as the server saw it: also which connection (the client's port) carried it."""
+
+    connection: int | None = None
+
+
 Message = dict[str, Any]
 INJECTED_429 = "injected 429 (scenario throttling)"
 INJECTED_REVOKED = "invalid_client: credentials revoked (scenario revoked-credentials)"
@@ -71,7 +81,8 @@ class RecordingMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
         client = scope.get("client")
-        return Exchange(scope["method"], url, headers, body, started_at=self.now(), device=client[0] if client else None)
+        return RecordedExchange(scope["method"], url, headers, body, started_at=self.now(),
+                                device=client[0] if client else None, connection=client[1] if client else None)
 
     def _scenario_answer(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
         kind = endpoint_of(path_of(ex))

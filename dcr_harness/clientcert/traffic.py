@@ -49,6 +49,19 @@ class Traffic:
                 if isinstance(value, str) and isinstance(ttl, int) and client_id:
                     self.tokens[value] = Token(value, client_id, ex.started_at, float(ttl), ex)
 
+    def restarted(self, ex: Exchange) -> bool:
+        """Whether ex came after the restart prompt on a connection the app had not used before it
+        (a restarted process cannot reuse its predecessor's connections)."""
+        if self.restart_at is None or ex.started_at <= self.restart_at:
+            return False
+        connection = getattr(ex, "connection", None)
+        before = {getattr(e, "connection", None) for e in self.exchanges if e.started_at <= self.restart_at}
+        return connection is not None and connection not in before
+
+    def restarted_since(self, ex: Exchange, earlier: Exchange) -> bool:
+        """Whether ex comes from the restarted app and earlier from the app before it (another connection)."""
+        return self.restarted(ex) and getattr(earlier, "connection", None) != getattr(ex, "connection", None)
+
     @staticmethod
     def instance(ex: Exchange) -> Instance:
         return (ex.device or "", statement_of(ex), ex.request_header("x-device-info") or "")
