@@ -22,8 +22,8 @@ from .traffic import Traffic
 REFRESH_NOT_BEFORE = 0.5
 # CLI-3: a call this long after expiry (arrival at the server) used an expired token; covers clock granularity.
 EXPIRY_GRACE_S = 0.05
-# CLI-5: the wait after a 429 is measured from the answer to the next request's arrival (both on the
-# server's clock), so the client's own latency only lengthens it.
+# CLI-5: the wait after a 429 is measured from the moment the answer started to leave to the next
+# request's arrival (both on the server's clock): the client's own latency only lengthens it.
 WAIT_AFTER_429_S = 1.0
 EXCHANGES_KEPT = 30  # offending requests kept per judge
 
@@ -192,7 +192,7 @@ def wait_after_429(traffic: Traffic, offend: Callable[..., None]) -> None:
         for i, ex in enumerate(events):
             if ex.status != 429:
                 continue
-            answered = ex.started_at + ex.elapsed
+            answered = getattr(ex, "answered_at", None) or ex.started_at + ex.elapsed
             # Requests that arrived before the 429 was answered were sent before the client saw it.
             following = next((n for n in events[i + 1:] if n.started_at >= answered), None)
             if following is None:

@@ -30,6 +30,8 @@ class RecordedExchange(Exchange):
     """An exchange as the server saw it: also which connection (the client's port) carried it."""
 
     connection: int | None = None
+    # When the answer started to leave (seconds since start): the client cannot have seen it earlier.
+    answered_at: float | None = None
 
 
 Message = dict[str, Any]
@@ -75,7 +77,7 @@ class RecordingMiddleware:
         ex.elapsed = self.now() - ex.started_at
         self._after(ex)
 
-    def _exchange(self, scope: Scope, body: bytes) -> Exchange:
+    def _exchange(self, scope: Scope, body: bytes) -> RecordedExchange:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         host = next((v for k, v in headers if k.lower() == "host"), "localhost")
         query = scope.get("query_string", b"").decode("latin-1")
@@ -84,7 +86,7 @@ class RecordingMiddleware:
         return RecordedExchange(scope["method"], url, headers, body, started_at=self.now(),
                                 device=client[0] if client else None, connection=client[1] if client else None)
 
-    def _scenario_answer(self, ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
+    def _scenario_answer(self, ex: RecordedExchange) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
         kind = endpoint_of(path_of(ex))
         every = self.settings.inject_429_every
         if every and kind is not None:
@@ -97,17 +99,17 @@ class RecordingMiddleware:
             return 400, [("content-type", "application/json"), ("cache-control", "no-store")], body, INJECTED_REVOKED
         return None
 
-    @staticmethod
-    async def _send_own(ex: Exchange, status: int, headers: list[tuple[str, str]], body: bytes, note: str,
+    async def _send_own(self, ex: RecordedExchange, status: int, headers: list[tuple[str, str]], body: bytes, note: str,
                         send: Callable[[Message], Awaitable[None]]) -> None:
         headers = [*headers, ("content-length", str(len(body)))]
         ex.status, ex.response_headers, ex.response_body, ex.note = status, headers, body, note
+        ex.answered_at = self.now()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
         await send({"type": "http.response.body", "body": body})
 
     async def _forward(self, scope: Scope, body: bytes, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]], ex: Exchange) -> None:
+                       send: Callable[[Message], Awaitable[None]], ex: RecordedExchange) -> None:
         replayed = False
         chunks: list[bytes] = []
 
@@ -120,6 +122,7 @@ class RecordingMiddleware:
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
+                ex.answered_at = self.now()
                 ex.status = message["status"]
                 ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
             elif message["type"] == "http.response.body":
