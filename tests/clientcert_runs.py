@@ -40,18 +40,20 @@ class Certification:
         return {r for r, v in self.verdicts().items() if v == "fail"}
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DCR_TARGET"}
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DCR_TARGET"} | (extra or {})
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     return env
 
 
-def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra: list[str] = ()) -> Certification:
-    """Start certify-client, run each client invocation in turn, then Ctrl-C and collect the reports."""
+def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra: list[str] = (),
+            env: dict[str, str] | None = None) -> Certification:
+    """Start certify-client, run each client invocation in turn, then Ctrl-C (unless it ends by
+    --exit-after-flows) and collect the reports."""
     report_dir = tmp / "reports"
     cmd = [sys.executable, "-m", "dcr_harness.cli", "certify-client", "--report-dir", str(report_dir), "--duration", "120",
            *(a for s in scenarios for a in ("--scenario", s)), *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(env))
     announced: dict[str, str] = {}
     lines: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -69,7 +71,8 @@ def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra
             subprocess.run([sys.executable, str(CLIENT), "--base-url", announced["DCR_BASE_URL"],
                             "--statement", announced["DCR_SOFTWARE_STATEMENT"], *args],
                            check=True, timeout=CLIENT_TIMEOUT_S, env=_env())
-        proc.send_signal(signal.SIGINT)
+        if "--exit-after-flows" not in extra:  # else it ends on its own
+            proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=STOP_TIMEOUT_S)
     finally:
         if proc.poll() is None:

@@ -17,12 +17,14 @@ import pytest
 from dcr_harness import schemas
 from dcr_harness.cli import main
 from dcr_harness.clientcert.scenarios import SCENARIOS
+from dcr_harness.http.masking import SECRET_LOG_ENV
 from dcr_harness.report.signing import generate_key
 from dcr_harness.verdicts import applies
 
 from .clientcert_runs import certify
 
 USER_ADDRESS = "203.0.113.7"
+SECRET_LOG = "learned-secrets.txt"
 
 # fault of the example client, scenarios that provoke it, client arguments, requirements it must fail
 BROKEN = [
@@ -52,7 +54,7 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     # Two runs of the app: the second is the restart the scenario asks for.
     cert = certify(tmp_path, list(SCENARIOS), [[*common, "--calls", "10", "--interval", "0.3"],
                                               [*common, "--calls", "2", "--interval", "0.1"]],
-                   extra=["--sign-key", str(key)])
+                   extra=["--sign-key", str(key)], env={SECRET_LOG_ENV: str(tmp_path / SECRET_LOG)})
     assert cert.code == 0, cert.output[-3000:]
     doc = cert.document()
     assert doc["overall"]["verdict"] == "PASS"
@@ -71,8 +73,9 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     verify = subprocess.run([sys.executable, "-m", "dcr_harness.cli", "verify-report", str(run_dir)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     artifacts = _artifacts_text(run_dir)
-    secrets = [_statement(cert.output), json.loads(state.read_text())["client_secret"]]
-    assert not [s for s in secrets if s in artifacts]
+    learned = (tmp_path / SECRET_LOG).read_text().splitlines()  # every secret the masker learned
+    secrets = {_statement(cert.output), json.loads(state.read_text())["client_secret"], *learned}
+    assert len(secrets) > 5 and not [s for s in secrets if s in artifacts]
 
 
 @pytest.mark.parametrize("fault, scenarios, args, broken", BROKEN, ids=[b[0] for b in BROKEN])
@@ -92,8 +95,11 @@ def test_broken_client_fails_exactly_its_requirement(tmp_path: Path, fault: str,
 
 def test_what_the_client_never_met_is_not_exercised_never_pass(tmp_path: Path) -> None:
     # No scenario provokes refresh or 429 here: CLI-3 cannot be judged, and the run is not a PASS.
-    cert = certify(tmp_path, ["server-to-server"], [["--forward-for", USER_ADDRESS, "--calls", "2", "--interval", "0.1"]])
+    # It also ends on its own: --exit-after-flows counts the protected API calls answered.
+    cert = certify(tmp_path, ["server-to-server"], [["--forward-for", USER_ADDRESS, "--calls", "2", "--interval", "0.1"]],
+                   extra=["--exit-after-flows", "2"])
     assert cert.code == 1, cert.output[-3000:]
+    assert "stopped (2 flows answered)" in cert.output
     verdicts = cert.verdicts()
     assert verdicts["CLI-3"] == "not_verified" and verdicts["CLI-5"] == "pass"
     doc = cert.document()

@@ -113,3 +113,26 @@ def test_client_scope_judges_only_the_clients_requirements() -> None:
     server = requirement_verdicts([check])
     assert (client["CLI-1"].verdict, client["REG-OK-1"].verdict) == ("pass", "not_applicable")
     assert (server["CLI-1"].verdict, server["REG-OK-1"].verdict) == ("not_applicable", "pass")
+
+
+def test_trust_key_accepts_the_partners_statements_only(tmp_path) -> None:
+    """--trust-key: a statement signed by the partner's issuer registers; alg none and other keys do not."""
+    import httpx
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from dcr_harness.clientcert.scenarios import Settings
+    from dcr_harness.clientcert.server import CertificationServer
+
+    partner, stranger = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    claims = {"iss": "partner-test-issuer", "software_id": "partner-app", "grant_types": ["client_credentials"]}
+    cases = [(jwt.encode(claims, partner, algorithm="ES256"), 201),
+             (jwt.encode(claims, stranger, algorithm="ES256"), 400),
+             (jwt.encode(claims, None, algorithm="none"), 400)]
+    with CertificationServer(Settings.of(["server-to-server"]), partner_key=partner.public_key()) as server:
+        with httpx.Client(base_url=server.base_url, timeout=10) as http:
+            answers = [http.post("/o/client/register", json={"software_statement": s}) for s, _ in cases]
+            assert [a.status_code for a in answers] == [status for _, status in cases]
+            assert {a.json().get("error") for a in answers[1:]} == {"invalid_software_statement"}
+            # the reference statement keeps working beside the partner's
+            assert http.post("/o/client/register", json={"software_statement": server.statement}).status_code == 201

@@ -164,7 +164,7 @@ def token_reuse(traffic: Traffic, offend: Callable[..., None]) -> None:
         current = None
         for ex in events:
             if kind(ex) == "token":
-                token = next((t for t in traffic.tokens.values() if t.exchange is ex), None)
+                token = traffic.issued_by.get(id(ex))
                 if token is None:
                     continue
                 # A restarted app has lost the token its predecessor held in memory: asking again is no breach.

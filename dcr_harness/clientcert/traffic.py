@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind, statement_of, throttle_device
@@ -36,6 +37,7 @@ class Traffic:
     instance_of: dict[str, Instance] = field(default_factory=dict)  # client_id -> instance
     registered_at: dict[str, float] = field(default_factory=dict)  # client_id -> arrival of its registration
     tokens: dict[str, Token] = field(default_factory=dict)
+    issued_by: dict[int, Token] = field(default_factory=dict)  # id(token request) -> the token it got
 
     def __post_init__(self) -> None:
         self.exchanges = sorted(self.exchanges, key=lambda e: e.started_at)
@@ -47,7 +49,8 @@ class Traffic:
             elif kind(ex) == "token" and ex.status == 201 and isinstance(body, dict):
                 value, ttl, client_id = body.get("access_token"), body.get("expires_in"), client_id_of(ex)
                 if isinstance(value, str) and isinstance(ttl, int) and client_id:
-                    self.tokens[value] = Token(value, client_id, ex.started_at, float(ttl), ex)
+                    token = self.tokens[value] = Token(value, client_id, ex.started_at, float(ttl), ex)
+                    self.issued_by[id(ex)] = token
 
     def restarted(self, ex: Exchange) -> bool:
         """Whether ex came after the restart prompt on a connection the app had not used before it
@@ -55,8 +58,11 @@ class Traffic:
         if self.restart_at is None or ex.started_at <= self.restart_at:
             return False
         connection = getattr(ex, "connection", None)
-        before = {getattr(e, "connection", None) for e in self.exchanges if e.started_at <= self.restart_at}
-        return connection is not None and connection not in before
+        return connection is not None and connection not in self._connections_before_restart
+
+    @cached_property
+    def _connections_before_restart(self) -> set[int | None]:
+        return {getattr(e, "connection", None) for e in self.exchanges if self.restart_at is not None and e.started_at <= self.restart_at}
 
     def restarted_since(self, ex: Exchange, earlier: Exchange) -> bool:
         """Whether ex comes from the restarted app and earlier from the app before it (another connection)."""
