@@ -70,6 +70,7 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     run_dir = cert.run_dir()
     junit = (run_dir / "junit.xml").read_text()
     assert 'failures="0"' in junit and 'errors="0"' in junit and 'skipped="0"' in junit
+    assert 'name="dcr-harness.verdict" value="PASS"' in junit
     verify = subprocess.run([sys.executable, "-m", "dcr_harness.cli", "verify-report", str(run_dir)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     artifacts = _artifacts_text(run_dir)

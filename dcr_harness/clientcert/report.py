@@ -18,6 +18,7 @@ from .. import __version__, checks
 from ..http.exchange import Exchange
 from ..http.masking import Masker
 from ..report import certification
+from ..report.hooks import stamp_junit, verdict_facts
 from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
 from ..results import CheckRecord, outcome_of, utc_now
@@ -176,6 +177,7 @@ def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: Tex
     write_junit(run_dir / "junit.xml", run.records, run.masker)
     document = certification.build(results)
     _, html_path = certification.write(run_dir, document)
+    stamp_junit(run_dir / "junit.xml", verdict_facts(document))
     written = Written(run_dir, document, html_path, masker=run.masker)
     if sign_key is not None:
         written.signature_path = sign_report(run_dir, load_private_key(sign_key))
