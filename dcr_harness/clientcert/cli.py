@@ -15,7 +15,7 @@ from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
 from ..results import run_dir_name, utc_now
 from .report import ClientRun, write_reports
-from .scenarios import SCENARIOS, Settings, UnknownScenario, listing
+from .scenarios import Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
 
@@ -99,12 +99,9 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
         server.stop()
     recording = server.recording
     run = ClientRun(settings, server.base_url, server.statement, list(recording.exchanges), started_at,
-                    restart_at=recording.restart_at, stop_reason=reason, flows=recording.flows)
+                    restart_at=recording.restart_at, stop_reason=reason, flows=recording.flows, dropped=recording.dropped)
     server.close()
     print(f"certify-client: stopped ({reason}); judging {len(run.exchanges)} requests", flush=True)
     run.judge()
     written = write_reports(run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout)
     return EXIT_OK if written.verdict.startswith("PASS") else EXIT_FAILED
-
-
-__all__ = ["SCENARIOS", "add_command", "cmd_certify_client"]

@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..http.exchange import Exchange
+from ..refserver.config import ServerConfig
 from ..refserver.throttle import TOO_MANY
 from .parse import client_id_of, endpoint_of, path_of, throttle_device
 from .scenarios import Settings
 
 Scope = dict[str, Any]
+Message = dict[str, Any]
+INJECTED_429 = "injected 429 (scenario throttling)"
+INJECTED_REVOKED = "invalid_client: credentials revoked (scenario revoked-credentials)"
+# Bounds on what a session keeps: a body beyond the server's own limit is refused by the server
+# anyway (it gets one byte more than the limit), and a session longer than this many requests
+# is judged on its first ones and reported as incomplete.
+MAX_BODY_BYTES = ServerConfig().max_body_bytes
+MAX_RECORDED = 200_000
 
 
 @dataclass
@@ -32,11 +41,6 @@ class RecordedExchange(Exchange):
     connection: int | None = None
     # When the answer started to leave (seconds since start): the client cannot have seen it earlier.
     answered_at: float | None = None
-
-
-Message = dict[str, Any]
-INJECTED_429 = "injected 429 (scenario throttling)"
-INJECTED_REVOKED = "invalid_client: credentials revoked (scenario revoked-credentials)"
 
 
 class RecordingMiddleware:
@@ -54,6 +58,7 @@ class RecordingMiddleware:
         self.revocation_done = False
         self.done = threading.Event()  # set once exit_after_flows flows were answered (or the session is stopped)
         self._per_device: Counter[str] = Counter()
+        self.dropped = 0  # requests answered but not recorded (beyond MAX_RECORDED)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -62,12 +67,16 @@ class RecordingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
+        chunks, size = [], 0
         while True:
             message = await receive()
-            body += message.get("body", b"")
+            chunk = message.get("body", b"")
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+            size += len(chunk)
             if not message.get("more_body"):
                 break
+        body = b"".join(chunks)[:MAX_BODY_BYTES + 1]
         ex = self._exchange(scope, body)
         answer = self._scenario_answer(ex)
         if answer is not None:
@@ -134,7 +143,10 @@ class RecordingMiddleware:
 
     def _after(self, ex: Exchange) -> None:
         """Scenario state after an answer: revocation, flow count, the restart prompt."""
-        self.exchanges.append(ex)
+        if len(self.exchanges) < MAX_RECORDED:
+            self.exchanges.append(ex)
+        else:
+            self.dropped += 1
         kind = endpoint_of(path_of(ex))
         if kind == "token" and ex.status == 201 and self.settings.on("revoked-credentials") and not self.revocation_done:
             client_id = client_id_of(ex)

@@ -85,6 +85,7 @@ class ClientRun:
     restart_at: float | None = None
     stop_reason: str = ""
     flows: int = 0
+    dropped: int = 0  # requests the recording did not keep (MAX_RECORDED)
     masker: Masker = field(default_factory=Masker)
     records: list[CheckRecord] = field(default_factory=list)
 
@@ -107,7 +108,8 @@ class ClientRun:
             "unreachable": False, "stop_reason": self.stop_reason, "requests_sent": len(self.exchanges),
             "checks": checks_,
         }
-        results["incomplete"] = self.unexercised(checks_)
+        dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
+        results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_)) if r) or None
         return results
 
     @staticmethod
