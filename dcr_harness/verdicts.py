@@ -84,7 +84,9 @@ def requirement_verdicts(
     checks: Iterable[Mapping[str, Any]], known: Iterable[str] = (), *, waived_checks: Collection[str] = (),
     scope: str = "server",
 ) -> dict[str, RequirementVerdict]:
-    """The verdict of every requirement named by `known` or by any check's evidence."""
+    """The verdict of every requirement named by `known` or by any check's evidence, in a run of this scope."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     ledger = _Ledger(known)
     for check in checks:
         nodeid, outcome = check["nodeid"], check["outcome"]
