@@ -154,3 +154,10 @@ def test_conforming_answers_never_declare_a_mismatch():
     for n in range(20):
         _send(session, f"198.18.0.{n}")
     assert session.throttle_mismatch is None and session.unexpected_429 == 0
+
+
+def test_a_wrapped_cursor_says_devices_repeat(tmp_path):
+    allocator = DeviceAllocator("https://staging.example", root=tmp_path)
+    allocator.path.write_text(str(DEVICE_NETWORK.num_addresses + 5))
+    assert allocator.new_device() == str(DEVICE_NETWORK[5])
+    assert allocator.note and "used again" in allocator.note

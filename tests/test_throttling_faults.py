@@ -4,7 +4,8 @@ Each case runs the throttling suite alone against the embedded reference server 
 throttle fault switched on, in a subprocess, and computes the requirement verdicts from the
 run's results.json: exactly the requirements the fault breaks fail, no other requirement
 fails. The unfaulted reference passes THR-1..6, each backed by evidence (an assertion that
-held), and the THR-6 replay reports its measured timing tolerance.
+held), and the THR-6 replay reports its measured timing tolerance. A whole run against a
+throttle stricter than the target file says ends quickly and names the mismatch.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
 from dcr_harness.verdicts import requirement_verdicts
 
-from .harness_runs import HarnessRun, run_suite
+from .harness_runs import HarnessRun, run_harness, run_suite
 
 THROTTLING = CONFORMANCE_DIR / "test_throttling.py"
 THROTTLE_FAULTS = sorted(name for name in FAULTS if name.startswith("thr-"))
 THR = [f"THR-{n}" for n in range(1, 7)]
 RUN_TIMEOUT_S = 120
+MISMATCH_RUN_TIMEOUT_S = 300  # a conforming whole run takes about 90 s here; waiting each 429 out took 12 minutes
 
 pytestmark = pytest.mark.slow
 
@@ -53,3 +55,15 @@ def test_conforming_reference_passes_every_throttle_requirement_with_evidence(tm
     assert "timing error max" in replay["message"] and "round trip max" in replay["message"]
     probes = [e for e in replay["exchanges"] if e["note"] and e["note"].startswith("throttle probe")]
     assert len(probes) >= 17 and all("timing error" in e["note"] for e in probes)
+
+
+def test_stricter_throttle_than_declared_ends_the_run_quickly_and_says_why(tmp_path):
+    """Issue 10: one allowance for all devices made every check wait out 429s (12 minutes).
+
+    The subprocess timeout is the bound: a run that waited each 429 out would exceed it."""
+    run = run_harness(["run", "--", "--embedded-fault=thr-global-bucket"], tmp_path, timeout=MISMATCH_RUN_TIMEOUT_S)
+    results = run.results()
+    assert results["throttle_mismatch"] and "does not match the target's profile" in results["throttle_mismatch"]
+    assert "does not match the target's profile" in run.output
+    failed = {r for r, v in requirement_verdicts(results["checks"]).items() if v.verdict == "fail"}
+    assert failed == set(FAULTS["thr-global-bucket"].requirements), run.output[-3000:]

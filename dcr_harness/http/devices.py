@@ -60,6 +60,10 @@ class DeviceAllocator:
                          f"those of an earlier run against this target")
             self._next, self._end = offset, offset + DEVICE_NETWORK.num_addresses
             return
+        if start // DEVICE_NETWORK.num_addresses > 0 and self.note is None:
+            self.note = (f"the device cursor for this target has gone round {DEVICE_NETWORK} "
+                         f"({start // DEVICE_NETWORK.num_addresses} times): devices of runs long ago are used again, "
+                         f"and a server that remembers them gives them no burst ({self.path} resets the cursor)")
         self._next, self._end = start, start + BLOCK
 
     def new_device(self) -> str:
