@@ -13,6 +13,9 @@ the measured arrival times: the server saw request i somewhere in [sent_i - rtt_
 sent_i + rtt_i] after the first one, and a timeline fails only when no arrival times
 within those bounds explain it. Timing too poor to judge leaves the requirement "not
 verified" (after a bounded number of replays with fresh devices), never a pass.
+
+With pytest-xdist, each worker that runs a throttling check runs the lab for the checks it
+collected (fresh devices each, so still correct); `--dist loadfile` keeps them on one worker.
 """
 
 from __future__ import annotations

@@ -171,6 +171,8 @@ class Lab:
         creds = _waiting_out_429(client.register_ok)
         token, token_ex = _waiting_out_429(lambda: client.token_ok(creds))
         self.baseline += [creds.registration, token_ex]
+        for ex in (creds.registration, token_ex):
+            ex.note = "throttle baseline: a valid request, for the probes' normal answer"
         probes = {
             "register": Probe("register", lambda c: c.register(), creds.registration.status or 201),
             "token": Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201),
@@ -178,6 +180,7 @@ class Lab:
         ttl = self.target.token_ttl_seconds or (token_ex.json() or {}).get("expires_in")
         if self.target.protected_api is not None and (not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S):
             api = client.call_api(token)
+            api.note = "throttle baseline: a valid request, for the probes' normal answer"
             self.baseline.append(api)
             if api.status is not None and 200 <= api.status < 300:
                 probes["api"] = Probe("api", lambda c: c.call_api(token), api.status)
