@@ -173,7 +173,7 @@ def lab(request, http_session):
     try:
         a, b = lab.result("isolation", throttle_one_device_then_another)
         shared = next((s for s in b.shots if not s.served), None)
-    except Unjudgeable:
+    except Exception:  # kept in the future: the isolation check reports it; the others go on
         shared = None
     for name, run in SCENARIOS.items():
         if shared is not None and name in PER_DEVICE:

@@ -160,7 +160,11 @@ class Lab:
         self.session = detached_session(session)
         self.target = session.target
         self.baseline: list[Exchange] = []
-        self.probes = self._learn_probes()
+        try:
+            self.probes = self._learn_probes()
+        except BaseException:
+            self.session.close()
+            raise
         self.default_probe = self.probes["api"] if "api" in self.probes else self.probes["token"]
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="throttle-lab")
         self._futures: dict[str, Future] = {}
