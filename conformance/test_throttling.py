@@ -5,8 +5,8 @@ records a timeline; the scenarios run side by side in a thread pool started once
 module (dcr_harness/throttle_lab.py), and each named check below judges its scenario's
 timeline and records the evidence. Device isolation (THR-5) is measured first, alone: the
 per-device measurements are only meaningful when devices are isolated, so when they are
-not, those checks say "not verified" with the reason instead of failing on requirements
-the server may well meet.
+not, those checks are blocked ("not verified", with the reason) instead of failing on
+requirements the server may well meet.
 
 Outcomes are judged against the contract's model (throttle_model.first_inconsistency) at
 the measured arrival times: the server saw request i somewhere in [sent_i - rtt_0,
@@ -25,7 +25,7 @@ import pytest
 from dcr_harness import checks, plugin
 from dcr_harness.checks import CheckBlocked
 from dcr_harness.http.client import PreconditionFailed
-from dcr_harness.throttle_lab import OTHER, SERVED, THROTTLED, Lab, Shot, Timeline, Unjudgeable
+from dcr_harness.throttle_lab import OTHER, SERVED, THROTTLED, Confounded, Lab, Shot, Timeline, Unjudgeable
 from dcr_harness.throttle_model import DeviceAllowance, first_inconsistency, windows_between
 
 # THR-6 as documented: (offset in seconds since the device's first request, served?).
@@ -197,6 +197,9 @@ def scenario(request, lab):
     name = SCENARIO_OF[request.node.name]
     try:
         result = lab.result(name, SCENARIOS[name])
+    except Confounded as exc:
+        checks.not_verified(reqs, f"blocked: {exc}")
+        raise CheckBlocked(str(exc)) from None
     except Unjudgeable as exc:
         checks.not_verified(reqs, str(exc))
         pytest.skip(f"not covered: {exc}")

@@ -41,7 +41,11 @@ BASELINE_ATTEMPTS = 4
 
 
 class Unjudgeable(Exception):
-    """A scenario could not produce a timeline that judges its requirement (timing, a precondition)."""
+    """A scenario could not produce a timeline that judges its requirement (timing, no throttle at all)."""
+
+
+class Confounded(Unjudgeable):
+    """A scenario was not run because what it measures is confounded by another finding."""
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ class Lab:
 
     def skip(self, name: str, reason: str) -> None:
         future: Future = Future()
-        future.set_exception(Unjudgeable(reason))
+        future.set_exception(Confounded(reason))
         self._futures[name] = future
 
     def result(self, name: str, run: Callable[[Lab], object]) -> object:
