@@ -6,9 +6,10 @@ judges its scenario's recorded timeline. Lab threads record nothing as evidence 
 on their own thread) and send through a detached session: the recorder files exchanges on
 whichever check is current, so each check files its scenario's exchanges itself.
 
-A probe is a request the server serves when it is within the allowance (a valid
-registration, a token request with valid credentials, the protected API with a valid
-token), so that its answer is unambiguous: "served" is the probe's normal answer, learnt
+A probe is a request the server serves when it is within the allowance (the protected API
+with a valid token, else a token request with valid credentials, else a valid registration:
+whichever the baseline shows to be served alike when repeated), so that its answer is
+unambiguous: "served" is the probe's normal answer, learnt
 from a baseline request, "throttled" is 429, and anything else is neither (a 403, a 503,
 a 401 for a valid token): never counted as served (THR-1/4/5), never as a 429 (THR-3).
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .http import DcrClient, Exchange
@@ -169,29 +170,34 @@ class Lab:
         except BaseException:
             self.session.close()
             raise
-        self.default_probe = self.probes["api"] if "api" in self.probes else self.probes["token"]
+        self.default_probe = next(self.probes[n] for n in ("api", "token", "register") if n in self.probes)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="throttle-lab")
         self._futures: dict[str, Future] = {}
 
     def _learn_probes(self) -> dict[str, Probe]:
-        """Valid requests and their normal answers, from one baseline device (well within its burst)."""
+        """Valid requests the target serves alike when repeated, and their normal answers.
+
+        From one baseline device, well within its burst. A token request counts only when the
+        same credentials get a token again (a server that does not refresh breaks TOK-OK-3, not
+        the throttle); the API only when the token outlives a scenario. A registration always
+        does: the run's preflight registers the valid statement.
+        """
         client = DcrClient(self.session)
         creds = _waiting_out_429(client.register_ok)
         token, token_ex = _waiting_out_429(lambda: client.token_ok(creds))
         self.baseline += [creds.registration, token_ex]
-        for ex in (creds.registration, token_ex):
-            ex.note = "throttle baseline: a valid request, for the probes' normal answer"
-        probes = {
-            "register": Probe("register", lambda c: c.register(), creds.registration.status or 201),
-            "token": Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201),
-        }
+        probes = {"register": Probe("register", lambda c: c.register(), creds.registration.status or 201)}
+        candidates = [Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201)]
         ttl = self.target.token_ttl_seconds or (token_ex.json() or {}).get("expires_in")
         if self.target.protected_api is not None and (not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S):
-            api = client.call_api(token)
-            api.note = "throttle baseline: a valid request, for the probes' normal answer"
-            self.baseline.append(api)
-            if api.status is not None and 200 <= api.status < 300:
-                probes["api"] = Probe("api", lambda c: c.call_api(token), api.status)
+            candidates.append(Probe("api", lambda c: c.call_api(token), 0))  # 0: its normal answer is learnt here
+        for probe in candidates:
+            ex = probe.send(client)
+            self.baseline.append(ex)
+            if ex.status is not None and 200 <= ex.status < 300 and probe.normal in (0, ex.status):
+                probes[probe.name] = replace(probe, normal=ex.status)
+        for ex in self.baseline:
+            ex.note = "throttle baseline: which valid requests are served alike when repeated (the probes' normal answers)"
         return probes
 
     def device(self, address: str | None = None) -> Timeline:
