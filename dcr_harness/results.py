@@ -153,7 +153,8 @@ class RunRecorder:
 
     def session_for(self, target: Target) -> Session:
         if self.session is None:
-            self.session = Session(target, masker=self.masker)
+            # The embedded reference is a fresh process each run: no device cursor to keep.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
             self.session.listeners.append(self._on_exchange)
         return self.session
 

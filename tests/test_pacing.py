@@ -161,3 +161,9 @@ def test_a_wrapped_cursor_says_devices_repeat(tmp_path):
     allocator.path.write_text(str(DEVICE_NETWORK.num_addresses + 5))
     assert allocator.new_device() == str(DEVICE_NETWORK[5])
     assert allocator.note and "used again" in allocator.note
+
+
+def test_a_server_that_forgets_devices_needs_no_cursor(tmp_path):
+    allocator = DeviceAllocator("http://127.0.0.1:40000", root=tmp_path, persist=False)
+    assert [allocator.new_device() for _ in range(BLOCK + 1)][-1] == str(DEVICE_NETWORK[BLOCK])
+    assert not allocator.path.exists()

@@ -9,7 +9,9 @@ A run reserves a small block at a time under a file lock, so concurrent runs (an
 workers) never share one. The range holds 131072 addresses; the cursor wraps after that,
 which at a few hundred devices per run is hundreds of runs against one target. When the
 cache cannot be written the run starts at a random offset instead (the old behaviour) and
-says so in `note`.
+says so in `note`. A server that cannot remember earlier runs (the embedded reference: a
+fresh process each run) needs no cursor: `persist=False` starts at the range's beginning
+and writes nothing.
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ def cursor_path(base_url: str, root: Path | None = None) -> Path:
 
 
 class DeviceAllocator:
-    def __init__(self, base_url: str, root: Path | None = None) -> None:
+    def __init__(self, base_url: str, root: Path | None = None, *, persist: bool = True) -> None:
         self.path = cursor_path(base_url, root)
         self.note: str | None = None
         self._lock = threading.Lock()
-        self._next = self._end = 0
+        self._next = 0
+        self._end = 0 if persist else DEVICE_NETWORK.num_addresses
 
     def _reserve(self) -> None:
         """Take the next block from the cursor file (created on first use)."""

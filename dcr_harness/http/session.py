@@ -34,6 +34,7 @@ class Session:
         masker: Masker | None = None,
         timeout: httpx.Timeout | None = None,
         paced: bool = True,
+        persist_devices: bool = True,
     ) -> None:
         self.target = target
         self.masker = masker or Masker()
@@ -52,7 +53,8 @@ class Session:
         self.sent = 0
         self.unexpected_429 = 0
         self._lock = threading.Lock()
-        self.devices = DeviceAllocator(target.base_url)
+        # persist_devices=False for a server that forgets devices between runs (the embedded reference).
+        self.devices = DeviceAllocator(target.base_url, persist=persist_devices)
         # Set once the observed throttle contradicts the profile (see _unexpected_429): a run-level note.
         self.throttle_mismatch: str | None = None
         self._refused_devices: list[str] = []
