@@ -17,7 +17,7 @@ import allure
 from .. import requirements
 from ..http import Exchange, Masker
 
-CONTRACT_BASE = "CONTRACT.md"
+CONTRACT_BASE = "contract.html"  # written beside the certification (report/contract_page.py)
 TEXT_SUFFIXES = (".json", ".txt", ".xml", ".html", ".log", ".csv", ".properties", ".attach", "")
 
 

@@ -30,10 +30,8 @@ def sha256_file(path: Path) -> str:
 
 
 def digests() -> dict[str, Any]:
-    """sha256 of the contract the verdicts refer to (or its embedded copy) and of each schema."""
+    """sha256 of the contract the verdicts refer to (the shipped docs/contract.md) and of each schema."""
     contract = Path(paths.CONTRACT_PATH)
-    if not contract.is_file():
-        contract = requirements.DATA_PATH
     return {
         "contract": {"path": contract.name, "sha256": sha256_file(contract)},
         "schemas": {p.name: sha256_file(p) for p in sorted(Path(paths.SCHEMA_DIR).glob("*.schema.json"))},
@@ -174,12 +172,14 @@ def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:
 
 
 def write(run_dir: Path, document: Mapping[str, Any]) -> tuple[Path, Path]:
-    """Write certification.json and certification.html into run_dir."""
+    """Write certification.json and certification.html (and the contract.html it links to) into run_dir."""
+    from . import contract_page
     from .html import render
 
     json_path, html_path = run_dir / CERT_JSON, run_dir / CERT_HTML
     json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path.write_text(render(document), encoding="utf-8")
+    contract_page.write(run_dir)
     return json_path, html_path
 
 

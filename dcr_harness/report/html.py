@@ -12,12 +12,13 @@ from html import escape
 from typing import Any
 
 from .certification import VERDICTS
+from .contract_page import CONTRACT_PAGE
 
 COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "skip": "#9e9e9e"}
 LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "skip": "not covered"}
 OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "error": "fail", "waived": "waived", "skipped": "skip"}
 OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"], "PASS": COLORS["pass"]}
-CONTRACT_LINK = "CONTRACT.md"
+CONTRACT_LINK = CONTRACT_PAGE  # the shipped contract, written beside the certification
 
 CSS = """
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f4f6f9}
