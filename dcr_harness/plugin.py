@@ -22,6 +22,7 @@ from .report.hooks import ReportPlugin
 from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
 from .target import Target, TargetError, load_target, target_path_from_env
+from .target_keys import not_covered
 
 EXIT_TARGET_ERROR = 2
 EXIT_UNREACHABLE = 3
@@ -150,7 +151,7 @@ def access_token(dcr: DcrClient, credentials: Credentials) -> str:
 
 @pytest.fixture
 def needs(target: Target):
-    """needs("statements.revoked") skips the check, naming the target key it lacks."""
+    """needs("statements.revoked") skips the check, naming the target key it lacks and the line to add."""
 
     def _needs(*keys: str) -> None:
         for key in keys:
@@ -158,7 +159,7 @@ def needs(target: Target):
             for part in key.split("."):
                 value = getattr(value, part, None)
             if value in (None, ""):
-                pytest.skip(f"not covered: the target file has no `{key}`")
+                pytest.skip(not_covered(key))
 
     return _needs
 

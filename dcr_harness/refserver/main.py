@@ -113,6 +113,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog or "python -m dcr_harness.refserver",
         description="The reference DCR server: register, token and a protected API, with named faults.",
+        epilog="example: dcr-harness serve --port 8080 --target-out ref.json",
     )
     p.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")
     p.add_argument("--port", type=int, default=defaults.port, help="port to bind; 0 picks a free one (default 0)")
