@@ -4,8 +4,10 @@ argument errors as one line (never argparse's usage block, never a traceback).""
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from . import __version__
 
@@ -31,6 +33,9 @@ def finish(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add --version and an example epilog to each subcommand's --help."""
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = "Every command has --help with an example, e.g. dcr-harness run --help."
+    # One line per command in the listing, however narrow the terminal.
+    parser.formatter_class = partial(argparse.HelpFormatter, max_help_position=20,
+                                     width=max(120, shutil.get_terminal_size().columns))
     for action in parser._subparsers._group_actions if parser._subparsers else []:
         for name, sub in action.choices.items():
             if name in EXAMPLES:

@@ -55,11 +55,15 @@ def cmd_init(args: argparse.Namespace, extra: list[str]) -> int:
     out = Path(args.out)
     try:
         target = target_from_dict({"base_url": base_url, "statements": {"valid": "placeholder"}})
-    except TargetError as exc:
-        return _say(f"init: {exc}", EXIT_USAGE)
+    except TargetError as exc:  # its first line introduces the problems of a whole file
+        lines = str(exc).splitlines()
+        return _say(f"init: {'; '.join(line.strip() for line in lines[1:]) or lines[0]}", EXIT_USAGE)
     if out.exists() and not args.force:
         return _say(f"init: {out} exists; choose another --out or add --force", EXIT_USAGE)
-    out.write_text(render(base_url), encoding="utf-8")
+    try:
+        out.write_text(render(base_url), encoding="utf-8")
+    except OSError as exc:
+        return _say(f"init: cannot write {out}: {exc.strerror}", EXIT_USAGE)
     print(f"wrote {out}")
     valid = out.parent / "secrets" / "valid.jwt"
     try:
@@ -78,7 +82,7 @@ def _say(message: str, code: int) -> int:
 
 
 def add_init_command(sub: argparse._SubParsersAction) -> None:
-    init = sub.add_parser("init", help="write a commented target file for a deployment and check that it answers",
+    init = sub.add_parser("init", help="write a commented target file for a deployment, check that it answers",
                           description="Write a target file with every key (required ones filled, optional ones "
                                       "commented out with what they enable), check the URL, print the next command.")
     init.add_argument("--base-url", required=True, help="scheme, host and port of the deployment, e.g. https://dcr.example.com")

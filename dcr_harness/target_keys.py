@@ -64,15 +64,18 @@ KEYS: tuple[Key, ...] = (
     Key("load.max_requests", "200000", "the most requests a load run may send (default 200000)"),
 )
 BY_PATH = {k.path: k for k in KEYS}
+# Tables whose keys the schema requires together: a missing one is added whole.
+TOGETHER = ("protected_api", "admin")
 
 
 def line_to_add(key: str) -> str:
     """The exact TOML a target file lacks for ``key`` (a leaf such as "statements.revoked",
     or a table such as "admin"), as one line: lines of a table are separated by " / "."""
-    if key in BY_PATH:
+    if key in BY_PATH and BY_PATH[key].table not in TOGETHER:
         k = BY_PATH[key]
         where = f"under [{k.table}]" if k.table else "before the first [table]"
         return f"add {where}: {k.line}"
+    key = key.partition(".")[0] if key.partition(".")[0] in TOGETHER else key
     members = [k for k in KEYS if k.table == key]
     if not members:
         raise KeyError(f"not a target file key: {key!r}")
