@@ -94,7 +94,7 @@ def _finish(req: dict[str, Any]) -> Requirement:
 
 
 def parse_contract(markdown: str) -> list[Requirement]:
-    """Every requirement bullet (``- ID text``) of CONTRACT.md, in document order.
+    """Every requirement bullet (``- ID text``) of the contract, in document order.
 
     A bullet runs until the next bullet at the margin, a blank line or a heading; its
     indented continuation lines are folded in, and nested bullets are appended to its

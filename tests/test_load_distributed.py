@@ -13,20 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.embedded import EmbeddedServer
-from dcr_harness.load.runner import EMBEDDED_ARGS
+
+from tests.load_reference import reference  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 150
 USERS = 4
-
-
-@pytest.fixture(scope="module")
-def reference():
-    server = EmbeddedServer(extra_args=EMBEDDED_ARGS["token_refresh"])
-    server.start()
-    yield server.target_file
-    server.close()
 
 
 def free_port() -> int:
