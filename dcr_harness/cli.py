@@ -39,7 +39,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         except TargetError as exc:
             return _error(f"target file error: {exc}", EXIT_USAGE)
     if not CONFORMANCE_DIR.is_dir():
-        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; install from a source checkout (pip install -e .)", EXIT_USAGE)
+        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
     argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", f"--rootdir={CONFORMANCE_DIR.parent}"]
     if target_path:
         argv += ["--target", target_path]

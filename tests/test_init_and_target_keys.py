@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import tomllib
@@ -14,6 +15,8 @@ from dcr_harness import cli, paths, schemas
 from dcr_harness.init_target import render
 from dcr_harness.target import load_target, target_from_dict
 from dcr_harness.target_keys import BY_PATH, KEYS, TOGETHER, line_to_add, not_covered
+from tests.harness_runs import run_harness
+from tests.load_reference import reference  # noqa: F401  (a fixture)
 
 STATEMENT = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
 
@@ -137,3 +140,21 @@ def test_init_refuses_a_malformed_url(tmp_path, capsys) -> None:
     assert cli.main(["init", "--base-url", "ftp://x/y", "--out", str(tmp_path / "t.toml")]) == 2
     assert not (tmp_path / "t.toml").exists()
     assert "base_url" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_missing_key_shows_the_line_to_add_in_the_report(tmp_path, reference) -> None:
+    """The "not covered" reason of a check that needs statements.revoked names the line to add."""
+    data = json.loads(reference.read_text())
+    del data["statements"]["revoked"]  # and nothing else that could reach REG-ERR-4 (a mid-run revocation):
+    del data["statements"]["revocable"], data["admin"]
+    target = tmp_path / "no-revoked.json"
+    target.write_text(json.dumps(data))
+    run = run_harness(["run", "--target", str(target), "--req", "REG-ERR-4"], tmp_path / "reports")
+    line = line_to_add("statements.revoked")
+    skipped = [c for c in run.checks("skipped") if line in c["message"]]
+    assert skipped, run.output[-3000:]
+    certification = json.loads(next((tmp_path / "reports").glob("*/certification.json")).read_text())
+    entry = next(r for r in certification["requirements"] if r["id"] == "REG-ERR-4")
+    assert entry["verdict"] != "pass" and any(line in reason for reason in entry["reasons"]), {
+        k: entry[k] for k in ("verdict", "reasons")}
