@@ -22,18 +22,20 @@ def empty(tmp_path: Path) -> Path:
     return folder
 
 
-def test_run_and_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
+def test_run_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
     version = installed.run(["dcr-harness", "--version"], cwd=empty, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("dcr-harness "), version.stderr
 
     run = installed.run(["dcr-harness", "run"], cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="ci")
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     report = (empty / "reports" / "latest").resolve()
     for name in ("results.json", "junit.xml", "certification.json", "certification.html", "contract.html"):
         assert (report / name).is_file(), name
     certification = json.loads((report / "certification.json").read_text())
     assert len(certification["requirements"]) == 48  # every requirement of the shipped contract
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 
+
+def test_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
     load = installed.run(["dcr-harness", "load", "token_refresh", "--duration", "5", "--users", "4",
                           "--spawn-rate", "4"], cwd=empty, timeout=RUN_TIMEOUT_S)
     assert load.returncode == 0, load.stderr[-4000:]
@@ -41,16 +43,10 @@ def test_run_and_load_from_an_empty_directory(installed, empty) -> None:  # noqa
     metrics = json.loads((load_dir / "metrics.json").read_text())
     assert metrics["verdict"] == "PASS" and metrics["figures"]["requests"] > 0
     assert (load_dir / "report.html").is_file()
-
-    sign = installed.run(["dcr-harness", "sign", str(report), "--generate-key", str(empty / "key.pem")],
-                         cwd=empty, timeout=60)
-    assert sign.returncode == 0, sign.stderr
-    verify = installed.run(["dcr-harness", "verify-report", str(report)], cwd=empty, timeout=60)
-    assert verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr
-    assert sorted(p.name for p in empty.iterdir() if not p.name.startswith(".")) == ["key.pem", "reports"]
+    assert sorted(p.name for p in empty.iterdir() if not p.name.startswith(".")) == ["reports"]
 
 
-def test_pytest_entry_and_serve_from_the_wheel(installed, empty) -> None:  # noqa: F811
+def test_pytest_entry_serve_sign_and_verify_from_the_wheel(installed, empty) -> None:  # noqa: F811
     entry = installed.run([str(installed.python), "-m", "pytest", "-p", "dcr_harness", "--pyargs",
                            "dcr_harness.bundled.conformance", "--report-dir", "out", "--req", "REG-OK-1", "-q"],
                           cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="thorough")
@@ -59,6 +55,12 @@ def test_pytest_entry_and_serve_from_the_wheel(installed, empty) -> None:  # noq
     (run_dir,) = [p for p in (empty / "out").iterdir() if p.name != "latest"]
     results = json.loads((run_dir / "results.json").read_text())
     assert results["checks"] and all("REG-OK-1" in c["requirements"] for c in results["checks"])
+
+    sign = installed.run(["dcr-harness", "sign", str(run_dir), "--generate-key", str(empty / "key.pem")],
+                         cwd=empty, timeout=60)
+    assert sign.returncode == 0, sign.stderr
+    verify = installed.run(["dcr-harness", "verify-report", str(run_dir)], cwd=empty, timeout=60)
+    assert verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr
 
     faults = installed.run(["dcr-harness", "serve", "--list-faults"], cwd=empty, timeout=60)
     assert faults.returncode == 0 and faults.stdout.strip(), faults.stderr
