@@ -21,6 +21,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "report": ("dcr-harness report reports/latest/results.json --waivers waivers.toml",),
     "sign": ("dcr-harness sign reports/latest --generate-key sign-key.pem",),
     "verify-report": ("dcr-harness verify-report reports/latest --public-key sender.pub.pem",),
+    "certify-client": ("dcr-harness certify-client --duration 300 --sign-key partner.pem",),
 }
 
 

@@ -15,7 +15,7 @@ import dcr_harness
 from dcr_harness import cli, paths
 from dcr_harness.cli_surface import EXAMPLES
 
-COMMANDS = ["init", "run", "serve", "load", "report", "sign", "verify-report"]
+COMMANDS = ["init", "run", "serve", "load", "report", "sign", "verify-report", "certify-client"]
 
 
 def harness(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -13,10 +13,12 @@ ID = re.compile(r"\b(?:FLOW|REG|TOK|API|THR|DEV|CLI)-(?:[A-Z]+-)?\d+\b")
 # Where checks live: the suites, and the tables and check functions they are driven by.
 CHECK_SOURCES = [*paths.CONFORMANCE_DIR.glob("*.py"), paths.PACKAGE_DIR / "provocations.py",
                  *(paths.PACKAGE_DIR / "checks").glob("*.py"), *(paths.PACKAGE_DIR / "strategies").glob("*.py")]
-# How a check claims a requirement: @pytest.mark.req("ID", ...) on a suite's check, or the
-# first field of a provocation table row P("ID ID", ...) (test_register/test_token mark those).
+# How a check claims a requirement: @pytest.mark.req("ID", ...) on a suite's check, the first
+# field of a provocation table row P("ID ID", ...) (test_register/test_token mark those), or
+# the IDs that open a client-certification judge's docstring ("""CLI-1, DEV-1: ...).
 CLAIMS = [(sorted(paths.CONFORMANCE_DIR.glob("*.py")), re.compile(r"mark\.req\(([^)]*)\)")),
-          ([paths.PACKAGE_DIR / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\""))]
+          ([paths.PACKAGE_DIR / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\"")),
+          ([paths.PACKAGE_DIR / "clientcert" / "judges.py"], re.compile(r'^\s*"""([A-Z][A-Z0-9, -]*):', re.M))]
 # Everything else that cites IDs: schemas, load profiles and the thresholds gate.
 OTHER_SOURCES = [*paths.SCHEMA_DIR.glob("*.schema.json"), *paths.LOAD_DIR.glob("*.py"), *paths.LOAD_DIR.glob("*.toml")]
 
@@ -51,7 +53,7 @@ def claimed_by_checks() -> set[str]:
 
 def test_every_requirement_is_checked_or_declared_out_of_scope() -> None:
     checked = claimed_by_checks()
-    assert "REG-ERR-3" in checked and "THR-6" in checked  # the scan sees both kinds of claim
+    assert {"REG-ERR-3", "THR-6", "CLI-5"} <= checked  # the scan sees every kind of claim
     out = set(requirements.out_of_scope())
     missing = [r.id for r in requirements.all_requirements() if r.id not in checked | out]
     assert not missing, f"no check and not listed under 'Out of scope' in {paths.CONTRACT_PATH.name}: {missing}"
