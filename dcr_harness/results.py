@@ -167,8 +167,15 @@ class RunRecorder:
 
     # End of run
 
+    def _rendered_checks(self) -> list[dict[str, Any]]:
+        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
+        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
+        if getattr(self, "_rendered", (None,))[0] != key:
+            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
+        return self._rendered[1]
+
     def results(self) -> dict[str, Any]:
-        checks_ = [r.to_dict(self.masker) for r in self.records]
+        checks_ = self._rendered_checks()
         return {
             "harness_version": __version__,
             "started_at": self.started_at,

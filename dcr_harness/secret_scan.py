@@ -26,9 +26,11 @@ from .http.masking import Masker
 
 log = logging.getLogger("dcr_harness.secrets")
 
-JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+# The escapes json.dumps writes itself (\" \\ \n ...) are covered by each secret's json-escaped form
+# in the raw pass; a decoded view is needed for the others (\u0041, \/).
+JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|/)")
 PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{16,}")
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}")  # 15 bytes or more: a short secret's whole, a window of a long one
 JSON_SIMPLE = {"\\\"": '"', "\\\\": "\\", "\\/": "/", "\\b": "\b", "\\f": "\f", "\\n": "\n", "\\r": "\r", "\\t": "\t"}
 VARIABLE = re.compile(r"\$\{(DCR_[A-Z_]+?(?:_[0-9]+)?)[:} ]")
 TEXT_SUFFIXES = (".json", ".txt", ".xml", ".html", ".log", ".csv", ".properties", ".attach", "")
@@ -105,6 +107,9 @@ class SecretScanner:
     def __init__(self, masker: Masker) -> None:
         self.masker = masker
         self.hits: list[tuple[str, str, int]] = []  # (artifact, kind, places)
+        # base64 runs repeat (X-Device-Info in every exchange): their verdict, while no new secret is learned
+        self._base64_seen: dict[str, tuple[str, list[str]] | None] = {}
+        self._base64_known = 0
 
     def _found(self, artifact: str, kinds: list[str]) -> None:
         for kind in sorted(set(kinds)):
@@ -128,25 +133,41 @@ class SecretScanner:
             inner = decoded(views[0].text, PERCENT, _percent_char)
             if inner is not None:
                 views.append(_compose(views[0], inner))
+        reach = self.masker.longest
         for view in views:
             if view is None:
                 continue
-            for s, e, ref in self.masker.refs(view.text):
-                a, b = view.original(s, e)
-                cuts.append((a, b, ref.form.variable))
-                kinds.append(ref.form.secret.kind)
+            # Only stretches that cross an escape are new in a decoded view: scan around the escapes.
+            for lo, hi in _around([start for start, (_, _, esc) in zip(view.starts, view.segments) if esc], reach):
+                for s, e, ref in self.masker.refs(view.text, lo, hi):
+                    a, b = view.original(s, e)
+                    cuts.append((a, b, ref.form.variable))
+                    kinds.append(ref.form.secret.kind)
         for m in BASE64_RUN.finditer(text):
-            for plain in _base64_texts(m.group()):
-                refs = self.masker.refs(plain)
-                if refs:
-                    cuts.append((m.start(), m.end(), refs[0][2].form.variable))
-                    kinds += [r.form.secret.kind for _, _, r in refs]
-                    break
+            found = self._in_base64(m.group())
+            if found is not None:
+                cuts.append((m.start(), m.end(), found[0]))
+                kinds += found[1]
         if kinds:
             self._found(artifact, kinds)
         for a, b, variable in _merged(cuts):
             text = text[:a] + f"[masked: {variable}]" + text[b:]
         return text
+
+    def _in_base64(self, run: str) -> tuple[str, list[str]] | None:
+        """(variable, kinds) of the secrets a base64 run carries at any alignment, else None."""
+        if len(self.masker.known()) != self._base64_known:
+            self._base64_seen.clear()
+            self._base64_known = len(self.masker.known())
+        if run not in self._base64_seen:
+            verdict = None
+            for plain in _base64_texts(run):
+                refs = self.masker.refs(plain)
+                if refs:
+                    verdict = (refs[0][2].form.variable, [r.form.secret.kind for _, _, r in refs])
+                    break
+            self._base64_seen[run] = verdict
+        return self._base64_seen[run]
 
     # Writers
 
@@ -203,6 +224,18 @@ def _compose(outer: View, inner: View) -> View:
         segments.append((o_a, o_b, escaped or (o_b - o_a) != (b - a)))
     # A copied segment whose characters were escapes in the outer text is mapped as a whole.
     return View(inner.text, inner.starts, segments)
+
+
+def _around(positions: list[int], reach: int) -> list[tuple[int, int]]:
+    """[lo, hi) intervals within `reach` of any position, merged."""
+    out: list[tuple[int, int]] = []
+    for p in positions:
+        lo, hi = max(0, p - reach), p + reach
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _merged(cuts: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

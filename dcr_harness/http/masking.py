@@ -258,10 +258,15 @@ class Masker:
 
     # Finding
 
-    def refs(self, text: str, floor: int = 0) -> list[tuple[int, int, Ref]]:
-        """(start, end, ref) of every masked stretch of text, in order, not overlapping."""
+    @property
+    def longest(self) -> int:
+        """The length of the longest form: how far from a position a stretch can reach."""
+        return max((len(f.value) for f in self._forms), default=0)
+
+    def refs(self, text: str, floor: int = 0, stop: int | None = None) -> list[tuple[int, int, Ref]]:
+        """(start, end, ref) of every masked stretch of text (starting in [floor, stop)), in order, not overlapping."""
         found: list[tuple[int, int, Ref]] = []
-        n, q = len(text), floor
+        n, q = len(text) if stop is None else min(len(text), stop + 2 * K), floor  # stretches may extend past stop
         index, forms = self._index, self._forms
         while q + K <= n:
             hits = index.get(text[q:q + K])
