@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dcr_harness import checks
 from dcr_harness.http import Exchange, Masker
 from dcr_harness.report import certification
 from dcr_harness.results import CheckRecord
@@ -125,7 +126,8 @@ def _windows(kind: str, value: str) -> set[str]:
 def _outputs(masker: Masker, exchange: Exchange, message: str, tmp: Path) -> dict[str, str]:
     scanner = SecretScanner(masker)
     record = CheckRecord("conformance/test_x.py::test_y", "a check", ["TOK-ERR-2"], outcome="failed",
-                         message=masker.mask(message), failed_requirements=["TOK-ERR-2"], exchanges=[exchange])
+                         message=message, exchanges=[exchange])  # the recorder masks what it writes
+    record.evidence.breaches.append(checks.Breach(("TOK-ERR-2",), message, exchange))
     results = {"checks": [record.to_dict(masker)], "variables": masker.legend(), "target": {}}
     scanner.write_text(tmp / "results.json", json.dumps(results, indent=2))
     certification.write(tmp, certification.build(results), scanner)
