@@ -1,6 +1,6 @@
 """Cost of masking secrets (issue 9): in-process figures, and optionally a whole default run.
 
-    python bench/masking_bench.py [--exchanges 1000] [--secrets 400] [--run]
+    python bench/masking_bench.py [--exchanges 1000] [--secrets 400] [--run [--profile] [--code DIR]]
 
 1. learning: registering N client secrets and N access tokens (each with its encodings) and
    the target's 5 statements, µs per secret;
@@ -9,8 +9,9 @@
    secret, X-Device-Info headers), µs per exchange;
 3. the scanner: SecretScanner.clean over the JSON of those exchanges (raw text plus JSON,
    percent and base64 readings), MB/s;
-4. with --run: wall and CPU time of `dcr-harness run` against the embedded reference, and the
-   CPU seconds the run spent in masking and scanning (cProfile of the run's pytest process).
+4. with --run: wall and CPU time of a default `dcr-harness run` against the embedded reference
+   (--code DIR: the checkout to import, e.g. an older commit for comparison); with --profile,
+   the CPU seconds that run spent masking and scanning (cProfile, which slows the run itself).
 """
 
 from __future__ import annotations
@@ -98,10 +99,13 @@ sys.exit(code)
 """
 
 
-def whole_run() -> dict[str, float | str]:
+def whole_run(profile: bool, code: str | None) -> dict[str, float | str]:
+    env = {**os.environ, **({"PYTHONPATH": code} if code else {})}
+    env.pop("DCR_TARGET", None)
+    command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu = time.perf_counter(), os.times()
-        proc = subprocess.run([sys.executable, "-c", PROFILE_SNIPPET, "run", "--report-dir", tmp], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, *command, "run", "--report-dir", tmp], capture_output=True, text=True, env=env, cwd=tmp)
         end = os.times()
         figures: dict[str, float | str] = {"run wall s": round(time.perf_counter() - start, 1),
                                            "run CPU s (children)": round(end.children_user + end.children_system - cpu.children_user - cpu.children_system, 1),
@@ -121,10 +125,12 @@ def main() -> None:
     parser.add_argument("--exchanges", type=int, default=1000)
     parser.add_argument("--secrets", type=int, default=400)
     parser.add_argument("--run", action="store_true", help="also time a default run against the embedded reference")
+    parser.add_argument("--profile", action="store_true", help="with --run: profile the run's masking and scanning")
+    parser.add_argument("--code", help="with --run: PYTHONPATH of the checkout to run (default: this one)")
     args = parser.parse_args()
     figures: dict[str, float | str] = dict(in_process(args.exchanges, args.secrets))
     if args.run:
-        figures.update(whole_run())
+        figures.update(whole_run(args.profile, args.code))
     width = max(map(len, figures))
     for name, value in figures.items():
         print(f"{name:<{width}}  {value:.4g}" if isinstance(value, float) else f"{name:<{width}}  {value}")

@@ -61,6 +61,9 @@ class _Traced(str):
     def __repr__(self) -> str:
         return self.describe()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # Hypothesis' falsifying examples
+        printer.text(self.describe())
+
     def __getitem__(self, key: Any) -> Derived:
         if isinstance(key, slice):
             bounds = ["" if b is None else str(b) for b in (key.start, key.stop, key.step)]

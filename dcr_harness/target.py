@@ -101,13 +101,6 @@ class Target:
         except ValueError:
             return False
 
-    def secrets(self) -> list[str]:
-        """Every value from the target file that must never appear in an artifact."""
-        values = [v for v in vars(self.statements).values() if v]
-        if self.admin:
-            values.append(self.admin.token)
-        return values
-
     def masked(self) -> dict[str, Any]:
         """The target as reports may show it: statements and the admin token masked."""
         return {

@@ -32,6 +32,10 @@ class Exchange:
         # Assertion texts and tracebacks show this: never the bodies, headers or query (secrets live there).
         return f"<Exchange {self.method} {urlsplit(self.url).path} -> {self.error or self.status}>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints dataclasses field by field unless told otherwise (falsifying examples)."""
+        printer.text(repr(self))
+
     def header(self, name: str) -> str | None:
         """The first response header of that name (case-insensitive)."""
         lname = name.lower()
