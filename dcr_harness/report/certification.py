@@ -126,6 +126,8 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
         "incomplete": results.get("incomplete"),
         "narrowed": selection if selection.get("narrowed") else None,
         "blocked_checks": blocked,
+        "throttle_mismatch": results.get("throttle_mismatch"),
+        "device_note": results.get("device_note"),
     }
 
 

@@ -222,6 +222,10 @@ def _scope(doc: Mapping[str, Any]) -> str:
         notes.append(f"Partial run ({how}): {narrowed.get('deselected', 0)} checks left out; requirements they cover are not certified here.")
     if scope.get("blocked_checks"):
         notes.append(f"{len(scope['blocked_checks'])} check(s) could not judge (blocked or harness error): see Checks.")
+    if scope.get("throttle_mismatch"):
+        notes.append(f"Throttle: {scope['throttle_mismatch']}")
+    if scope.get("device_note"):
+        notes.append(f"Devices: {scope['device_note']}")
     if doc["coverage"].get("not_verified") and doc["overall"]["verdict"] == "INCONCLUSIVE":
         notes.append(f"Not verified although exercised: {', '.join(doc['coverage']['not_verified'])} (see each requirement's reasons).")
     return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
