@@ -23,7 +23,9 @@ from pathlib import Path
 
 from ..embedded import EmbeddedServer, EmbeddedServerError
 from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
-from ..target import TargetError, load_target, target_path_from_env
+from ..http.masking import Masker
+from ..secret_scan import SecretScanner
+from ..target import Target, TargetError, load_target, target_path_from_env
 from .safety import remote_refusal
 
 EXIT_USAGE = 2
@@ -140,6 +142,7 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
         main, worker_cmds = locust_commands(locustfile, out, users, spawn_rate, duration, workers, role)
         wait = role.max_wait_s if role.kind == "master" else 0
         code = _run_processes(main, worker_cmds, env, out, duration + wait)
+        scan_reports(out, tgt)
         print(f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
               file=sys.stderr)
         return code
@@ -153,6 +156,14 @@ def _run_worker(cmd: list[str], env: dict[str, str], timeout: float) -> int:
         return subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, timeout=timeout).returncode
     except subprocess.TimeoutExpired:
         return _fail(f"the worker was still running after {timeout:.0f} s: stopped")
+
+
+def scan_reports(out: Path, target: Target) -> None:
+    """Locust writes its CSV, HTML and log itself: each file goes through the secret scanner
+    (which knows the target's statements and admin token; failure messages were masked at the source)."""
+    masker = Masker()
+    masker.add_target(target)
+    SecretScanner(masker).clean_dir(out)
 
 
 def _run_processes(main: list[str], worker_cmds: list[list[str]], env: dict[str, str], out: Path,
