@@ -150,6 +150,26 @@ class RunRecorder:
             report.longrepr = self.masker.mask(text)
         report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        report = yield
+        if report.failed and call.excinfo is not None and self.current is not None:
+            self.show_failure_briefly(report, call.excinfo, self.current)
+        return report
+
+    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException], record: CheckRecord) -> None:
+        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
+        from .report import failure_view
+
+        if failure_view.wants_full_traceback(self.config):
+            return
+        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
+        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
+        report.longrepr = failure_view.build(
+            excinfo, record.failed_requirements or record.requirements, record.exchanges, self.masker, full,
+            reports=f"{junit} and {self.run_dir / 'results.json'}",
+        )
+
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
         self.current = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .curl import to_curl
 from .masking import Masker
@@ -26,6 +27,13 @@ class Exchange:
     device: str | None = None
     error: str | None = None
     note: str | None = None  # e.g. "retried after an unexpected 429"
+
+    def __repr__(self) -> str:
+        # Short on purpose: Hypothesis and pytest print reprs; headers and bodies may hold secrets.
+        return f"Exchange({self.method} {urlsplit(self.url).path} -> {self.error and 'transport error' or self.status})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # Hypothesis' printer would otherwise list every dataclass field
 
     def header(self, name: str) -> str | None:
         """The first response header of that name (case-insensitive)."""

@@ -1,0 +1,149 @@
+"""What the console and CI dashboards show of a failed check: one short block, one headline.
+
+The block is the violated requirement with one line on what was expected and what came,
+the minimal case, the exchange and its curl line. The full text (traceback, Hypothesis'
+falsifying example) stays in the report files: it is what `str()` of the view gives, and
+JUnit writes `str()` as the failure body while its `message` attribute (what dashboards
+show) is the headline. `--tb=long`, `--tb=native` or `--full-trace` keep pytest's own view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ..checks import CheckFailed
+from ..http import Masker
+from ..http.client import PreconditionFailed
+from ..http.exchange import Exchange
+
+MAX_CASE_LINES = 10
+MAX_LINE = 200
+FULL_TRACEBACK_STYLES = ("long", "native")
+
+
+@dataclass(frozen=True)
+class Crash:
+    """The shape pytest and its JUnit writer read a one-line failure message from."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+@dataclass
+class FailureView:
+    headline: str
+    lines: list[str]
+    full: str
+    reprcrash: Crash = field(init=False)
+    path: str = ""
+    lineno: int = 0
+
+    def __post_init__(self) -> None:
+        self.reprcrash = Crash(self.path, self.lineno, self.headline)
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(self.headline, red=True, bold=True)
+        for line in self.lines:
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def _cut(text: str, limit: int = MAX_LINE) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _first_check_failure(exc: BaseException) -> tuple[BaseException, int]:
+    """The exception to show, and how many more distinct failures Hypothesis found."""
+    if isinstance(exc, BaseExceptionGroup):
+        leaves = _leaves(exc)
+        primary = next((e for e in leaves if isinstance(e, CheckFailed)), leaves[0])
+        return primary, len(leaves) - 1
+    return exc, 0
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    out: list[BaseException] = []
+    for e in group.exceptions:
+        out.extend(_leaves(e) if isinstance(e, BaseExceptionGroup) else [e])
+    return out
+
+
+def _case_lines(exc: BaseException, detail_lines: list[str]) -> list[str]:
+    """The minimal case: the generated case's name, else Hypothesis' steps (stateful runs)."""
+    named = [line.strip().removeprefix("case:").strip() for line in detail_lines if line.strip().startswith("case:")]
+    if named:
+        return [f"  minimal case: {_cut(named[0])}"]
+    notes = "\n".join(getattr(exc, "__notes__", []) or [])
+    if "Falsifying example" not in notes:
+        return []
+    steps = [
+        line for line in notes.splitlines()[1:]
+        if line.strip() and not line.lstrip().startswith(("#", "Falsifying", "reproduce with", "curl "))
+    ]
+    shown = [f"    {_cut(line.rstrip())}" for line in steps[:MAX_CASE_LINES]]
+    more = [f"    ... ({len(steps) - MAX_CASE_LINES} more lines in the report files)"] if len(steps) > MAX_CASE_LINES else []
+    return ["  minimal case (Hypothesis):", *shown, *more]
+
+
+def _exchange_of(exc: BaseException, fallback: list[Exchange]) -> Exchange | None:
+    exchange = getattr(exc, "exchange", None)
+    if isinstance(exchange, Exchange):
+        return exchange
+    return fallback[-1] if fallback else None
+
+
+def _statement(exc: BaseException) -> list[str]:
+    """The failure's message lines, without the parts the block shows on its own."""
+    if isinstance(exc, CheckFailed):
+        lines = exc.detail.splitlines()
+    elif isinstance(exc, PreconditionFailed):
+        lines = [f"precondition failed: {exc}"]
+    elif isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        lines = (str(exc) or "assertion failed").splitlines()
+    else:
+        lines = [f"harness error: {type(exc).__name__}: {exc}"]
+    return lines or [""]
+
+
+def build(
+    excinfo: pytest.ExceptionInfo[BaseException],
+    requirements: list[str],
+    exchanges: list[Exchange],
+    masker: Masker,
+    full_text: str,
+    reports: str,
+) -> FailureView:
+    """One failure, readable: `requirements` are the ones the failure breaks (plugin attribution)."""
+    exc, more = _first_check_failure(excinfo.value)
+    lines = _statement(exc)
+    reqs = list(dict.fromkeys(exc.requirements if isinstance(exc, CheckFailed) else requirements))
+    headline = masker.mask(f"[{', '.join(reqs)}] {lines[0]}" if reqs else lines[0])
+    body = [f"  {_cut(line.strip())}" for line in lines[1:] if line.strip() and not line.strip().startswith(("case:", "reproduce with:", "exchange:"))]
+    body += _case_lines(exc, lines)
+    exchange = _exchange_of(exc, exchanges)
+    if exchange is not None:
+        body.append(f"  exchange: {exchange.describe()}")
+        body.append(f"  reproduce: {exchange.curl(masker)}")
+    if more:
+        body.append(f"  (+{more} more distinct failure{'s' if more > 1 else ''} of this check)")
+    entry = excinfo.traceback[-1] if excinfo.traceback else None
+    if not isinstance(exc, (AssertionError, pytest.fail.Exception)) and entry is not None:
+        body.append(f"  at {entry.path}:{entry.lineno + 1}")
+    body.append(f"  full exchange and traceback: {reports}")
+    return FailureView(
+        headline=headline,
+        lines=[masker.mask(line) for line in body],
+        full=full_text,
+        path=str(entry.path) if entry is not None else "",
+        lineno=entry.lineno + 1 if entry is not None else 0,
+    )
+
+
+def wants_full_traceback(config: pytest.Config) -> bool:
+    return bool(config.getoption("fulltrace", False)) or config.getoption("tbstyle", "auto") in FULL_TRACEBACK_STYLES

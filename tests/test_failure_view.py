@@ -1,0 +1,89 @@
+"""Readable failures: one short block per failed check, a one-line JUnit message, short reprs."""
+
+import pytest
+from hypothesis.vendor.pretty import pretty
+
+from dcr_harness import checks
+from dcr_harness.http import Credentials, Exchange, Masker
+from dcr_harness.http.client import PreconditionFailed
+from dcr_harness.provocations import REGISTER
+from dcr_harness.report import failure_view
+
+SECRET = "s3cr3t-Value_abc"
+STATEMENT = "eyJhbGciOiJSUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6IngifQ.c2lnbmF0dXJl"
+
+
+def exchange(status=200):
+    return Exchange(
+        "POST", "http://127.0.0.1:1/o/client/token?x=1",
+        [("Content-Type", "application/x-www-form-urlencoded")],
+        f"client_id=abc&client_secret={SECRET}&grant_type=client_credentials".encode(),
+        status=status, response_headers=[("content-type", "application/json")],
+        response_body=f'{{"access_token": "{SECRET}", "statement": "{STATEMENT}"}}'.encode(),
+    )
+
+
+def masker():
+    m = Masker()
+    m.add(SECRET, "client_secret")
+    return m
+
+
+def raised(exc):
+    try:
+        raise exc
+    except BaseException:
+        return pytest.ExceptionInfo.from_current()
+
+
+def view_of(exc, cited=("TOK-OK-1",), exchanges=()):
+    return failure_view.build(raised(exc), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml")
+
+
+def text(view):
+    return "\n".join([view.headline, *view.lines])
+
+
+# (exception, cited requirements, expected headline, phrases the block must show)
+CASES = [
+    (checks.CheckFailed(("TOK-OK-1", "TOK-REQ-1", "TOK-OK-1"), "expected status 201, got 200\n  case: Content-Type 'x'\n  reproduce with: curl ...", exchange()),
+     ["TOK-OK-1"], "[TOK-OK-1, TOK-REQ-1] expected status 201, got 200", ["minimal case: Content-Type 'x'", "reproduce: curl", "-> 200"]),
+    (PreconditionFailed("registration with the valid statement did not succeed", exchange(500)),
+     ["REG-OK-1"], "[REG-OK-1] precondition failed: registration with the valid statement did not succeed", ["-> 500"]),
+    (KeyError("client_id"), ["REG-OK-2"], "[REG-OK-2] harness error: KeyError: 'client_id'", ["at ", "test_failure_view.py"]),
+    (ExceptionGroup("2 distinct", [ValueError("x"), checks.CheckFailed(("REG-ERR-5",), "server error 500 for client input")]),
+     ["REG-ERR-1"], "[REG-ERR-5] server error 500 for client input", ["+1 more distinct failure"]),
+]
+
+
+@pytest.mark.parametrize("exc, cited, headline, phrases", CASES, ids=[type(c[0]).__name__ for c in CASES])
+def test_a_failure_is_one_short_block(exc, cited, headline, phrases):
+    view = view_of(exc, cited)
+    assert view.headline == headline and view.reprcrash.message == headline
+    block = text(view)
+    for phrase in phrases:
+        assert phrase in block, block
+    assert SECRET not in block and len(block.splitlines()) <= 8
+    assert str(view) == "FULL TEXT"  # the report files keep everything
+
+
+def test_hypothesis_steps_are_the_minimal_case_when_no_case_is_named():
+    exc = checks.CheckFailed(("TOK-OK-3",), "a second token request returned the same access token")
+    exc.add_note("Falsifying example:\n" + "\n".join(f"state.step_{i}()" for i in range(30)) + "\nstate.teardown()")
+    block = text(view_of(exc))
+    assert "minimal case (Hypothesis):" in block and "state.step_0()" in block
+    assert "state.step_29()" not in block and "more lines in the report files" in block
+
+
+def test_reprs_are_short_and_never_show_a_secret():
+    ex = exchange(201)
+    creds = Credentials("visible-id", SECRET, ex)
+    provocation = REGISTER[0]
+    for shown in (repr(ex), repr(creds), pretty(ex), pretty(creds), repr(provocation), pretty(provocation)):
+        assert SECRET not in shown and STATEMENT not in shown and len(shown) < 120, shown
+    assert repr(ex) == "Exchange(POST /o/client/token -> 201)"
+    assert "visible-id" in repr(creds) and provocation.id in repr(provocation)
+
+
+def test_full_traceback_styles_keep_pytests_own_view(pytestconfig):
+    assert failure_view.wants_full_traceback(pytestconfig) == (pytestconfig.getoption("tbstyle") in ("long", "native") or pytestconfig.getoption("fulltrace"))
