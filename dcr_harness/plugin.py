@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from . import checks
+from . import checks, selection
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials, PreconditionFailed
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
-from .preflight import TargetUnreachable, preflight
+from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .report.hooks import ReportPlugin
 from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
@@ -79,13 +79,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = [w.upper() for w in config.getoption("dcr_req")]
+    wanted = selection.parse(config.getoption("dcr_req"))
     if not wanted:
         return
-    keep, drop = [], []
-    for item in items:
-        ids = requirement_ids(item)
-        (keep if any(i == w or i.startswith(w) for i in ids for w in wanted) else drop).append(item)
+    kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
+    problem = chosen.problem(len(kept))
+    if problem:
+        pytest.exit(problem, returncode=EXIT_TARGET_ERROR)
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.selection_note = chosen.note()
+    keep, kept_set = [items[i] for i in kept], set(kept)
+    drop = [item for i, item in enumerate(items) if i not in kept_set]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -126,8 +131,16 @@ def target(request: pytest.FixtureRequest) -> Target:
 
 @pytest.fixture(scope="session")
 def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
-    """The run's HTTP session: pacing, masking, budget, recording."""
-    return _recorder(request).session_for(target)
+    """The run's HTTP session: pacing, masking, budget, recording; the happy path tried once first."""
+    recorder = _recorder(request)
+    session = recorder.session_for(target)
+    try:
+        with recorder.outside_checks():
+            recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+    except TargetFileRefused as exc:
+        recorder.stop_reason = f"target file error: {exc}"
+        pytest.exit(recorder.stop_reason, returncode=EXIT_TARGET_ERROR)
+    return session
 
 
 @pytest.fixture

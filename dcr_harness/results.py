@@ -10,6 +10,8 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,8 +107,19 @@ class RunRecorder:
     def session_for(self, target: Target) -> Session:
         if self.session is None:
             self.session = Session(target, masker=self.masker)
+            if self.reachability is not None:
+                self.session.sent += 1  # preflight()'s reachability request counts against budget.max_requests
             self.session.listeners.append(self._on_exchange)
         return self.session
+
+    @contextmanager
+    def outside_checks(self) -> Iterator[None]:
+        """Exchanges sent in here (the preflight) belong to no check, even inside a check's setup."""
+        current, self.current = self.current, None
+        try:
+            yield
+        finally:
+            self.current = current
 
     def _on_exchange(self, exchange: Exchange) -> None:
         if self.current is not None:
@@ -224,6 +237,11 @@ class RunRecorder:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .report.summary import write_certification_summary
 
+        if getattr(self, "selection_note", None):
+            terminalreporter.write_line(self.selection_note, yellow=True)
+        happy_path = (self.reachability or {}).get("happy_path", "ok")
+        if happy_path != "ok":
+            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
         certification = getattr(self, "certification", None)  # set by the report plugin at session end
         if certification is not None:
             write_certification_summary(terminalreporter, self, certification)
