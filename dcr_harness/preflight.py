@@ -24,6 +24,7 @@ from __future__ import annotations
 import httpx
 
 from .http import BudgetExceeded, DcrClient, Exchange, Session
+from .http.session import transport_problem
 from .target import Target
 
 STATEMENT_REFUSALS = frozenset({"invalid_software_statement", "unapproved_software_statement"})
@@ -40,20 +41,23 @@ class TargetFileRefused(Exception):
 
 
 def preflight(target: Target, timeout: float = 5.0) -> dict[str, object]:
-    """One harmless request (GET on the register path); returns what was seen."""
+    """One harmless request (GET on the register path, body not read); returns what was seen."""
     url = target.url(target.register_path)
+    limits = httpx.Timeout(timeout)
     try:
-        with httpx.Client(timeout=timeout, verify=target.tls.httpx_verify(), follow_redirects=False) as client:
-            response = client.get(url, headers={target.throttle.device_header: "198.18.255.254"})
+        with httpx.Client(timeout=limits, verify=target.tls.httpx_verify(), follow_redirects=False) as client:
+            with client.stream("GET", url, headers={target.throttle.device_header: "198.18.255.254"}) as response:
+                seen = {"url": url, "status": response.status_code, "http_version": response.http_version}
     except httpx.ConnectError as exc:
-        raise TargetUnreachable(f"cannot connect to {target.base_url}: {_reason(exc)}") from None
+        why = transport_problem(exc, limits) if "SSL" in str(exc) else _reason(exc)
+        raise TargetUnreachable(f"cannot connect to {target.base_url}: {why}") from None
     except httpx.TimeoutException:
         raise TargetUnreachable(f"{target.base_url} did not answer within {timeout:.0f} s") from None
     except (httpx.RemoteProtocolError, httpx.LocalProtocolError, httpx.DecodingError) as exc:
         raise TargetUnreachable(f"{target.base_url} does not speak HTTP: {_reason(exc)}") from None
     except httpx.HTTPError as exc:
-        raise TargetUnreachable(f"{target.base_url}: {_reason(exc)}") from None
-    return {"url": url, "status": response.status_code, "http_version": response.http_version}
+        raise TargetUnreachable(f"{target.base_url}: {transport_problem(exc, limits)}") from None
+    return seen
 
 
 def _reason(exc: Exception) -> str:
@@ -64,9 +68,11 @@ def _reason(exc: Exception) -> str:
 def quote(exchange: Exchange, session: Session) -> str:
     """The server's answer in one masked line: status and the start of the body as text."""
     if exchange.error:
-        return f"no HTTP answer ({exchange.error})"
+        return f"answer {exchange.status} cut short ({exchange.error})" if exchange.status else f"no HTTP answer ({exchange.error})"
     text = exchange.response_body[:QUOTE_LIMIT].decode("utf-8", "replace")
     text = " ".join(text.split()) + ("..." if len(exchange.response_body) > QUOTE_LIMIT else "")
+    if exchange.response_body and exchange.json() is None:
+        text += " (not JSON)"
     return session.masker.mask(f"{exchange.status} {text}".strip())
 
 
