@@ -36,29 +36,35 @@ def raised(exc):
         return pytest.ExceptionInfo.from_current()
 
 
-def view_of(exc, cited=("TOK-OK-1",), exchanges=()):
-    return failure_view.build(raised(exc), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml")
+def view_of(exc, cited=("TOK-OK-1",), breaches=(), exchanges=()):
+    excinfo = raised(exc) if exc is not None else None
+    return failure_view.build(excinfo, list(breaches), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml")
 
 
 def text(view):
     return "\n".join([view.headline, *view.lines])
 
 
-# (exception, cited requirements, expected headline, phrases the block must show)
+SOFT = [checks.Breach(("TOK-OK-2",), "created_at is not an integer", exchange(201)),
+        checks.Breach(("TOK-OK-4",), "no Cache-Control", exchange(201))]
+
+# (exception, recorded breaches, cited requirements, expected headline, phrases the block must show)
 CASES = [
     (checks.CheckFailed(("TOK-OK-1", "TOK-REQ-1", "TOK-OK-1"), "expected status 201, got 200\n  case: Content-Type 'x'\n  reproduce with: curl ...", exchange()),
-     ["TOK-OK-1"], "[TOK-OK-1, TOK-REQ-1] expected status 201, got 200", ["minimal case: Content-Type 'x'", "reproduce: curl", "-> 200"]),
+     [], ["TOK-OK-1"], "[TOK-OK-1, TOK-REQ-1] expected status 201, got 200", ["minimal case: Content-Type 'x'", "reproduce: curl", "-> 200"]),
+    (None, SOFT, ["TOK-OK-2", "TOK-OK-4"], "[TOK-OK-2] created_at is not an integer", ["also: [TOK-OK-4] no Cache-Control", "-> 201"]),
     (PreconditionFailed("registration with the valid statement did not succeed", exchange(500)),
-     ["REG-OK-1"], "[REG-OK-1] precondition failed: registration with the valid statement did not succeed", ["-> 500"]),
-    (KeyError("client_id"), ["REG-OK-2"], "[REG-OK-2] harness error: KeyError: 'client_id'", ["at ", "test_failure_view.py"]),
+     [], ["REG-OK-1"], "blocked, no verdict on REG-OK-1: registration with the valid statement did not succeed", ["-> 500"]),
+    (KeyError("client_id"), [], ["REG-OK-2"], "harness error in a check of REG-OK-2: KeyError: 'client_id'", ["at ", "test_failure_view.py"]),
     (ExceptionGroup("2 distinct", [ValueError("x"), checks.CheckFailed(("REG-ERR-5",), "server error 500 for client input")]),
-     ["REG-ERR-1"], "[REG-ERR-5] server error 500 for client input", ["+1 more distinct failure"]),
+     [], ["REG-ERR-1"], "[REG-ERR-5] server error 500 for client input", ["+1 more distinct failure"]),
 ]
 
 
-@pytest.mark.parametrize("exc, cited, headline, phrases", CASES, ids=[type(c[0]).__name__ for c in CASES])
-def test_a_failure_is_one_short_block(exc, cited, headline, phrases):
-    view = view_of(exc, cited)
+@pytest.mark.parametrize("exc, breaches, cited, headline, phrases", CASES,
+                         ids=["raised", "soft", "blocked", "harness-error", "hypothesis-group"])
+def test_a_failure_is_one_short_block(exc, breaches, cited, headline, phrases):
+    view = view_of(exc, cited, breaches)
     assert view.headline == headline and view.reprcrash.message == headline
     block = text(view)
     for phrase in phrases:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from ..checks import CheckFailed
+from ..checks import CheckBlocked, CheckFailed
+from ..checks.base import Breach
 from ..http import Masker
 from ..http.client import PreconditionFailed
 from ..http.exchange import Exchange
@@ -58,7 +59,10 @@ def _cut(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _first_check_failure(exc: BaseException) -> tuple[BaseException, int]:
+MAX_MORE_BREACHES = 4
+
+
+def _first_check_failure(exc: BaseException | None) -> tuple[BaseException | None, int]:
     """The exception to show, and how many more distinct failures Hypothesis found."""
     if isinstance(exc, BaseExceptionGroup):
         leaves = _leaves(exc)
@@ -74,7 +78,7 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return out
 
 
-def _case_lines(exc: BaseException, detail_lines: list[str]) -> list[str]:
+def _case_lines(exc: BaseException | None, detail_lines: list[str]) -> list[str]:
     """The minimal case: the generated case's name, else Hypothesis' steps (stateful runs)."""
     named = [line.strip().removeprefix("case:").strip() for line in detail_lines if line.strip().startswith("case:")]
     if named:
@@ -91,49 +95,63 @@ def _case_lines(exc: BaseException, detail_lines: list[str]) -> list[str]:
     return ["  minimal case (Hypothesis):", *shown, *more]
 
 
-def _exchange_of(exc: BaseException, fallback: list[Exchange]) -> Exchange | None:
-    exchange = getattr(exc, "exchange", None)
-    if isinstance(exchange, Exchange):
-        return exchange
+def _statement(exc: BaseException | None, breaches: list[Breach], requirements: list[str]) -> list[str]:
+    """The failure in words: the first line is the headline, the others its details.
+
+    A raised CheckFailed comes first: for a generated check it is the shrunk, minimal example.
+    """
+    cited = ", ".join(requirements)
+    if isinstance(exc, CheckFailed):
+        lines = f"[{', '.join(dict.fromkeys(exc.requirements))}] {exc.detail}".splitlines()
+    elif breaches:
+        lines = breaches[0].line().splitlines()
+    elif isinstance(exc, (CheckBlocked, PreconditionFailed)):
+        lines = [f"blocked, no verdict on {cited}: {exc}"]
+    elif isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        lines = [f"[{cited}] {exc or 'assertion failed'}"]
+    elif exc is None:
+        lines = ["failed"]
+    else:
+        lines = [f"harness error in a check of {cited}: {type(exc).__name__}: {exc}"]
+    others = list(dict.fromkeys(b.line().splitlines()[0] for b in breaches if b.line().splitlines()[0] != lines[0]))
+    lines += [f"also: {_cut(line)}" for line in others[:MAX_MORE_BREACHES]]
+    if len(others) > MAX_MORE_BREACHES:
+        lines.append(f"also: {len(others) - MAX_MORE_BREACHES} more breaches in the report files")
+    return lines
+
+
+def _exchange_of(exc: BaseException | None, breaches: list[Breach], fallback: list[Exchange]) -> Exchange | None:
+    for candidate in [getattr(exc, "exchange", None)] + ([breaches[0].exchange] if breaches else []):
+        if isinstance(candidate, Exchange):
+            return candidate
     return fallback[-1] if fallback else None
 
 
-def _statement(exc: BaseException) -> list[str]:
-    """The failure's message lines, without the parts the block shows on its own."""
-    if isinstance(exc, CheckFailed):
-        lines = exc.detail.splitlines()
-    elif isinstance(exc, PreconditionFailed):
-        lines = [f"precondition failed: {exc}"]
-    elif isinstance(exc, (AssertionError, pytest.fail.Exception)):
-        lines = (str(exc) or "assertion failed").splitlines()
-    else:
-        lines = [f"harness error: {type(exc).__name__}: {exc}"]
-    return lines or [""]
-
-
 def build(
-    excinfo: pytest.ExceptionInfo[BaseException],
+    excinfo: pytest.ExceptionInfo[BaseException] | None,
+    breaches: list[Breach],
     requirements: list[str],
     exchanges: list[Exchange],
     masker: Masker,
     full_text: str,
     reports: str,
 ) -> FailureView:
-    """One failure, readable: `requirements` are the ones the failure breaks (plugin attribution)."""
-    exc, more = _first_check_failure(excinfo.value)
-    lines = _statement(exc)
-    reqs = list(dict.fromkeys(exc.requirements if isinstance(exc, CheckFailed) else requirements))
-    headline = masker.mask(f"[{', '.join(reqs)}] {lines[0]}" if reqs else lines[0])
-    body = [f"  {_cut(line.strip())}" for line in lines[1:] if line.strip() and not line.strip().startswith(("case:", "reproduce with:", "exchange:"))]
+    """One failed check, readable: its breaches (what the answers broke), else what stopped it."""
+    exc, more = _first_check_failure(excinfo.value if excinfo is not None else None)
+    lines = _statement(exc, breaches, requirements)
+    headline = masker.mask(lines[0])
+    skip = ("case:", "reproduce with:", "exchange:")
+    body = [f"  {_cut(line.strip())}" for line in lines[1:] if line.strip() and not line.strip().startswith(skip)]
     body += _case_lines(exc, lines)
-    exchange = _exchange_of(exc, exchanges)
+    exchange = _exchange_of(exc, breaches, exchanges)
     if exchange is not None:
         body.append(f"  exchange: {exchange.describe()}")
         body.append(f"  reproduce: {exchange.curl(masker)}")
     if more:
         body.append(f"  (+{more} more distinct failure{'s' if more > 1 else ''} of this check)")
-    entry = excinfo.traceback[-1] if excinfo.traceback else None
-    if not isinstance(exc, (AssertionError, pytest.fail.Exception)) and entry is not None:
+    entry = excinfo.traceback[-1] if excinfo is not None and excinfo.traceback else None
+    harness_error = exc is not None and not breaches and not isinstance(exc, (AssertionError, CheckBlocked, pytest.fail.Exception))
+    if harness_error and entry is not None:
         body.append(f"  at {entry.path}:{entry.lineno + 1}")
     body.append(f"  full exchange and traceback: {reports}")
     return FailureView(
