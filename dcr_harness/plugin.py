@@ -60,6 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
     if not _is_conformance_run(config) or hasattr(config, "workerinput"):
         return
+    # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     target_path = target_path_from_env(config.getoption("dcr_target"))
     target: Target | None = None
     if target_path:
