@@ -214,6 +214,15 @@ class RunRecorder:
             self.show_failure_briefly(report, call.excinfo, self.current)
         return report
 
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """With -v, a failed check's one line says what broke."""
+        from .report.failure_view import FailureView
+
+        if report.failed and isinstance(report.longrepr, FailureView):
+            word = "FAILED" if report.when == "call" else "ERROR"
+            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
+        return None
+
     def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
         from .report import failure_view

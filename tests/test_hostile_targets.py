@@ -29,10 +29,11 @@ def write_target(path: Path, base_url: str, **extra: object) -> Path:
     return path
 
 
-def run_against(tmp_path: Path, server: HostileServer, env: dict[str, str] | None = None, **extra: object) -> tuple[HarnessRun, float]:
+def run_against(tmp_path: Path, server: HostileServer, env: dict[str, str] | None = None, *args: str,
+                **extra: object) -> tuple[HarnessRun, float]:
     target = write_target(tmp_path / "target.json", server.base_url, **extra)
     started = time.monotonic()
-    run = run_harness(["run", "--target", str(target), "-k", TWO_CHECKS], tmp_path / "reports", env=env, timeout=RUN_LIMIT_S)
+    run = run_harness(["run", "--target", str(target), "-k", TWO_CHECKS, *args], tmp_path / "reports", env=env, timeout=RUN_LIMIT_S)
     return run, time.monotonic() - started
 
 
@@ -126,8 +127,10 @@ def test_refused_valid_statement_is_a_target_file_error(tmp_path, behaviour, phr
 
 def test_broken_happy_path_is_reported_not_refused(tmp_path):
     with HostileServer("register-500") as server:
-        run, _ = run_against(tmp_path, server, FAST)
-    assert_survived(run, server, 1, "preflight: registering statements.valid did not give credentials: 500 Internal Server Error")
+        run, _ = run_against(tmp_path, server, FAST, "-v")
+    assert_survived(run, server, 1, "preflight: registering statements.valid did not give credentials: 500 Internal Server Error (not JSON)")
+    # -v: one line per check, and a failed one says what broke
+    assert "test_register_returns_client_credentials FAILED [REG-" in run.output, run.output[-3000:]
 
 
 def test_preflight_counts_against_the_budget_and_belongs_to_no_check(tmp_path):
