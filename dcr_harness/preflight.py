@@ -11,8 +11,10 @@ tried once through the run's session, so it is paced and counts against
 - exit 2 (target file error) only when the server's answer says the TARGET FILE is wrong:
   the statement is refused with 400 `invalid_software_statement` or
   `unapproved_software_statement` (a wrong, foreign or revoked statement), or the token
-  request is refused with 400 `unauthorized_client` (the statement's application is not
-  granted `client_credentials`, which TARGET.md requires of `statements.valid`);
+  request is refused with 400 `unauthorized_client` while the registration's `grant_types`
+  lacks `client_credentials` too (the statement's application is not granted it, which
+  TARGET.md requires of `statements.valid`; a server that registers the grant and then
+  refuses it is failing, not the target file);
 - any other failure (a 5xx, a body without credentials, another error code, no answer) is
   the SERVER failing the happy path (200 instead of 201 is not even that: the checks
   report it): the run goes on, the checks fail
@@ -106,7 +108,8 @@ def happy_path(session: Session) -> str | None:
         token = dcr.token(str(body["client_id"]), str(body["client_secret"]))
     except BudgetExceeded as exc:
         return f"not completed: {exc}"
-    if _error_code(token) in GRANT_REFUSALS:
+    granted = body.get("grant_types")
+    if _error_code(token) in GRANT_REFUSALS and not (isinstance(granted, list) and "client_credentials" in granted):
         raise TargetFileRefused(
             f"statements.valid registers, but its credentials may not use client_credentials: {quote(token, session)}"
             " (the target file needs a statement whose application is granted client_credentials)"

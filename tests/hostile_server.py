@@ -27,7 +27,7 @@ STATEMENT = "hostile-statement-value-0123456789"  # not JWT-shaped: only the mas
 
 BEHAVIOURS = (
     "ok", "slow", "stall", "reset", "huge", "truncated", "long-length", "short-length", "bad-header-bytes",
-    "redirect", "http10", "refuse-statement", "refuse-grant", "register-500",
+    "redirect", "http10", "refuse-statement", "refuse-grant", "refuse-granted-grant", "register-500",
 )
 REASONS = {201: "Created", 307: "Temporary Redirect", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
            500: "Internal Server Error"}
@@ -165,10 +165,11 @@ class HostileServer:
             if behaviour == "register-500":
                 return Answer(500, b"Internal Server Error", ((b"Content-Type", b"text/plain"),))
             secret = self._issue("hostile-secret")
+            grants = [] if behaviour == "refuse-grant" else ["client_credentials"]  # refuse-granted-grant: registered, then refused
             return _json(201, {"client_id": uuid.uuid4().hex, "client_secret": secret, "client_id_issued_at": int(time.time()),
-                               "redirect_uris": [], "grant_types": ["client_credentials"], "scopes": []})
+                               "redirect_uris": [], "grant_types": grants, "scopes": []})
         if path.startswith(TOKEN_PATH):
-            if behaviour == "refuse-grant":
+            if behaviour in ("refuse-grant", "refuse-granted-grant"):
                 return _json(400, {"error": "unauthorized_client"})
             return _json(201, {"id": uuid.uuid4().hex, "access_token": self._issue("hostile-token"),
                                "created_at": int(time.time() * 1000), "expires_in": 3600, "token_type": "bearer"})

@@ -67,6 +67,7 @@ MISBEHAVIOURS = [
     ("long-length", FAST, 1, "closed the connection mid-body"),
     ("short-length", FAST, 1, "broke HTTP framing"),  # the surplus bytes corrupt the next answer on the connection
     ("register-500", FAST, 1, "server error 500"),
+    ("refuse-granted-grant", FAST, 1, "unauthorized_client"),  # the grant was registered: the server fails, not the file
 ]
 
 
