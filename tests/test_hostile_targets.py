@@ -104,7 +104,7 @@ def test_redirect_to_another_host_is_not_followed(tmp_path):
     with HostileServer("ok", host="127.0.0.2") as other, \
             HostileServer("redirect", redirect_to=other.base_url) as server:
         run, _ = run_against(tmp_path, server, FAST)
-    assert_survived(run, server, 1, "307")
+    assert_survived(run, server, 1, "307", f"redirect to {other.base_url}/o/client/register (never followed)")
     assert "307" in failure_messages(run)
     assert other.requests == []  # never followed, so no credentials reached the other host
     assert " -L" not in artifacts(run)

@@ -146,6 +146,8 @@ def build(
     exchange = _exchange_of(exc, breaches, exchanges)
     if exchange is not None:
         body.append(f"  exchange: {exchange.describe()}")
+        if exchange.status is not None and 300 <= exchange.status < 400 and exchange.header("location"):
+            body.append(f"  redirect to {_cut(exchange.header('location') or '')} (never followed)")
         body.append(f"  reproduce: {exchange.curl(masker)}")
     if more:
         body.append(f"  (+{more} more distinct failure{'s' if more > 1 else ''} of this check)")
