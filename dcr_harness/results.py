@@ -223,6 +223,18 @@ class RunRecorder:
             return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
         return None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_to_serializable(self, config: pytest.Config, report: Any) -> Any:
+        from .report.failure_view import report_to_serializable
+
+        return report_to_serializable(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> Any:
+        from .report.failure_view import report_from_serializable
+
+        return report_from_serializable(data)
+
     def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
         from .report import failure_view

@@ -54,6 +54,36 @@ class FailureView:
     def __str__(self) -> str:
         return self.full
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"headline": self.headline, "lines": self.lines, "full": self.full, "path": self.path, "lineno": self.lineno}
+
+
+# Concurrent runs (pytest-xdist) send reports from worker to controller as JSON, and pytest
+# would flatten the view to str() (the full text) there: these two carry the view across.
+SERIAL_KEY = "dcr_failure_view"
+
+
+def report_to_serializable(report: pytest.TestReport) -> dict[str, Any] | None:
+    view = getattr(report, "longrepr", None)
+    if not isinstance(view, FailureView):
+        return None
+    report.longrepr = view.full
+    try:
+        data = report._to_json()
+    finally:
+        report.longrepr = view
+    return {**data, "$report_type": type(report).__name__, SERIAL_KEY: view.to_dict()}
+
+
+def report_from_serializable(data: dict[str, Any]) -> pytest.TestReport | None:
+    if SERIAL_KEY not in data:
+        return None
+    data = dict(data)
+    view = FailureView(**data.pop(SERIAL_KEY))
+    report = pytest.TestReport._from_json(data)
+    report.longrepr = view
+    return report
+
 
 def _cut(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
