@@ -142,8 +142,11 @@ def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
         with recorder.outside_checks():
             recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
     except TargetFileRefused as exc:
+        # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
         recorder.stop_reason = f"target file error: {exc}"
-        pytest.exit(recorder.stop_reason, returncode=EXIT_TARGET_ERROR)
+        recorder.target_file_refused = True
+        request.session.shouldstop = recorder.stop_reason
+        raise TargetFileRefused(recorder.stop_reason) from None
     return session
 
 
@@ -201,7 +204,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     recorder.observe(record, report, call)
-    if recorder.unreachable and report.failed:
+    if (recorder.unreachable or recorder.target_file_refused) and report.failed:
         report.longrepr = recorder.stop_reason
     if report.when == "call" and report.passed and record.outcome in ("failed", "blocked", "error"):
         # Soft assertions: the check ran to its end, but what it recorded makes it fail.
@@ -216,6 +219,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash.get(RECORDER, None)
     if recorder is not None and recorder.unreachable:
         session.exitstatus = EXIT_UNREACHABLE
+    elif recorder is not None and recorder.target_file_refused:
+        session.exitstatus = EXIT_TARGET_ERROR
 
 
 @pytest.hookimpl(trylast=True)

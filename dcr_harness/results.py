@@ -133,6 +133,7 @@ class RunRecorder:
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
         self.unreachable = False
+        self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
         self.deselected = 0
         self.started_at = utc_now()
         if target is not None:
@@ -210,7 +211,7 @@ class RunRecorder:
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
         report = yield
-        if report.failed and self.current is not None and not self.unreachable:
+        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
             self.show_failure_briefly(report, call.excinfo, self.current)
         return report
 
