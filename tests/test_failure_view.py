@@ -88,7 +88,7 @@ def test_reprs_are_short_and_never_show_a_secret():
     provocation = REGISTER[0]
     for shown in (repr(ex), repr(creds), pretty(ex), pretty(creds), repr(provocation), pretty(provocation)):
         assert SECRET not in shown and STATEMENT not in shown and len(shown) < 120, shown
-    assert repr(ex) == "Exchange(POST /o/client/token -> 201)"
+    assert repr(ex) == "<Exchange POST /o/client/token -> 201>"
     assert "visible-id" in repr(creds) and provocation.id in repr(provocation)
 
 

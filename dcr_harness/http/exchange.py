@@ -13,7 +13,7 @@ from .masking import Masker
 BODY_PREVIEW_LIMIT = 4096
 
 
-@dataclass
+@dataclass(repr=False)
 class Exchange:
     method: str
     url: str
@@ -29,11 +29,12 @@ class Exchange:
     note: str | None = None  # e.g. "retried after an unexpected 429"
 
     def __repr__(self) -> str:
-        # Short on purpose: Hypothesis and pytest print reprs; headers and bodies may hold secrets.
-        return f"Exchange({self.method} {urlsplit(self.url).path} -> {self.error and 'transport error' or self.status})"
+        # Assertion texts and tracebacks show this: never the bodies, headers or query (secrets live there).
+        return f"<Exchange {self.method} {urlsplit(self.url).path} -> {self.error or self.status}>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))  # Hypothesis' printer would otherwise list every dataclass field
+        """Hypothesis prints dataclasses field by field unless told otherwise (falsifying examples)."""
+        printer.text(repr(self))
 
     def header(self, name: str) -> str | None:
         """The first response header of that name (case-insensitive)."""

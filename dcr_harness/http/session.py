@@ -116,8 +116,7 @@ class Session:
     ) -> None:
         self.target = target
         self.masker = masker or Masker()
-        for value in target.secrets():
-            self.masker.add(value, "admin_token" if target.admin and value == target.admin.token else "software_statement")
+        self.masker.add_target(target)
         self.http = httpx.Client(
             timeout=timeout or default_timeout(),
             follow_redirects=False,
