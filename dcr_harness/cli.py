@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from . import selection
 from .cli_surface import finish, one_line_errors
 from .init_target import add_init_command
 from .load.runner import add_role_arguments
@@ -33,6 +34,9 @@ def _error(message: str, code: int) -> int:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
+    unknown = selection.unknown(selection.parse(args.req))
+    if unknown:
+        return _error(selection.unknown_message(unknown), EXIT_USAGE)
     target_path = target_path_from_env(args.target)
     if target_path:
         try:
@@ -103,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run the conformance suite. Extra arguments after -- go to pytest.")
     run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
     run.add_argument("-k", help="pytest -k expression selecting checks")
-    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable)")
+    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -140,6 +142,7 @@ class RunRecorder:
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
         self.unreachable = False
+        self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
         self.deselected = 0
         self.started_at = utc_now()
         if target is not None:
@@ -163,8 +166,19 @@ class RunRecorder:
         if self.session is None:
             # The embedded reference is a fresh process each run: no device cursor to keep.
             self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
+            if self.reachability is not None:
+                self.session.sent += 1  # preflight()'s reachability request counts against budget.max_requests
             self.session.listeners.append(self._on_exchange)
         return self.session
+
+    @contextmanager
+    def outside_checks(self) -> Iterator[None]:
+        """Exchanges sent in here (the preflight) belong to no check, even inside a check's setup."""
+        current, self.current = self.current, None
+        try:
+            yield
+        finally:
+            self.current = current
 
     def _on_exchange(self, exchange: Exchange) -> None:
         if self.current is not None:
@@ -203,6 +217,47 @@ class RunRecorder:
                 )
             report.longrepr = self.masker.mask(text)
         report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        report = yield
+        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
+            self.show_failure_briefly(report, call.excinfo, self.current)
+        return report
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """With -v, a failed check's one line says what broke."""
+        from .report.failure_view import FailureView
+
+        if report.failed and isinstance(report.longrepr, FailureView):
+            word = "FAILED" if report.when == "call" else "ERROR"
+            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_to_serializable(self, config: pytest.Config, report: Any) -> Any:
+        from .report.failure_view import report_to_serializable
+
+        return report_to_serializable(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> Any:
+        from .report.failure_view import report_from_serializable
+
+        return report_from_serializable(data)
+
+    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
+        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
+        from .report import failure_view
+
+        if failure_view.wants_full_traceback(self.config):
+            return
+        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
+        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
+        report.longrepr = failure_view.build(
+            excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
+            reports=f"{junit} and {self.run_dir / 'results.json'}",
+        )
 
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
@@ -293,6 +348,11 @@ class RunRecorder:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .report.summary import write_certification_summary
 
+        if getattr(self, "selection_note", None):
+            terminalreporter.write_line(self.selection_note, yellow=True)
+        happy_path = (self.reachability or {}).get("happy_path", "ok")
+        if happy_path != "ok":
+            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
         certification = getattr(self, "certification", None)  # set by the report plugin at session end
         if self.session is not None and self.session.throttle_mismatch:
             terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)

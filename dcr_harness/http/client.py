@@ -29,6 +29,12 @@ class Credentials:
     client_secret: str
     registration: Exchange
 
+    def __repr__(self) -> str:
+        return f"Credentials(client_id={self.client_id!r}, client_secret=<masked>)"  # never the secret
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
 
 def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes:
     """Form encoding that keeps order and repeats (a repeated field is a provocation)."""

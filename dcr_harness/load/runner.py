@@ -7,7 +7,8 @@ hosts, which join with `--worker --master-host H`. The master merges the workers
 
 Exit codes: 0 every threshold held; 1 a threshold broke (the summary names it); 2 usage,
 target-file error, or a remote target without `load.allow_remote = true` (refused before
-any traffic); other codes are Locust's own. A worker exits 0 when its master ends the run.
+any traffic); 3 the target is unreachable (one request to its register path finds no HTTP
+server); other codes are Locust's own. A worker exits 0 when its master ends the run.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from pathlib import Path
 
 from ..embedded import EmbeddedServer, EmbeddedServerError
 from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
+from ..preflight import TargetUnreachable, preflight
 from ..http.masking import Masker
 from ..secret_scan import SecretScanner
 from ..target import Target, TargetError, load_target, target_path_from_env
 from .safety import remote_refusal
 
-EXIT_USAGE = 2
+EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 # What the embedded reference runs with, per profile: token refresh measures the service,
 # not the throttle; the throttling profile needs the documented default (1/s, burst 10).
 EMBEDDED_ARGS = {"token_refresh": ["--rate", "1000", "--burst", "1000"], "throttling": []}
@@ -70,9 +72,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"dcr-harness load: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return code
 
 
 def locust_commands(locustfile: Path, out: Path, users: int, spawn_rate: float, duration: float,
@@ -114,6 +116,10 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             refusal = remote_refusal(tgt)
             if refusal:
                 return _fail(refusal)
+            try:
+                preflight(tgt)
+            except TargetUnreachable as exc:
+                return _fail(f"target unreachable: {exc}", EXIT_UNREACHABLE)
         else:
             embedded = EmbeddedServer(extra_args=EMBEDDED_ARGS.get(profile, []))
             try:
