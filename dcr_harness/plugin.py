@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 
+from . import selection
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
-from .preflight import TargetUnreachable, preflight
+from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .report.hooks import ReportPlugin
 from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
 from .target import Target, TargetError, load_target, target_path_from_env
+from .target_keys import not_covered
 
 EXIT_TARGET_ERROR = 2
 EXIT_UNREACHABLE = 3
@@ -59,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
     if not _is_conformance_run(config) or hasattr(config, "workerinput"):
         return
+    # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     target_path = target_path_from_env(config.getoption("dcr_target"))
     target: Target | None = None
     if target_path:
@@ -78,13 +82,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = [w.upper() for w in config.getoption("dcr_req")]
+    wanted = selection.parse(config.getoption("dcr_req"))
     if not wanted:
         return
-    keep, drop = [], []
-    for item in items:
-        ids = requirement_ids(item)
-        (keep if any(i == w or i.startswith(w) for i in ids for w in wanted) else drop).append(item)
+    kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
+    problem = chosen.problem(len(kept))
+    if problem:
+        pytest.exit(problem, returncode=EXIT_TARGET_ERROR)
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.selection_note = chosen.note()
+    keep, kept_set = [items[i] for i in kept], set(kept)
+    drop = [item for i, item in enumerate(items) if i not in kept_set]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -127,8 +136,19 @@ def target(request: pytest.FixtureRequest) -> Target:
 
 @pytest.fixture(scope="session")
 def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
-    """The run's HTTP session: pacing, masking, budget, recording."""
-    return _recorder(request).session_for(target)
+    """The run's HTTP session: pacing, masking, budget, recording; the happy path tried once first."""
+    recorder = _recorder(request)
+    session = recorder.session_for(target)
+    try:
+        with recorder.outside_checks():
+            recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+    except TargetFileRefused as exc:
+        # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
+        recorder.stop_reason = f"target file error: {exc}"
+        recorder.target_file_refused = True
+        request.session.shouldstop = recorder.stop_reason
+        raise TargetFileRefused(recorder.stop_reason) from None
+    return session
 
 
 @pytest.fixture
@@ -151,7 +171,7 @@ def access_token(dcr: DcrClient, credentials: Credentials) -> str:
 
 @pytest.fixture
 def needs(target: Target):
-    """needs("statements.revoked") skips the check, naming the target key it lacks."""
+    """needs("statements.revoked") skips the check, naming the target key it lacks and the line to add."""
 
     def _needs(*keys: str) -> None:
         for key in keys:
@@ -159,7 +179,7 @@ def needs(target: Target):
             for part in key.split("."):
                 value = getattr(value, part, None)
             if value in (None, ""):
-                pytest.skip(f"not covered: the target file has no `{key}`")
+                pytest.skip(not_covered(key))
 
     return _needs
 
@@ -185,7 +205,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     recorder.observe(record, report, call)
-    if recorder.unreachable and report.failed:
+    if (recorder.unreachable or recorder.target_file_refused) and report.failed:
         report.longrepr = recorder.stop_reason
     if report.when == "call" and report.passed and record.outcome in ("failed", "blocked", "error"):
         # Soft assertions: the check ran to its end, but what it recorded makes it fail.
@@ -200,6 +220,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash.get(RECORDER, None)
     if recorder is not None and recorder.unreachable:
         session.exitstatus = EXIT_UNREACHABLE
+    elif recorder is not None and recorder.target_file_refused:
+        session.exitstatus = EXIT_TARGET_ERROR
 
 
 @pytest.hookimpl(trylast=True)
