@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import selection
+from . import checks, selection
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
@@ -207,12 +207,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     recorder.observe(record, report, call)
     if (recorder.unreachable or recorder.target_file_refused) and report.failed:
         report.longrepr = recorder.stop_reason
-    if report.when == "call" and report.passed and record.outcome in ("failed", "blocked", "error"):
-        # Soft assertions: the check ran to its end, but what it recorded makes it fail.
-        report.outcome = "failed"
-        report.longrepr = record.message
     recorder.mask_report(report)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """Soft assertions: a check that ran to its end fails here when it recorded a breach, so that
+    pytest, JUnit and Allure all see an ordinary failure with its message."""
+    result = yield
+    record = pyfuncitem.stash.get(RECORD, None)
+    if record is not None:
+        checks.raise_if_breached(record.evidence)
+    return result
 
 
 @pytest.hookimpl(trylast=True)
