@@ -33,6 +33,10 @@ def run_dir_name(target_name: str) -> str:
     return f"{stamp}-{slug}-{os.getpid()}"
 
 
+# Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
+FULL_EXCHANGES = ("failed", "error", "warned")
+
+
 @dataclass
 class CheckRecord:
     nodeid: str
@@ -56,7 +60,7 @@ class CheckRecord:
             "failed_requirements": self.failed_requirements,
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in self.warnings],
             "duration": round(self.duration, 3),
-            "exchanges": [e.to_dict(masker) for e in self.exchanges],
+            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
         }
 
 
@@ -83,6 +87,8 @@ class RunRecorder:
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
+        self.stopper: Any = None  # dcr_harness.stopping.RunStopper: why the run was stopped, if it was
+        self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -171,7 +177,30 @@ class RunRecorder:
             "unexpected_429": self.session.unexpected_429 if self.session else 0,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
             "checks": [r.to_dict(self.masker) for r in self.records],
+            **self.run_fields(),
         }
+
+    def run_fields(self) -> dict[str, Any]:
+        """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
+        from .shrink_budget import shrink_seconds
+
+        fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
+        if self.stopped:
+            done = {r.nodeid for r in self.records}
+            fields["incomplete"] = {"reason": self.stopper.reason, "not_run": [n for n in self.collected if n not in done]}
+        return fields
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = [item.nodeid for item in session.items]
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopper is not None and self.stopper.stopped
+
+    def drop_unfinished(self) -> None:
+        """A stopped run reports the checks that finished; the one cut short is listed as not run."""
+        if self.stopped:
+            self.records = [r for r in self.records if r.outcome != "pending"]
 
     def finish_unrun(self) -> None:
         """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
@@ -182,8 +211,9 @@ class RunRecorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.drop_unfinished()
         self.finish_unrun()
-        if self.records:
+        if self.records or self.stopped:
             path = self.run_dir / "results.json"
             path.write_text(json.dumps(self.results(), indent=2))
             latest = self.run_dir.parent / "latest"

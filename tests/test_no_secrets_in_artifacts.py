@@ -37,8 +37,8 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Harness
     fault_args = [a for f in FAULTS for a in ("--embedded-fault", f)]
     # The Hypothesis properties (test_properties.py) shrink their failures for a minute: left out to keep this test fast.
     done = run_harness(base / "reports", "--req", "REG-", "--req", "TOK-", "--req", "API-", "-k", "not test_properties",
-                       "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
-    (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink() and p.name != "hypothesis-db"]
+                       "--allure", "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
+    (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     target = json.loads((run_dir / "reference-server" / "target.json").read_text())
     secrets = {v for v in target["statements"].values() if v}
     if target.get("admin"):

@@ -50,6 +50,7 @@ class Masker:
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
+        self.learned: list[tuple[str, str]] = []  # (value, kind) in order: handed on by a concurrent run's workers
 
     def add(self, value: object, kind: str = "secret") -> None:
         if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
@@ -63,6 +64,7 @@ class Masker:
             for variant in {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}:
                 self._names.setdefault(variant, name)
             self._pattern = None
+            self.learned.append((value, kind))
         _log_secret(value)
 
     def add_from_json(self, body: object) -> None:

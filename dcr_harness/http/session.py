@@ -12,6 +12,7 @@ import httpx
 
 from .. import __version__
 from ..target import Target
+from .budget import SharedRequestCount
 from .exchange import Exchange
 from .masking import Masker
 from .pacing import Pacer
@@ -33,6 +34,8 @@ class Session:
         masker: Masker | None = None,
         timeout: httpx.Timeout | None = None,
         paced: bool = True,
+        shared_count: SharedRequestCount | None = None,
+        device_offset: int | None = None,
     ) -> None:
         self.target = target
         self.masker = masker or Masker()
@@ -51,7 +54,9 @@ class Session:
         self.sent = 0
         self.unexpected_429 = 0
         self._lock = threading.Lock()
-        self._device_offset = _secrets.randbelow(DEVICE_NETWORK.num_addresses)
+        # A worker of a concurrent run gets its own offset, so that no two checks share a device.
+        self._device_offset = _secrets.randbelow(DEVICE_NETWORK.num_addresses) if device_offset is None else device_offset
+        self.shared_count = shared_count
         self._devices_issued = 0
 
     def new_device(self) -> str:
@@ -64,7 +69,11 @@ class Session:
     def _spend_budget(self) -> None:
         with self._lock:
             limit = self.target.max_requests
-            if limit is not None and self.sent >= limit:
+            if self.shared_count is not None:
+                allowed = self.shared_count.take(limit)  # the whole run's count, across workers
+            else:
+                allowed = limit is None or self.sent < limit
+            if not allowed:
                 raise BudgetExceeded(f"budget.max_requests ({limit}) reached: no further request sent")
             self.sent += 1
 

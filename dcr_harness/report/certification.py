@@ -108,6 +108,14 @@ def overall_verdict(counts: Mapping[str, int]) -> str:
     return "PASS with warnings" if counts.get("warn") else "PASS"
 
 
+def stopped_overall(overall: dict[str, Any], results: Mapping[str, Any]) -> dict[str, Any]:
+    """A stopped run is INCOMPLETE, never a PASS: what finished is kept as verdict_so_far."""
+    incomplete = results.get("incomplete")
+    if not incomplete:
+        return overall
+    return {**overall, "verdict": "INCOMPLETE", "incomplete": {**incomplete, "verdict_so_far": overall["verdict"]}}
+
+
 def _waiver_report(waivers: WaiverFile, today: date, checks: list[Mapping[str, Any]], used: list[Waiver]) -> dict[str, Any]:
     expired = []
     for w in waivers.expired(today):
@@ -156,9 +164,9 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
             "requests_sent": results.get("requests_sent", 0),
         },
         "digests": digests(),
-        "overall": {"verdict": overall_verdict(counts), "counts": counts,
-                    "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
-                               for o in ("passed", "warned", "failed", "error", "waived", "skipped")}},
+        "overall": stopped_overall({"verdict": overall_verdict(counts), "counts": counts,
+                                    "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
+                                               for o in ("passed", "warned", "failed", "error", "waived", "skipped")}}, results),
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
         "coverage": {"total": len(entries), "covered": len(covered),
                      "not_covered": [e["id"] for e in entries if not e["covered"]]},

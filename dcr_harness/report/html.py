@@ -143,8 +143,11 @@ def _req_rows(doc: Mapping[str, Any], check_index: Mapping[str, int], only: tupl
 def _exchange(x: Mapping[str, Any]) -> str:
     status = x.get("status") if x.get("error") is None else f'transport error: {x.get("error")}'
     headers = "\n".join(f"{k}: {v}" for k, v in x.get("response_headers", []))
-    return (f'<details><summary><code>{e(x["method"])} {e(x["url"])}</code> &rarr; <b>{e(status)}</b> '
-            f'<span class="muted">({e(x.get("elapsed_ms"))} ms{", " + e(x["note"]) if x.get("note") else ""})</span></summary>'
+    line = (f'<code>{e(x["method"])} {e(x["url"])}</code> &rarr; <b>{e(status)}</b> '
+            f'<span class="muted">({e(x.get("elapsed_ms"))} ms{", " + e(x["note"]) if x.get("note") else ""})</span>')
+    if "curl" not in x:  # a passed check's exchange, summarized (results.FULL_EXCHANGES)
+        return f'<div class="small">{line}</div>'
+    return (f'<details><summary>{line}</summary>'
             f'<div class="small muted">reproduce (secrets are shell variables):</div><pre>{e(x.get("curl"))}</pre>'
             f'<div class="small muted">request body</div><pre>{e(x.get("request_body"))}</pre>'
             f'<div class="small muted">response</div><pre>{e(headers)}\n\n{e(x.get("response_body"))}</pre></details>')
@@ -200,6 +203,14 @@ def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
     return f'<section><h2>Needs attention</h2><table><tr><th>ID</th><th>verdict</th><th>requirement, evidence</th></tr>{rows}</table></section>'
 
 
+def _incomplete(doc: Mapping[str, Any]) -> str:
+    stop = doc["overall"].get("incomplete")
+    if not stop:
+        return ""
+    return (f'<section><h2>INCOMPLETE run</h2><p>{e(stop["reason"])}: {len(stop["not_run"])} check(s) did not run or finish; '
+            f'the finished checks alone give {e(stop["verdict_so_far"])}, which this report does not certify.</p></section>')
+
+
 def render(doc: Mapping[str, Any]) -> str:
     verdict = doc["overall"]["verdict"]
     target = doc.get("target") or {}
@@ -215,6 +226,7 @@ def render(doc: Mapping[str, Any]) -> str:
 <div class="sub">{e(target.get("base_url"))} &middot; {e(doc["started_at"])} &rarr; {e(doc["finished_at"])} &middot; dcr-harness {e(doc["harness_version"])}</div></div>
 <div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
 <main>
+{_incomplete(doc)}
 <section><h2>Summary</h2>{_cards(doc)}</section>
 {_attention(doc, check_index)}
 <section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>

@@ -23,6 +23,13 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"  EXPIRED waiver for {w['requirement'] or w['check']} (expired {w['expires']}): no longer applies")
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
+    seed = doc["profile"].get("hypothesis_seed")
+    replay = f"{seed} (replay: --hypothesis-seed {seed})" if seed is not None else "none (derandomized profile)"
+    tr.write_line(f"hypothesis: profile {doc['profile'].get('hypothesis_profile')}, seed {replay}")
+    stop = doc["overall"].get("incomplete")
+    if stop:
+        tr.write_line(f"INCOMPLETE: {stop['reason']}; {len(stop['not_run'])} check(s) did not run; "
+                      f"the finished checks alone give {stop['verdict_so_far']}")
     tr.write_line(f"report: {recorder.run_dir}")
     tr.write_line(f"certification: {recorder.certification_path}")
     if getattr(recorder, "signature_path", None):
