@@ -138,7 +138,8 @@ class Controller:
             "dcr_embedded_data_dir": str(recorder.embedded.data_dir) if recorder.embedded else None,
             "dcr_embedded_faults": list(recorder.embedded.faults) if recorder.embedded else [],
             "dcr_run_dir": str(recorder.run_dir),
-            "dcr_seed": self.config.option.hypothesis_seed,
+            "dcr_seed": recorder.hypothesis.seed,
+            "dcr_seed_forced": recorder.hypothesis.forced,
             "dcr_device_offset": (self.device_base + index * DEVICES_PER_WORKER) % DEVICE_NETWORK.num_addresses,
             "dcr_reachability": recorder.reachability,
         })

@@ -20,11 +20,13 @@ import os
 import secrets
 from pathlib import Path
 
+import hypothesis
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 SEED_BITS = 32
+SETTINGS_ATTR = "_hypothesis_internal_use_settings"  # where @settings/@given/@seed keep a test's settings
 _slow_target = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 # report_multiple_bugs=False: once a property fails, stop searching and shrink that one failure.
 _common = dict(deadline=None, suppress_health_check=_slow_target, print_blob=True)
@@ -76,13 +78,40 @@ def configure_run(seed: int | None, example_db_key: str | None) -> None:
 
 
 class HypothesisRun:
-    """pytest plugin object: the seed before Hypothesis' own plugin reads it, the settings at session start."""
+    """pytest plugin object: the run's seed and settings.
 
-    def __init__(self, config, seed: int | None) -> None:
+    An explicit --hypothesis-seed is Hypothesis' own global seed: the run replays exactly (Hypothesis
+    then leaves the example database out). A chosen seed is applied per check instead (hypothesis.seed,
+    public API), which keeps the example database: failures found before replay first."""
+
+    def __init__(self, config, seed: int | None, forced: bool) -> None:
         self.config = config
         self.example_db_key: str | None = None  # set by the harness plugin for a conformance run
         self.seed = seed
-        config.option.hypothesis_seed = seed
+        self.forced = forced
+        if forced:
+            config.option.hypothesis_seed = seed
+
+    def seeded(self, test):
+        """The test (a @given function or a state machine class) with the run's seed, unless it is global.
+
+        hypothesis.seed() also turns the example database off for the test; the run keeps it (the
+        settings attribute seed() replaces is put back), so that saved failures still replay first.
+        tests/test_example_db_and_seed.py fails if a seeded run stops saving examples."""
+        if self.seed is None or self.forced:
+            return test
+        had, kept = hasattr(test, SETTINGS_ATTR), getattr(test, SETTINGS_ATTR, None)
+        hypothesis.seed(self.seed)(test)
+        if had:
+            setattr(test, SETTINGS_ATTR, kept)
+        else:
+            delattr(test, SETTINGS_ATTR)
+        return test
 
     def pytest_sessionstart(self, session) -> None:
-        configure_run(self.seed, self.example_db_key)
+        configure_run(self.seed if self.forced else None, self.example_db_key)
+
+    def pytest_collection_modifyitems(self, items) -> None:
+        for item in items:
+            if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+                self.seeded(item.obj)

@@ -75,9 +75,10 @@ def pytest_configure(config: pytest.Config) -> None:
     conformance = _is_conformance_run(config)
     worker = getattr(config, "workerinput", None)
     seed = worker["dcr_seed"] if worker and "dcr_seed" in worker else config.getoption("hypothesis_seed", None)
+    forced = worker["dcr_seed_forced"] if worker and "dcr_seed" in worker else seed is not None
     if conformance and not worker:
         seed = hypothesis_setup.choose_seed(seed, config.getoption("hypothesis_profile", None))
-    hypothesis_run = hypothesis_setup.HypothesisRun(config, seed)
+    hypothesis_run = hypothesis_setup.HypothesisRun(config, seed, forced)
     config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis")
     if not conformance:
         return
@@ -114,6 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _install(config: pytest.Config, recorder: RunRecorder, hypothesis_run: Any) -> None:
     config.stash[RECORDER] = recorder
+    recorder.hypothesis = hypothesis_run
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
     if not config.getoption("dcr_no_example_db"):
         hypothesis_run.example_db_key = example_db_key(recorder.target, config)
@@ -201,6 +203,13 @@ def credentials(dcr: DcrClient) -> Credentials:
 def access_token(dcr: DcrClient, credentials: Credentials) -> str:
     """A fresh access token for fresh credentials (FLOW-2)."""
     return dcr.token_ok(credentials)[0]
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest):
+    """seeded(MachineClass): a state machine with the run's seed (a @given check gets it without asking)."""
+    hypothesis_run = request.config.pluginmanager.get_plugin("dcr_harness_hypothesis")
+    return hypothesis_run.seeded if hypothesis_run is not None else (lambda test: test)
 
 
 @pytest.fixture

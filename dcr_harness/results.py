@@ -88,6 +88,7 @@ class RunRecorder:
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
         self.stopper: Any = None  # dcr_harness.stopping.RunStopper: why the run was stopped, if it was
+        self.hypothesis: Any = None  # dcr_harness.hypothesis_setup.HypothesisRun: the run's seed
         self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
         self.started_at = utc_now()
         if target is not None:
@@ -185,6 +186,8 @@ class RunRecorder:
         from .shrink_budget import shrink_seconds
 
         fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
+        if self.hypothesis is not None:
+            fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
         if self.stopped:
             done = {r.nodeid for r in self.records}
             fields["incomplete"] = {"reason": self.stopper.reason, "not_run": [n for n in self.collected if n not in done]}
