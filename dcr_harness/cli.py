@@ -34,6 +34,9 @@ def _error(message: str, code: int) -> int:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
+    for option in ("max_time", "shrink_time", "workers", "keep"):
+        if getattr(args, option) < 0:
+            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", EXIT_USAGE)
     target_path = target_path_from_env(args.target)
     if target_path:
         try:
