@@ -127,7 +127,7 @@ class Controller:
         """The target once for all workers, before they start."""
         from .plugin import ensure_target
 
-        ensure_target(self.config, self.recorder)
+        ensure_target(self.config, self.recorder, None)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -78,8 +78,8 @@ def mark_junit_incomplete(xml_path: str | None, certification: dict[str, Any]) -
     import xml.etree.ElementTree as ET
     from pathlib import Path
 
-    stop = certification["overall"].get("incomplete")
-    if not stop or not xml_path or not Path(xml_path).is_file():
+    scope = certification["overall"].get("scope") or {}
+    if not scope.get("incomplete") or not xml_path or not Path(xml_path).is_file():
         return
     tree = ET.parse(xml_path)
     root = tree.getroot()
@@ -92,8 +92,9 @@ def mark_junit_incomplete(xml_path: str | None, certification: dict[str, Any]) -
         suite.insert(0, properties)
     ET.SubElement(properties, "property", name="dcr_verdict", value="INCOMPLETE")
     case = ET.SubElement(suite, "testcase", classname="dcr-harness", name="run incomplete", time="0")
-    message = f"INCOMPLETE: {stop['reason']}; {len(stop['not_run'])} check(s) did not run"
-    ET.SubElement(case, "error", message=message).text = "\n".join(["not run:", *stop["not_run"]])
+    not_run = scope.get("not_run") or []
+    message = f"INCOMPLETE: {scope['incomplete']}; {len(not_run)} check(s) did not run or finish"
+    ET.SubElement(case, "error", message=message).text = "\n".join(["not run:", *not_run])
     for key in ("tests", "errors"):
         suite.set(key, str(int(suite.get(key, "0")) + 1))
     tree.write(xml_path, encoding="utf-8", xml_declaration=True)
