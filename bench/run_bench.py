@@ -43,7 +43,10 @@ def run(label: str, args: list[str], workdir: Path, profile: str) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir / label, env=env, stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    (run_dir,) = [p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+    run_dirs = [p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+    if len(run_dirs) != 1 or not (run_dirs[0] / "certification.json").is_file():
+        raise SystemExit(f"{label}: exit {proc.returncode}, no report:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    (run_dir,) = run_dirs
     results = json.loads((run_dir / "results.json").read_text())
     cert = json.loads((run_dir / "certification.json").read_text())
     verdicts = {r["id"]: r["verdict"] for r in cert["requirements"]}

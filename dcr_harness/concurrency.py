@@ -142,6 +142,7 @@ class Controller:
             "dcr_seed_forced": recorder.hypothesis.forced,
             "dcr_device_offset": (self.device_base + index * DEVICES_PER_WORKER) % DEVICE_NETWORK.num_addresses,
             "dcr_reachability": recorder.reachability,
+            "dcr_unreachable": recorder.stop_reason if recorder.unreachable else None,
         })
 
     @pytest.hookimpl(tryfirst=True)
@@ -234,5 +235,7 @@ def configure_worker(config: pytest.Config) -> WorkerRecorder:
     if info["dcr_embedded_data_dir"]:
         recorder.embedded = SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"])  # type: ignore[assignment]
     recorder.reachability = info["dcr_reachability"]
+    if info["dcr_unreachable"]:
+        recorder.unreachable, recorder.stop_reason = True, info["dcr_unreachable"]
     config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")
     return recorder

@@ -172,18 +172,18 @@ def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.
     assert recorder.target is not None
     if recorder.reachability is not None:
         return recorder.target  # checked once, by this process or by the main process of a concurrent run
-    try:
-        recorder.reachability = preflight(recorder.target)
-    except TargetUnreachable as exc:
-        recorder.stop_reason = f"target unreachable: {exc}"
-        recorder.unreachable = True
-        if session is None:  # the main process of a concurrent run: stop before any worker starts
-            recorder.close()
-            pytest.exit(recorder.stop_reason, returncode=EXIT_UNREACHABLE)
-        # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-        session.shouldstop = recorder.stop_reason
-        raise TargetUnreachable(recorder.stop_reason) from None
-    return recorder.target
+    if not recorder.unreachable:
+        try:
+            recorder.reachability = preflight(recorder.target)
+            return recorder.target
+        except TargetUnreachable as exc:
+            recorder.stop_reason = f"target unreachable: {exc}"
+            recorder.unreachable = True
+    if session is None:
+        return recorder.target  # the main process of a concurrent run: its workers' checks report it
+    # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
+    session.shouldstop = recorder.stop_reason
+    raise TargetUnreachable(recorder.stop_reason)
 
 
 @pytest.fixture(scope="session")

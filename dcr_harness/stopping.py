@@ -53,7 +53,9 @@ class RunStopper:
             signal.setitimer(signal.ITIMER_REAL, self.max_time)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        self.reason = self.reason or "interrupted (Ctrl-C)"
+        # Not pytest.exit(), nor pytest-xdist passing on a worker's stop (-x, an unreachable target): both come here too.
+        if excinfo.errisinstance(KeyboardInterrupt) and not excinfo.type.__module__.startswith("xdist"):
+            self.reason = self.reason or "interrupted (Ctrl-C)"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
