@@ -5,8 +5,8 @@
 1. the default run on the embedded (conforming) reference server;
 2. a first run (no example database: an empty cache directory) against the reference with
    one fault switched on per contract area (MULTI_FAULTS), with the default shrink budget;
-3. the same first run with Hypothesis' own shrink limit (--shrink-time 300, no run deadline),
-   to compare the verdicts: the shrink budget must not change any requirement's verdict.
+3. the same first run (same seed) with Hypothesis' own shrink limit (--shrink-time 300, no run
+   deadline), to compare the verdicts: the shrink budget must not change any requirement's verdict.
 For each: wall time, exit code, requests, time spent shrinking (results.json), and for 2/3
 the requirement verdicts and whether they are identical.
 """
@@ -88,8 +88,10 @@ def main() -> int:
         bounded = run("multi-fault", [*common, "--", *faults], work, args.profile)
         show(bounded)
         if not args.skip_unbounded:
+            # The same seed: the same examples are generated, so only the shrink budget differs.
             unbounded = run("multi-fault-unbounded", [*common, "--shrink-time", str(UNBOUNDED_SHRINK_S), "--max-time", "0",
-                                                      "--", *faults], work, args.profile)
+                                                      "--hypothesis-seed", str(bounded["seed"]), "--", *faults],
+                            work, args.profile)
             show(unbounded)
             same = bounded["verdicts"] == unbounded["verdicts"]
             print(f"verdicts with and without the shrink budget identical: {same}")
