@@ -155,7 +155,9 @@ class Controller:
         self.recorder.records.append(MergedRecord(data))  # type: ignore[arg-type]
         totals = self.recorder.session
         if isinstance(totals, WorkersTotals):
-            totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
+            worker = totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
+            # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
+            self.recorder.deselected = max(self.recorder.deselected, int(worker.get("deselected", 0)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -215,6 +217,7 @@ class Worker:
             from .shrink_budget import shrink_seconds  # imports Hypothesis: not at plugin import
 
             report.dcr_totals = {
+                "deselected": recorder.deselected,
                 "shrink_seconds": shrink_seconds(),
                 "unexpected_429": session.unexpected_429 if session else 0,
                 "pacing_wait_s": round(session.pacer.waited_s, 2) if session and session.pacer else 0,

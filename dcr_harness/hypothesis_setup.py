@@ -24,6 +24,7 @@ import hypothesis
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import InvalidArgument
 
 SEED_BITS = 32
 SETTINGS_ATTR = "_hypothesis_internal_use_settings"  # where @settings/@given/@seed keep a test's settings
@@ -58,7 +59,10 @@ def choose_seed(explicit: int | None, profile: str | None) -> int | None:
     examples depend on the check alone)."""
     if explicit is not None:
         return int(explicit)
-    chosen = settings.get_profile(profile) if profile else settings.default
+    try:
+        chosen = settings.get_profile(profile) if profile else settings.default
+    except InvalidArgument:  # an unknown --hypothesis-profile: Hypothesis' own plugin says so
+        chosen = settings.default
     return None if chosen.derandomize else secrets.randbits(SEED_BITS)
 
 

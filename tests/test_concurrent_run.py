@@ -38,5 +38,6 @@ def test_workers_share_the_request_budget_and_report_once(tmp_path):
     assert skipped, run.output[-3000:]
     nodeids = [c["nodeid"] for c in results["checks"]]
     assert len(nodeids) == len(set(nodeids)) > BUDGET // 10, "every check is reported exactly once"
+    assert results["selection"]["narrowed"] and results["selection"]["deselected"] > 0
     assert len([p for p in (tmp_path / "reports").glob("*/results.json") if not p.parent.is_symlink()]) == 1
     assert target.statements.valid not in (run.output + json.dumps(results))
