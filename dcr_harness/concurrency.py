@@ -5,8 +5,8 @@ process at a time; most of a check's time is waiting (pacing, throttle windows, 
 expiry), so a few workers overlap that waiting even on two cores.
 
 - The main process starts the embedded reference server once (or loads the target file),
-  and hands its target file, the run directory, the seed and a device-address block to
-  every worker (pytest_configure_node).
+  and hands its target file, the run directory, the seed and, for the embedded reference
+  (no device cursor), a block of device addresses to every worker (pytest_configure_node).
 - Each worker records its checks as usual and sends each finished record, masked, on its
   teardown report, with the secrets it learned (so the main process masks JUnit and Allure
   with everything any worker saw). The main process writes results.json, JUnit and the
@@ -19,14 +19,13 @@ expiry), so a few workers overlap that waiting even on two cores.
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .http import Session
-from .http.session import DEVICE_NETWORK
+from .http.devices import DEVICE_NETWORK
 from .http.budget import SharedRequestCount
 from .results import RunRecorder
 from .target import Target, load_target, target_from_dict
@@ -82,7 +81,7 @@ class WorkersTotals:
     def __init__(self, count: SharedRequestCount) -> None:
         self.count = count
         self.per_worker: dict[str, dict[str, float]] = {}
-        self.pacer = self  # results.json reads session.pacer.waited_s
+        self.pacer = self.devices = self  # results.json reads session.pacer.waited_s and session.devices.note
 
     @property
     def sent(self) -> int:
@@ -98,6 +97,17 @@ class WorkersTotals:
     @property
     def waited_s(self) -> float:
         return self._sum("pacing_wait_s")
+
+    def _first(self, key: str) -> Any:
+        return next((w[key] for w in self.per_worker.values() if w.get(key)), None)
+
+    @property
+    def throttle_mismatch(self) -> str | None:
+        return self._first("throttle_mismatch")
+
+    @property
+    def note(self) -> str | None:
+        return self._first("device_note")
 
     @property
     def shrink_seconds(self) -> float:
@@ -115,7 +125,6 @@ class Controller:
         self.recorder = recorder
         self.one_worker = one_worker
         self.count = SharedRequestCount(recorder.run_dir / REQUEST_COUNT_FILE)
-        self.device_base = secrets.randbelow(DEVICE_NETWORK.num_addresses)
         recorder.session = WorkersTotals(self.count)  # type: ignore[assignment]
 
     @pytest.hookimpl(optionalhook=True)
@@ -140,7 +149,7 @@ class Controller:
             "dcr_run_dir": str(recorder.run_dir),
             "dcr_seed": recorder.hypothesis.seed,
             "dcr_seed_forced": recorder.hypothesis.forced,
-            "dcr_device_offset": (self.device_base + index * DEVICES_PER_WORKER) % DEVICE_NETWORK.num_addresses,
+            "dcr_device_offset": index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
             "dcr_reachability": recorder.reachability,
             "dcr_unreachable": recorder.stop_reason if recorder.unreachable else None,
         })
@@ -177,7 +186,10 @@ class WorkerRecorder(RunRecorder):
     def session_for(self, target: Target) -> Session:
         if self.session is None:
             info = self.config.workerinput  # type: ignore[attr-defined]
-            self.session = Session(target, masker=self.masker, device_offset=info["dcr_device_offset"],
+            # The embedded reference forgets devices between runs: each worker takes its own block from the start.
+            # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None,
+                                   device_offset=info["dcr_device_offset"],
                                    shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE))
             self.session.listeners.append(self._on_exchange)
         return self.session
@@ -220,6 +232,8 @@ class Worker:
                 "deselected": recorder.deselected,
                 "shrink_seconds": shrink_seconds(),
                 "unexpected_429": session.unexpected_429 if session else 0,
+                "throttle_mismatch": session.throttle_mismatch if session else None,
+                "device_note": session.devices.note if session else None,
                 "pacing_wait_s": round(session.pacer.waited_s, 2) if session and session.pacer else 0,
             }
         return report

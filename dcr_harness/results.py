@@ -160,7 +160,8 @@ class RunRecorder:
 
     def session_for(self, target: Target) -> Session:
         if self.session is None:
-            self.session = Session(target, masker=self.masker)
+            # The embedded reference is a fresh process each run: no device cursor to keep.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
             self.session.listeners.append(self._on_exchange)
         return self.session
 
@@ -223,6 +224,9 @@ class RunRecorder:
             "stop_reason": self.stop_reason,
             "requests_sent": self.session.sent if self.session else 0,
             "unexpected_429": self.session.unexpected_429 if self.session else 0,
+            # Run-level notes of the HTTP layer (issue 10: a throttle stricter than the profile; devices).
+            "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
+            "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
             "checks": [r.to_dict(self.masker) for r in self.records],
             **self.run_fields(),
@@ -300,6 +304,8 @@ class RunRecorder:
         from .report.summary import write_certification_summary
 
         certification = getattr(self, "certification", None)  # set by the report plugin at session end
+        if self.session is not None and self.session.throttle_mismatch:
+            terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
         if certification is not None:
             write_certification_summary(terminalreporter, self, certification)
         elif self.records:

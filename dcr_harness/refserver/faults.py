@@ -37,8 +37,10 @@ FAULTS: dict[str, Fault] = {
     "reg-accept-foreign-key": _f("statement signatures are not verified", "REG-ERR-3"),
     "reg-ignore-revocation": _f("statements of revoked applications are approved", "REG-ERR-4"),
     "reg-accept-any-redirect": _f("any redirect_uri is accepted", "REG-ERR-2"),
-    "reg-wrong-error-code": _f("register answers invalid_client_metadata instead of invalid_request", "REG-ERR-5"),
-    "reg-error-not-json": _f("register error bodies are text/plain", "REG-ERR-1"),
+    "reg-wrong-error-code": _f("register answers invalid_client_metadata instead of invalid_request",
+                               "REG-ERR-1", "REG-ERR-5", "DEV-3"),
+    "reg-error-not-json": _f("register error bodies are text/plain",
+                             "REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4", "DEV-3"),
     "reg-500-bad-json": _f("register answers 500 to an unparseable JSON body", "REG-ERR-5"),
     "reg-accept-any-content-type": _f("register ignores Content-Type", "REG-REQ-1"),
     "reg-ignore-accept": _f("register serves 201 to an Accept that excludes JSON", "REG-REQ-3"),
@@ -47,7 +49,8 @@ FAULTS: dict[str, Fault] = {
     "tok-status-200": _f("token success answered 200 instead of 201", "TOK-OK-1"),
     "tok-created-at-seconds": _f("created_at is an ISO 8601 string, not integer milliseconds", "TOK-OK-2"),
     "tok-token-type-mac": _f('token_type is "mac"', "TOK-OK-2"),
-    "tok-no-refresh": _f("a second token request for the same client gets invalid_client", "TOK-OK-3"),
+    "tok-missing-created-at": _f("token responses omit created_at", "TOK-OK-2"),
+    "tok-no-refresh": _f("a second token request for the same client gets invalid_client", "TOK-OK-3", "FLOW-4"),
     "tok-accept-wrong-secret": _f("client_secret is not checked", "TOK-ERR-2"),
     "tok-basic-plus-body-accepted": _f("HTTP Basic together with body credentials is accepted", "TOK-ERR-1"),
     "tok-unknown-grant-invalid-request": _f("an unknown grant type gets invalid_request", "TOK-ERR-4"),
@@ -68,12 +71,14 @@ FAULTS: dict[str, Fault] = {
     "api-error-status-mismatch": _f("401 answers carry status 400 in the error body", "API-3"),
     "api-reject-valid": _f("valid tokens are rejected with 401", "API-1"),
     # X-Device-Info
-    "dev-500-bad-device-info": _f("a malformed X-Device-Info gets 500", "DEV-3"),
+    "dev-500-bad-device-info": _f("a malformed X-Device-Info gets 500", "DEV-3", "REG-ERR-5", "TOK-ERR-5"),
     # Throttling
     "thr-none": _f("no throttling at all", "THR-3", "THR-6"),
     "thr-global-bucket": _f("one allowance shared by all devices", "THR-1", "THR-5"),
-    "thr-burst-refills": _f("the burst refills at every one-second window", "THR-6"),
-    "thr-no-recovery": _f("a device that got a 429 stays throttled for 3 s", "THR-4"),
+    # A refilling burst breaks THR-2's "one-time burst" as well as THR-6's "the burst never refills";
+    # staying throttled 3 s also refuses THR-6's documented success at 3.1 s (0.3 s after the last 429).
+    "thr-burst-refills": _f("the burst refills at every one-second window", "THR-2", "THR-6"),
+    "thr-no-recovery": _f("a device that got a 429 stays throttled for 3 s", "THR-4", "THR-6"),
     "thr-status-503": _f("over-limit requests get 503 instead of 429", "THR-3"),
     "thr-ignore-device-header": _f("devices identified by connection address only", "THR-1", "THR-5"),
     # Found by property-based tests

@@ -65,12 +65,12 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
     return found
 
 
-def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date) -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
+def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date, scope: str = "server") -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
     """(requirement verdicts, waived checks, waived requirements) for these checks and waivers."""
     known = [r.id for r in requirements.all_requirements()]
     active = waivers.active(today)
     by_check = waived_checks(checks, active)
-    verdicts = requirement_verdicts(checks, known, waived_checks=by_check)
+    verdicts = requirement_verdicts(checks, known, waived_checks=by_check, scope=scope)
     by_req: dict[str, Waiver] = {}
     for req, v in verdicts.items():
         direct = next((w for w in active if w.matches_requirement(req)), None)
@@ -97,8 +97,9 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
 
 
 def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> str:
-    """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or blocked
-    never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL."""
+    """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or could not
+    judge never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL,
+    INCONCLUSIVE (a check was blocked, or a requirement its checks exercised was not verified)."""
     run = run or {}
     if run.get("unreachable"):
         return "NO VERDICT"
@@ -108,7 +109,7 @@ def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = N
         return "INCOMPLETE"
     if run.get("narrowed"):
         return "PARTIAL"
-    if run.get("blocked_checks"):
+    if run.get("blocked_checks") or counts.get("not_verified"):
         return "INCONCLUSIVE"
     if counts.get("waived"):
         return "PASS with waivers"
@@ -126,6 +127,8 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
         "not_run": list(results.get("not_run") or []),  # the checks a stopped run did not run or finish
         "narrowed": selection if selection.get("narrowed") else None,
         "blocked_checks": blocked,
+        "throttle_mismatch": results.get("throttle_mismatch"),
+        "device_note": results.get("device_note"),
     }
 
 
@@ -149,7 +152,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
     checks = list(results.get("checks", []))
     today = _today(results)
     scope = run_scope(results)
-    verdicts, by_check, by_req = judge(checks, waivers, today)
+    verdicts, by_check, by_req = judge(checks, waivers, today, results.get("scope", "server"))
     entries = [] if scope["unreachable"] else [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
     order = {r.id: i for i, r in enumerate(requirements.all_requirements())}
     entries.sort(key=lambda e: (order.get(e["id"], len(order)), e["id"]))
@@ -169,6 +172,8 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "target": target,
         "embedded": bool(results.get("embedded")),
         "embedded_faults": list(results.get("embedded_faults") or []),
+        "scope": results.get("scope", "server"),
+        **({"client": results["client"]} if results.get("client") else {}),  # a client certification: its scenarios
         "profile": {
             "hypothesis_profile": (profile or {}).get("hypothesis_profile", results.get("hypothesis_profile")),
             "hypothesis_seed": results.get("seed"),

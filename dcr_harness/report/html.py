@@ -215,7 +215,23 @@ def _scope(doc: Mapping[str, Any]) -> str:
         notes.append(f"Partial run ({how}): {narrowed.get('deselected', 0)} checks left out; requirements they cover are not certified here.")
     if scope.get("blocked_checks"):
         notes.append(f"{len(scope['blocked_checks'])} check(s) could not judge (blocked or harness error): see Checks.")
+    if scope.get("throttle_mismatch"):
+        notes.append(f"Throttle: {scope['throttle_mismatch']}")
+    if scope.get("device_note"):
+        notes.append(f"Devices: {scope['device_note']}")
+    if doc["coverage"].get("not_verified") and doc["overall"]["verdict"] == "INCONCLUSIVE":
+        notes.append(f"Not verified although exercised: {', '.join(doc['coverage']['not_verified'])} (see each requirement's reasons).")
     return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
+
+
+def _client_scenarios(doc: Mapping[str, Any]) -> str:
+    """A client certification: the scenarios the partner's client ran against."""
+    client = doc.get("client")
+    if not client:
+        return ""
+    rows = "".join(f'<tr><td class="id">{e(s["name"])}</td><td>{e(s["description"])}</td></tr>' for s in client["scenarios"])
+    return (f'<section><h2>Client certification: scenarios</h2><p class="small muted">Only the client\'s requirements are verdicts; '
+            f'the server requirements are not applicable.</p><table><tr><th>scenario</th><th>what it provokes</th></tr>{rows}</table></section>')
 
 
 def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
@@ -242,6 +258,7 @@ def render(doc: Mapping[str, Any]) -> str:
 <div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
 <main>
 <section><h2>Summary</h2>{_scope(doc)}{_cards(doc)}</section>
+{_client_scenarios(doc)}
 {_attention(doc, check_index)}
 <section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>
 <section><h2>Coverage matrix</h2><p class="small muted">Each cell is a requirement of the contract; grey cells are not covered by this run.</p>{_matrix(doc)}</section>
