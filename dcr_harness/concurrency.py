@@ -44,6 +44,22 @@ def xdist_active(config: pytest.Config) -> bool:
 ONE_WORKER = ("test_protected_api.py::test_revocation_mid_run", "test_lifecycle.py::")
 
 
+def reachable_before_workers(config: pytest.Config, recorder: RunRecorder) -> bool:
+    """A named target that does not answer is reported by one check in this process (exit 3), as
+    a run without workers does: no workers are started (pytest-xdist reads --dist after us)."""
+    if recorder.target is None:
+        return True  # the embedded reference: started, and checked, at session start
+    from .preflight import TargetUnreachable, preflight
+
+    try:
+        recorder.reachability = preflight(recorder.target)
+        return True
+    except TargetUnreachable as exc:
+        recorder.stop_reason, recorder.unreachable = f"target unreachable: {exc}", True
+        config.option.dist = "no"
+        return False
+
+
 def one_worker_scope(nodeid: str, patterns: tuple[str, ...]) -> str | None:
     """The shared unit of work of a ONE_WORKER check (matched after a path separator), else None."""
     return "one worker: statements.revocable" if any(f"/{p}" in f"/{nodeid}" for p in patterns) else None

@@ -107,7 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(stopper, "dcr_harness_stopper")
     stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
     recorder.stopper = stopper
-    if concurrency.xdist_active(config):
+    if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
         config.pluginmanager.register(concurrency.Controller(config, recorder, concurrency.ONE_WORKER), "dcr_harness_controller")
     _install(config, recorder, hypothesis_run)
 

@@ -53,8 +53,9 @@ class RunStopper:
             signal.setitimer(signal.ITIMER_REAL, self.max_time)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        # Not pytest.exit(), nor pytest-xdist passing on a worker's stop (-x, an unreachable target): both come here too.
-        if excinfo.errisinstance(KeyboardInterrupt) and not excinfo.type.__module__.startswith("xdist"):
+        # Only a real Ctrl-C (or our own stop): pytest.exit(), and pytest's or pytest-xdist's Interrupted
+        # (a check set session.shouldstop: -x, an unreachable target), come here too.
+        if excinfo.type in (KeyboardInterrupt, RunStopped):
             self.reason = self.reason or "interrupted (Ctrl-C)"
 
     @pytest.hookimpl(tryfirst=True)
