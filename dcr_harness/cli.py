@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from . import selection
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .target import TargetError, load_target, target_path_from_env
 from .report.cli import add_commands as add_report_commands
@@ -38,6 +39,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     for option in ("max_time", "shrink_time", "workers", "keep"):
         if getattr(args, option) < 0:
             return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", EXIT_USAGE)
+    unknown = selection.unknown(selection.parse(args.req))
+    if unknown:
+        return _error(selection.unknown_message(unknown), EXIT_USAGE)
     target_path = target_path_from_env(args.target)
     if target_path:
         try:
@@ -133,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run the conformance suite. Extra arguments after -- go to pytest.")
     run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
     run.add_argument("-k", help="pytest -k expression selecting checks")
-    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable)")
+    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")

@@ -175,14 +175,16 @@ class Controller:
         data = getattr(report, "dcr_record", None)
         if data is None:
             return
-        for value, kind in getattr(report, "dcr_secrets", []):
-            self.recorder.masker.add(value, kind)
+        for value, kind, origin in getattr(report, "dcr_secrets", []):
+            self.recorder.masker.add(value, kind, origin)
         self.recorder.records.append(MergedRecord(data))  # type: ignore[arg-type]
         totals = self.recorder.session
         if isinstance(totals, WorkersTotals):
             worker = totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
             # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
             self.recorder.deselected = max(self.recorder.deselected, int(worker.get("deselected", 0)))
+            if worker.get("target_file_refused"):  # statements.valid refused (preflight): exit 2, as without workers
+                self.recorder.target_file_refused, self.recorder.stop_reason = True, worker.get("stop_reason")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -246,6 +248,8 @@ class Worker:
 
             report.dcr_totals = {
                 "deselected": recorder.deselected,
+                "target_file_refused": getattr(recorder, "target_file_refused", False),
+                "stop_reason": recorder.stop_reason,
                 "shrink_seconds": shrink_seconds(),
                 "unexpected_429": session.unexpected_429 if session else 0,
                 "throttle_mismatch": session.throttle_mismatch if session else None,

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from . import concurrency, selection
 from .stopping import RunStopper, find_stopper
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
-from .preflight import TargetUnreachable, preflight
-from . import concurrency
+from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .report.hooks import ReportPlugin
 from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
@@ -82,6 +82,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not conformance:
         return
     shrink_budget.set_shrink_budget(config.getoption("dcr_shrink_time"))
+    # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     if worker is not None:
         if "dcr_run_dir" in worker:
             _install(config, concurrency.configure_worker(config), hypothesis_run)
@@ -130,13 +132,18 @@ def example_db_key(target: Target | None, config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = [w.upper() for w in config.getoption("dcr_req")]
+    wanted = selection.parse(config.getoption("dcr_req"))
     if not wanted:
         return
-    keep, drop = [], []
-    for item in items:
-        ids = requirement_ids(item)
-        (keep if any(i == w or i.startswith(w) for i in ids for w in wanted) else drop).append(item)
+    kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
+    problem = chosen.problem(len(kept))
+    if problem:
+        pytest.exit(problem, returncode=EXIT_TARGET_ERROR)
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.selection_note = chosen.note()
+    keep, kept_set = [items[i] for i in kept], set(kept)
+    drop = [item for i, item in enumerate(items) if i not in kept_set]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -188,8 +195,19 @@ def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.
 
 @pytest.fixture(scope="session")
 def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
-    """The run's HTTP session: pacing, masking, budget, recording."""
-    return _recorder(request).session_for(target)
+    """The run's HTTP session: pacing, masking, budget, recording; the happy path tried once first."""
+    recorder = _recorder(request)
+    session = recorder.session_for(target)
+    try:
+        with recorder.outside_checks():
+            recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+    except TargetFileRefused as exc:
+        # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
+        recorder.stop_reason = f"target file error: {exc}"
+        recorder.target_file_refused = True
+        request.session.shouldstop = recorder.stop_reason
+        raise TargetFileRefused(recorder.stop_reason) from None
+    return session
 
 
 @pytest.fixture
@@ -253,7 +271,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     recorder.observe(record, report, call)
-    if recorder.unreachable and report.failed:
+    if (recorder.unreachable or recorder.target_file_refused) and report.failed:
         report.longrepr = recorder.stop_reason
     if report.when == "call" and report.passed and record.outcome in ("failed", "blocked", "error"):
         # Soft assertions: the check ran to its end, but what it recorded makes it fail.
@@ -268,6 +286,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash.get(RECORDER, None)
     if recorder is not None and recorder.unreachable:
         session.exitstatus = EXIT_UNREACHABLE
+    elif recorder is not None and recorder.target_file_refused:
+        session.exitstatus = EXIT_TARGET_ERROR
 
 
 @pytest.hookimpl(trylast=True)

@@ -63,6 +63,12 @@ class Provocation:
     def id(self) -> str:
         return f"{self.requirements[0]}:{self.name}"
 
+    def __repr__(self) -> str:
+        return f"Provocation({self.id})"  # the case, not its closures and permitted sets
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        printer.text(repr(self))  # type: ignore[attr-defined]
+
 
 def P(reqs: str, name: str, endpoint: str, permitted: set[str] | str, send: Callable[[Context], Exchange], needs: tuple[str, ...] = ()) -> Provocation:
     allowed = {permitted} if isinstance(permitted, str) else permitted

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +22,7 @@ import pytest
 from . import __version__, checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from .http import Exchange, Masker, Session
+from .secret_scan import SecretScanner, console_guard, variables_in
 from .target import Target
 
 
@@ -90,6 +93,12 @@ class CheckRecord:
         }
 
 
+def natural_key(name: str) -> tuple[str, int]:
+    """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
+    base, _, n = name.rpartition("_")
+    return (base, int(n)) if n.isdigit() else (name, 0)
+
+
 def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
     """(outcome, message): failed when anything broke, blocked when the check could not judge,
     error when the harness itself stumbled, warned/passed otherwise."""
@@ -130,11 +139,14 @@ class RunRecorder:
         self.embedded: EmbeddedServer | None = None
         self.session: Session | None = None
         self.masker = Masker()
+        self.scanner = SecretScanner(self.masker)  # every artifact of the run is written through it
+        self.console: Any = None
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
         self.unreachable = False
+        self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
         self.deselected = 0
         self.stopper: Any = None  # dcr_harness.stopping.RunStopper: why the run was stopped, if it was
         self.hypothesis: Any = None  # dcr_harness.hypothesis_setup.HypothesisRun: the run's seed
@@ -144,8 +156,7 @@ class RunRecorder:
             self._learn_target_secrets(target)
 
     def _learn_target_secrets(self, target: Target) -> None:
-        for value in target.secrets():
-            self.masker.add(value, "admin_token" if target.admin and value == target.admin.token else "software_statement")
+        self.masker.add_target(target)
 
     # The target and its session
 
@@ -162,8 +173,19 @@ class RunRecorder:
         if self.session is None:
             # The embedded reference is a fresh process each run: no device cursor to keep.
             self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
+            if self.reachability is not None:
+                self.session.sent += 1  # preflight()'s reachability request counts against budget.max_requests
             self.session.listeners.append(self._on_exchange)
         return self.session
+
+    @contextmanager
+    def outside_checks(self) -> Iterator[None]:
+        """Exchanges sent in here (the preflight) belong to no check, even inside a check's setup."""
+        current, self.current = self.current, None
+        try:
+            yield
+        finally:
+            self.current = current
 
     def _on_exchange(self, exchange: Exchange) -> None:
         if self.current is not None:
@@ -175,6 +197,7 @@ class RunRecorder:
         record = CheckRecord(nodeid=item.nodeid, title=check_title(item), requirements=requirements)
         self.records.append(record)
         self.current = record
+        self.masker.context = item.nodeid  # secrets the server issues now are "issued in" this check (legend)
         checks.collect_evidence_into(record.evidence)
         return record
 
@@ -202,14 +225,64 @@ class RunRecorder:
             report.longrepr = self.masker.mask(text)
         report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        report = yield
+        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
+            self.show_failure_briefly(report, call.excinfo, self.current)
+        return report
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """With -v, a failed check's one line says what broke."""
+        from .report.failure_view import FailureView
+
+        if report.failed and isinstance(report.longrepr, FailureView):
+            word = "FAILED" if report.when == "call" else "ERROR"
+            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_to_serializable(self, config: pytest.Config, report: Any) -> Any:
+        from .report.failure_view import report_to_serializable
+
+        return report_to_serializable(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> Any:
+        from .report.failure_view import report_from_serializable
+
+        return report_from_serializable(data)
+
+    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
+        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
+        from .report import failure_view
+
+        if failure_view.wants_full_traceback(self.config):
+            return
+        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
+        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
+        report.longrepr = failure_view.build(
+            excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
+            reports=f"{junit} and {self.run_dir / 'results.json'}",
+        )
+
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
         self.current = None
+        self.masker.context = None
         checks.collect_evidence_into(None)
 
     # End of run
 
+    def _rendered_checks(self) -> list[dict[str, Any]]:
+        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
+        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
+        if getattr(self, "_rendered", (None,))[0] != key:
+            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
+        return self._rendered[1]
+
     def results(self) -> dict[str, Any]:
+        checks_ = self._rendered_checks()
         return {
             "harness_version": __version__,
             "started_at": self.started_at,
@@ -228,7 +301,9 @@ class RunRecorder:
             "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
             "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
-            "checks": [r.to_dict(self.masker) for r in self.records],
+            "checks": checks_,
+            # The legend of the reproductions: what each ${DCR_...} variable stands for.
+            "variables": self.masker.legend(variables_in(json.dumps(checks_))),
             **self.run_fields(),
         }
 
@@ -284,7 +359,7 @@ class RunRecorder:
         self.finish_unrun()
         if self.records or self.stopped:
             path = self.run_dir / "results.json"
-            path.write_text(json.dumps(self.results(), indent=2))
+            self.scanner.write_text(path, json.dumps(self.results(), indent=2))
             latest = self.run_dir.parent / "latest"
             try:
                 if latest.is_symlink() or latest.exists():
@@ -300,9 +375,18 @@ class RunRecorder:
         if self.embedded is not None:
             self.embedded.stop()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.console = console_guard(self.config, self.scanner)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .report.summary import write_certification_summary
 
+        if getattr(self, "selection_note", None):
+            terminalreporter.write_line(self.selection_note, yellow=True)
+        happy_path = (self.reachability or {}).get("happy_path", "ok")
+        if happy_path != "ok":
+            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
         certification = getattr(self, "certification", None)  # set by the report plugin at session end
         if self.session is not None and self.session.throttle_mismatch:
             terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
@@ -310,3 +394,16 @@ class RunRecorder:
             write_certification_summary(terminalreporter, self, certification)
         elif self.records:
             terminalreporter.write_line(f"report: {self.run_dir}")
+        self.write_legend(terminalreporter)
+
+    def write_legend(self, terminalreporter: Any) -> None:
+        """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
+        failed = any(r.outcome in ("failed", "error") for r in self.records)
+        legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
+        if legend:
+            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
+            for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
+                terminalreporter.write_line(f"  {variable} = {origin}")
+        for artifact, kind, places in self.scanner.hits:
+            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
+                                        "that masking at the source missed")

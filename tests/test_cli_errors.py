@@ -99,8 +99,40 @@ def test_pytest_entry_point_gives_the_same_codes(tmp_path):
     assert proc.returncode == 2 and "base_url" in proc.stdout + proc.stderr
 
 
-def test_selection_matching_nothing_is_a_usage_error(tmp_path):
-    assert_clean(run_harness(["run", "--req", "NOPE-9"], tmp_path / "reports"), 2, "no check matched")
+@pytest.mark.parametrize("selection, phrases", [
+    (["--req", "NOPE-9"], ["no such requirement: NOPE-9"]),
+    (["--req", "REG-OK-9,TOK-"], ["no such requirement: REG-OK-9 (nearest: REG-OK-"]),
+    (["--req", "CLI-1"], ["no check cites CLI-1"]),
+    (["-k", "no_check_is_named_like_this"], ["no check matched"]),
+])
+def test_selection_matching_nothing_is_a_usage_error(tmp_path, selection, phrases):
+    assert_clean(run_harness(["run", *selection], tmp_path / "reports"), 2, *phrases)
+
+
+def test_req_understands_a_comma_separated_list_and_names_uncited_ids(tmp_path):
+    run = run_harness(["run", "--req", "REG-OK-4, flow-1,CLI-1", "--", "--collect-only"], tmp_path / "reports")
+    assert_clean(run, 0, "test_register_returns_client_credentials", "test_grant_types_include_client_credentials",
+                 "--req CLI-1: no check cites it")
+    assert "test_token" not in run.output
+
+
+def test_report_out_creates_its_directory(tmp_path):
+    import json
+
+    from dcr_harness.report.samples import FAILING
+
+    results = tmp_path / "run" / "results.json"
+    results.parent.mkdir()
+    results.write_text(json.dumps(FAILING))
+    out = tmp_path / "new" / "nested"
+    assert_clean(run_harness(["report", str(results), "--out", str(out)], tmp_path / "reports"), 0, "certification:")
+    assert (out / "certification.json").is_file()
+
+
+def test_load_against_an_unreachable_target_exits_3(tmp_path):
+    run = run_harness(["load", "token_refresh", "--target", str(write_target(tmp_path, free_port())), "--duration", "2",
+                       "--report-dir", str(tmp_path / "reports")], tmp_path / "reports")
+    assert_clean(run, 3, "target unreachable", "cannot connect")
 
 
 def test_unreachable_run_certifies_nothing(tmp_path):

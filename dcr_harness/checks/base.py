@@ -63,6 +63,15 @@ class Breach:
     def line(self) -> str:
         return f"[{', '.join(self.requirements)}] {self.message}"
 
+    @property
+    def crash(self) -> bool:
+        """No answer or a 5xx (see checks.responses.server_error)."""
+        return self.message.startswith(("server error", "no HTTP answer"))
+
+    @property
+    def kind(self) -> tuple[Reqs, bool]:
+        return self.requirements, self.crash
+
 
 @dataclass
 class Verified:
@@ -114,8 +123,8 @@ class Evidence:
             mine.count += entry.count
             mine.examples.extend(e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES)
         if latest_wins:
-            replaced = {b.requirements for b in other.breaches}
-            self.breaches = [b for b in self.breaches if b.requirements not in replaced]
+            replaced = {b.kind for b in other.breaches}
+            self.breaches = [b for b in self.breaches if b.kind not in replaced]
         for found in other.breaches:
             self.breach(found)
         self.breaches_dropped += other.breaches_dropped
@@ -228,4 +237,7 @@ def raise_if_breached(evidence: Evidence) -> None:
     __tracebackhide__ = True
     if evidence.breaches:
         first, rest = evidence.breaches[0], evidence.breaches[1:]
-        raise CheckFailed(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)
+        failed = CheckFailed(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)
+        if first.crash:
+            raise failed  # its own line: Hypothesis tells failures apart by where they are raised, so a crash is
+        raise failed      # reported beside (not shrunk into) a wrong status or code on the same requirement

@@ -61,7 +61,7 @@ def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
 def server_error(ex: Exchange) -> str | None:
     """What is wrong when there was no HTTP answer or a 5xx; None otherwise."""
     if ex.error is not None:
-        return f"no HTTP answer: {ex.error}"
+        return f"no HTTP answer: {ex.error}" if ex.status is None else f"no HTTP answer: {ex.status} cut short ({ex.error})"
     if ex.status is not None and ex.status >= 500:
         return f"server error {ex.status} for client input"
     return None

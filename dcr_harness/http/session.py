@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -13,10 +15,86 @@ from ..target import Target
 from .budget import SharedRequestCount
 from .devices import DEVICE_NETWORK, DeviceAllocator  # noqa: F401  (DEVICE_NETWORK: load/profile.py imports it here)
 from .exchange import Exchange
-from .masking import Masker
+from .masking import SECRET_MEMBERS, Masker
 from .pacing import Pacer
 
 USER_AGENT = f"dcr-harness/{__version__}"
+
+
+# A DCR answer is a few hundred bytes: more than this is recorded up to the cap, never read whole.
+BODY_CAP_BYTES = 1 << 20
+# One exchange may take this long in all, however the server trickles its answer.
+EXCHANGE_DEADLINE_S = 30.0
+# Read timeout (s) for every request; DCR_HTTP_TIMEOUT shortens it (the harness's hostile-server tests).
+TIMEOUT_ENV = "DCR_HTTP_TIMEOUT"
+DEFAULT_TIMEOUT_S = 10.0
+PARTIAL_SECRET = re.compile(r'"(' + "|".join(SECRET_MEMBERS) + r')"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|\Z)')  # also a value cut off by the end
+
+
+def default_timeout() -> httpx.Timeout:
+    try:
+        seconds = float(os.environ.get(TIMEOUT_ENV, "") or DEFAULT_TIMEOUT_S)
+    except ValueError:
+        seconds = DEFAULT_TIMEOUT_S
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
+def transport_problem(exc: httpx.HTTPError, timeout: httpx.Timeout, received: int | None = None) -> str:
+    """One sentence naming what went wrong on the wire, then the exception's own words."""
+    detail = (str(exc) or type(exc).__name__).splitlines()[0]
+    mid_body = f" mid-body, after {received} bytes of the body" if received else ""
+    if isinstance(exc, httpx.ConnectTimeout):
+        kind = f"no connection within {timeout.connect} s"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = f"the server stalled{mid_body}: nothing received for {timeout.read} s"
+    elif "CERTIFICATE_VERIFY_FAILED" in detail or "SSL" in detail:
+        kind = "TLS failure (check tls.ca_bundle / tls.verify in the target file)"
+    elif isinstance(exc, httpx.ConnectError):
+        kind = "cannot connect"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        kind = f"the server broke HTTP framing or closed the connection{mid_body}"
+    elif isinstance(exc, httpx.ReadError):
+        kind = f"the connection was reset{mid_body}"
+    elif isinstance(exc, httpx.DecodingError):
+        kind = "the body cannot be decoded as its Content-Encoding says"
+    else:
+        kind = "transport error"
+    return f"{kind}: {detail} ({type(exc).__name__})"
+
+
+def read_capped(response: httpx.Response, timeout: httpx.Timeout, deadline: float) -> tuple[bytes, str | None]:
+    """The body up to BODY_CAP_BYTES and within the deadline; what stopped the reading, if anything."""
+    chunks: list[bytes] = []
+    size = 0
+    problem: str | None = None
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > BODY_CAP_BYTES:
+                declared = response.headers.get("content-length")
+                problem = (f"answer body larger than the {BODY_CAP_BYTES // 1024} KiB cap"
+                           f"{f' (Content-Length: {declared})' if declared else ''}: recorded the first {BODY_CAP_BYTES} bytes, stopped reading")
+                break
+            if time.perf_counter() > deadline:
+                problem = f"answer not complete after {EXCHANGE_DEADLINE_S:.0f} s (the server trickles its body): stopped after {size} bytes"
+                break
+    except httpx.HTTPError as exc:
+        problem = transport_problem(exc, timeout, received=size)
+    finally:
+        response.close()
+    return b"".join(chunks)[:BODY_CAP_BYTES], problem
+
+
+def learn_secrets(masker: Masker, exchange: Exchange) -> None:
+    """Teach the masker the secrets of an answer, also of one cut short (no longer valid JSON)."""
+    body = exchange.json()
+    if body is not None:
+        masker.add_from_json(body)
+        return
+    text = exchange.response_body[:BODY_CAP_BYTES].decode("utf-8", "replace")
+    for match in PARTIAL_SECRET.finditer(text):
+        masker.add(match.group(2), match.group(1))
 
 
 # How many distinct fresh devices refused against the profile make the run stop trusting it.
@@ -41,10 +119,9 @@ class Session:
     ) -> None:
         self.target = target
         self.masker = masker or Masker()
-        for value in target.secrets():
-            self.masker.add(value, "admin_token" if target.admin and value == target.admin.token else "software_statement")
+        self.masker.add_target(target)
         self.http = httpx.Client(
-            timeout=timeout or httpx.Timeout(10.0, connect=5.0),
+            timeout=timeout or default_timeout(),
             follow_redirects=False,
             verify=target.tls.httpx_verify(),
             headers={"User-Agent": USER_AGENT},
@@ -145,14 +222,15 @@ class Session:
         )
         start = time.perf_counter()
         try:
-            response = self.http.send(request)
+            response = self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            exchange.error = transport_problem(exc, self.http.timeout)
+        else:
             exchange.status = response.status_code
             exchange.response_headers = list(response.headers.multi_items())
-            exchange.response_body = response.content
-        except httpx.HTTPError as exc:
-            exchange.error = f"{type(exc).__name__}: {exc}"
+            exchange.response_body, exchange.error = read_capped(response, self.http.timeout, start + EXCHANGE_DEADLINE_S)
         exchange.elapsed = time.perf_counter() - start
-        self.masker.add_from_json(exchange.json())
+        learn_secrets(self.masker, exchange)
         return exchange
 
     def _announce(self, exchange: Exchange) -> None:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 every threshold held; 1 a threshold broke (the summary names it); 2 usage,
 target-file error, or a remote target without `load.allow_remote = true` (refused before
-any traffic); other codes are Locust's own.
+any traffic); 3 the target is unreachable (one request to its register path finds no HTTP
+server); other codes are Locust's own.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pathlib import Path
 
 from ..embedded import EmbeddedServer, EmbeddedServerError
 from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
-from ..target import TargetError, load_target, target_path_from_env
+from ..preflight import TargetUnreachable, preflight
+from ..http.masking import Masker
+from ..secret_scan import SecretScanner
+from ..target import Target, TargetError, load_target, target_path_from_env
 from .safety import remote_refusal
 
-EXIT_USAGE = 2
+EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 # What the embedded reference runs with, per profile: token refresh measures the service,
 # not the throttle; the throttling profile needs the documented default (1/s, burst 10).
 EMBEDDED_ARGS = {"token_refresh": ["--rate", "1000", "--burst", "1000"], "throttling": []}
@@ -36,9 +40,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"dcr-harness load: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return code
 
 
 def locust_commands(locustfile: Path, out: Path, users: int, spawn_rate: float, duration: float,
@@ -74,6 +78,10 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             refusal = remote_refusal(tgt)
             if refusal:
                 return _fail(refusal)
+            try:
+                preflight(tgt)
+            except TargetUnreachable as exc:
+                return _fail(f"target unreachable: {exc}", EXIT_UNREACHABLE)
         else:
             embedded = EmbeddedServer(extra_args=EMBEDDED_ARGS.get(profile, []))
             try:
@@ -96,12 +104,21 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             env["DCR_LOAD_THRESHOLDS"] = str(Path(thresholds).resolve())
         main, worker_cmds = locust_commands(LOAD_DIR / f"{profile}.py", out, users, spawn_rate, duration, workers)
         code = _run_processes(main, worker_cmds, env, out, duration)
+        scan_reports(out, tgt)
         print(f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
               file=sys.stderr)
         return code
     finally:
         if embedded is not None:
             embedded.close()
+
+
+def scan_reports(out: Path, target: Target) -> None:
+    """Locust writes its CSV, HTML and log itself: each file goes through the secret scanner
+    (which knows the target's statements and admin token; failure messages were masked at the source)."""
+    masker = Masker()
+    masker.add_target(target)
+    SecretScanner(masker).clean_dir(out)
 
 
 def _run_processes(main: list[str], worker_cmds: list[list[str]], env: dict[str, str], out: Path,

@@ -23,6 +23,8 @@ def cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
     results = Path(args.results)
     try:
         waivers = load_waivers(args.waivers)
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
         json_path, html_path = regenerate(results, waivers, Path(args.out) if args.out else None)
     except WaiverError as exc:
         return _say(f"waiver file error: {exc}", EXIT_USAGE)
