@@ -6,8 +6,9 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.checks import CheckBlocked, soft
+from dcr_harness.target_keys import line_to_add
 
-# API-4: expiry is checked live only for short-lived tokens (TARGET.md token_ttl_seconds).
+# API-4: expiry is checked live only for short-lived tokens (docs/target-file.md: token_ttl_seconds).
 LIVE_EXPIRY_LIMIT_S = 30
 EXPIRY_GRACE_S = 3.0
 POLL_INTERVAL_S = 0.5
@@ -54,7 +55,7 @@ def test_expired_token_is_rejected(api, dcr, credentials, target):
     ttl = target.token_ttl_seconds or expires_in
     if not isinstance(ttl, (int, float)) or ttl > LIVE_EXPIRY_LIMIT_S:
         pytest.skip(f"not covered: tokens live {ttl} s; expiry is checked live only up to {LIVE_EXPIRY_LIMIT_S} s "
-                    "(configure a short token_ttl_seconds on a test deployment)")
+                    f"(configure short-lived tokens on a test deployment and {line_to_add('token_ttl_seconds')})")
     checks.api_accepted(dcr.call_api(token))
     expiry = time.monotonic() - ex.elapsed + float(expires_in)
     time.sleep(max(0.0, expiry - time.monotonic()))  # the token's own lifetime, not a guess
@@ -78,7 +79,8 @@ def test_revocation_mid_run(dcr, target, needs):
     ex = dcr.register(statement)
     if ex.status == 400 and (ex.json() or {}).get("error") == "unapproved_software_statement":
         pytest.skip("not covered: statements.revocable is already revoked (a revocation is permanent; an earlier run "
-                    "used it up): give the target file a fresh `statements.revocable`, or an admin hook that can un-revoke")
+                    "used it up): give the target file a fresh `statements.revocable`, or an admin hook that can un-revoke; "
+                    + line_to_add("statements.revocable"))
     creds = dcr.register_ok(statement)
     token, _ = dcr.token_ok(creds)
     if target.protected_api is not None:

@@ -12,6 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from . import selection
+from .cli_surface import finish, one_line_errors
+from .init_target import add_init_command
+from .load.runner import add_role_arguments
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .target import TargetError, load_target, target_path_from_env
 from .report.cli import add_commands as add_report_commands
@@ -49,7 +52,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         except TargetError as exc:
             return _error(f"target file error: {exc}", EXIT_USAGE)
     if not CONFORMANCE_DIR.is_dir():
-        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; install from a source checkout (pip install -e .)", EXIT_USAGE)
+        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
     # No plugin that writes into the working directory (cache, benchmark storage).
     argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
             f"--rootdir={CONFORMANCE_DIR.parent}"]
@@ -105,9 +108,13 @@ def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
-    from .load.runner import run_load
+    from .load.runner import role_from_args, run_load
 
-    return run_load(args.profile, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
+    try:
+        role = role_from_args(args)
+    except ValueError as exc:
+        return _error(f"load: {exc}", EXIT_USAGE)
+    return run_load(args.profile, role=role, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
                     duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
                     thresholds=args.thresholds, judge=not args.no_judge, client=args.client)
 
@@ -126,12 +133,14 @@ def add_load_command(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--thresholds", help="thresholds TOML (default load/thresholds.toml)")
     load.add_argument("--no-judge", action="store_true", help="do not judge responses (benchmarks only)")
     load.add_argument("--client", choices=["fast", "http"], default="fast", help="FastHttpUser (default) or HttpUser")
+    add_role_arguments(load)
     load.set_defaults(func=cmd_load)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dcr-harness", description="Conformance and load test harness for a DCR service.")
     sub = parser.add_subparsers(dest="command", required=True)
+    add_init_command(sub)
 
     run = sub.add_parser("run", help="certify a target (default: the embedded reference server)",
                          description="Run the conformance suite. Extra arguments after -- go to pytest.")
@@ -150,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(sub)
     add_report_commands(sub)
     add_certify_client_command(sub)
-    return parser
+    return finish(parser)
 
 
 
@@ -160,12 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if argv and argv[0] == "serve":
         # The reference server owns its options (dcr-harness serve --help).
-        return cmd_serve(argparse.Namespace(), argv[1:])
+        with one_line_errors():
+            return cmd_serve(argparse.Namespace(), argv[1:])
     extra: list[str] = []
     if "--" in argv:
         at = argv.index("--")
         argv, extra = argv[:at], argv[at + 1:]
-    args = parser.parse_args(argv)
+    with one_line_errors():
+        args = parser.parse_args(argv)
     try:
         return args.func(args, extra)
     except KeyboardInterrupt:

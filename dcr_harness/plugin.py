@@ -24,6 +24,7 @@ from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
 from .retention import prune_run_dirs
 from .target import Target, TargetError, load_target, target_path_from_env
+from .target_keys import not_covered
 
 EXIT_TARGET_ERROR = 2
 DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/shrink_budget.py
@@ -78,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if conformance and not worker:
         seed = hypothesis_setup.choose_seed(seed, config.getoption("hypothesis_profile", None))
     hypothesis_run = hypothesis_setup.HypothesisRun(config, seed, forced)
-    config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis")
+    config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis_run")
     if not conformance:
         return
     shrink_budget.set_shrink_budget(config.getoption("dcr_shrink_time"))
@@ -231,13 +232,13 @@ def access_token(dcr: DcrClient, credentials: Credentials) -> str:
 @pytest.fixture
 def seeded(request: pytest.FixtureRequest):
     """seeded(MachineClass): a state machine with the run's seed (a @given check gets it without asking)."""
-    hypothesis_run = request.config.pluginmanager.get_plugin("dcr_harness_hypothesis")
+    hypothesis_run = request.config.pluginmanager.get_plugin("dcr_harness_hypothesis_run")
     return hypothesis_run.seeded if hypothesis_run is not None else (lambda test: test)
 
 
 @pytest.fixture
 def needs(target: Target):
-    """needs("statements.revoked") skips the check, naming the target key it lacks."""
+    """needs("statements.revoked") skips the check, naming the target key it lacks and the line to add."""
 
     def _needs(*keys: str) -> None:
         for key in keys:
@@ -245,7 +246,7 @@ def needs(target: Target):
             for part in key.split("."):
                 value = getattr(value, part, None)
             if value in (None, ""):
-                pytest.skip(f"not covered: the target file has no `{key}`")
+                pytest.skip(not_covered(key))
 
     return _needs
 

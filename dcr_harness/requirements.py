@@ -1,22 +1,18 @@
-"""The requirement IDs of the contract (shared/spec/CONTRACT.md): id, section, area, level, text.
+"""The requirement IDs of the contract (docs/contract.md, shipped in the package): id, section, area, level, text.
 
-The contract is shared with the harness, not copied into it: when ``paths.CONTRACT_PATH``
-exists it is parsed. So that the package also works without it, a parsed copy is
-embedded as ``requirements_data.json`` beside this module; regenerate it after the
-contract changes with ``python -m dcr_harness.requirements --write`` (a test fails while
-the copy is stale).
+docs/contract.md is the one source: the harness parses it wherever it is installed
+(``paths.CONTRACT_PATH``), so there is no second copy to drift.
 
 Levels: ``MUST`` by default; ``SHOULD`` when the bullet starts with SHOULD (TOK-OK-4);
 ``PROFILE`` when the bullet starts with PROFILE (THR-2: the values are configuration).
 A MUST whose inputs are profile values (API-1, API-4, DEV-3) keeps level MUST and has
-``profile`` set.
+``profile`` set. The IDs under the heading "Out of scope" are the requirements that no
+check exercises on purpose (``out_of_scope()``).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import re
 import sys
 import unicodedata
@@ -27,7 +23,8 @@ from typing import Any
 
 from . import paths
 
-DATA_PATH = Path(__file__).resolve().parent / "requirements_data.json"
+OUT_OF_SCOPE_HEADING = "Out of scope"
+_OUT_OF_SCOPE_ITEM = re.compile(r"^-\s+`([A-Z]+-(?:[A-Z]+-)?\d+)`")
 
 AREAS: dict[str, str] = {
     "FLOW": "flow",
@@ -97,7 +94,7 @@ def _finish(req: dict[str, Any]) -> Requirement:
 
 
 def parse_contract(markdown: str) -> list[Requirement]:
-    """Every requirement bullet (``- ID text``) of CONTRACT.md, in document order.
+    """Every requirement bullet (``- ID text``) of the contract, in document order.
 
     A bullet runs until the next bullet at the margin, a blank line or a heading; its
     indented continuation lines are folded in, and nested bullets are appended to its
@@ -168,31 +165,36 @@ def parse_contract(markdown: str) -> list[Requirement]:
     return found
 
 
-def _to_data(requirements: list[Requirement], markdown: str) -> dict[str, Any]:
-    return {
-        "generated_from": "shared/spec/CONTRACT.md",
-        "contract_sha256": hashlib.sha256(markdown.encode("utf-8")).hexdigest(),
-        "requirements": [r.to_dict() for r in requirements],
-    }
-
-
-def embedded() -> list[Requirement]:
-    """The parsed copy shipped with the package (requirements_data.json)."""
-    data = json.loads(DATA_PATH.read_text(encoding="utf-8"))
-    return [Requirement(**r) for r in data["requirements"]]
-
-
 @cache
-def _load() -> tuple[tuple[Requirement, ...], str]:
+def _load() -> tuple[Requirement, ...]:
     path = Path(paths.CONTRACT_PATH)
-    if path.is_file():
-        return tuple(parse_contract(path.read_text(encoding="utf-8"))), str(path)
-    return tuple(embedded()), str(DATA_PATH)
+    try:
+        return tuple(parse_contract(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the contract is not at {path}; reinstall dcr-harness (it ships docs/contract.md)") from None
 
 
 def source() -> str:
-    """Where the requirements were read from: CONTRACT.md, or the embedded copy."""
-    return _load()[1]
+    """Where the requirements are read from."""
+    return str(paths.CONTRACT_PATH)
+
+
+def parse_out_of_scope(markdown: str) -> list[str]:
+    """The IDs listed (as "- `ID`: why") under the contract's "Out of scope" heading."""
+    found: list[str] = []
+    inside = False
+    for line in markdown.splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            inside = heading.group(2).strip() == OUT_OF_SCOPE_HEADING
+        elif inside and (item := _OUT_OF_SCOPE_ITEM.match(line)):
+            found.append(item.group(1))
+    return found
+
+
+def out_of_scope() -> list[str]:
+    """Requirements of the contract that no check exercises, by design."""
+    return parse_out_of_scope(Path(paths.CONTRACT_PATH).read_text(encoding="utf-8"))
 
 
 def clear_cache() -> None:
@@ -201,11 +203,11 @@ def clear_cache() -> None:
 
 def all_requirements() -> list[Requirement]:
     """Every requirement, in contract order."""
-    return list(_load()[0])
+    return list(_load())
 
 
 def _index() -> dict[str, Requirement]:
-    return {r.id: r for r in _load()[0]}
+    return {r.id: r for r in _load()}
 
 
 def is_known(req_id: str) -> bool:
@@ -231,37 +233,31 @@ def get(req_id: str) -> Requirement:
 def by_area() -> dict[str, list[Requirement]]:
     """Requirements grouped by area, areas in contract order."""
     grouped: dict[str, list[Requirement]] = {}
-    for req in _load()[0]:
+    for req in _load():
         grouped.setdefault(req.area, []).append(req)
     return grouped
 
 
 def section_anchor(req_id: str) -> str:
     """The GitHub-style anchor (without "#") of the section that defines ``req_id``,
-    for links such as ``CONTRACT.md#2-register-post-oclientregister``."""
+    for links such as ``contract.md#2-register-post-oclientregister``."""
     return get(req_id).anchor
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dcr_harness.requirements",
-        description="List the contract's requirements, or regenerate the embedded copy.",
+        description="List the requirements parsed from the contract.",
+        epilog="example: python -m dcr_harness.requirements --contract docs/contract.md",
     )
-    parser.add_argument("--contract", default=str(paths.CONTRACT_PATH), help="path to CONTRACT.md")
-    parser.add_argument("--write", action="store_true", help=f"write {DATA_PATH.name}")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the embedded copy is stale")
+    parser.add_argument("--contract", default=str(paths.CONTRACT_PATH), help="path to the contract (default: the shipped docs/contract.md)")
     args = parser.parse_args(argv)
-    markdown = Path(args.contract).read_text(encoding="utf-8")
-    parsed = parse_contract(markdown)
-    if args.write:
-        DATA_PATH.write_text(json.dumps(_to_data(parsed, markdown), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {len(parsed)} requirements to {DATA_PATH}")
-        return 0
-    if args.check:
-        stale = not DATA_PATH.is_file() or embedded() != parsed
-        print(f"{DATA_PATH.name} is {'stale' if stale else 'up to date'}")
-        return 1 if stale else 0
-    for req in parsed:
+    try:
+        markdown = Path(args.contract).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"requirements: cannot read {args.contract}: {exc.strerror}", file=sys.stderr)
+        return 2
+    for req in parse_contract(markdown):
         flag = " (profile)" if req.profile else ""
         print(f"{req.id:10} {req.level:7}{flag} {req.text[:90]}")
     return 0

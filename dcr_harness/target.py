@@ -1,4 +1,4 @@
-"""The target file (shared/spec/TARGET.md): loading, validation, defaults."""
+"""The target file (docs/target-file.md): loading, validation, defaults."""
 
 from __future__ import annotations
 

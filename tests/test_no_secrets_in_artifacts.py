@@ -127,7 +127,7 @@ def test_allure_results_carry_requirements_links_severity_and_masked_exchanges(f
     decorated = [r for r in results if any(label["name"] == "requirement" for label in r["labels"])]
     assert len(decorated) == len(results)
     sample = decorated[0]
-    assert any(link["url"].startswith("CONTRACT.md#") for link in sample["links"])
+    assert any(link["url"].startswith("contract.html#") for link in sample["links"])
     assert any(label["name"] == "severity" for label in sample["labels"])
     assert any(step.get("attachments") for r in results for step in r.get("steps", []))
 

@@ -1,4 +1,4 @@
-"""The requirement IDs parsed from CONTRACT.md, and the embedded copy of them."""
+"""The requirement IDs parsed from the shipped contract (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -22,17 +22,7 @@ EXPECTED_IDS = (
     + [f"CLI-{i}" for i in range(1, 6)]
 )
 
-contract_present = pytest.mark.skipif(
-    not Path(paths.CONTRACT_PATH).is_file(), reason=f"contract not present: {paths.CONTRACT_PATH}"
-)
-
-
-@pytest.fixture
-def use_embedded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setattr(paths, "CONTRACT_PATH", tmp_path / "missing" / "CONTRACT.md")
-    requirements.clear_cache()
-    yield
-    requirements.clear_cache()
+from tests.upstream import UPSTREAM_CONTRACT, needs_upstream_contract
 
 
 def test_every_known_id_is_parsed_in_contract_order() -> None:
@@ -72,13 +62,13 @@ def test_sections_areas_and_anchors() -> None:
 
 
 def test_text_is_the_folded_bullet() -> None:
-    assert requirements.get("REG-REQ-1").text == "`Content-Type: application/json` is required."
+    assert requirements.get("REG-REQ-1").text == "The request must carry `Content-Type: application/json`. [register]"
     flow4 = requirements.get("FLOW-4").text
-    assert flow4.startswith("Before the token expires it asks the token endpoint again with the *same* credentials.")
-    assert flow4.endswith("(registering again loses the user's authenticated profiles).")
+    assert flow4.startswith("Shortly before the token expires it asks the token endpoint again, with the *same* credentials;")
+    assert flow4.endswith("a new registration loses the user's authenticated profiles. [flow] [faq]")
     dev2 = requirements.get("DEV-2").text
-    assert "required: `model`, `version`, `osName` (restricted), `osVersion`, `connectionType`; optional:" in dev2
-    assert dev2.endswith("Samsung, Sony Ericsson.")
+    assert "list: required: `model`, `version`, `osName` (restricted), `osVersion`, `connectionType`; optional:" in dev2
+    assert dev2.endswith("Samsung, Sony Ericsson. [device]")
     assert all("  " not in r.text and "\n" not in r.text for r in requirements.all_requirements())
 
 
@@ -91,16 +81,35 @@ def test_unknown_id_raises_a_helpful_key_error() -> None:
         requirements.section_anchor("API-9")
 
 
-@contract_present
-def test_embedded_copy_is_in_sync_with_contract() -> None:
-    parsed = requirements.parse_contract(Path(paths.CONTRACT_PATH).read_text(encoding="utf-8"))
-    assert requirements.embedded() == parsed, "regenerate: python -m dcr_harness.requirements --write"
+def test_the_contract_is_the_shipped_document() -> None:
+    assert Path(paths.CONTRACT_PATH) == paths.DOCS_DIR / "contract.md"
+    assert requirements.source() == str(paths.CONTRACT_PATH)
+    assert not (paths.PACKAGE_DIR / "requirements_data.json").exists(), "one source: no parsed copy beside the package"
 
 
-def test_embedded_copy_is_used_without_the_contract(use_embedded: None) -> None:
-    assert requirements.source() == str(requirements.DATA_PATH)
-    assert [r.id for r in requirements.all_requirements()] == EXPECTED_IDS
-    assert requirements.get("TOK-OK-4").level == "SHOULD"
+def test_every_requirement_names_its_sources() -> None:
+    keys = {"[overview]", "[faq]", "[flow]", "[register]", "[token]", "[throttle]", "[device]", "[errors]", "[openapi]",
+            "[RFC 7591]", "[RFC 6749]", "[RFC 6750]"}
+    for req in requirements.all_requirements():
+        assert any(req.text.rstrip(".").endswith(k) or f"{k} [" in req.text for k in keys), req.id
+
+
+def test_out_of_scope_lists_known_ids_only() -> None:
+    out = requirements.out_of_scope()
+    assert out == []  # client obligations are certified by certify-client
+    assert all(requirements.is_known(i) for i in out)
+    assert requirements.parse_out_of_scope("## Out of scope\n\n- `CLI-9`: why\n## Next\n- `CLI-8`: not this\n") == ["CLI-9"]
+
+
+@needs_upstream_contract
+def test_contract_stays_in_step_with_the_upstream_contract() -> None:
+    """docs/contract.md restates the upstream contract: same IDs, levels, profile flags and sections."""
+    upstream = requirements.parse_contract(UPSTREAM_CONTRACT.read_text(encoding="utf-8"))
+
+    def shape(reqs):
+        return [(r.id, r.level, r.profile, r.section, r.anchor) for r in reqs]
+
+    assert shape(requirements.all_requirements()) == shape(upstream)
 
 
 SYNTHETIC = """\

@@ -12,10 +12,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from dcr_harness import device_info, requirements, schemas
-from dcr_harness.paths import CONTRACT_PATH, SCHEMA_DIR
+from dcr_harness.paths import SCHEMA_DIR
 from dcr_harness.report import certification
+from tests.upstream import UPSTREAM_SEEDS
 
-SEED_DOC = CONTRACT_PATH.parent.parent / "seeds" / "003_0e962d2ef321bc19.txt"
+SEED_DOC = UPSTREAM_SEEDS / "003_0e962d2ef321bc19.txt"  # the vendor's register page (upstream seeds)
 
 # The software statement of the register sample (seed 003), whitespace removed.
 DOC_STATEMENT = (

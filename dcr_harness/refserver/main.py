@@ -17,6 +17,7 @@ from pathlib import Path
 
 import uvicorn
 
+from ..cli_surface import example_epilog
 from .app import create_app
 from .config import DEVICE_INFO_POLICIES, ServerConfig
 from .faults import FAULTS, listing, unknown
@@ -113,6 +114,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog or "python -m dcr_harness.refserver",
         description="The reference DCR server: register, token and a protected API, with named faults.",
+        epilog=example_epilog("serve"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")
     p.add_argument("--port", type=int, default=defaults.port, help="port to bind; 0 picks a free one (default 0)")

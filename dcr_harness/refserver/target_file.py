@@ -1,4 +1,4 @@
-"""The target file the server writes for itself (shared/spec/TARGET.md), atomically, so a
+"""The target file the server writes for itself (docs/target-file.md), atomically, so a
 harness polling for it never reads half a file."""
 
 from __future__ import annotations

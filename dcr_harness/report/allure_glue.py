@@ -17,7 +17,7 @@ import allure
 from .. import requirements
 from ..http import Exchange, Masker
 
-CONTRACT_BASE = "CONTRACT.md"
+CONTRACT_BASE = "contract.html"  # written beside the certification (report/contract_page.py)
 
 
 def severity(levels: list[str]) -> Any:

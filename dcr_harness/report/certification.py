@@ -31,10 +31,8 @@ def sha256_file(path: Path) -> str:
 
 
 def digests() -> dict[str, Any]:
-    """sha256 of the contract the verdicts refer to (or its embedded copy) and of each schema."""
+    """sha256 of the contract the verdicts refer to (the shipped docs/contract.md) and of each schema."""
     contract = Path(paths.CONTRACT_PATH)
-    if not contract.is_file():
-        contract = requirements.DATA_PATH
     return {
         "contract": {"path": contract.name, "sha256": sha256_file(contract)},
         "schemas": {p.name: sha256_file(p) for p in sorted(Path(paths.SCHEMA_DIR).glob("*.schema.json"))},
@@ -204,13 +202,16 @@ def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:
 
 
 def write(run_dir: Path, document: Mapping[str, Any], scanner: Any = None) -> tuple[Path, Path]:
-    """Write certification.json and certification.html into run_dir (through the run's secret scanner)."""
+    """Write certification.json and certification.html (through the run's secret scanner), and the
+    contract.html that its requirement links point at, into run_dir."""
+    from . import contract_page
     from .html import render
 
     clean = scanner.clean if scanner is not None else (lambda text, artifact: text)
     json_path, html_path = run_dir / CERT_JSON, run_dir / CERT_HTML
     json_path.write_text(clean(json.dumps(document, indent=2, ensure_ascii=False) + "\n", CERT_JSON), encoding="utf-8")
     html_path.write_text(clean(render(document), CERT_HTML), encoding="utf-8")
+    contract_page.write(run_dir)  # the shipped contract: no run data, nothing to scan
     return json_path, html_path
 
 

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from ..verdicts import LABELS, VERDICTS
+from .contract_page import CONTRACT_PAGE
 
 COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "not_verified": "#5c6bc0",
           "not_covered": "#9e9e9e", "not_applicable": "#cfd4dc"}
@@ -21,7 +22,7 @@ OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "blocke
 OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"],
                   "PASS": COLORS["pass"], "PARTIAL": COLORS["not_verified"], "INCOMPLETE": COLORS["not_verified"],
                   "INCONCLUSIVE": COLORS["not_verified"], "NO VERDICT": "#555"}
-CONTRACT_LINK = "CONTRACT.md"
+CONTRACT_LINK = CONTRACT_PAGE  # the shipped contract, written beside the certification
 
 CSS = """
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f4f6f9}

@@ -1,0 +1,68 @@
+"""The proof of issue 11: the wheel, installed into a fresh virtual environment outside the
+checkout, runs from an empty directory: `dcr-harness run`, `dcr-harness load token_refresh`,
+the pytest entry, `serve`, `sign` and `verify-report` (the README's `pipx install` line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.wheel_env import installed  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.slow
+RUN_TIMEOUT_S = 900
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    return folder
+
+
+def test_run_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
+    version = installed.run(["dcr-harness", "--version"], cwd=empty, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("dcr-harness "), version.stderr
+
+    run = installed.run(["dcr-harness", "run"], cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="ci")
+    report = (empty / "reports" / "latest").resolve()
+    for name in ("results.json", "junit.xml", "certification.json", "certification.html", "contract.html"):
+        assert (report / name).is_file(), name
+    certification = json.loads((report / "certification.json").read_text())
+    assert len(certification["requirements"]) == 48  # every requirement of the shipped contract
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
+    load = installed.run(["dcr-harness", "load", "token_refresh", "--duration", "5", "--users", "4",
+                          "--spawn-rate", "4"], cwd=empty, timeout=RUN_TIMEOUT_S)
+    assert load.returncode == 0, load.stderr[-4000:]
+    (load_dir,) = (empty / "reports").glob("*-load-token_refresh")
+    metrics = json.loads((load_dir / "metrics.json").read_text())
+    assert metrics["verdict"] == "PASS" and metrics["figures"]["requests"] > 0
+    assert (load_dir / "report.html").is_file()
+    assert sorted(p.name for p in empty.iterdir() if not p.name.startswith(".")) == ["reports"]
+
+
+def test_pytest_entry_serve_sign_and_verify_from_the_wheel(installed, empty) -> None:  # noqa: F811
+    entry = installed.run([str(installed.python), "-m", "pytest", "-p", "dcr_harness", "--pyargs",
+                           "dcr_harness.bundled.conformance", "--report-dir", "out", "--req", "REG-OK-1", "-q"],
+                          cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="thorough")
+    # thorough (the nightly recipes') is registered by the installed plugin, not by a checkout's conftest.py
+    assert entry.returncode == 0, entry.stdout[-4000:] + entry.stderr[-2000:]
+    (run_dir,) = [p for p in (empty / "out").iterdir() if p.name != "latest"]
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["checks"] and all("REG-OK-1" in c["requirements"] for c in results["checks"])
+
+    sign = installed.run(["dcr-harness", "sign", str(run_dir), "--generate-key", str(empty / "key.pem")],
+                         cwd=empty, timeout=60)
+    assert sign.returncode == 0, sign.stderr
+    verify = installed.run(["dcr-harness", "verify-report", str(run_dir)], cwd=empty, timeout=60)
+    assert verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr
+
+    faults = installed.run(["dcr-harness", "serve", "--list-faults"], cwd=empty, timeout=60)
+    assert faults.returncode == 0 and faults.stdout.strip(), faults.stderr
+    module = installed.run(["python", "-m", "dcr_harness", "--help"], cwd=empty, timeout=60)
+    assert module.returncode == 0 and "init" in module.stdout
