@@ -79,7 +79,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 def speed_pytest_args(args: argparse.Namespace) -> list[str]:
     """Workers, time budgets, example database and retention, as plugin options."""
     argv = [f"--shrink-time={args.shrink_time:g}"]
-    if args.workers > 0:
+    # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
+    # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
+    if args.workers > 0 and not args.req:
         argv += ["-n", str(args.workers)]
     if args.no_example_db:
         argv.append("--no-example-db")
@@ -95,7 +97,8 @@ def add_speed_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--shrink-time", type=float, default=DEFAULT_SHRINK_SECONDS, metavar="SECONDS",
                      help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})")
     run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
-                     help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after another)")
+                     help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
+                          "another; a --req selection always runs in one process)")
     run.add_argument("--no-example-db", action="store_true",
                      help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)")
     run.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir")
