@@ -42,7 +42,7 @@ def test_register_rejects_malformed_bodies(http_session, target, data):
 def test_register_rejects_repeated_and_missing_members(http_session, target, data):
     """Repeated or missing members get invalid_request; the query string never breaks the server"""
     valid = target.statements.valid
-    strategy = st.one_of(register.repeated_members(valid), register.missing_statement(), register.query_and_body(valid))
+    strategy = st.one_of(register.repeated_members(valid, target.allowed_redirect_uri), register.missing_statement(), register.query_and_body(valid))
     run_case(http_session, data.draw(strategy, label="case"))
 
 
@@ -84,7 +84,7 @@ def test_register_rejects_forged_statements(http_session, target, server_key, da
 @pytest.mark.req("REG-ERR-3", "REG-ERR-5")
 @given(data=st.data())
 def test_register_rejects_statements_outside_their_validity(http_session, target, server_key, data):
-    """A statement with exp in the past or nbf in the future gets invalid_software_statement"""
+    """A statement with exp in the past or nbf in the future is refused (invalid or unapproved statement)"""
     run_case(http_session, data.draw(forgeries.time_cases(target.statements.valid, server_key), label="case"))
 
 

@@ -2,7 +2,10 @@
 
 Each Provocation sends one request with exactly one defect and names the error codes the
 contract permits for it. SUCCESS among the permitted answers means the contract leaves the
-server a choice that includes serving the request (e.g. HTTP Basic alone, DEV-3).
+server a choice that includes serving the request (e.g. HTTP Basic alone, DEV-3);
+REFUSAL_IS_FINDING means the request should be served but a 400 refusal breaks only a
+SHOULD (unknown members, RFC 7591 2 / RFC 6749 3.2): a warning, not a failure.
+Where a request carries two defects, either defect's code is permitted.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from .http.client import Credentials, basic_auth, encode_form
 from .target import Target
 
 SUCCESS = "<served>"
+REFUSAL_IS_FINDING = "<a 400 refusal is a SHOULD finding>"
+MARKERS = frozenset({SUCCESS, REFUSAL_IS_FINDING})
 
 
 class Context:
@@ -70,17 +75,26 @@ class Provocation:
         printer.text(repr(self))  # type: ignore[attr-defined]
 
 
-def P(reqs: str, name: str, endpoint: str, permitted: set[str] | str, send: Callable[[Context], Exchange], needs: tuple[str, ...] = ()) -> Provocation:
+def P(reqs: str, name: str, endpoint: str, permitted: set[str] | frozenset[str] | str, send: Callable[[Context], Exchange], needs: tuple[str, ...] = ()) -> Provocation:
     allowed = {permitted} if isinstance(permitted, str) else permitted
     return Provocation(tuple(reqs.split()), name, endpoint, frozenset(allowed), send, needs)
 
 
 def judge(p: Provocation, exchange: Exchange) -> None:
     """The generic check: a permitted error, or service where the contract allows it."""
+    success = checks.register_success if p.endpoint == "register" else checks.token_success
     if SUCCESS in p.permitted and exchange.status is not None and 200 <= exchange.status < 300:
-        (checks.register_success if p.endpoint == "register" else checks.token_success)(exchange, p.requirements)
+        success(exchange, p.requirements)
         return
-    checks.oauth_error(exchange, p.endpoint, p.permitted - {SUCCESS}, p.requirements)
+    if REFUSAL_IS_FINDING in p.permitted and exchange.status == 400:
+        checks.warn(p.requirements[0], f"refused ({checks.answer(exchange)}) a request the RFCs say to serve: "
+                                       "unknown members or parameters are to be ignored (a SHOULD)")
+        return
+    codes = p.permitted - MARKERS
+    if not codes:
+        success(exchange, p.requirements)  # must be served: a refusal breaks the requirements that say so
+        return
+    checks.oauth_error(exchange, p.endpoint, codes, p.requirements)
 
 
 def _dup_member(statement: str) -> bytes:
@@ -103,6 +117,10 @@ def _device(value: str) -> dict[str, str]:
 INVALID_REQUEST = "invalid_request"
 BAD_STATEMENT = "invalid_software_statement"
 BAD_REDIRECT = "invalid_redirect_uri"
+UNAPPROVED = "unapproved_software_statement"
+# A statement of the wrong JSON type, with invalid UTF-8, or not JWT-shaped: REG-ERR-1 ("wrong JSON type",
+# "malformed") and REG-ERR-3 ("malformed") both describe it, so either code is right.
+STATEMENT_OR_REQUEST = frozenset({INVALID_REQUEST, BAD_STATEMENT})
 
 REGISTER: list[Provocation] = [
     # REG-REQ-1: Content-Type application/json is required.
@@ -122,11 +140,13 @@ REGISTER: list[Provocation] = [
       lambda c: c.dcr.register(headers={"Accept": "application/json;q=0, text/html"})),
     # REG-REQ-5 / REG-ERR-1: missing, wrong type, malformed, repeated.
     P("REG-REQ-5 REG-ERR-1", "software_statement missing", "register", INVALID_REQUEST, lambda c: c.register_json({})),
-    P("REG-REQ-5 REG-ERR-1", "software_statement missing, redirect_uri only", "register", INVALID_REQUEST,
+    # Two defects (no statement, and a redirect_uri no application is known to allow): either code.
+    P("REG-REQ-5 REG-ERR-1", "software_statement missing, redirect_uri only", "register", {INVALID_REQUEST, BAD_REDIRECT},
       lambda c: c.register_json({"redirect_uri": "https://app.example.com/callback"})),
-    P("REG-REQ-5 REG-ERR-1", "software_statement is a number", "register", INVALID_REQUEST,
+    # A statement of the wrong JSON type is also not a valid signed JWT (REG-ERR-3): either code.
+    P("REG-REQ-5 REG-ERR-1", "software_statement is a number", "register", STATEMENT_OR_REQUEST,
       lambda c: c.register_json({"software_statement": 42})),
-    P("REG-REQ-5 REG-ERR-1", "software_statement is an object", "register", INVALID_REQUEST,
+    P("REG-REQ-5 REG-ERR-1", "software_statement is an object", "register", STATEMENT_OR_REQUEST,
       lambda c: c.register_json({"software_statement": {"jwt": c.valid}})),
     P("REG-REQ-5 REG-ERR-1", "redirect_uri is an array", "register", {INVALID_REQUEST, BAD_REDIRECT},
       lambda c: c.register_json({"software_statement": c.valid, "redirect_uri": ["https://app.example.com/callback"]})),
@@ -135,7 +155,8 @@ REGISTER: list[Provocation] = [
     P("REG-ERR-1", "body is truncated JSON", "register", INVALID_REQUEST,
       lambda c: c.register_bytes(json.dumps({"software_statement": c.valid}).encode()[:-7])),
     P("REG-ERR-1", "body is empty", "register", INVALID_REQUEST, lambda c: c.register_bytes(b"")),
-    P("REG-ERR-1", "body is invalid UTF-8", "register", INVALID_REQUEST,
+    # The bad bytes sit inside the statement: a lenient decoder sees a malformed statement (REG-ERR-3).
+    P("REG-ERR-1", "body is invalid UTF-8", "register", STATEMENT_OR_REQUEST,
       lambda c: c.register_bytes(b'{"software_statement": "\xff\xfe\xfa"}')),
     P("REG-ERR-1", "software_statement repeated", "register", INVALID_REQUEST, lambda c: c.register_bytes(_dup_member(c.valid))),
     # REG-ERR-2: redirect URIs.
@@ -159,12 +180,13 @@ REGISTER: list[Provocation] = [
       lambda c: c.dcr.register(c.target.statements.foreign_signed), needs=("statements.foreign_signed",)),
     P("REG-ERR-3", "HS256 with a guessable secret", "register", BAD_STATEMENT,
       lambda c: c.dcr.register(statements.hs256_signed(c.valid, b"dcr-harness-guessable-hmac-secret"))),
-    P("REG-ERR-3", "not a JWT", "register", {BAD_STATEMENT, INVALID_REQUEST}, lambda c: c.dcr.register("not-a-jwt")),
-    P("REG-ERR-3", "two segments", "register", BAD_STATEMENT, lambda c: c.dcr.register(c.valid.rsplit(".", 1)[0])),
-    P("REG-ERR-3", "four segments", "register", BAD_STATEMENT, lambda c: c.dcr.register(c.valid + ".e30")),
-    P("REG-ERR-3", "segments not base64url", "register", BAD_STATEMENT, lambda c: c.dcr.register("%%%.***.$$$")),
+    P("REG-ERR-3", "not a JWT", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register("not-a-jwt")),
+    # Not JWT-shaped: a malformed statement (REG-ERR-3) or a malformed request (REG-ERR-1).
+    P("REG-ERR-3", "two segments", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register(c.valid.rsplit(".", 1)[0])),
+    P("REG-ERR-3", "four segments", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register(c.valid + ".e30")),
+    P("REG-ERR-3", "segments not base64url", "register", STATEMENT_OR_REQUEST, lambda c: c.dcr.register("%%%.***.$$$")),
     # REG-ERR-4: a well-formed statement that is not approved.
-    P("REG-ERR-4", "revoked statement", "register", "unapproved_software_statement",
+    P("REG-ERR-4", "revoked statement", "register", UNAPPROVED,
       lambda c: c.dcr.register(c.target.statements.revoked), needs=("statements.revoked",)),
     # DEV-3: malformed device info is rejected or ignored, never a 5xx.
     P("DEV-3 REG-REQ-2", "device info from the documentation sample", "register", {SUCCESS, INVALID_REQUEST},
@@ -203,7 +225,8 @@ TOKEN: list[Provocation] = [
       lambda c: c.token_form(*c.good_form(), ("client_secret", "other-secret-value"))),
     P("TOK-ERR-1", "HTTP Basic and body credentials", "token", INVALID_REQUEST,
       lambda c: c.token_form(*c.good_form(), headers={"Authorization": basic_auth(c.creds.client_id, c.creds.client_secret)})),
-    P("TOK-ERR-1", "body is invalid UTF-8", "token", INVALID_REQUEST,
+    # A lenient decoder turns the bytes into an unknown client_id (TOK-ERR-2).
+    P("TOK-ERR-1", "body is invalid UTF-8", "token", {INVALID_REQUEST, "invalid_client"},
       lambda c: c.dcr.token(content=b"client_id=\xff\xfe&client_secret=\xfa&grant_type=client_credentials")),
     # TOK-REQ-2: undocumented forms the server may serve or refuse.
     P("TOK-REQ-2", "HTTP Basic alone", "token", {SUCCESS, INVALID_REQUEST},

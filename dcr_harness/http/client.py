@@ -12,15 +12,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from .. import device_info
 from .exchange import Exchange
-from .session import Session
+from .session import USER_AGENT, Session
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 UNSET: Any = object()
+# THR-1: the device is the FIRST address of X-Forwarded-For. Every request names a proxy after the
+# device (RFC 5737 TEST-NET-3), so that a server keying on another address throttles all checks as one.
+FORWARDING_PROXY = "203.0.113.7"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ def encode_form(pairs: Sequence[tuple[str, str]]) -> bytes:
 
 
 def basic_auth(client_id: str, client_secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    """RFC 6749 2.3.1: id and secret are form-encoded before base64 (a secret with '+' or '%' must survive)."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
 def _merge(defaults: Mapping[str, str | None], overrides: Mapping[str, str | None] | None) -> dict[str, str | None]:
@@ -62,8 +67,14 @@ class DcrClient:
         self.device = device or session.new_device()
         self.paced = paced
 
+    def device_value(self) -> str:
+        """The device header's value: the device, then a proxy when the header is X-Forwarded-For."""
+        forwarded = self.target.throttle.device_header.lower() == "x-forwarded-for"
+        return f"{self.device}, {FORWARDING_PROXY}" if forwarded else self.device
+
     def _headers(self, headers: Mapping[str, str | None] | None) -> list[tuple[str, str]]:
-        merged = _merge({self.target.throttle.device_header: self.device}, headers)
+        # User-Agent is a per-request default (not the httpx client's), so that None really omits it (REG-REQ-4).
+        merged = _merge({"User-Agent": USER_AGENT, self.target.throttle.device_header: self.device_value()}, headers)
         return [(k, v) for k, v in merged.items() if v is not None]
 
     def send(

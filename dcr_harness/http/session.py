@@ -124,10 +124,11 @@ class Session:
             timeout=timeout or default_timeout(),
             follow_redirects=False,
             verify=target.tls.httpx_verify(),
-            headers={"User-Agent": USER_AGENT},
         )
-        # httpx sends Accept: */* by default; a check decides for itself whether to send one.
-        self.http.headers.pop("accept", None)
+        # httpx sends Accept: */* and its own User-Agent by default; a check decides for itself whether to send
+        # either (DcrClient adds USER_AGENT per request, so that a check can leave it out).
+        for name in ("accept", "user-agent"):
+            self.http.headers.pop(name, None)
         self.pacer = Pacer(target.throttle) if paced else None
         self.listeners: list[Callable[[Exchange], None]] = []
         self.sent = 0

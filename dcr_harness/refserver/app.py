@@ -54,7 +54,7 @@ def _endpoint(handler: Handler, render: Renderer, fallback: Callable[[], Request
 
 
 def _oauth(err: DcrError, ctx: Context) -> Response:
-    return oauth_error(err)
+    return oauth_error(err, ctx.config.choice("error-members"))
 
 
 def _dcr_fallback() -> RequestError:
@@ -79,7 +79,7 @@ def create_app(config: ServerConfig, store: Store, keys: Keys, throttle: Throttl
         store=store,
         keys=keys,
         throttle=throttle or Throttle(config),
-        device_info=DeviceInfoCheck(config.device_info_policy, fail_500=config.fault("dev-500-bad-device-info")),
+        device_info=DeviceInfoCheck(config.choice("device-info"), fail_500=config.fault("dev-500-bad-device-info")),
     )
     routes = [
         Route(REGISTER_PATH, _endpoint(register.handle, register.render_error, _dcr_fallback), methods=["POST"]),

@@ -44,8 +44,10 @@ def invalid_request(description: str) -> DcrError:
     return DcrError("invalid_request", description)
 
 
-def oauth_error(err: DcrError) -> Response:
-    body = {"error": err.code, "error_description": err.description}
+def oauth_error(err: DcrError, members: str = "text") -> Response:
+    """{"error": CODE, "error_description": ...}; choice error-members: the description as text, null or an object."""
+    description = {"text": err.description, "null": None, "structured": {"description": err.description}}[members]
+    body = {"error": err.code, "error_description": description}
     return JSONResponse(body, status_code=err.status, headers=NO_STORE)
 
 

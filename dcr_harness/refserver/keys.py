@@ -30,6 +30,10 @@ class StatementError(ValueError):
     """The statement is not a valid signed JWT for this server."""
 
 
+class StatementOutsideValidity(StatementError):
+    """exp in the past or nbf in the future: well formed and signed, but not valid now."""
+
+
 def _load_or_create(path: Path) -> rsa.RSAPrivateKey:
     if path.exists():
         # Our own file, written by this function: the costly RSA consistency check (tens of ms) is skipped.
@@ -105,5 +109,7 @@ class Keys:
             return jwt.decode(statement, self.public_key, algorithms=["RS256"], options=options, leeway=LEEWAY_S)
         except StatementError:
             raise
+        except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError) as exc:
+            raise StatementOutsideValidity(str(exc)) from None
         except (jwt.PyJWTError, ValueError, TypeError) as exc:  # ValueError covers bad encodings
             raise StatementError(f"{type(exc).__name__}: {exc}") from None

@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 
 from ..cli_surface import example_epilog
+from . import choices
 from .app import create_app
 from .config import DEVICE_INFO_POLICIES, ServerConfig
 from .faults import FAULTS, listing, unknown
@@ -135,12 +136,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="break one requirement on purpose (repeatable; see --list-faults)")
     p.add_argument("--list-faults", action="store_true", help="list the fault names and exit")
+    p.add_argument("--choice", action="append", default=[], metavar="NAME=VALUE",
+                   help="take one of the answers the contract permits (repeatable; see --list-choices)")
+    p.add_argument("--list-choices", action="store_true",
+                   help="list the permitted choices (name, values, default, the contract sentence) and exit")
     p.add_argument("--admin-token", help="token of the admin revoke hook (default: random per start)")
     return p
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
+        choices=tuple(choices.parse(args.choice).items()),
         host=args.host, port=args.port, data_dir=args.data_dir, token_ttl=args.token_ttl,
         rate_per_s=args.rate, burst=args.burst, device_header=args.device_header,
         device_info_policy=args.device_info_policy, faults=frozenset(args.fault), admin_token=args.admin_token,
@@ -153,6 +159,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     if args.list_faults:
         print(listing())
         return 0
+    if args.list_choices:
+        print(choices.listing())
+        return 0
+    try:
+        choices.parse(args.choice)
+    except ValueError as exc:
+        parser.error(str(exc))
     bad = unknown(args.fault)
     if bad:
         parser.error(f"unknown fault(s): {', '.join(bad)}; known faults: {', '.join(FAULTS)}")

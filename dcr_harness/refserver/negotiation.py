@@ -52,8 +52,13 @@ def _ranges(header: str) -> Iterator[tuple[str, bool, float]]:
             yield media.lower(), other, q
 
 
-def accepts_json(header: str | None, *, allow_params: bool = True) -> bool:
-    """Whether an Accept value admits application/json; absent or blank admits anything."""
+def accepts_json(header: str | None, *, allow_params: bool = True, refuse_conflicts: bool = False) -> bool:
+    """Whether an Accept value admits application/json; absent or blank admits anything.
+
+    Equally specific ranges with different weights (application/json;q=0, application/json):
+    the highest weight wins, or the lowest with refuse_conflicts (choice accept-conflict=refuse).
+    """
+    pick = min if refuse_conflicts else max
     if header is None or not header.strip():
         return True
     best_rank, best_q = -1, 0.0
@@ -71,12 +76,12 @@ def accepts_json(header: str | None, *, allow_params: bool = True) -> bool:
         if rank > best_rank:
             best_rank, best_q = rank, q
         elif rank == best_rank:
-            best_q = max(best_q, q)
+            best_q = pick(best_q, q)
     return best_rank >= 0 and best_q > 0
 
 
-def require_json_accept(request: Request, *, allow_params: bool = True) -> None:
+def require_json_accept(request: Request, *, allow_params: bool = True, refuse_conflicts: bool = False) -> None:
     values = request.headers.getlist("accept")
     header = ",".join(values) if values else None
-    if not accepts_json(header, allow_params=allow_params):
+    if not accepts_json(header, allow_params=allow_params, refuse_conflicts=refuse_conflicts):
         raise invalid_request("Accept must admit application/json")

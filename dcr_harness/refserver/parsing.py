@@ -40,10 +40,13 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def decode_json(body: bytes, *, last_wins: bool = False) -> Any:
-    """Parse UTF-8 JSON (RFC 8259: no BOM, no NaN), rejecting repeated member names."""
+def decode_json(body: bytes, *, last_wins: bool = False, lenient: bool = False) -> Any:
+    """Parse UTF-8 JSON (RFC 8259: no BOM, no NaN), rejecting repeated member names.
+
+    lenient (choice invalid-utf8=replace): invalid UTF-8 becomes U+FFFD instead of a malformed request.
+    """
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8", "replace" if lenient else "strict")
         return json.loads(
             text, object_pairs_hook=lambda pairs: single_valued(pairs, last_wins=last_wins, noun="member"),
             parse_constant=_no_constants,
@@ -52,13 +55,17 @@ def decode_json(body: bytes, *, last_wins: bool = False) -> Any:
         raise invalid_request(f"body is not JSON: {type(exc).__name__}") from None
 
 
-def parse_form(raw: bytes) -> list[tuple[str, str]]:
-    """application/x-www-form-urlencoded pairs; bad percent escapes or UTF-8 are malformed."""
+def parse_form(raw: bytes, *, lenient: bool = False) -> list[tuple[str, str]]:
+    """application/x-www-form-urlencoded pairs; bad percent escapes or UTF-8 are malformed.
+
+    lenient (choice invalid-utf8=replace): invalid UTF-8, raw or percent-encoded, becomes U+FFFD.
+    """
     if _BAD_PERCENT.search(raw):
         raise invalid_request("malformed percent-encoding")
+    errors = "replace" if lenient else "strict"
     try:
-        text = raw.decode("utf-8")
-        return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=_MAX_FORM_FIELDS)
+        text = raw.decode("utf-8", errors)
+        return parse_qsl(text, keep_blank_values=True, errors=errors, max_num_fields=_MAX_FORM_FIELDS)
     except ValueError as exc:
         raise invalid_request(f"malformed form body: {type(exc).__name__}") from None
 

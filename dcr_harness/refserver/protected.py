@@ -47,7 +47,9 @@ def _check_token(token: str, ctx: Context) -> None:
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
-    _check_token(bearer_token(request.headers.getlist("authorization")), ctx)
+    authorization = request.headers.getlist("authorization")
+    query_token = request.query_params.get("access_token") if cfg.choice("query-token") == "accept" else None
+    _check_token(query_token if query_token and not authorization else bearer_token(authorization), ctx)
     if cfg.fault("api-reject-valid"):
         raise ApiError(CLIENT_APPLICATION, "access token rejected")
     provider = request.path_params["service_provider"]
@@ -64,17 +66,22 @@ async def handle(request: Request, ctx: Context) -> Response:
 def render_error(err: ApiError, ctx: Context) -> Response:
     cfg = ctx.config
     status = 403 if err.status == 401 and cfg.fault("api-status-403") else err.status
+    members = cfg.choice("error-members")  # optional members as text, null or non-strings: a permitted choice
+    null = members == "null"
     body = {
         "action": err.action,
         "status": 400 if cfg.fault("api-error-status-mismatch") else status,
-        "code": err.code,
-        "message": err.message,
-        "helpUrl": HELP_URL,
+        "code": SERVICE_PROVIDER if err.code == CLIENT_APPLICATION and cfg.choice("api-token-code") == "service-provider"
+        else err.code,
+        "message": None if null else err.message,
+        "helpUrl": None if null else HELP_URL,
+        **({"details": None, "trace": None} if null else {}),
+        **({"details": {"reason": err.message}, "trace": 0} if members == "structured" else {}),
     }
     headers = {}
     if status == 401:
         error = ', error="invalid_token"' if err.token_sent else ""
         headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"{error}'
-    if cfg.fault("api-error-body-plain"):
+    if cfg.fault("api-error-body-plain") or cfg.choice("api-error-body") == "text":
         return PlainTextResponse(f"{status} {err.code}: {err.message}", status_code=status, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)

@@ -13,13 +13,15 @@ from . import credentials
 from .context import Context
 from .errors import NO_STORE, DcrError, InjectedFailure, invalid_request, oauth_error
 from .faults import CONTROL_CHARS
-from .keys import StatementError
+from .keys import StatementError, StatementOutsideValidity
 from .negotiation import JSON, require_content_type, require_json_accept
 from .parsing import decode_json, read_body
 from .store import Application
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 LONG_REDIRECT = 2000  # gen-500-long-param
+MEMBERS = frozenset({"software_statement", "redirect_uri"})  # REG-REQ-5: all the contract names
 
 
 def _bad_statement(description: str) -> DcrError:
@@ -49,6 +51,37 @@ def is_absolute_uri(value: str) -> bool:
     return bool(sep) and bool(_SCHEME.match(scheme))
 
 
+def _statement_error(code: str, description: str) -> DcrError:
+    return invalid_request(description) if code == "invalid_request" else _bad_statement(description)
+
+
+def _members(doc: dict[str, Any], ctx: Context) -> tuple[str, str | None]:
+    """The statement and redirect_uri of a register body; where the contract leaves a choice, the chosen code.
+
+    Two defects (no usable statement and a redirect_uri): error-order decides which is named.
+    """
+    cfg = ctx.config
+    if cfg.choice("unknown-members") == "reject" and set(doc) - MEMBERS:
+        raise invalid_request(f"unknown member(s): {', '.join(sorted(set(doc) - MEMBERS))[:200]}")
+    redirect_uri = doc.get("redirect_uri")
+    if redirect_uri in (None, "") and cfg.choice("empty-redirect-uri") == "absent":
+        redirect_uri = None
+    elif "redirect_uri" in doc and not isinstance(redirect_uri, str):
+        raise invalid_request("redirect_uri must be a string")
+    statement = doc.get("software_statement")
+    if not isinstance(statement, str) or statement == "":
+        if redirect_uri is not None and cfg.choice("error-order") == "value-first":
+            raise _bad_redirect("no application to allow this redirect_uri: the statement is missing")
+        if "software_statement" not in doc:
+            raise invalid_request("software_statement is required")
+        if statement == "":
+            raise _statement_error(cfg.choice("empty-statement"), "software_statement is empty")
+        raise _statement_error(cfg.choice("statement-type"), "software_statement must be a string")
+    if not _JWT_SHAPE.fullmatch(statement):
+        raise _statement_error(cfg.choice("jwt-shape"), "software_statement is not a JWT (three base64url segments)")
+    return statement, redirect_uri
+
+
 def _approved_application(statement: str, ctx: Context) -> Application:
     cfg = ctx.config
     try:
@@ -58,6 +91,8 @@ def _approved_application(statement: str, ctx: Context) -> Application:
             check_signature=not cfg.fault("reg-accept-foreign-key"),
             check_exp=not cfg.fault("gen-accept-expired-statement"),
         )
+    except StatementOutsideValidity as exc:
+        raise DcrError(cfg.choice("statement-time"), str(exc)) from None
     except StatementError as exc:
         raise _bad_statement(str(exc)) from None
     software_id = claims.get("software_id")
@@ -98,11 +133,11 @@ async def handle(request: Request, ctx: Context) -> Response:
     if not cfg.fault("reg-accept-any-content-type"):
         require_content_type(request, JSON)
     if not cfg.fault("reg-ignore-accept"):
-        require_json_accept(request)
+        require_json_accept(request, refuse_conflicts=cfg.choice("accept-conflict") == "refuse")
     ctx.device_info(request)
     body = await read_body(request, cfg.max_body_bytes)
     try:
-        doc = decode_json(body, last_wins=cfg.fault("reg-dup-member-last-wins"))
+        doc = decode_json(body, last_wins=cfg.fault("reg-dup-member-last-wins"), lenient=cfg.choice("invalid-utf8") == "replace")
     except DcrError:
         if cfg.fault("reg-500-bad-json"):
             raise InjectedFailure() from None
@@ -112,14 +147,7 @@ async def handle(request: Request, ctx: Context) -> Response:
     if cfg.fault("gen-500-control-char") and any(CONTROL_CHARS.search(s) for s in _strings(doc)):
         raise InjectedFailure()
 
-    statement = doc.get("software_statement")
-    if statement is None or statement == "":
-        raise invalid_request("software_statement is required")
-    if not isinstance(statement, str):
-        raise invalid_request("software_statement must be a string")
-    redirect_uri = doc.get("redirect_uri")
-    if "redirect_uri" in doc and not isinstance(redirect_uri, str):
-        raise invalid_request("redirect_uri must be a string")
+    statement, redirect_uri = _members(doc, ctx)
     if cfg.fault("gen-500-long-param") and redirect_uri is not None and len(redirect_uri) > LONG_REDIRECT:
         raise InjectedFailure()
 
@@ -147,4 +175,4 @@ def render_error(err: DcrError, ctx: Context) -> Response:
         err = DcrError("invalid_client_metadata", err.description, err.status)
     if cfg.fault("reg-error-not-json"):
         return PlainTextResponse(f"error={err.code}", status_code=err.status, headers=NO_STORE)
-    return oauth_error(err)
+    return oauth_error(err, cfg.choice("error-members"))

@@ -15,14 +15,29 @@ API = "api"
 REJECTED = "401"
 
 
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+B64_EXTRA = {"+": "-", "/": "_"}  # standard Base64 letters, read as their base64url twins
+
+
+def changed_character(c: str) -> str:
+    """A character whose change alters the decoded bytes: the top bit of its 6-bit value flips.
+
+    The last character of unpadded base64 carries 2 or 4 padding bits in its low bits, so
+    A->B there can leave the token's bytes (and a server's verdict) unchanged.
+    """
+    index = B64URL.find(B64_EXTRA.get(c, c))
+    return "A" if index < 0 else B64URL[index ^ 0b100000]
+
+
 def _mutate_token(token: str, how: str, at: int, text: str) -> str:
-    at %= max(1, len(token))
+    body = token.rstrip("=")  # padding carries nothing: cut and change real characters only
+    at %= max(1, len(body))
     if how == "truncated":
-        return token[:max(1, at)]
+        return body[:max(1, at)] if len(body) > 1 else ""
     if how == "extended":
-        return token + (text or "x")
-    replacement = "A" if token[at] != "A" else "B"
-    return token[:at] + replacement + token[at + 1:]
+        # Four or more base64url characters: a lenient base64 decoder neither skips nor drops them.
+        return token + "".join(c if c in B64URL else "A" for c in text).ljust(4, "A")
+    return body[:at] + changed_character(body[at]) + body[at + 1:] + token[len(body):]
 
 
 def api_cases() -> st.SearchStrategy[Provocation]:

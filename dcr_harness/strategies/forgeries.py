@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
 from .. import statements as forge
-from ..provocations import BAD_STATEMENT, INVALID_REQUEST, P, Provocation
+from ..provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, UNAPPROVED, P, Provocation
 from .text import CONTROL, NON_ASCII, short
 
 REG = "register"
@@ -59,7 +59,7 @@ class ServerKey:
         return [pem, pem.strip(), pkcs1, der]
 
 
-def _case(name: str, statement: Any, permitted: set[str] | str = BAD_STATEMENT) -> Provocation:
+def _case(name: str, statement: Any, permitted: set[str] | frozenset[str] | str = BAD_STATEMENT) -> Provocation:
     """`statement` is a string, or a function of nothing evaluated at send time (time claims)."""
     make = statement if callable(statement) else (lambda: statement)
     return P(REQS, name, REG, permitted, lambda c: c.dcr.register(make()))
@@ -106,15 +106,17 @@ def statement_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation
             lambda kv: _case(f"claim {kv[0]}={short(kv[1])} under the old signature", forge.changed_claims(valid, **{kv[0]: kv[1]}))),
         st.dictionaries(st.sampled_from(sorted(set(claims) - TIME_CLAIMS)), st.text(max_size=12), max_size=2).map(
             lambda changes: _case(f"signed with a foreign key, changes {short(changes)}", forge.foreign_signed(valid, **changes))),
+        # Not JWT-shaped (segment count, characters outside base64url): a malformed statement (REG-ERR-3)
+        # or a malformed request (REG-ERR-1), either code.
         st.tuples(st.integers(1, 6).filter(lambda n: n != 3), st.sampled_from(["", "e30", "AAAA", signature])).map(
-            lambda nf: _case(f"{nf[0]} segments (filler {short(nf[1])})", _segments(valid, *nf))),
+            lambda nf: _case(f"{nf[0]} segments (filler {short(nf[1])})", _segments(valid, *nf), STATEMENT_OR_REQUEST)),
         st.tuples(st.integers(0, len(valid)), odd).map(
-            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:])),
+            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:], STATEMENT_OR_REQUEST)),
         st.tuples(st.integers(0, len(valid)), odd_any).map(
-            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:], {BAD_STATEMENT, INVALID_REQUEST})),
+            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:], STATEMENT_OR_REQUEST)),
         st.integers(1000, 60_000).map(lambda n: _case(f"header padded with {n} characters",
                                                       forge.encode_unsigned({**header, "x": "a" * n}, claims, signature),
-                                                      {BAD_STATEMENT, INVALID_REQUEST})),
+                                                      STATEMENT_OR_REQUEST)),
     ]
     if key.private is not None:
         variants.append(st.sampled_from(key.public_forms()).map(
@@ -123,10 +125,17 @@ def statement_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation
 
 
 def time_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation]:
-    """exp in the past, nbf in the future: on an otherwise valid statement when the key is known."""
+    """exp in the past, nbf in the future: on an otherwise valid statement when the key is known.
+
+    Properly signed but not valid now fits REG-ERR-3 (not a valid JWT) and REG-ERR-4 (not approved
+    for use) alike; foreign-signed, it is a bad signature first.
+    """
+    permitted = {BAD_STATEMENT, UNAPPROVED} if key.private else BAD_STATEMENT
     return st.one_of(
-        st.integers(3600, 10**9).map(lambda d: _case(f"exp {d} s in the past{_signed_by(key)}", _timed(valid, key.private, "exp", -d))),
-        st.integers(3600, 10**9).map(lambda d: _case(f"nbf {d} s in the future{_signed_by(key)}", _timed(valid, key.private, "nbf", d))),
+        st.integers(3600, 10**9).map(lambda d: _case(f"exp {d} s in the past{_signed_by(key)}",
+                                                     _timed(valid, key.private, "exp", -d), permitted)),
+        st.integers(3600, 10**9).map(lambda d: _case(f"nbf {d} s in the future{_signed_by(key)}",
+                                                     _timed(valid, key.private, "nbf", d), permitted)),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import strategies as st
 
 from ..provocations import INVALID_REQUEST, SUCCESS
@@ -31,7 +33,7 @@ def same_media_type(required: str) -> st.SearchStrategy[str]:
                      st.sampled_from(["", "; charset=utf-8", ";charset=UTF-8", " ; charset=\"utf-8\""]))
 
 
-def _verdict(parts: list[tuple[str, float]], params_more_specific: bool) -> bool:
+def _verdict(parts: list[tuple[str, float]], params_more_specific: bool, pick: Callable[[float, float], float] = max) -> bool:
     best_rank, best_q = -1, 0.0
     for media, q in parts:
         bare = media.split(";")[0]
@@ -43,7 +45,7 @@ def _verdict(parts: list[tuple[str, float]], params_more_specific: bool) -> bool
         if rank > best_rank:
             best_rank, best_q = rank, q
         elif rank == best_rank:
-            best_q = max(best_q, q)
+            best_q = pick(best_q, q)
     return best_rank >= 0 and best_q > 0
 
 
@@ -51,10 +53,12 @@ def accept_permits(parts: list[tuple[str, str | None]]) -> frozenset[str]:
     """RFC 9110 12.5.1: the most specific matching range decides; q=0 excludes.
 
     Whether application/json;charset=utf-8 is more specific than application/json is
-    left open: when the two readings disagree, both answers are permitted.
+    left open, and so is which weight wins when equally specific ranges contradict each
+    other (`application/json;q=0, application/json`): when readings disagree, both
+    answers (serve, refuse) are permitted.
     """
     parsed = [(m, 1.0 if q is None else float(q)) for m, q in parts]
-    verdicts = {_verdict(parsed, True), _verdict(parsed, False)}
+    verdicts = {_verdict(parsed, specific, pick) for specific in (True, False) for pick in (max, min)}
     return frozenset(({SUCCESS} if True in verdicts else set()) | ({INVALID_REQUEST} if False in verdicts else set()))
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..provocations import BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, SUCCESS, P, Provocation
+from ..provocations import (
+    BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, REFUSAL_IS_FINDING, STATEMENT_OR_REQUEST, SUCCESS, P, Provocation,
+)
 from ..target import Target
 from .negotiation import JSON, accept_values, media_types_other_than, same_media_type
 from .text import invalid_utf8, nasty, overlong, short
@@ -43,8 +45,41 @@ def _not_a_request(text: str) -> bool:
     return not (isinstance(doc, dict) and "software_statement" in doc)
 
 
+def text_body_permitted(text: str) -> frozenset[str]:
+    """Not JSON, or JSON that is no request: invalid_request; an object without a statement as missing_statement."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return frozenset({INVALID_REQUEST})
+    return missing_statement_permitted(doc) if isinstance(doc, dict) else frozenset({INVALID_REQUEST})
+
+
 def _nested(depth: int) -> str:
     return "[" * depth + "]" * depth
+
+
+def redirect_permitted(value: Any) -> frozenset[str]:
+    """A redirect_uri that is not a usable string: invalid_request (wrong type) or invalid_redirect_uri;
+    null or "" may also be taken as not sent (the registration is served)."""
+    return frozenset({INVALID_REQUEST, BAD_REDIRECT} | ({SUCCESS} if value in (None, "") else set()))
+
+
+def missing_statement_permitted(body: dict[str, Any]) -> frozenset[str]:
+    """No usable software_statement: invalid_request; a null or "" statement is also a malformed one
+    (REG-ERR-3); a redirect_uri beside it is a second defect (no application allows it), so its code too."""
+    codes = {INVALID_REQUEST}
+    if "software_statement" in body:
+        codes |= STATEMENT_OR_REQUEST
+    if "redirect_uri" in body:
+        codes.add(BAD_REDIRECT)
+    return frozenset(codes)
+
+
+def utf8_damage_permitted(good: bytes, damaged: bytes, statement: str) -> frozenset[str]:
+    """Invalid UTF-8 inside the statement's value may be judged a malformed statement (lenient decoders)."""
+    at = next((i for i, (a, b) in enumerate(zip(good, damaged)) if a != b), len(good))
+    start = good.index(statement.encode())
+    return STATEMENT_OR_REQUEST if start <= at <= start + len(statement) else frozenset({INVALID_REQUEST})
 
 
 def malformed_bodies(valid: str) -> st.SearchStrategy[Provocation]:
@@ -53,43 +88,51 @@ def malformed_bodies(valid: str) -> st.SearchStrategy[Provocation]:
     reqs = "REG-ERR-1 REG-REQ-5"
     return st.one_of(
         st.text(max_size=60).filter(_not_a_request).map(
-            lambda t: P(reqs, f"body {short(t)}", REG, INVALID_REQUEST, _send_bytes(t.encode()))),
+            lambda t: P(reqs, f"body {short(t)}", REG, text_body_permitted(t), _send_bytes(t.encode()))),
         st.one_of(st.lists(st.just(valid), max_size=2), st.just(valid), NON_STRINGS.filter(lambda v: not isinstance(v, dict))).map(
             lambda v: P(reqs, f"top-level {type(v).__name__} {short(v)}", REG, INVALID_REQUEST,
                         _send_bytes(json.dumps(v).encode()))),
-        NON_STRINGS.map(lambda v: P(reqs, f"software_statement={short(v)}", REG, INVALID_REQUEST,
+        NON_STRINGS.map(lambda v: P(reqs, f"software_statement={short(v)}", REG, STATEMENT_OR_REQUEST,
                                     _send_bytes(json.dumps({"software_statement": v}).encode()))),
-        NON_STRINGS.map(lambda v: P("REG-ERR-1 REG-ERR-2", f"redirect_uri={short(v)}", REG, {INVALID_REQUEST, BAD_REDIRECT},
+        NON_STRINGS.map(lambda v: P("REG-ERR-1 REG-ERR-2", f"redirect_uri={short(v)}", REG, redirect_permitted(v),
                                     _send_bytes(json.dumps(_body(valid, redirect_uri=v)).encode()))),
         st.integers(0, len(good) - 1).map(lambda k: P(reqs, f"body truncated to {k} of {len(good)} bytes", REG, INVALID_REQUEST,
                                                       _send_bytes(good[:k]))),
         st.integers(1, 5000).map(lambda d: P(reqs, f"top-level array nested {d} deep", REG, INVALID_REQUEST,
                                              _send_bytes(_nested(d).encode()))),
-        invalid_utf8(good).map(lambda b: P(reqs, f"invalid UTF-8 {short(b)}", REG, INVALID_REQUEST, _send_bytes(b))),
+        invalid_utf8(good).map(lambda b: P(reqs, f"invalid UTF-8 {short(b)}", REG, utf8_damage_permitted(good, b, valid),
+                                           _send_bytes(b))),
     )
 
 
 def odd_statements() -> st.SearchStrategy[Provocation]:
     """Statements that are not JWTs at all: long, control or non-ASCII characters (REG-ERR-3)."""
     return st.one_of(overlong(), nasty("eyJhbGciOiJSUzI1NiJ9")).map(
-        lambda s: P("REG-ERR-3 REG-ERR-1", f"software_statement={short(s)}", REG, {BAD_STATEMENT, INVALID_REQUEST},
+        lambda s: P("REG-ERR-3 REG-ERR-1", f"software_statement={short(s)}", REG, STATEMENT_OR_REQUEST,
                     _send_bytes(json.dumps({"software_statement": s}).encode())))
 
 
-def repeated_members(valid: str) -> st.SearchStrategy[Provocation]:
-    """Duplicate JSON members, same or different value, in any order (REG-ERR-1)."""
+def repeated_members(valid: str, allowed_redirect: str | None = None) -> st.SearchStrategy[Provocation]:
+    """Duplicate JSON members, same or different value, in any order (REG-ERR-1).
 
-    def build(name: str, same: bool, first: bool, redirect: str) -> Provocation:
+    A value that is itself defective (a changed statement, a redirect_uri the application does
+    not allow) is a second defect, so its code is permitted too.
+    """
+    redirect = allowed_redirect or "https://app.example.com/callback"
+    second_defect = {"software_statement": BAD_STATEMENT, "redirect_uri": BAD_REDIRECT}
+
+    def build(name: str, same: bool, first: bool) -> Provocation:
         value = {"software_statement": valid, "redirect_uri": redirect}[name]
         other = value if same else value + "x"
         members = [(name, value), (name, other)] if first else [(name, other), (name, value)]
         if name == "redirect_uri":
             members.insert(0, ("software_statement", valid))
         content = ("{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in members) + "}").encode()
-        return P("REG-ERR-1", f"{name} twice ({'same' if same else 'different'} values)", REG, INVALID_REQUEST, _send_bytes(content))
+        defective = not same or (name == "redirect_uri" and allowed_redirect is None)
+        permitted = {INVALID_REQUEST, second_defect[name]} if defective else {INVALID_REQUEST}
+        return P("REG-ERR-1", f"{name} twice ({'same' if same else 'different'} values)", REG, permitted, _send_bytes(content))
 
-    return st.builds(build, st.sampled_from(["software_statement", "redirect_uri"]), st.booleans(), st.booleans(),
-                     st.just("https://app.example.com/callback"))
+    return st.builds(build, st.sampled_from(["software_statement", "redirect_uri"]), st.booleans(), st.booleans())
 
 
 def query_and_body(valid: str) -> st.SearchStrategy[Provocation]:
@@ -122,7 +165,7 @@ def _redirects(allowed: str) -> st.SearchStrategy[tuple[str, str, set[str]]]:
         st.sampled_from(["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "JavaScript:void(0)",
                          "vbscript:msgbox(1)", "file:///etc/passwd"]).map(lambda u: ("dangerous scheme", u, bad)),
         overlong(allowed + "?p=").map(lambda u: ("overlong", u, {BAD_REDIRECT, INVALID_REQUEST})),
-        nasty(allowed).filter(lambda u: u != allowed).map(lambda u: ("odd characters", u, {BAD_REDIRECT, INVALID_REQUEST})),
+        nasty(allowed).filter(lambda u: u != allowed).map(lambda u: ("odd characters", u, set(redirect_permitted(u)))),
     )
 
 
@@ -138,12 +181,13 @@ def missing_statement() -> st.SearchStrategy[Provocation]:
     members = st.dictionaries(st.sampled_from(sorted(KNOWN_MEMBERS - {"software_statement"})), JSON_VALUES, max_size=3)
     empty = st.sampled_from([None, ""]).map(lambda v: {"software_statement": v})
     return st.one_of(members, st.builds(lambda a, b: {**a, **b}, members, empty)).map(
-        lambda body: P("REG-REQ-5 REG-ERR-1", f"body {short(body)}", REG, INVALID_REQUEST, _send_bytes(json.dumps(body).encode())))
+        lambda body: P("REG-REQ-5 REG-ERR-1", f"body {short(body)}", REG, missing_statement_permitted(body),
+                       _send_bytes(json.dumps(body).encode())))
 
 
 def extra_members(valid: str) -> st.SearchStrategy[Provocation]:
-    """Unknown members must be ignored: the registration is served (RFC 7591 2, REG-REQ-5)."""
+    """Unknown members should be ignored (RFC 7591 2, REG-REQ-5): served, or a 400 that is a SHOULD finding."""
     names = st.text(min_size=1, max_size=20).filter(lambda k: k not in KNOWN_MEMBERS)
     return st.dictionaries(names, JSON_VALUES, min_size=1, max_size=3).map(
-        lambda extra: P("REG-REQ-5 REG-OK-1", f"extra members {short(extra, 120)}", REG, SUCCESS,
+        lambda extra: P("REG-REQ-5 REG-OK-1", f"extra members {short(extra, 120)}", REG, {SUCCESS, REFUSAL_IS_FINDING},
                         _send_bytes(json.dumps({**extra, "software_statement": valid}).encode())))

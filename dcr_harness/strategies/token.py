@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from ..http.client import Credentials, encode_form
-from ..provocations import INVALID_REQUEST, SUCCESS, P, Provocation
+from ..provocations import INVALID_REQUEST, REFUSAL_IS_FINDING, SUCCESS, P, Provocation
 from .negotiation import FORM, accept_values, media_types_other_than, same_media_type
 from .oracle import GRANT, REQUIRED_TOKEN_PARAMS, form_permitted, token_permitted
 from .text import nasty, overlong, short
@@ -62,7 +62,7 @@ def repeated_params(creds: Credentials) -> st.SearchStrategy[Provocation]:
 
 
 def grant_types(creds: Credentials) -> st.SearchStrategy[Provocation]:
-    """Grant types other than client_credentials (TOK-ERR-3, TOK-ERR-4)."""
+    """Grant types other than client_credentials (TOK-ERR-3, TOK-ERR-4; invalid_request too when also malformed)."""
     known = st.sampled_from(["password", "authorization_code", "refresh_token", "implicit", "CLIENT_CREDENTIALS",
                              "client_credentials ", "urn:ietf:params:oauth:grant-type:jwt-bearer"])
     grants = st.one_of(known, nasty(GRANT)).filter(lambda g: g and g != GRANT)
@@ -121,14 +121,15 @@ def media_types(creds: Credentials) -> st.SearchStrategy[Provocation]:
 
 
 def extra_fields(creds: Credentials) -> st.SearchStrategy[Provocation]:
-    """Unknown parameters must be ignored: a token is issued (RFC 6749 3.2, TOK-REQ-2)."""
+    """Unknown parameters should be ignored (RFC 6749 3.2, TOK-REQ-2): a token, or a 400 that is a SHOULD finding."""
     names = st.from_regex(r"\A[a-z][a-z0-9_]{0,12}\Z").filter(lambda n: n not in KNOWN_FIELDS)
     extras = st.lists(st.tuples(names, st.text(max_size=30)), min_size=1, max_size=3, unique_by=lambda p: p[0])
 
     def build(extra: Pairs, at: int) -> Provocation:
         pairs = _good(creds)
         pairs[at:at] = extra
-        return P("TOK-REQ-2 TOK-OK-1", f"extra fields {short(extra, 120)}", TOK, SUCCESS, lambda c: c.dcr.token(form=pairs))
+        return P("TOK-REQ-2 TOK-OK-1", f"extra fields {short(extra, 120)}", TOK, {SUCCESS, REFUSAL_IS_FINDING},
+                 lambda c: c.dcr.token(form=pairs))
 
     return st.builds(build, extras, st.integers(0, 3))
 
