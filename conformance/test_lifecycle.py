@@ -220,12 +220,12 @@ def world(http_session, target):
 
 
 @pytest.mark.req("REG-OK-3", "TOK-OK-3", "FLOW-4", "API-1", "API-2", "API-4", "TOK-ERR-2", "REG-ERR-4")
-def test_client_lifecycle(http_session, target, world):
+def test_client_lifecycle(http_session, target, world, seeded):
     """Random sequences of register, token, API calls, revocation and expiry keep the lifecycle invariants"""
     LifecycleMachine.session, LifecycleMachine.target, LifecycleMachine.world = http_session, target, world
     bounded = settings(max_examples=max(3, settings.default.max_examples // 3), stateful_step_count=10)
     try:
-        run_state_machine_as_test(LifecycleMachine, settings=bounded)
+        run_state_machine_as_test(seeded(LifecycleMachine), settings=bounded)
     except BudgetExceeded as exc:
         pytest.skip(str(exc))
     evidence = checks.current_evidence()

@@ -1,7 +1,8 @@
 """dcr-harness: the command line.
 
 Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage or
-target-file error; 3 target unreachable (or not HTTP).
+target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
+SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from .report.cli import add_commands as add_report_commands
 from .report.cli import run_arguments as report_run_arguments
 from .report.cli import run_pytest_args
 from .clientcert.cli import add_command as add_certify_client_command
+from .plugin import DEFAULT_SHRINK_SECONDS
+from .stopping import EXIT_INCOMPLETE, RunStopper
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+DEFAULT_MAX_TIME_S = 600.0
+DEFAULT_WORKERS = 4
 # pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
 PYTEST_TO_HARNESS = {0: EXIT_OK, 1: EXIT_FAILED, 2: EXIT_USAGE, 4: EXIT_USAGE, 5: EXIT_USAGE}
 
@@ -34,6 +39,9 @@ def _error(message: str, code: int) -> int:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
+    for option in ("max_time", "shrink_time", "workers", "keep"):
+        if getattr(args, option) < 0:
+            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", EXIT_USAGE)
     unknown = selection.unknown(selection.parse(args.req))
     if unknown:
         return _error(selection.unknown_message(unknown), EXIT_USAGE)
@@ -45,7 +53,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             return _error(f"target file error: {exc}", EXIT_USAGE)
     if not CONFORMANCE_DIR.is_dir():
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
-    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", f"--rootdir={CONFORMANCE_DIR.parent}"]
+    # No plugin that writes into the working directory (cache, benchmark storage).
+    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
+            f"--rootdir={CONFORMANCE_DIR.parent}"]
     if target_path:
         argv += ["--target", target_path]
     if args.k:
@@ -54,12 +64,44 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--req", req]
     if args.hypothesis_seed is not None:
         argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
+    argv += speed_pytest_args(args)
     argv += run_pytest_args(args, extra)
     argv += ["-q" if not args.verbose else "-v", *extra]
-    code = int(pytest.main(argv))
+    stopper = RunStopper(args.max_time or None)
+    code = int(pytest.main(argv, plugins=[stopper]))
+    if stopper.stopped:
+        return _error(f"{stopper.reason}: the report is INCOMPLETE", EXIT_INCOMPLETE)
     if code == 5:
         return _error("no check matched the selection (-k / --req)", EXIT_USAGE)
     return PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
+
+
+def speed_pytest_args(args: argparse.Namespace) -> list[str]:
+    """Workers, time budgets, example database and retention, as plugin options."""
+    argv = [f"--shrink-time={args.shrink_time:g}"]
+    # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
+    # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
+    if args.workers > 0 and not args.req:
+        argv += ["-n", str(args.workers)]
+    if args.no_example_db:
+        argv.append("--no-example-db")
+    if args.keep:
+        argv.append(f"--keep={args.keep}")
+    return argv
+
+
+def add_speed_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--max-time", type=float, default=DEFAULT_MAX_TIME_S, metavar="SECONDS",
+                     help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {EXIT_INCOMPLETE} "
+                          f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)")
+    run.add_argument("--shrink-time", type=float, default=DEFAULT_SHRINK_SECONDS, metavar="SECONDS",
+                     help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})")
+    run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                     help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
+                          "another; a --req selection always runs in one process)")
+    run.add_argument("--no-example-db", action="store_true",
+                     help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)")
+    run.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir")
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
@@ -111,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    add_speed_arguments(run)
     report_run_arguments(run)
     run.set_defaults(func=cmd_run)
 

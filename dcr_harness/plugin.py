@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from . import checks, selection
+from . import checks, concurrency, selection
+from .stopping import RunStopper, find_stopper
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
@@ -21,10 +22,12 @@ from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflig
 from .report.hooks import ReportPlugin
 from .report.hooks import add_options as add_report_options
 from .results import CheckRecord, RunRecorder, run_dir_name
+from .retention import prune_run_dirs
 from .target import Target, TargetError, load_target, target_path_from_env
 from .target_keys import not_covered
 
 EXIT_TARGET_ERROR = 2
+DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/shrink_budget.py
 EXIT_UNREACHABLE = 3
 
 RECORDER = pytest.StashKey[RunRecorder]()
@@ -43,6 +46,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="start the embedded reference server with this fault switched on (harness self-tests)")
     group.addoption("--embedded-arg", dest="dcr_embedded_args", action="append", default=[], metavar="ARG",
                     help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback")
+    group.addoption("--max-time", dest="dcr_max_time", type=float, default=None, metavar="SECONDS",
+                    help="run deadline: stop after SECONDS and report what has run, marked INCOMPLETE")
+    group.addoption("--shrink-time", dest="dcr_shrink_time", type=float, default=DEFAULT_SHRINK_SECONDS,
+                    metavar="SECONDS", help="how long a generated check may shrink a failing example (default %(default)s)")
+    group.addoption("--no-example-db", dest="dcr_no_example_db", action="store_true", default=False,
+                    help="do not keep or replay Hypothesis examples (the ci profile never keeps them)")
+    group.addoption("--keep", dest="dcr_keep", type=int, default=None, metavar="N",
+                    help="keep only the N newest run directories under the report root (default: keep all)")
     add_report_options(group)
 
 
@@ -56,13 +67,28 @@ def _is_conformance_run(config: pytest.Config) -> bool:
     return False
 
 
-@pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir (--allure-in-run-dir sets it)
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir, before Hypothesis reads the seed
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
-    if not _is_conformance_run(config) or hasattr(config, "workerinput"):
+    from . import hypothesis_setup, shrink_budget  # here, not at import: pytest rewrites Hypothesis' plugin first
+
+    conformance = _is_conformance_run(config)
+    worker = getattr(config, "workerinput", None)
+    seed = worker["dcr_seed"] if worker and "dcr_seed" in worker else config.getoption("hypothesis_seed", None)
+    forced = worker["dcr_seed_forced"] if worker and "dcr_seed" in worker else seed is not None
+    if conformance and not worker:
+        seed = hypothesis_setup.choose_seed(seed, config.getoption("hypothesis_profile", None))
+    hypothesis_run = hypothesis_setup.HypothesisRun(config, seed, forced)
+    config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis_run")
+    if not conformance:
         return
+    shrink_budget.set_shrink_budget(config.getoption("dcr_shrink_time"))
     # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
+    if worker is not None:
+        if "dcr_run_dir" in worker:
+            _install(config, concurrency.configure_worker(config), hypothesis_run)
+        return
     target_path = target_path_from_env(config.getoption("dcr_target"))
     target: Target | None = None
     if target_path:
@@ -73,12 +99,37 @@ def pytest_configure(config: pytest.Config) -> None:
     report_root = Path(config.getoption("dcr_report_dir") or DEFAULT_REPORT_DIR)
     run_dir = report_root / run_dir_name(target.name if target else "reference")
     run_dir.mkdir(parents=True, exist_ok=True)
+    if config.getoption("dcr_keep"):
+        prune_run_dirs(report_root, config.getoption("dcr_keep"), current=run_dir)
     if not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / "junit.xml")
     recorder = RunRecorder(config, target, target_path, run_dir)
+    stopper = find_stopper(config)
+    if stopper is None:
+        stopper = RunStopper()
+        config.pluginmanager.register(stopper, "dcr_harness_stopper")
+    stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
+    recorder.stopper = stopper
+    if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
+        config.pluginmanager.register(concurrency.Controller(config, recorder, concurrency.ONE_WORKER), "dcr_harness_controller")
+    _install(config, recorder, hypothesis_run)
+
+
+def _install(config: pytest.Config, recorder: RunRecorder, hypothesis_run: Any) -> None:
     config.stash[RECORDER] = recorder
+    recorder.hypothesis = hypothesis_run
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
+    if not config.getoption("dcr_no_example_db"):
+        hypothesis_run.example_db_key = example_db_key(recorder.target, config)
     ReportPlugin.install(config, recorder)
+
+
+def example_db_key(target: Target | None, config: pytest.Config) -> str:
+    """Examples replay against the target they were found on: its base URL, or the embedded reference and its switches."""
+    if target is not None and target.source != "embedded reference server":
+        return target.base_url
+    switches = sorted(config.getoption("dcr_faults")) + sorted(config.getoption("dcr_embedded_args"))
+    return "embedded reference " + " ".join(switches)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -119,19 +170,28 @@ def _recorder(request: pytest.FixtureRequest) -> RunRecorder:
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Target:
     """The deployment under test (the embedded reference server when none is named)."""
-    recorder = _recorder(request)
+    return ensure_target(request.config, _recorder(request), request.session)
+
+
+def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.Session | None) -> Target:
+    """Start the embedded reference when no target is named, and check once that the target answers."""
     if recorder.target is None:
-        recorder.start_embedded(request.config.getoption("dcr_faults"), request.config.getoption("dcr_embedded_args"))
+        recorder.start_embedded(config.getoption("dcr_faults"), config.getoption("dcr_embedded_args"))
     assert recorder.target is not None
-    try:
-        recorder.reachability = preflight(recorder.target)
-    except TargetUnreachable as exc:
-        # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-        recorder.stop_reason = f"target unreachable: {exc}"
-        recorder.unreachable = True
-        request.session.shouldstop = recorder.stop_reason
-        raise TargetUnreachable(recorder.stop_reason) from None
-    return recorder.target
+    if recorder.reachability is not None:
+        return recorder.target  # checked once, by this process or by the main process of a concurrent run
+    if not recorder.unreachable:
+        try:
+            recorder.reachability = preflight(recorder.target)
+            return recorder.target
+        except TargetUnreachable as exc:
+            recorder.stop_reason = f"target unreachable: {exc}"
+            recorder.unreachable = True
+    if session is None:
+        return recorder.target  # the main process of a concurrent run: its workers' checks report it
+    # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
+    session.shouldstop = recorder.stop_reason
+    raise TargetUnreachable(recorder.stop_reason)
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +227,13 @@ def credentials(dcr: DcrClient) -> Credentials:
 def access_token(dcr: DcrClient, credentials: Credentials) -> str:
     """A fresh access token for fresh credentials (FLOW-2)."""
     return dcr.token_ok(credentials)[0]
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest):
+    """seeded(MachineClass): a state machine with the run's seed (a @given check gets it without asking)."""
+    hypothesis_run = request.config.pluginmanager.get_plugin("dcr_harness_hypothesis_run")
+    return hypothesis_run.seeded if hypothesis_run is not None else (lambda test: test)
 
 
 @pytest.fixture

@@ -36,6 +36,10 @@ def run_dir_name(target_name: str) -> str:
     return f"{stamp}-{slug}-{os.getpid()}"
 
 
+# Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
+FULL_EXCHANGES = ("failed", "error", "warned")
+
+
 @dataclass
 class CheckRecord:
     nodeid: str
@@ -85,7 +89,7 @@ class CheckRecord:
             "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
-            "exchanges": [e.to_dict(masker) for e in self.exchanges],
+            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
         }
 
 
@@ -144,6 +148,9 @@ class RunRecorder:
         self.unreachable = False
         self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
         self.deselected = 0
+        self.stopper: Any = None  # dcr_harness.stopping.RunStopper: why the run was stopped, if it was
+        self.hypothesis: Any = None  # dcr_harness.hypothesis_setup.HypothesisRun: the run's seed
+        self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -297,7 +304,33 @@ class RunRecorder:
             "checks": checks_,
             # The legend of the reproductions: what each ${DCR_...} variable stands for.
             "variables": self.masker.legend(variables_in(json.dumps(checks_))),
+            **self.run_fields(),
         }
+
+    def run_fields(self) -> dict[str, Any]:
+        """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
+        from .shrink_budget import shrink_seconds
+
+        fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
+        if self.hypothesis is not None:
+            fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
+        if self.stopped:
+            done = {r.nodeid for r in self.records}
+            fields["incomplete"] = self.stopper.reason
+            fields["not_run"] = [n for n in self.collected if n not in done]
+        return fields
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = [item.nodeid for item in session.items]
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopper is not None and self.stopper.stopped
+
+    def drop_unfinished(self) -> None:
+        """A stopped run reports the checks that finished; the one cut short is listed as not run."""
+        if self.stopped:
+            self.records = [r for r in self.records if r.outcome != "pending"]
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
@@ -322,8 +355,9 @@ class RunRecorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.drop_unfinished()
         self.finish_unrun()
-        if self.records:
+        if self.records or self.stopped:
             path = self.run_dir / "results.json"
             self.scanner.write_text(path, json.dumps(self.results(), indent=2))
             latest = self.run_dir.parent / "latest"

@@ -58,12 +58,23 @@ class HarnessRun:
         return {w["requirement"] for c in self.results()["checks"] for w in c["warnings"]}
 
 
-def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path | None, timeout: float) -> HarnessRun:
+def harness_env(env: dict[str, str] | None = None) -> dict[str, str]:
     environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", **(env or {})}
     environment.pop("DCR_TARGET", None)
+    return environment
+
+
+def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path | None, timeout: float) -> HarnessRun:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd or report_dir.parent,
-                          env=environment, stdin=subprocess.DEVNULL)
+                          env=harness_env(env), stdin=subprocess.DEVNULL)
     return HarnessRun(proc.returncode, proc.stdout, proc.stderr, report_dir)
+
+
+def start_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`dcr-harness run ARGS` in the background (line-buffered output), for tests that stop a run."""
+    cmd = [sys.executable, "-m", "dcr_harness.cli", "run", "--report-dir", str(report_dir), *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=report_dir.parent,
+                            env=harness_env({"PYTHONUNBUFFERED": "1", **(env or {})}), stdin=subprocess.DEVNULL)
 
 
 def run_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None,

@@ -44,8 +44,8 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Harness
     fault_args = [a for f in FAULTS for a in ("--embedded-fault", f)]
     # Generated suites included: their shrunk examples and reproductions are what leaked before.
     done = run_harness(base / "reports", "--req", "REG-", "--req", "TOK-", "--req", "API-",
-                       "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
-    (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink() and p.name != "hypothesis-db"]
+                       "--allure", "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
+    (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     target = json.loads((run_dir / "reference-server" / "target.json").read_text())
     statements = {v for v in target["statements"].values() if v}
     secrets = {sensitive_part(v, v in statements) for v in statements}

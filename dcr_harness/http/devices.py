@@ -38,12 +38,13 @@ def cursor_path(base_url: str, root: Path | None = None) -> Path:
 
 
 class DeviceAllocator:
-    def __init__(self, base_url: str, root: Path | None = None, *, persist: bool = True) -> None:
+    def __init__(self, base_url: str, root: Path | None = None, *, persist: bool = True, start: int = 0) -> None:
+        """start: where a non-persistent allocator begins (each worker of a concurrent run its own block)."""
         self.path = cursor_path(base_url, root)
         self.note: str | None = None
         self._lock = threading.Lock()
-        self._next = 0
-        self._end = 0 if persist else DEVICE_NETWORK.num_addresses
+        self._next = 0 if persist else start
+        self._end = 0 if persist else start + DEVICE_NETWORK.num_addresses
 
     def _reserve(self) -> None:
         """Take the next block from the cursor file (created on first use)."""

@@ -65,6 +65,11 @@ class Exchange:
     def curl(self, masker: Masker) -> str:
         return to_curl(self, masker)
 
+    def summary(self, masker: Masker) -> dict[str, Any]:
+        """The exchange in one line's worth of fields: how a passed check's traffic is reported."""
+        return {"method": self.method, "url": masker.mask(self.url), "status": self.status,
+                "elapsed_ms": round(self.elapsed * 1000, 1), "error": self.error, "note": self.note}
+
     def to_dict(self, masker: Masker) -> dict[str, Any]:
         """The exchange as artifacts show it: every secret masked, bodies cut to a preview."""
 

@@ -180,6 +180,8 @@ class Masker:
         self._short: list[int] = []  # forms whose sensitive part is too short for the index
         self._lock = threading.Lock()
         self.context: str | None = None  # the check running now: where learned secrets were issued
+        # (value, kind, origin) in the order learned: a concurrent run's workers hand them to the main process.
+        self.learned: list[tuple[str, str, str]] = []
 
     # Learning
 
@@ -207,6 +209,7 @@ class Masker:
             self._secrets[plain] = secret
             self._variables[plain] = variable
             self._legend[variable] = where
+            self.learned.append((plain, kind, where))
             for form in forms_of(secret, variable):
                 self._index_form(form)
         _log_secret(variable, plain)

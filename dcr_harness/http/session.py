@@ -12,6 +12,7 @@ import httpx
 
 from .. import __version__
 from ..target import Target
+from .budget import SharedRequestCount
 from .devices import DEVICE_NETWORK, DeviceAllocator  # noqa: F401  (DEVICE_NETWORK: load/profile.py imports it here)
 from .exchange import Exchange
 from .masking import SECRET_MEMBERS, Masker
@@ -113,6 +114,8 @@ class Session:
         timeout: httpx.Timeout | None = None,
         paced: bool = True,
         persist_devices: bool = True,
+        shared_count: SharedRequestCount | None = None,
+        device_offset: int = 0,
     ) -> None:
         self.target = target
         self.masker = masker or Masker()
@@ -131,8 +134,10 @@ class Session:
         self.sent = 0
         self.unexpected_429 = 0
         self._lock = threading.Lock()
-        # persist_devices=False for a server that forgets devices between runs (the embedded reference).
-        self.devices = DeviceAllocator(target.base_url, persist=persist_devices)
+        # persist_devices=False for a server that forgets devices between runs (the embedded reference);
+        # then each worker of a concurrent run starts at its own device_offset, so no two checks share a device.
+        self.devices = DeviceAllocator(target.base_url, persist=persist_devices, start=device_offset)
+        self.shared_count = shared_count  # a concurrent run's request count (budget.max_requests across workers)
         # Set once the observed throttle contradicts the profile (see _unexpected_429): a run-level note.
         self.throttle_mismatch: str | None = None
         self._refused_devices: list[str] = []
@@ -144,7 +149,11 @@ class Session:
     def _spend_budget(self) -> None:
         with self._lock:
             limit = self.target.max_requests
-            if limit is not None and self.sent >= limit:
+            if self.shared_count is not None:
+                allowed = self.shared_count.take(limit)  # the whole run's count, across workers
+            else:
+                allowed = limit is None or self.sent < limit
+            if not allowed:
                 raise BudgetExceeded(f"budget.max_requests ({limit}) reached: no further request sent")
             self.sent += 1
 

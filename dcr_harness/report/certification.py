@@ -122,6 +122,7 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "unreachable": results.get("stop_reason") if results.get("unreachable") else None,
         "incomplete": results.get("incomplete"),
+        "not_run": list(results.get("not_run") or []),  # the checks a stopped run did not run or finish
         "narrowed": selection if selection.get("narrowed") else None,
         "blocked_checks": blocked,
         "throttle_mismatch": results.get("throttle_mismatch"),

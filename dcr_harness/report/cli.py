@@ -89,11 +89,13 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `dcr-harness run` that belong to reporting."""
     parser.add_argument("--waivers", help="waiver file (TOML) of accepted deviations (see docs/reports.md)")
     parser.add_argument("--sign-key", help="sign certification.json with this Ed25519 private key (PEM)")
+    parser.add_argument("--allure", action="store_true", help="also write Allure results to <run dir>/allure-results")
 
 
 def run_pytest_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
-    """The pytest arguments for those options; Allure results go to the run directory by default."""
-    argv = [] if any(a.startswith("--alluredir") for a in extra) else ["--allure-in-run-dir"]
+    """The pytest arguments for those options; Allure results (--allure) go to the run directory."""
+    wanted = getattr(args, "allure", False) and not any(a.startswith("--alluredir") for a in extra)
+    argv = ["--allure-in-run-dir"] if wanted else []
     if getattr(args, "waivers", None):
         argv += ["--waivers", args.waivers]
     if getattr(args, "sign_key", None):

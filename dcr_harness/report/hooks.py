@@ -18,6 +18,7 @@ from . import allure_glue
 from .certification import build, write
 from .signing import SigningError, load_private_key, sign_report
 from .waivers import WaiverError, WaiverFile, load_waivers
+from ..stopping import mark_junit_incomplete
 
 EXIT_USAGE = 2
 
@@ -127,10 +128,13 @@ class ReportPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
         result = yield
         recorder = self.recorder
-        if recorder.records:
+        if hasattr(self.config, "workerinput"):
+            return result  # a concurrent run's worker: the main process writes the reports
+        if recorder.records or recorder.stopped:
             document = build(recorder.results(), self.waivers, {"hypothesis_profile": hypothesis_profile()})
             recorder.certification = document
             _, recorder.certification_path = write(recorder.run_dir, document, recorder.scanner)
+            mark_junit_incomplete(getattr(self.config.option, "xmlpath", None), document)
             self._mask_artifacts()
             self._stamp_verdict(document)
             self._apply_waivers_to_exit(session, document)

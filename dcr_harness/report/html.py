@@ -150,8 +150,11 @@ def _req_rows(doc: Mapping[str, Any], check_index: Mapping[str, int], only: tupl
 def _exchange(x: Mapping[str, Any]) -> str:
     status = x.get("status") if x.get("error") is None else f'transport error: {x.get("error")}'
     headers = "\n".join(f"{k}: {v}" for k, v in x.get("response_headers", []))
-    return (f'<details><summary><code>{e(x["method"])} {e(x["url"])}</code> &rarr; <b>{e(status)}</b> '
-            f'<span class="muted">({e(x.get("elapsed_ms"))} ms{", " + e(x["note"]) if x.get("note") else ""})</span></summary>'
+    line = (f'<code>{e(x["method"])} {e(x["url"])}</code> &rarr; <b>{e(status)}</b> '
+            f'<span class="muted">({e(x.get("elapsed_ms"))} ms{", " + e(x["note"]) if x.get("note") else ""})</span>')
+    if "curl" not in x:  # a passed check's exchange, summarized (results.FULL_EXCHANGES)
+        return f'<div class="small">{line}</div>'
+    return (f'<details><summary>{line}</summary>'
             f'<div class="small muted">reproduce (secrets are shell variables):</div><pre>{e(x.get("curl"))}</pre>'
             f'<div class="small muted">request body</div><pre>{e(x.get("request_body"))}</pre>'
             f'<div class="small muted">response</div><pre>{e(headers)}\n\n{e(x.get("response_body"))}</pre></details>')

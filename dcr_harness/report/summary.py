@@ -24,10 +24,15 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
     scope = doc["overall"].get("scope") or {}
     if scope.get("unreachable"):
         tr.write_line(f"  NO VERDICT: {scope['unreachable']}")
+    if scope.get("incomplete"):
+        tr.write_line(f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish")
     if scope.get("narrowed"):
         tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
+    seed = doc["profile"].get("hypothesis_seed")
+    replay = f"{seed} (replay: --hypothesis-seed {seed})" if seed is not None else "none (derandomized profile)"
+    tr.write_line(f"hypothesis: profile {doc['profile'].get('hypothesis_profile')}, seed {replay}")
     tr.write_line(f"report: {recorder.run_dir}")
     tr.write_line(f"certification: {recorder.certification_path}")
     if getattr(recorder, "signature_path", None):
