@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
     # No plugin that writes into the working directory (cache, benchmark storage).
     argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
             f"--rootdir={CONFORMANCE_DIR.parent}"]
     if target_path:
         argv += ["--target", target_path]
