@@ -73,7 +73,17 @@ class CheckRecord:
         return {r: ev.unverified.get(r, default) for r in self.requirements
                 if r not in ev.verified and r not in ev.broken and r not in warned}
 
+    def freeze(self, masker: Masker) -> None:
+        """Render the masked record now and let go of the raw exchanges: once a check has ended,
+        the run holds its requests and answers only in masked form."""
+        self.frozen = self.to_dict(masker)
+        self.exchanges = []
+        self.evidence.breaches = [checks.Breach(b.requirements, b.message) for b in self.evidence.breaches]
+
     def to_dict(self, masker: Masker) -> dict[str, Any]:
+        frozen = getattr(self, "frozen", None)
+        if frozen is not None and frozen["outcome"] == self.outcome:
+            return frozen
         ev = self.evidence
         index = {id(e): i for i, e in enumerate(self.exchanges)}
         return {
@@ -268,6 +278,8 @@ class RunRecorder:
 
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
+        if record.outcome != "pending":
+            record.freeze(self.masker)
         self.current = None
         self.masker.context = None
         checks.collect_evidence_into(None)
