@@ -39,6 +39,9 @@ def xdist_active(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) and getattr(config.option, "dist", "no") != "no"
 
 
+# The main process's happy-path preflight uses a device far from the workers' blocks.
+PREFLIGHT_DEVICE_OFFSET = DEVICE_NETWORK.num_addresses - 1024
+
 # The checks that use statements.revocable: the revocation check revokes it, and the lifecycle
 # model (run after it) must know whether it is revoked before it starts.
 ONE_WORKER = ("test_protected_api.py::test_revocation_mid_run", "test_lifecycle.py::")
@@ -149,10 +152,24 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """The target once for all workers, before they start."""
+        """The target once for all workers, before they start: reachable, and its happy path tried once
+        (counted in the run's budget), so that workers neither repeat it nor each spend budget on it."""
         from .plugin import ensure_target
+        from .preflight import TargetFileRefused, happy_path
 
-        ensure_target(self.config, self.recorder, None)
+        target = ensure_target(self.config, self.recorder, None)
+        if self.recorder.unreachable or self.recorder.reachability is None:
+            return
+        self.count.take(target.max_requests)  # the reachability request of ensure_target
+        probe = Session(target, masker=self.recorder.masker, persist_devices=self.recorder.embedded is None,
+                        device_offset=PREFLIGHT_DEVICE_OFFSET, shared_count=self.count)
+        try:
+            outcome = happy_path(probe) or "ok"
+        except TargetFileRefused as exc:
+            outcome = f"refused: target file error: {exc}"
+        finally:
+            probe.close()
+        self.recorder.reachability = {**self.recorder.reachability, "happy_path": outcome}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -200,8 +200,12 @@ def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
     recorder = _recorder(request)
     session = recorder.session_for(target)
     try:
-        with recorder.outside_checks():
-            recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+        tried = (recorder.reachability or {}).get("happy_path")  # by the main process of a concurrent run
+        if tried is None:
+            with recorder.outside_checks():
+                recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+        elif tried.startswith("refused: "):
+            raise TargetFileRefused(tried.removeprefix("refused: target file error: "))
     except TargetFileRefused as exc:
         # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
         recorder.stop_reason = f"target file error: {exc}"

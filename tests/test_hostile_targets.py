@@ -131,7 +131,9 @@ def test_broken_happy_path_is_reported_not_refused(tmp_path):
         run, _ = run_against(tmp_path, server, FAST, "-v")
     assert_survived(run, server, 1, "preflight: registering statements.valid did not give credentials: 500 Internal Server Error (not JSON)")
     # -v: one line per check, and a failed one says what broke
-    assert "test_register_returns_client_credentials FAILED [REG-" in run.output, run.output[-3000:]
+    # (one process: "nodeid FAILED [REG-...]"; with workers: "FAILED [REG-...] nodeid")
+    assert re.search(r"test_register_returns_client_credentials FAILED \[REG-|FAILED \[REG-[^\]]*\][^\n]*test_register_returns_client_credentials",
+                     run.output), run.output[-3000:]
 
 
 def test_preflight_counts_against_the_budget_and_belongs_to_no_check(tmp_path):
