@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from . import checks
 from .http import BudgetExceeded, DcrClient, Session
-from .http.client import Credentials, PreconditionFailed
+from .http.client import Credentials
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .preflight import TargetUnreachable, preflight
 from .report.hooks import ReportPlugin
@@ -118,9 +117,11 @@ def target(request: pytest.FixtureRequest) -> Target:
     try:
         recorder.reachability = preflight(recorder.target)
     except TargetUnreachable as exc:
+        # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
         recorder.stop_reason = f"target unreachable: {exc}"
-        recorder.close()
-        pytest.exit(recorder.stop_reason, returncode=EXIT_UNREACHABLE)
+        recorder.unreachable = True
+        request.session.shouldstop = recorder.stop_reason
+        raise TargetUnreachable(recorder.stop_reason) from None
     return recorder.target
 
 
@@ -184,8 +185,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     recorder.observe(record, report, call)
+    if recorder.unreachable and report.failed:
+        report.longrepr = recorder.stop_reason
+    if report.when == "call" and report.passed and record.outcome in ("failed", "blocked", "error"):
+        # Soft assertions: the check ran to its end, but what it recorded makes it fail.
+        report.outcome = "failed"
+        report.longrepr = record.message
     recorder.mask_report(report)
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    recorder = session.config.stash.get(RECORDER, None)
+    if recorder is not None and recorder.unreachable:
+        session.exitstatus = EXIT_UNREACHABLE
 
 
 @pytest.hookimpl(trylast=True)
@@ -194,15 +208,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     record = item.stash.get(RECORD, None)
     if recorder is not None and record is not None:
         recorder.end(record)
-
-
-def failed_requirements(excinfo: pytest.ExceptionInfo[BaseException], cited: list[str]) -> list[str]:
-    """The requirements a failure breaks: those the CheckFailed names, else all the check cites."""
-    if excinfo.errisinstance(checks.CheckFailed):
-        return list(excinfo.value.requirements)  # type: ignore[attr-defined]
-    if excinfo.errisinstance(PreconditionFailed):
-        return cited[:1]
-    return cited
 
 
 def env_flag(name: str) -> bool:

@@ -40,24 +40,71 @@ class CheckRecord:
     requirements: list[str]
     outcome: str = "pending"  # a verdict only once the check has run: see finish_unrun
     message: str = ""
-    failed_requirements: list[str] = field(default_factory=list)
-    warnings: list[checks.Finding] = field(default_factory=list)
+    evidence: checks.Evidence = field(default_factory=checks.Evidence)
     exchanges: list[Exchange] = field(default_factory=list)
     duration: float = 0.0
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def warnings(self) -> list[checks.Finding]:
+        return self.evidence.findings
+
+    @property
+    def failed_requirements(self) -> list[str]:
+        return self.evidence.broken
+
+    def not_verified(self) -> dict[str, str]:
+        """Cited requirements this check did not verify, with the reason (never a pass)."""
+        ev = self.evidence
+        warned = {f.requirement for f in ev.findings}
+        default = {
+            "failed": f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
+            "blocked": f"blocked: {self.message.splitlines()[0] if self.message else 'the check could not judge'}",
+            "error": f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
+            "skipped": self.message or "skipped",
+        }.get(self.outcome, "the check passed without exercising it")
+        return {r: ev.unverified.get(r, default) for r in self.requirements
+                if r not in ev.verified and r not in ev.broken and r not in warned}
+
     def to_dict(self, masker: Masker) -> dict[str, Any]:
+        ev = self.evidence
+        index = {id(e): i for i, e in enumerate(self.exchanges)}
         return {
             "nodeid": self.nodeid,
             "title": self.title,
             "requirements": self.requirements,
             "outcome": self.outcome,
             "message": masker.mask(self.message),
-            "failed_requirements": self.failed_requirements,
-            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in self.warnings],
+            "failed_requirements": ev.broken,
+            "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
+            "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
+                          "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
+            "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
+            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
             "exchanges": [e.to_dict(masker) for e in self.exchanges],
         }
+
+
+def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
+    """(outcome, message): failed when anything broke, blocked when the check could not judge,
+    error when the harness itself stumbled, warned/passed otherwise."""
+    from .http.client import PreconditionFailed
+
+    ev = record.evidence
+    exc = excinfo.value if excinfo is not None else None
+    if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
+        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange))  # raised directly, not via fail()
+    if ev.breaches:
+        return "failed", ev.summary()
+    if isinstance(exc, (checks.CheckBlocked, PreconditionFailed)):
+        where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
+        return "blocked", f"blocked: {exc}{where}"
+    if exc is not None:
+        return "error", f"{type(exc).__name__}: {exc}"
+    if ev.findings:
+        return "warned", "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
+    return "passed", record.message
 
 
 def check_title(item: pytest.Item) -> str:
@@ -83,6 +130,8 @@ class RunRecorder:
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
         self.stop_reason: str | None = None
+        self.unreachable = False
+        self.deselected = 0
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -118,27 +167,22 @@ class RunRecorder:
         record = CheckRecord(nodeid=item.nodeid, title=check_title(item), requirements=requirements)
         self.records.append(record)
         self.current = record
-        checks.collect_findings_into(record.warnings)
+        checks.collect_evidence_into(record.evidence)
         return record
 
     def observe(self, record: CheckRecord, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
-        from .plugin import failed_requirements
-
-        if report.failed:
-            record.outcome = "failed" if report.when == "call" else "error"
-            record.message = str(report.longrepr)
-            if call.excinfo is not None:
-                record.failed_requirements = failed_requirements(call.excinfo, record.requirements)
-                record.message = str(call.excinfo.value)
-        elif report.skipped and record.outcome == "pending":
-            record.outcome = "skipped"
-            longrepr = report.longrepr
-            record.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-            record.message = record.message.removeprefix("Skipped: ")
-        elif report.when == "call" and report.passed:
-            record.outcome = "warned" if record.warnings else "passed"
-            if record.warnings:
-                record.message = "; ".join(f"[{w.requirement}] {w.message}" for w in record.warnings)
+        """The check's outcome from its evidence and how it ended (see outcome_of)."""
+        if report.when == "teardown" and not report.failed:
+            return
+        if report.skipped and not record.evidence.breaches:
+            if record.outcome == "pending":
+                longrepr = report.longrepr
+                text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+                record.outcome, record.message = "skipped", text.removeprefix("Skipped: ")
+            return
+        if report.when == "setup" and report.passed:
+            return
+        record.outcome, record.message = outcome_of(record, call.excinfo)
 
     def mask_report(self, report: pytest.TestReport) -> None:
         if report.longrepr is not None and not isinstance(report.longrepr, tuple):
@@ -153,7 +197,7 @@ class RunRecorder:
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
         self.current = None
-        checks.collect_findings_into(None)
+        checks.collect_evidence_into(None)
 
     # End of run
 
@@ -167,11 +211,28 @@ class RunRecorder:
             "embedded_faults": list(self.embedded.faults) if self.embedded else [],
             "reachability": self.reachability,
             "seed": self.config.getoption("hypothesis_seed", None),
+            "selection": self.selection(),
+            "unreachable": self.unreachable,
+            "stop_reason": self.stop_reason,
             "requests_sent": self.session.sent if self.session else 0,
             "unexpected_429": self.session.unexpected_429 if self.session else 0,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
             "checks": [r.to_dict(self.masker) for r in self.records],
         }
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
+    def selection(self) -> dict[str, Any]:
+        """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
+        from .paths import CONFORMANCE_DIR
+
+        opt = self.config.getoption
+        subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
+        chosen = {"req": list(opt("dcr_req") or []), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
+                  "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
+        narrowed = bool(self.deselected or any(chosen.values()))
+        return {"narrowed": narrowed, **chosen, "deselected": self.deselected, "ran": len(self.records)}
 
     def finish_unrun(self) -> None:
         """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""

@@ -1,13 +1,20 @@
-"""From check outcomes to a verdict per requirement and per contract area.
+"""From the checks' evidence to a verdict per requirement.
 
-A requirement fails when a check names it in a failure; warns when a check reports a
-finding against it; passes when a check citing it passed; otherwise it is not covered
-(skipped, with the reasons of its checks). The certification report builds on these.
+A verdict is evidence, never an inference from a check's outcome:
+- fail: an observed answer broke it (any check, whether or not the check cites it);
+- waived: it failed, and an unexpired waiver accepts that failure;
+- warn: a SHOULD-level finding against it, nothing broke it;
+- pass: at least one check verified it (an assertion about it held) and nothing broke it;
+- not_verified: checks citing it ran but none verified it (blocked by an earlier failure,
+  a skipped part, an example that never reached it): the reasons say why;
+- not_covered: no check citing it ran (skipped for a missing target key, deselected, or
+  no check of the suite cites it);
+- not_applicable: a client obligation (CLI-*) in a server run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +22,13 @@ AREAS = {
     "FLOW": "flow", "REG": "register", "TOK": "token", "API": "protected-api",
     "THR": "throttling", "DEV": "device-info", "CLI": "client",
 }
-ORDER = ("fail", "warn", "pass", "skip")
+VERDICTS = ("fail", "waived", "warn", "pass", "not_verified", "not_covered", "not_applicable")
+LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "not_verified": "not verified",
+          "not_covered": "not covered", "not_applicable": "not applicable"}
+# What a server run certifies: the client's obligations are judged by certifying a client.
+CLIENT_AREA = "client"
+NOT_APPLICABLE_REASON = "a client obligation: not a verdict of a server run"
+RAN = ("passed", "warned", "failed", "blocked", "error", "waived")
 
 
 def area_of(requirement: str) -> str:
@@ -25,39 +38,87 @@ def area_of(requirement: str) -> str:
 @dataclass
 class RequirementVerdict:
     requirement: str
-    verdict: str = "skip"
-    checks: list[str] = field(default_factory=list)
+    verdict: str = "not_covered"
+    checks: list[str] = field(default_factory=list)  # every check with something to say about it
+    verified_by: list[str] = field(default_factory=list)
+    broken_by: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)  # a few descriptions of what held
 
     @property
     def area(self) -> str:
         return area_of(self.requirement)
 
 
-def requirement_verdicts(checks: Iterable[Mapping[str, Any]], known: Iterable[str] = ()) -> dict[str, RequirementVerdict]:
-    verdicts: dict[str, RequirementVerdict] = {r: RequirementVerdict(r) for r in known}
+class _Ledger:
+    def __init__(self, known: Iterable[str]) -> None:
+        self.items: dict[str, RequirementVerdict] = {r: RequirementVerdict(r) for r in known}
+        self.waived: set[str] = set()
+        self.warned: set[str] = set()
+        self.not_verified: set[str] = set()
 
-    def bump(req: str, verdict: str, nodeid: str, reason: str = "") -> None:
-        v = verdicts.setdefault(req, RequirementVerdict(req))
+    def get(self, req: str, nodeid: str) -> RequirementVerdict:
+        v = self.items.setdefault(req, RequirementVerdict(req))
         if nodeid not in v.checks:
             v.checks.append(nodeid)
-        if reason and reason not in v.reasons:
-            v.reasons.append(reason)
-        if ORDER.index(verdict) < ORDER.index(v.verdict):
-            v.verdict = verdict
+        return v
 
+    @staticmethod
+    def reason(v: RequirementVerdict, text: str) -> None:
+        if text and text not in v.reasons:
+            v.reasons.append(text)
+
+
+def requirement_verdicts(
+    checks: Iterable[Mapping[str, Any]], known: Iterable[str] = (), *, waived_checks: Collection[str] = (),
+) -> dict[str, RequirementVerdict]:
+    """The verdict of every requirement named by `known` or by any check's evidence."""
+    ledger = _Ledger(known)
     for check in checks:
         nodeid, outcome = check["nodeid"], check["outcome"]
+        waived = nodeid in waived_checks
+        for req, seen in (check.get("verified") or {}).items():
+            v = ledger.get(req, nodeid)
+            v.verified_by.append(nodeid)
+            v.evidence.extend(e for e in seen.get("examples", []) if e not in v.evidence and len(v.evidence) < 3)
+        for found in check.get("breaches") or []:
+            for req in found["requirements"]:
+                v = ledger.get(req, nodeid)
+                (ledger.waived.add(req) if waived else v.broken_by.append(nodeid))
+                ledger.reason(v, found["message"].splitlines()[0] if found["message"] else "")
         for warning in check.get("warnings", []):
-            bump(warning["requirement"], "warn", nodeid, warning["message"])
-        failed = set(check.get("failed_requirements") or [])
-        for req in check["requirements"]:
-            if outcome in ("failed", "error") and (req in failed or not failed):
-                bump(req, "fail", nodeid, check.get("message", "").splitlines()[0] if check.get("message") else "")
-            elif outcome in ("passed", "warned", "failed", "error"):
-                bump(req, "pass", nodeid)
-            elif outcome == "skipped":
-                bump(req, "skip", nodeid, check.get("message", ""))
-        for req in failed - set(check["requirements"]):
-            bump(req, "fail", nodeid, check.get("message", "").splitlines()[0])
-    return dict(sorted(verdicts.items()))
+            ledger.warned.add(warning["requirement"])
+            ledger.reason(ledger.get(warning["requirement"], nodeid), warning["message"])
+        for req, why in (check.get("not_verified") or {}).items():
+            v = ledger.get(req, nodeid)
+            if outcome in RAN:
+                ledger.not_verified.add(req)
+            ledger.reason(v, why)
+        if outcome not in RAN:
+            for req in check["requirements"]:
+                ledger.reason(ledger.get(req, nodeid), check.get("message", "") or outcome)
+    for req, v in ledger.items.items():
+        v.verdict = _verdict(req, v, ledger)
+        if v.verdict == "not_applicable":
+            v.reasons = [NOT_APPLICABLE_REASON]
+        elif v.verdict == "pass":
+            v.reasons = []  # a pass shows its evidence, not the reasons other checks could not reach it
+        elif v.verdict == "not_covered" and not v.checks:
+            v.reasons = ["not covered: no check of this suite cites it"]
+    return dict(sorted(ledger.items.items()))
+
+
+def _verdict(req: str, v: RequirementVerdict, ledger: _Ledger) -> str:
+    if area_of(req) == CLIENT_AREA:
+        return "not_applicable"
+    if v.broken_by:
+        return "fail"
+    if req in ledger.waived:
+        return "waived"
+    if req in ledger.warned:
+        return "warn"
+    if v.verified_by:
+        return "pass"
+    if req in ledger.not_verified:
+        return "not_verified"
+    return "not_covered"

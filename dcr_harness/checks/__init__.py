@@ -1,13 +1,34 @@
 """Small named checks over exchanges; each cites the requirement IDs it enforces.
 
-A check returns what it validated (a parsed body) or raises CheckFailed, whose message
-names the requirement and the exchange behind the verdict.
+A check records evidence per requirement (`held`, `breach`, `not_verified`, `warn`) and
+judges every property of an answer; `fail` records a breach and stops the check. The
+recorder turns the evidence into verdicts (dcr_harness.verdicts).
 """
 
-from .base import CheckFailed, Finding, collect_findings_into, fail, warn
+from .base import (
+    Breach,
+    CheckBlocked,
+    CheckFailed,
+    Evidence,
+    Finding,
+    breach,
+    collect_evidence_into,
+    current_evidence,
+    expect,
+    fail,
+    held,
+    judged_apart,
+    not_verified,
+    raise_if_breached,
+    soft,
+    warn,
+)
 from .responses import (
+    answer,
     api_accepted,
+    api_error_body,
     api_rejected,
+    cache_headers,
     error_code_in,
     json_media_type,
     matches_schema,
@@ -19,6 +40,8 @@ from .responses import (
 )
 
 __all__ = [
-    "CheckFailed", "Finding", "collect_findings_into", "warn", "api_accepted", "api_rejected", "error_code_in", "fail", "json_media_type",
-    "matches_schema", "no_server_error", "oauth_error", "register_success", "status_in", "token_success",
+    "Breach", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
+    "api_rejected", "breach", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
+    "fail", "held", "json_media_type", "judged_apart", "matches_schema", "no_server_error", "not_verified",
+    "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_success", "warn",
 ]

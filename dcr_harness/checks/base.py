@@ -1,12 +1,30 @@
-"""What a failed check carries: the requirements it breaks and the exchange that shows it."""
+"""What a check establishes, requirement by requirement: what held, what broke, what it never reached.
+
+Checks judge every property of an answer (soft assertions, like the OpenID suite's
+continue-on-failure conditions): `held` records an assertion that held, `breach` one that
+broke, and the check goes on. `fail` records a breach and stops the check, for when what
+follows needs what was not there. A check with any breach fails at its end (the plugin
+sees to that), and the report names every broken requirement, not just the first.
+
+Evidence goes to the current check's `Evidence` (a context variable the recorder sets).
+Outside a check (load judging, unit tests) there is none, and a breach raises at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from ..http.exchange import Exchange
+
+Reqs = tuple[str, ...]
+# Per requirement, how many descriptions of what held a record keeps (the count is exact).
+HELD_EXAMPLES = 3
+# A generated check can breach the same requirement in every shrinking step: keep a few.
+BREACHES_KEPT = 20
 
 
 class CheckFailed(AssertionError):
@@ -18,6 +36,14 @@ class CheckFailed(AssertionError):
         super().__init__(f"[{', '.join(requirements)}] {message}{where}")
 
 
+class CheckBlocked(Exception):
+    """The check could not judge what it is about (a 429 it could not avoid, a failed precondition): no verdict."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.exchange = exchange
+
+
 @dataclass(frozen=True)
 class Finding:
     """A SHOULD-level deviation, or a difference from the vendor's OpenAPI file: reported, not failed."""
@@ -26,23 +52,175 @@ class Finding:
     message: str
 
 
-def fail(requirements: str | tuple[str, ...], message: str, exchange: Exchange | None = None) -> NoReturn:
+@dataclass(frozen=True)
+class Breach:
+    """An observed answer that breaks these requirements."""
+
+    requirements: Reqs
+    message: str
+    exchange: Exchange | None = None
+
+    def line(self) -> str:
+        return f"[{', '.join(self.requirements)}] {self.message}"
+
+
+@dataclass
+class Verified:
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Evidence:
+    """One check's evidence: verified requirements, breaches, findings, and what it could not reach."""
+
+    verified: dict[str, Verified] = field(default_factory=dict)
+    breaches: list[Breach] = field(default_factory=list)
+    breaches_dropped: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    unverified: dict[str, str] = field(default_factory=dict)  # requirement -> why it was not verified
+
+    def held(self, reqs: Iterable[str], what: str) -> None:
+        for req in reqs:
+            entry = self.verified.setdefault(req, Verified())
+            entry.count += 1
+            if len(entry.examples) < HELD_EXAMPLES and what not in entry.examples:
+                entry.examples.append(what)
+
+    def breach(self, found: Breach) -> None:
+        if any(b.requirements == found.requirements and b.message == found.message for b in self.breaches):
+            return
+        if len(self.breaches) >= BREACHES_KEPT:
+            self.breaches_dropped += 1
+            return
+        self.breaches.append(found)
+
+    def not_verified(self, reqs: Iterable[str], reason: str) -> None:
+        for req in reqs:
+            self.unverified.setdefault(req, reason)
+
+    @property
+    def broken(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for b in self.breaches:
+            seen.update(dict.fromkeys(b.requirements))
+        return list(seen)
+
+    def merge(self, other: Evidence) -> None:
+        for req, entry in other.verified.items():
+            mine = self.verified.setdefault(req, Verified())
+            mine.count += entry.count
+            mine.examples.extend(e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES)
+        for found in other.breaches:
+            self.breach(found)
+        self.breaches_dropped += other.breaches_dropped
+        self.findings.extend(f for f in other.findings if f not in self.findings)
+        for req, reason in other.unverified.items():
+            self.unverified.setdefault(req, reason)
+
+    def summary(self) -> str:
+        lines = [b.line() for b in self.breaches]
+        if self.breaches_dropped:
+            lines.append(f"... and {self.breaches_dropped} more breaches")
+        return "\n".join(lines)
+
+
+_evidence: ContextVar[Evidence | None] = ContextVar("dcr_harness_evidence", default=None)
+
+
+def collect_evidence_into(sink: Evidence | None) -> None:
+    """Evidence of the current check lands in sink from now on (None: breaches raise at once)."""
+    _evidence.set(sink)
+
+
+def current_evidence() -> Evidence | None:
+    return _evidence.get()
+
+
+def _as_reqs(requirements: str | Iterable[str]) -> Reqs:
+    return (requirements,) if isinstance(requirements, str) else tuple(requirements)
+
+
+def held(requirements: str | Iterable[str], what: str) -> None:
+    """An assertion about these requirements held."""
+    sink = _evidence.get()
+    if sink is not None:
+        sink.held(_as_reqs(requirements), what)
+
+
+def breach(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None) -> None:
+    """An answer breaks these requirements; the check goes on judging (and fails at its end)."""
+    __tracebackhide__ = True
+    reqs = _as_reqs(requirements)
+    sink = _evidence.get()
+    if sink is None:
+        raise CheckFailed(reqs, message, exchange)
+    sink.breach(Breach(reqs, message, exchange))
+
+
+def fail(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None) -> NoReturn:
+    """A breach after which the check cannot go on: record it and stop the check."""
     __tracebackhide__ = True  # the failure is the server's, not this line's
-    raise CheckFailed((requirements,) if isinstance(requirements, str) else requirements, message, exchange)
+    reqs = _as_reqs(requirements)
+    sink = _evidence.get()
+    if sink is not None:
+        sink.breach(Breach(reqs, message, exchange))
+    raise CheckFailed(reqs, message, exchange)
 
 
-_findings: ContextVar[list[Finding] | None] = ContextVar("dcr_harness_findings", default=None)
+def expect(condition: bool, requirements: str | Iterable[str], broken: str, exchange: Exchange | None = None, *, what: str = "") -> bool:
+    """Record `what` as held when condition is true, else a breach with message `broken`."""
+    __tracebackhide__ = True
+    if condition:
+        held(requirements, what or f"not: {broken}")
+    else:
+        breach(requirements, broken, exchange)
+    return condition
 
 
-def collect_findings_into(sink: list[Finding] | None) -> None:
-    """Findings of the current check land in sink from now on (None: nowhere)."""
-    _findings.set(sink)
+def not_verified(requirements: str | Iterable[str], reason: str) -> None:
+    """This check could not verify these requirements (a skipped part, a blocked step): never a pass."""
+    sink = _evidence.get()
+    if sink is not None:
+        sink.not_verified(_as_reqs(requirements), reason)
 
 
 def warn(requirement: str, message: str) -> Finding:
     """Record a finding on the current check; it shows as a warning, not a failure."""
     finding = Finding(requirement, message)
-    sink = _findings.get()
+    sink = _evidence.get()
     if sink is not None:
-        sink.append(finding)
+        sink.findings.append(finding)
     return finding
+
+
+@contextmanager
+def judged_apart(merge: bool = True) -> Iterator[Evidence]:
+    """Judge into a fresh Evidence, then merge it into the check's (a generated example is judged on its own)."""
+    outer = _evidence.get()
+    inner = Evidence()
+    token = _evidence.set(inner)
+    try:
+        yield inner
+    finally:
+        _evidence.reset(token)
+        if outer is not None and merge:
+            outer.merge(inner)
+
+
+@contextmanager
+def soft() -> Iterator[None]:
+    """Go on after a step whose failure is already recorded (independent steps of one check)."""
+    try:
+        yield
+    except CheckFailed:
+        if _evidence.get() is None:
+            raise
+
+
+def raise_if_breached(evidence: Evidence) -> None:
+    """Raise the first breach of `evidence`, naming the others (a generated example must fail to shrink)."""
+    __tracebackhide__ = True
+    if evidence.breaches:
+        first, rest = evidence.breaches[0], evidence.breaches[1:]
+        raise CheckFailed(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)

@@ -1,4 +1,17 @@
-"""Checks on single responses: status, media type, schema, error code."""
+"""Judging single responses: every property of an answer, each broken one on the requirement it breaks.
+
+Attribution follows what was observed, not what the check is about:
+- no answer or a 5xx breaks only the endpoint's closing requirement (REG-ERR-5, TOK-ERR-5);
+- a request that must be served and is served with the wrong 2xx status breaks only the
+  success requirement (REG-OK-1, TOK-OK-1); the requirements that say "serve this"
+  (`because`) held;
+- a request that must be served and is refused breaks those `because` requirements (or the
+  success requirement when the check is the plain happy path);
+- a request that must be refused and is served breaks the request rules it defies;
+- a refusal with another status than 400 breaks the closing requirement, a wrong code the
+  error requirements of the case; the media type and body are judged either way.
+A 429 that survives pacing and one retry is no verdict at all: the check is blocked.
+"""
 
 from __future__ import annotations
 
@@ -7,121 +20,233 @@ from typing import Any
 
 from .. import schemas
 from ..http.exchange import Exchange
-from .base import fail, warn
+from .base import CheckBlocked, Reqs, breach, fail, held, not_verified, warn
 
-Reqs = tuple[str, ...]
+CLOSING = {"register": "REG-ERR-5", "token": "TOK-ERR-5"}
+SUCCESS = {"register": ("REG-OK-1", "REG-OK-2", "register-response"), "token": ("TOK-OK-1", "TOK-OK-2", "token-response")}
+ERROR_SCHEMAS = {"register": "register-error", "token": "token-error"}
+THROTTLED = 429
 
-ERROR_SCHEMAS = {"register": ("register-error", "REG-ERR-5"), "token": ("token-error", "TOK-ERR-5")}
 
-
-def no_server_error(ex: Exchange, reqs: Reqs) -> None:
-    """Never a 5xx, never a dropped connection, for any client input (REG-ERR-5, TOK-ERR-5)."""
-    __tracebackhide__ = True
+def answer(ex: Exchange) -> str:
+    """What came, in a few words: '400 invalid_request', '201', 'no answer (ReadTimeout)'."""
     if ex.error is not None:
-        fail(reqs, f"no HTTP answer: {ex.error}", ex)
+        return f"no answer ({ex.error})"
+    body = ex.json()
+    code = body.get("error") if isinstance(body, dict) else None
+    return f"{ex.status} {code}" if isinstance(code, str) else str(ex.status)
+
+
+def error_requirements(reqs: Reqs) -> Reqs:
+    """The requirements of a case that prescribe the error code (REG-ERR-n, TOK-ERR-n), else all of them."""
+    return tuple(r for r in reqs if "-ERR-" in r) or reqs
+
+
+def request_requirements(reqs: Reqs) -> Reqs:
+    """The request rules a case defies (REG-REQ-n, DEV-n, ...), else its error requirements."""
+    return tuple(r for r in reqs if "-ERR-" not in r) or reqs
+
+
+def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
+    __tracebackhide__ = True
+    if ex.status == THROTTLED:
+        not_verified(reqs, "blocked: answered 429 after pacing and one retry")
+        raise CheckBlocked(f"answered 429 after pacing and one retry: no verdict ({ex.describe()})", ex)
+
+
+def server_error(ex: Exchange) -> str | None:
+    """What is wrong when there was no HTTP answer or a 5xx; None otherwise."""
+    if ex.error is not None:
+        return f"no HTTP answer: {ex.error}"
     if ex.status is not None and ex.status >= 500:
-        fail(reqs, f"server error {ex.status} for client input", ex)
+        return f"server error {ex.status} for client input"
+    return None
 
 
-def status_in(ex: Exchange, allowed: Iterable[int], reqs: Reqs) -> None:
+def no_server_error(ex: Exchange, reqs: Reqs) -> bool:
+    """Never a 5xx, never a dropped connection, for any client input; records a breach otherwise."""
+    __tracebackhide__ = True
+    problem = server_error(ex)
+    if problem is not None:
+        breach(reqs, problem, ex)
+    return problem is None
+
+
+def _stop_on_server_error(ex: Exchange, reqs: Reqs, blocked: Iterable[str]) -> None:
+    __tracebackhide__ = True
+    problem = server_error(ex)
+    if problem is not None:
+        not_verified(blocked, f"blocked: {answer(ex)}")
+        fail(reqs, problem, ex)
+
+
+def status_in(ex: Exchange, allowed: Iterable[int], reqs: Reqs) -> bool:
     __tracebackhide__ = True
     allowed = sorted(set(allowed))
-    if ex.status not in allowed:
-        fail(reqs, f"expected status {' or '.join(map(str, allowed))}, got {ex.status}", ex)
+    if ex.status in allowed:
+        held(reqs, f"status {ex.status}")
+        return True
+    breach(reqs, f"expected status {' or '.join(map(str, allowed))}, got {ex.status}", ex)
+    return False
 
 
 def json_media_type(ex: Exchange, reqs: Reqs) -> Any:
-    """Content-Type application/json and a body that parses as JSON; returns the body."""
+    """Content-Type application/json and a body that parses as JSON; returns the body (None if it does not parse)."""
     __tracebackhide__ = True
-    if ex.media_type != "application/json":
-        fail(reqs, f"expected Content-Type application/json, got {ex.header('content-type')!r}", ex)
+    if ex.media_type == "application/json":
+        held(reqs, "Content-Type application/json")
+    else:
+        breach(reqs, f"expected Content-Type application/json, got {ex.header('content-type')!r}", ex)
     body = ex.json()
     if body is None and ex.response_body.strip() != b"null":
-        fail(reqs, "Content-Type says JSON but the body does not parse as JSON", ex)
+        breach(reqs, "the body does not parse as JSON", ex)
     return body
 
 
-def matches_schema(ex: Exchange, body: Any, schema_name: str, reqs: Reqs) -> Any:
+def matches_schema(ex: Exchange, body: Any, schema_name: str, reqs: Reqs) -> bool:
     __tracebackhide__ = True
     problems = schemas.validate(schema_name, body)
     if problems:
-        fail(reqs, f"body does not match schemas/{schema_name}.schema.json: " + "; ".join(problems[:4]), ex)
-    return body
+        breach(reqs, f"body does not match schemas/{schema_name.split('#')[0]}.schema.json: " + "; ".join(problems[:4]), ex)
+        return False
+    held(reqs, f"body matches {schema_name}")
+    return True
 
 
-def error_code_in(ex: Exchange, body: Any, permitted: Iterable[str], reqs: Reqs) -> str:
+def error_code_in(ex: Exchange, body: Any, permitted: Iterable[str], reqs: Reqs) -> str | None:
     __tracebackhide__ = True
     permitted = sorted(set(permitted))
     code = body.get("error") if isinstance(body, dict) else None
-    if code not in permitted:
-        fail(reqs, f"expected error {' or '.join(permitted)}, got {code!r}", ex)
-    return code
+    if code in permitted:
+        held(reqs, f"error {code}")
+        return code
+    breach(reqs, f"expected error {' or '.join(permitted)}, got {code!r}", ex)
+    return None
 
 
-def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Reqs) -> str:
+def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Reqs) -> str | None:
     """A contract error answer: 400, JSON, {"error": CODE} with CODE among those permitted."""
     __tracebackhide__ = True
-    schema_name, closed_list = ERROR_SCHEMAS[endpoint]
-    no_server_error(ex, reqs + (closed_list,))
-    status_in(ex, {400}, reqs + (closed_list,))
-    body = json_media_type(ex, reqs)
-    matches_schema(ex, body, schema_name, (closed_list,))
-    return error_code_in(ex, body, permitted, reqs)
+    closing = CLOSING[endpoint]
+    case = tuple(r for r in reqs if r != closing)
+    permitted = sorted(set(permitted))
+    _stop_on_server_error(ex, (closing,), case)
+    _blocked_if_throttled(ex, case)
+    assert ex.status is not None
+    if ex.status < 400:
+        fail(request_requirements(case) or (closing,), f"expected a 400 error ({' or '.join(permitted)}), "
+             f"but the request was answered {answer(ex)}", ex)
+    held(request_requirements(case), f"refused ({ex.status})")
+    if ex.status == 400:
+        held((closing,), "status 400")
+    else:
+        breach((closing,), f"expected status 400, got {answer(ex)}", ex)
+    errors = error_requirements(case) or (closing,)
+    body = json_media_type(ex, errors)
+    if not isinstance(body, dict):
+        fail(errors, f"expected an error object {{\"error\": ...}}, got {ex.response_body[:120]!r}", ex)
+    matches_schema(ex, body, ERROR_SCHEMAS[endpoint], (closing,))
+    return error_code_in(ex, body, permitted, errors)
 
 
-def _success(ex: Exchange, ok: str, shape: str, schema_name: str, because: Reqs) -> dict[str, Any]:
+def _success(ex: Exchange, endpoint: str, because: Reqs) -> dict[str, Any]:
     __tracebackhide__ = True
-    no_server_error(ex, (ok, *because))
-    status_in(ex, {201}, (ok, *because))
-    body = json_media_type(ex, (ok, *because))
-    return matches_schema(ex, body, schema_name, (shape,))
+    ok, shape, schema_name = SUCCESS[endpoint]
+    closing = CLOSING[endpoint]
+    _stop_on_server_error(ex, (closing,), (ok, shape, *because))
+    _blocked_if_throttled(ex, (ok, shape, *because))
+    assert ex.status is not None
+    if not 200 <= ex.status < 300:
+        not_verified((ok, shape), f"blocked: the request was refused ({answer(ex)})")
+        if because:
+            fail(because, f"a request the contract says must be served was refused: {answer(ex)}", ex)
+        fail((ok,), f"expected status 201, got {answer(ex)}", ex)
+    held(because, f"served ({ex.status})")
+    held((closing,), f"no error for valid input ({ex.status})")
+    if ex.status == 201:
+        held((ok,), "status 201")
+    else:
+        breach((ok,), f"expected status 201, got {ex.status}", ex)
+    if ex.media_type == "application/json":
+        held((ok,), "Content-Type application/json")
+    else:
+        breach((ok,), f"expected Content-Type application/json, got {ex.header('content-type')!r}", ex)
+    body = ex.json()
+    if not isinstance(body, dict):
+        fail((shape,), f"expected a JSON object with the documented members, got {ex.response_body[:120]!r}", ex)
+    matches_schema(ex, body, schema_name, (shape,))
+    return body
 
 
 def register_success(ex: Exchange, because: Reqs = ()) -> dict[str, Any]:
     """201 with the documented body (REG-OK-1, REG-OK-2); `because`: the requirements that say it must be served."""
     __tracebackhide__ = True
-    return _success(ex, "REG-OK-1", "REG-OK-2", "register-response", because)
+    return _success(ex, "register", because)
 
 
 def token_success(ex: Exchange, because: Reqs = ()) -> dict[str, Any]:
     """201 with the documented body (TOK-OK-1, TOK-OK-2); `because`: the requirements that say it must be served."""
     __tracebackhide__ = True
-    return _success(ex, "TOK-OK-1", "TOK-OK-2", "token-response", because)
+    return _success(ex, "token", because)
 
 
 def cache_headers(ex: Exchange) -> None:
     """TOK-OK-4 (SHOULD): RFC 6749 5.1 wants no-store and no-cache on token responses."""
     __tracebackhide__ = True
     cache_control = (ex.header("cache-control") or "").lower()
-    if "no-store" not in cache_control:
+    pragma = (ex.header("pragma") or "").lower()
+    if "no-store" in cache_control:
+        held(("TOK-OK-4",), "Cache-Control: no-store")
+    else:
         warn("TOK-OK-4", f"token response lacks Cache-Control: no-store (got {ex.header('cache-control')!r})")
-    if "no-cache" not in (ex.header("pragma") or "").lower():
+    if "no-cache" in pragma:
+        held(("TOK-OK-4",), "Pragma: no-cache")
+    else:
         warn("TOK-OK-4", f"token response lacks Pragma: no-cache (got {ex.header('pragma')!r})")
 
 
 def api_accepted(ex: Exchange) -> None:
-    """API-1: a valid bearer token is not answered 401."""
+    """API-1: a valid bearer token is not answered 401 (nor with an error of the server)."""
     __tracebackhide__ = True
-    no_server_error(ex, ("API-1",))
+    _blocked_if_throttled(ex, ("API-1",))
+    _stop_on_server_error(ex, ("API-1",), ())
     if ex.status == 401:
         fail(("API-1",), "the protected API refused a valid, unexpired token with 401", ex)
+    held(("API-1",), f"a valid token was not refused ({ex.status})")
 
 
 def api_rejected(ex: Exchange, reqs: Reqs = ("API-2",)) -> None:
     """API-2: 401 for a missing, malformed, unknown, expired or revoked token; API-3: its body."""
     __tracebackhide__ = True
-    no_server_error(ex, reqs)
-    status_in(ex, {401}, reqs)
+    _blocked_if_throttled(ex, reqs)
+    _stop_on_server_error(ex, reqs, ("API-3",))
+    assert ex.status is not None
+    if ex.status == 401:
+        held(reqs, "401")
+    elif ex.status < 400:
+        fail(reqs, f"expected 401, but the request was served ({ex.status})", ex)
+    else:
+        breach(reqs, f"expected 401, got {ex.status}", ex)
+    api_error_body(ex)
+
+
+def api_error_body(ex: Exchange) -> None:
+    """API-3: a JSON error body follows the enhanced error code structure (a non-JSON body is a finding)."""
+    __tracebackhide__ = True
     body = ex.json()
     if body is None:
         if ex.response_body.strip():
-            warn("API-3", f"the 401 body is not JSON ({ex.header('content-type')!r}): no enhanced error code")
+            warn("API-3", f"the {ex.status} body is not JSON ({ex.header('content-type')!r}): no enhanced error code")
         else:
-            warn("API-3", "the 401 carries no body: no enhanced error code")
+            warn("API-3", f"the {ex.status} carries no body: no enhanced error code")
         return
-    matches_schema(ex, body, "api-error", ("API-3",))
-    if body.get("status") != ex.status:
-        fail(("API-3",), f"body status {body.get('status')!r} differs from the HTTP status {ex.status}", ex)
+    if not matches_schema(ex, body, "api-error", ("API-3",)) or not isinstance(body, dict):
+        return
+    if body.get("status") == ex.status:
+        held(("API-3",), "body status equals the HTTP status")
+    else:
+        breach(("API-3",), f"body status {body.get('status')!r} differs from the HTTP status {ex.status}", ex)
     if body.get("action") != "application-registration":
-        fail(("API-3",), f"a token problem must have action application-registration, got {body.get('action')!r}", ex)
-    matches_schema(ex, body, "api-error#/$defs/token-problem", ("API-3",))
+        breach(("API-3",), f"a token problem must have action application-registration, got {body.get('action')!r}", ex)
+    else:
+        matches_schema(ex, body, "api-error#/$defs/token-problem", ("API-3",))

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, paths, requirements
-from ..verdicts import area_of, requirement_verdicts
+from ..verdicts import VERDICTS, area_of, requirement_verdicts
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"
-FORMAT_VERSION = 1
-VERDICTS = ("fail", "waived", "warn", "pass", "skip")
-FAILED = ("failed", "error")
+FORMAT_VERSION = 2
+FAILED = ("failed",)
+# A requirement is covered when the run has evidence about it, either way.
+COVERED = ("fail", "waived", "warn", "pass")
 CERT_JSON, CERT_HTML = "certification.json", "certification.html"
 
 
@@ -54,7 +55,7 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
     for check in checks:
         if check["outcome"] not in FAILED:
             continue
-        broken = check.get("failed_requirements") or check["requirements"]
+        broken = check.get("failed_requirements") or []
         by_check = next((w for w in active if w.matches_check(check["nodeid"])), None)
         by_reqs = [next((w for w in active if w.matches_requirement(r)), None) for r in broken]
         if by_check is not None:
@@ -67,21 +68,17 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
 def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date) -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
     """(requirement verdicts, waived checks, waived requirements) for these checks and waivers."""
     known = [r.id for r in requirements.all_requirements()]
-    plain = requirement_verdicts(checks, known)
-    failing = {r for r, v in plain.items() if v.verdict == "fail"}
     active = waivers.active(today)
     by_check = waived_checks(checks, active)
-    rest = requirement_verdicts([{**c, "outcome": "waived", "failed_requirements": []} if c["nodeid"] in by_check else c for c in checks], known)
+    verdicts = requirement_verdicts(checks, known, waived_checks=by_check)
     by_req: dict[str, Waiver] = {}
-    for req in failing:
+    for req, v in verdicts.items():
         direct = next((w for w in active if w.matches_requirement(req)), None)
-        if direct is not None:
-            by_req[req] = direct
-        elif rest[req].verdict != "fail":
-            by_req[req] = next(by_check[n] for n in plain[req].checks if n in by_check)
-    for req in by_req:
-        plain[req].verdict = "waived"
-    return plain, by_check, by_req
+        if v.verdict == "fail" and direct is not None:
+            v.verdict, by_req[req] = "waived", direct
+        elif v.verdict == "waived":
+            by_req[req] = direct or next(by_check[n] for n in v.checks if n in by_check)
+    return verdicts, by_check, by_req
 
 
 def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict[str, Any]:
@@ -90,29 +87,52 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
         meta = {"section": req.section, "anchor": req.anchor, "level": req.level, "text": req.text, "in_contract": True}
     except KeyError:
         meta = {"section": None, "anchor": None, "level": None, "text": None, "in_contract": False}
-    reasons = list(verdict.reasons)
-    if verdict.verdict == "skip" and not verdict.checks:
-        reasons = ["not covered: no check of this suite cites it"]
     return {
         "id": req_id, "area": area_of(req_id), **meta, "verdict": verdict.verdict,
-        "covered": verdict.verdict != "skip", "checks": list(verdict.checks), "reasons": reasons,
+        "covered": verdict.verdict in COVERED, "checks": list(verdict.checks),
+        "verified_by": list(verdict.verified_by), "broken_by": list(verdict.broken_by),
+        "evidence": list(verdict.evidence), "reasons": list(verdict.reasons),
         "waiver": waiver.to_dict() if waiver else None,
     }
 
 
-def overall_verdict(counts: Mapping[str, int]) -> str:
+def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> str:
+    """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or blocked
+    never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL."""
+    run = run or {}
+    if run.get("unreachable"):
+        return "NO VERDICT"
     if counts.get("fail"):
         return "FAIL"
+    if run.get("incomplete"):
+        return "INCOMPLETE"
+    if run.get("narrowed"):
+        return "PARTIAL"
+    if run.get("blocked_checks"):
+        return "INCONCLUSIVE"
     if counts.get("waived"):
         return "PASS with waivers"
     return "PASS with warnings" if counts.get("warn") else "PASS"
+
+
+def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
+    """What the run left out or could not do: the facts an overall verdict must not hide."""
+    checks = results.get("checks", [])
+    selection = results.get("selection") or {}
+    blocked = [c["nodeid"] for c in checks if c["outcome"] in ("blocked", "error")]
+    return {
+        "unreachable": results.get("stop_reason") if results.get("unreachable") else None,
+        "incomplete": results.get("incomplete"),
+        "narrowed": selection if selection.get("narrowed") else None,
+        "blocked_checks": blocked,
+    }
 
 
 def _waiver_report(waivers: WaiverFile, today: date, checks: list[Mapping[str, Any]], used: list[Waiver]) -> dict[str, Any]:
     expired = []
     for w in waivers.expired(today):
         would = sorted({c["nodeid"] for c in checks if c["outcome"] in FAILED and (
-            w.matches_check(c["nodeid"]) or any(w.matches_requirement(r) for r in c.get("failed_requirements") or c["requirements"]))})
+            w.matches_check(c["nodeid"]) or any(w.matches_requirement(r) for r in c.get("failed_requirements") or []))})
         expired.append({**w.to_dict(), "would_waive": would})
     return {
         "file": Path(waivers.path).name if waivers.path else None,
@@ -127,8 +147,9 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
     """The certification document for one run's results."""
     checks = list(results.get("checks", []))
     today = _today(results)
+    scope = run_scope(results)
     verdicts, by_check, by_req = judge(checks, waivers, today)
-    entries = [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
+    entries = [] if scope["unreachable"] else [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
     order = {r.id: i for i, r in enumerate(requirements.all_requirements())}
     entries.sort(key=lambda e: (order.get(e["id"], len(order)), e["id"]))
     areas: dict[str, dict[str, int]] = {}
@@ -156,12 +177,14 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
             "requests_sent": results.get("requests_sent", 0),
         },
         "digests": digests(),
-        "overall": {"verdict": overall_verdict(counts), "counts": counts,
+        "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
-                               for o in ("passed", "warned", "failed", "error", "waived", "skipped")}},
+                               for o in ("passed", "warned", "failed", "blocked", "error", "waived", "skipped")}},
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
         "coverage": {"total": len(entries), "covered": len(covered),
-                     "not_covered": [e["id"] for e in entries if not e["covered"]]},
+                     "not_covered": [e["id"] for e in entries if e["verdict"] == "not_covered"],
+                     "not_verified": [e["id"] for e in entries if e["verdict"] == "not_verified"],
+                     "not_applicable": [e["id"] for e in entries if e["verdict"] == "not_applicable"]},
         "requirements": entries,
         "checks": [{**c, "outcome": _outcome(c, by_check), "waiver": by_check[c["nodeid"]].to_dict() if c["nodeid"] in by_check else None}
                    for c in checks],

@@ -11,12 +11,16 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .certification import VERDICTS
+from ..verdicts import LABELS, VERDICTS
 
-COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "skip": "#9e9e9e"}
-LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "skip": "not covered"}
-OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "error": "fail", "waived": "waived", "skipped": "skip"}
-OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"], "PASS": COLORS["pass"]}
+COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "not_verified": "#5c6bc0",
+          "not_covered": "#9e9e9e", "not_applicable": "#cfd4dc"}
+# A check's outcome, drawn with the colour of the requirement verdict it resembles.
+OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "blocked": "not_verified", "error": "not_verified",
+                   "waived": "waived", "skipped": "not_covered"}
+OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"],
+                  "PASS": COLORS["pass"], "PARTIAL": COLORS["not_verified"], "INCOMPLETE": COLORS["not_verified"],
+                  "INCONCLUSIVE": COLORS["not_verified"], "NO VERDICT": "#555"}
 CONTRACT_LINK = "CONTRACT.md"
 
 CSS = """
@@ -129,11 +133,13 @@ def _req_rows(doc: Mapping[str, Any], check_index: Mapping[str, int], only: tupl
         link = f'<a href="{CONTRACT_LINK}#{e(r["anchor"])}">{e(r["section"])}</a>' if r["anchor"] else "not in the contract"
         checks = "".join(f'<li><a href="#check-{check_index[n]}">{e(n)}</a></li>' for n in r["checks"] if n in check_index)
         reasons = "".join(f"<li>{e(x)}</li>" for x in r["reasons"])
+        evidence = "".join(f"<li>{e(x)}</li>" for x in r.get("evidence", []))
         waiver = r.get("waiver")
         waiver_html = (f'<div class="small">waived until {e(waiver["expires"])}: {e(waiver["reason"])}'
                        f'{" (" + e(waiver["owner"]) + ")" if waiver.get("owner") else ""}</div>') if waiver else ""
         body = (f'{e(r["text"] or "")}<div class="small muted">{link}</div>{waiver_html}'
                 f'{"<ul class=small>" + reasons + "</ul>" if reasons and r["verdict"] != "pass" else ""}'
+                f'{"<div class=small>verified: <ul>" + evidence + "</ul></div>" if evidence and r["verdict"] == "pass" else ""}'
                 f'{_folded(len(r["checks"]), "check(s)", "<ul>" + checks + "</ul>") if checks else ""}')
         first = f'{e(r["id"])}<div class="muted small">{e(r["level"] or "")}</div>'
         out.append(_row(f'req-{r["id"]}' if anchors else None, r["verdict"], first, body, first_class="id"))
@@ -153,7 +159,7 @@ def _exchange(x: Mapping[str, Any]) -> str:
 def _check_rows(doc: Mapping[str, Any]) -> str:
     out = []
     for i, c in enumerate(doc["checks"]):
-        verdict = OUTCOME_VERDICT.get(c["outcome"], "skip")
+        verdict = OUTCOME_VERDICT.get(c["outcome"], "not_covered")
         message = f'<pre>{e(c["message"])}</pre>' if c.get("message") and c["outcome"] != "passed" else ""
         exchanges = "".join(_exchange(x) for x in c.get("exchanges", []))
         body = (f'<b>{e(c["title"])}</b><div class="small muted"><code>{e(c["nodeid"])}</code> &middot; '
@@ -192,6 +198,23 @@ def _provenance(doc: Mapping[str, Any]) -> str:
             f'<details><summary>target (secrets masked)</summary><pre>{e(json.dumps(doc["target"], indent=2))}</pre></details>')
 
 
+def _scope(doc: Mapping[str, Any]) -> str:
+    """Why a run does not certify PASS although nothing failed: unreachable, stopped, narrowed, blocked."""
+    scope = doc["overall"].get("scope") or {}
+    notes = []
+    if scope.get("unreachable"):
+        notes.append(f"No verdicts: {scope['unreachable']}")
+    if scope.get("incomplete"):
+        notes.append(f"Incomplete run: {scope['incomplete']}")
+    narrowed = scope.get("narrowed")
+    if narrowed:
+        how = ", ".join(f"{k} {v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
+        notes.append(f"Partial run ({how}): {narrowed.get('deselected', 0)} checks left out; requirements they cover are not certified here.")
+    if scope.get("blocked_checks"):
+        notes.append(f"{len(scope['blocked_checks'])} check(s) could not judge (blocked or harness error): see Checks.")
+    return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
+
+
 def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
     """Failed, waived and warned requirements first: what a reader acts on."""
     rows = _req_rows(doc, check_index, only=("fail", "waived", "warn"), anchors=False)
@@ -215,7 +238,7 @@ def render(doc: Mapping[str, Any]) -> str:
 <div class="sub">{e(target.get("base_url"))} &middot; {e(doc["started_at"])} &rarr; {e(doc["finished_at"])} &middot; dcr-harness {e(doc["harness_version"])}</div></div>
 <div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
 <main>
-<section><h2>Summary</h2>{_cards(doc)}</section>
+<section><h2>Summary</h2>{_scope(doc)}{_cards(doc)}</section>
 {_attention(doc, check_index)}
 <section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>
 <section><h2>Coverage matrix</h2><p class="small muted">Each cell is a requirement of the contract; grey cells are not covered by this run.</p>{_matrix(doc)}</section>

@@ -6,9 +6,21 @@ from typing import Any
 
 
 def check(nodeid: str, reqs: list[str], outcome: str = "passed", failed: list[str] | None = None,
-          message: str = "", warnings: list[dict[str, str]] | None = None) -> dict[str, Any]:
+          message: str = "", warnings: list[dict[str, str]] | None = None, verified: list[str] | None = None,
+          not_verified: dict[str, str] | None = None) -> dict[str, Any]:
+    """A check as results.json records it; by default a passed check verified every requirement it cites."""
+    failed = failed or []
+    warned = {w["requirement"] for w in warnings or []}
+    if verified is None:
+        verified = [r for r in reqs if r not in failed and r not in warned] if outcome in ("passed", "warned") else []
+    if not_verified is None:
+        not_verified = {r: "blocked: the check stopped at its first breach" for r in reqs
+                        if r not in verified and r not in failed and r not in warned}
     return {"nodeid": nodeid, "title": nodeid.rsplit("::", 1)[-1], "requirements": reqs, "outcome": outcome,
-            "message": message, "failed_requirements": failed or [], "warnings": warnings or [], "duration": 0.1,
+            "message": message, "failed_requirements": failed, "warnings": warnings or [], "duration": 0.1,
+            "verified": {r: {"count": 1, "examples": ["held"]} for r in verified},
+            "breaches": [{"requirements": failed, "message": message, "exchange": 0}] if failed else [],
+            "not_verified": not_verified,
             "exchanges": [{"method": "POST", "url": "http://127.0.0.1:1/o/client/register", "status": 200,
                            "request_headers": [], "request_body": '{"software_statement": "${DCR_SOFTWARE_STATEMENT}"}',
                            "response_headers": [["content-type", "application/json"]], "response_body": "{}",

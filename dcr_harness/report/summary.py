@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from .certification import VERDICTS
-from .html import LABELS
+from ..verdicts import LABELS, VERDICTS
 
 
 def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:
     tr.write_sep("=", "DCR conformance by contract area (requirements)")
-    tr.write_line(f"{'area':<15}" + "".join(f"{LABELS[k]:>12}" for k in VERDICTS))
+    tr.write_line(f"{'area':<15}" + "".join(f"{LABELS[k]:>15}" for k in VERDICTS))
     for area in doc["areas"]:
-        tr.write_line(f"{area['area']:<15}" + "".join(f"{area['counts'][k]:>12}" for k in VERDICTS))
+        tr.write_line(f"{area['area']:<15}" + "".join(f"{area['counts'][k]:>15}" for k in VERDICTS))
     for r in doc["requirements"]:
-        if r["verdict"] in ("fail", "warn", "waived"):
+        if r["verdict"] in ("fail", "warn", "waived", "not_verified"):
             reason = r["reasons"][0] if r["reasons"] else ""
             if r["verdict"] == "waived" and r["waiver"]:
                 reason = f"waived until {r['waiver']['expires']}: {r['waiver']['reason']}"
-            tr.write_line(f"  {r['verdict'].upper():<6} {r['id']:<10} {recorder.masker.mask(reason)[:110]}")
+            label = LABELS[r["verdict"]].upper()
+            tr.write_line(f"  {label:<12} {r['id']:<10} {recorder.masker.mask(reason)[:110]}")
     for w in doc["waivers"]["expired"]:
         tr.write_line(f"  EXPIRED waiver for {w['requirement'] or w['check']} (expired {w['expires']}): no longer applies")
+    scope = doc["overall"].get("scope") or {}
+    if scope.get("unreachable"):
+        tr.write_line(f"  NO VERDICT: {scope['unreachable']}")
+    if scope.get("narrowed"):
+        tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
     tr.write_line(f"report: {recorder.run_dir}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import note
 
-from ..checks import CheckFailed
+from ..checks import CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..provocations import Context, Provocation
@@ -41,8 +41,16 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
     except BudgetExceeded as exc:
         pytest.skip(str(exc))
     try:
-        if not judge_case(case, exchange):
-            note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
+        # Judged on its own: every broken property is recorded, and the example fails visibly so that it shrinks.
+        with judged_apart() as evidence:
+            try:
+                judge_case(case, exchange)
+            except CheckFailed:
+                pass  # recorded in evidence
+        raise_if_breached(evidence)
+    except CheckBlocked:
+        not_verified(case.requirements, "an example was answered 429 after pacing and one retry: not judged")
+        note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
     except CheckFailed as exc:
         # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
         curl = reproduction(session, exchange)
