@@ -21,6 +21,11 @@ export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 
 die() { echo "interop: $*" >&2; exit 4; }
 
+# One run at a time per cache: the database and target file are shared.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock -w 1800 9 || die "another interop run holds $CACHE/.lock"
+
 # 1. The server's private venv, rebuilt only when requirements.txt changes.
 stamp="$CACHE/venv/.installed-$(sha256sum "$HERE/requirements.txt" | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
