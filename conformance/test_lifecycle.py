@@ -128,7 +128,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self._revoked(token.client):
             checks.api_rejected(ex, ("API-2",))
         elif now > token.received_at + token.expires_in + EXPIRY_GRACE_S:
-            checks.api_rejected(ex, ("API-4", "API-2"))
+            checks.token_stopped_working(ex, token.expires_in)
+            checks.api_rejected(ex, ("API-2",))
         elif now < token.sent_at + token.expires_in - LIVE_MARGIN_S:
             checks.api_accepted(ex)
         else:

@@ -82,6 +82,14 @@ def _dup_member(statement: str) -> bytes:
     return ('{"software_statement": %s, "software_statement": %s}' % (s, s)).encode()
 
 
+def _secret_of_another_client(c: Context) -> Exchange:
+    other = c.dcr.register_ok()
+    if other.client_secret == c.creds.client_secret:
+        # A server that reissues the same credentials (a REG-OK-3 failure) leaves no other client's secret to try.
+        raise checks.CheckBlocked("two registrations returned the same client_secret: no other client's secret to try")
+    return c.token_form(*c.good_form(client_secret=other.client_secret))
+
+
 def _device(value: str) -> dict[str, str]:
     return {"X-Device-Info": value}
 
@@ -202,8 +210,7 @@ TOKEN: list[Provocation] = [
       lambda c: c.token_form(*c.good_form(client_id="dcr-harness-unknown-client-0000"))),
     P("TOK-ERR-2", "wrong client_secret", "token", "invalid_client",
       lambda c: c.token_form(*c.good_form(client_secret=c.creds.client_secret[::-1] + "x"))),
-    P("TOK-ERR-2", "secret of another client", "token", "invalid_client",
-      lambda c: c.token_form(*c.good_form(client_secret=c.dcr.register_ok().client_secret))),
+    P("TOK-ERR-2", "secret of another client", "token", "invalid_client", lambda c: _secret_of_another_client(c)),
     # TOK-ERR-3: a grant type the server may know but did not grant (or not know at all).
     P("TOK-ERR-3", "grant_type password", "token", {"unauthorized_client", "unsupported_grant_type"},
       lambda c: c.token_form(*c.good_form(grant_type="password"), ("username", "harness"), ("password", "harness"))),

@@ -74,6 +74,8 @@ class DevicePlay:
 
     def score(self, ex, offset, rtt):
         refused = ex.status == 429
+        if refused:
+            RUN.metrics.add("throttled")  # the profile's purpose (thresholds: must_exercise)
         if self.void or self.near_boundary(offset, rtt):
             self.void = True
             RUN.metrics.add("ambiguous")

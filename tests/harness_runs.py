@@ -40,6 +40,14 @@ class HarnessRun:
         assert files, f"no results.json under {self.report_dir}:\n{self.output[-3000:]}"
         return json.loads(files[-1].read_text())
 
+    def certification(self) -> dict[str, Any]:
+        files = sorted(self.report_dir.glob("*/certification.json"))
+        assert files, f"no certification.json under {self.report_dir}:\n{self.output[-3000:]}"
+        return json.loads(files[-1].read_text())
+
+    def requirements_with(self, verdict: str) -> set[str]:
+        return {r["id"] for r in self.certification()["requirements"] if r["verdict"] == verdict}
+
     def checks(self, outcome: str | None = None) -> list[dict[str, Any]]:
         return [c for c in self.results()["checks"] if outcome is None or c["outcome"] == outcome]
 

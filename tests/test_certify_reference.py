@@ -13,6 +13,23 @@ def test_reference_server_passes_with_zero_failures(tmp_path):
     assert len(run.checks("passed")) > 80
     assert results["unexpected_429"] == 0
     assert (next((tmp_path / "reports").glob("*/junit.xml"))).stat().st_size > 0
+    doc = run.certification()
+    assert doc["overall"]["verdict"] in ("PASS", "PASS with warnings")
+    assert all(r["verified_by"] and r["evidence"] for r in doc["requirements"] if r["verdict"] == "pass")
+    # Every requirement of a server is exercised against the reference, with evidence: nothing merely "not failed".
+    assert run.requirements_with("not_verified") == set(), run.requirements_with("not_verified")
+    assert run.requirements_with("not_covered") == set(), run.requirements_with("not_covered")
+    assert run.requirements_with("not_applicable") == {f"CLI-{n}" for n in range(1, 6)}
+
+
+def test_a_narrowed_run_is_partial_in_every_artifact(tmp_path):
+    run = run_harness(["run", "--req", "REG-OK-1"], tmp_path / "reports")
+    assert run.code == 0, run.output[-4000:]
+    assert run.certification()["overall"]["verdict"] == "PARTIAL"
+    assert run.results()["selection"]["narrowed"] and run.results()["selection"]["deselected"] > 50
+    assert "PARTIAL" in run.output and "verdict: PASS" not in run.output
+    junit = next((tmp_path / "reports").glob("*/junit.xml")).read_text()
+    assert 'name="dcr-harness.verdict" value="PARTIAL"' in junit
 
 
 @pytest.mark.parametrize("server_args", [

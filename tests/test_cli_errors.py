@@ -1,7 +1,9 @@
 """Bad input gets a clear message and the documented exit code, never a traceback."""
 
+import json
 import socket
 import threading
+from xml.etree import ElementTree
 
 import pytest
 
@@ -105,6 +107,9 @@ def test_unreachable_run_certifies_nothing(tmp_path):
     run = run_harness(["run", "--target", str(write_target(tmp_path, free_port()))], tmp_path / "reports")
     assert run.code == 3
     checks = run.results()["checks"]
-    assert checks and all(c["outcome"] == "error" and "target unreachable" in c["message"] for c in checks)
-    certification = next((tmp_path / "reports").glob("*/certification.json")).read_text()
-    assert '"PASS' not in certification
+    assert len(checks) == 1 and checks[0]["outcome"] == "error" and "target unreachable" in checks[0]["message"]
+    certification = json.loads(next((tmp_path / "reports").glob("*/certification.json")).read_text())
+    assert certification["overall"]["verdict"] == "NO VERDICT" and certification["requirements"] == []
+    junit = ElementTree.parse(next((tmp_path / "reports").glob("*/junit.xml"))).getroot()
+    suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
+    assert int(suite.get("errors")) == 1, "a CI reading JUnit must not take an unreachable target for green"

@@ -138,6 +138,7 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "tok-status-200": (lambda s: _status(_token(s)), 201, 200),
     "tok-created-at-seconds": (lambda s: type(_token(s).json()["created_at"]).__name__, "int", "str"),
     "tok-token-type-mac": (lambda s: _token(s).json()["token_type"], "bearer", "mac"),
+    "tok-missing-created-at": (lambda s: "created_at" in _token(s).json(), True, False),
     "tok-no-refresh": (_second_token, 201, 400),
     "tok-accept-wrong-secret": (_token_form("client_id=ID&client_secret=wrong&grant_type=client_credentials"), 400, 201),
     "tok-basic-plus-body-accepted": (_basic_and_body, 400, 201),

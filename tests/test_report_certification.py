@@ -63,7 +63,8 @@ def test_a_check_waiver_matches_a_nodeid_pattern() -> None:
 def test_a_waived_check_stops_failing_the_requirements_it_breaks_without_citing_them() -> None:
     from dcr_harness.report.samples import check, results
 
-    run = results([check("conformance/test_register.py::test_fresh", ["REG-OK-3"], "failed", ["REG-OK-1"], "[REG-OK-1] got 200")])
+    run = results([check("conformance/test_register.py::test_fresh", ["REG-OK-3"], "failed", ["REG-OK-1"], "[REG-OK-1] got 200",
+                         verified=["REG-OK-3"])])
     text = 'version = 1\n[[waiver]]\ncheck = "conformance/test_register.py::*"\nreason = "r"\nexpires = "2030-01-01"\n'
     doc = build(run, parse_waivers(text))
     assert verdict_of(doc, "REG-OK-1") == "waived" and doc["overall"]["verdict"] == "PASS with waivers"

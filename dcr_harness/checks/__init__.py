@@ -36,6 +36,7 @@ from .responses import (
     oauth_error,
     register_success,
     status_in,
+    token_stopped_working,
     token_success,
 )
 
@@ -43,5 +44,5 @@ __all__ = [
     "Breach", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
     "api_rejected", "breach", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
     "fail", "held", "json_media_type", "judged_apart", "matches_schema", "no_server_error", "not_verified",
-    "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_success", "warn",
+    "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_stopped_working", "token_success", "warn",
 ]

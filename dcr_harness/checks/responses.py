@@ -26,6 +26,8 @@ CLOSING = {"register": "REG-ERR-5", "token": "TOK-ERR-5"}
 SUCCESS = {"register": ("REG-OK-1", "REG-OK-2", "register-response"), "token": ("TOK-OK-1", "TOK-OK-2", "token-response")}
 ERROR_SCHEMAS = {"register": "register-error", "token": "token-error"}
 THROTTLED = 429
+# Requirements that say "never a 5xx" themselves, besides the endpoint's closing one.
+FORBID_5XX = ("DEV-3",)
 
 
 def answer(ex: Exchange) -> str:
@@ -38,8 +40,9 @@ def answer(ex: Exchange) -> str:
 
 
 def error_requirements(reqs: Reqs) -> Reqs:
-    """The requirements of a case that prescribe the error code (REG-ERR-n, TOK-ERR-n), else all of them."""
-    return tuple(r for r in reqs if "-ERR-" in r) or reqs
+    """The requirements of a case that prescribe the error code (REG-ERR-n, TOK-ERR-n), else its first one:
+    a row without an error requirement names first the rule that permits its answers (DEV-3, TOK-REQ-2)."""
+    return tuple(r for r in reqs if "-ERR-" in r) or reqs[:1]
 
 
 def request_requirements(reqs: Reqs) -> Reqs:
@@ -130,7 +133,7 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
     closing = CLOSING[endpoint]
     case = tuple(r for r in reqs if r != closing)
     permitted = sorted(set(permitted))
-    _stop_on_server_error(ex, (closing,), case)
+    _stop_on_server_error(ex, (closing, *(r for r in case if r in FORBID_5XX)), case)
     _blocked_if_throttled(ex, case)
     assert ex.status is not None
     if ex.status < 400:
@@ -153,7 +156,7 @@ def _success(ex: Exchange, endpoint: str, because: Reqs) -> dict[str, Any]:
     __tracebackhide__ = True
     ok, shape, schema_name = SUCCESS[endpoint]
     closing = CLOSING[endpoint]
-    _stop_on_server_error(ex, (closing,), (ok, shape, *because))
+    _stop_on_server_error(ex, (closing, *(r for r in because if r in FORBID_5XX)), (ok, shape, *because))
     _blocked_if_throttled(ex, (ok, shape, *because))
     assert ex.status is not None
     if not 200 <= ex.status < 300:
@@ -228,6 +231,15 @@ def api_rejected(ex: Exchange, reqs: Reqs = ("API-2",)) -> None:
     else:
         breach(reqs, f"expected 401, got {ex.status}", ex)
     api_error_body(ex)
+
+
+def token_stopped_working(ex: Exchange, expires_in: object) -> None:
+    """API-4: after expires_in the token no longer opens the API (any refusal; API-2 judges that it is a 401)."""
+    __tracebackhide__ = True
+    if ex.status is not None and 400 <= ex.status < 500 and ex.status != THROTTLED:
+        held(("API-4",), f"the token stopped working after expires_in ({expires_in} s)")
+    elif ex.status != THROTTLED:
+        breach(("API-4",), f"the token still works after expires_in ({expires_in} s): {answer(ex)}", ex)
 
 
 def api_error_body(ex: Exchange) -> None:

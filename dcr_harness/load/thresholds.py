@@ -4,6 +4,9 @@ Layout: one table per profile with error_ratio_max, contract_violation_ratio_max
 throttle_precision_min, throttle_recall_min (each optional) and latency_ms.<request name>
 = {p95 = ms, p99 = ms}. A threshold whose figure could not be measured (no request of
 that name, no 429 predicted) is reported as "not measured", never as passed or broken.
+`must_exercise` names the counters that show the profile did what it exists for (a
+refresh, a 429): a run in which one stayed at zero fails the gate, because nothing it is
+about was exercised; an empty list in the thresholds file allows that explicitly.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:
     section = data.get(profile)
     if not isinstance(section, dict):
         raise ThresholdsError(f"{path} has no [{profile}] table")
-    unknown = set(section) - set(RATIO_LIMITS) - {"latency_ms"}
+    unknown = set(section) - set(RATIO_LIMITS) - {"latency_ms", "must_exercise"}
     if unknown:
         raise ThresholdsError(f"{path} [{profile}]: unknown keys {sorted(unknown)}")
     return {**section, "_version": data.get("version"), "_path": str(path)}
@@ -56,6 +59,12 @@ def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any],
         if not ok:
             broken.append(f"{name} = {value:.4g}{unit}, {kind} {limit}{unit}")
 
+    for counter in thresholds.get("must_exercise", []):
+        value = metrics.get(counter) or 0
+        lines.append(f"  must_exercise {counter}: {value} {'ok' if value else 'NOT EXERCISED'}")
+        if not value:
+            broken.append(f"{counter} = 0: what this profile exists to exercise never happened "
+                          f"(e.g. tokens outlive the run; see must_exercise in the thresholds file)")
     for key, (figure, kind) in RATIO_LIMITS.items():
         if key in thresholds:
             judge(key, metrics.get(figure), float(thresholds[key]), kind)

@@ -106,6 +106,8 @@ def _issue(client_id: str, ctx: Context) -> Response:
         "expires_in": int(cfg.token_ttl),
         "token_type": "mac" if cfg.fault("tok-token-type-mac") else "bearer",
     }
+    if cfg.fault("tok-missing-created-at"):
+        del answer["created_at"]
     # RFC 6749 5.1 (TOK-OK-4).
     headers = {} if cfg.fault("tok-no-cache-headers") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
     return JSONResponse(answer, status_code=200 if cfg.fault("tok-status-200") else 201, headers=headers)

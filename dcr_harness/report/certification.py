@@ -97,8 +97,9 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
 
 
 def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> str:
-    """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or blocked
-    never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL."""
+    """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or could not
+    judge never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL,
+    INCONCLUSIVE (a check was blocked, or a requirement its checks exercised was not verified)."""
     run = run or {}
     if run.get("unreachable"):
         return "NO VERDICT"
@@ -108,7 +109,7 @@ def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = N
         return "INCOMPLETE"
     if run.get("narrowed"):
         return "PARTIAL"
-    if run.get("blocked_checks"):
+    if run.get("blocked_checks") or counts.get("not_verified"):
         return "INCONCLUSIVE"
     if counts.get("waived"):
         return "PASS with waivers"

@@ -31,6 +31,35 @@ def add_options(group: Any) -> None:
                     help="write Allure results to <run dir>/allure-results unless --alluredir is given")
 
 
+def verdict_facts(document: dict[str, Any]) -> dict[str, str]:
+    scope = document["overall"].get("scope") or {}
+    narrowed = scope.get("narrowed") or {}
+    facts = {"dcr-harness.verdict": document["overall"]["verdict"],
+             "dcr-harness.requirements.covered": f'{document["coverage"]["covered"]} of {document["coverage"]["total"]}'}
+    if narrowed:
+        facts["dcr-harness.partial"] = f'{narrowed.get("deselected", 0)} checks left out ' + ", ".join(
+            f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
+    if scope.get("unreachable"):
+        facts["dcr-harness.no-verdict"] = str(scope["unreachable"])
+    return facts
+
+
+def stamp_junit(path: Path, facts: dict[str, str]) -> None:
+    """Add the facts as <properties> of every testsuite of a JUnit file."""
+    from xml.etree import ElementTree
+
+    tree = ElementTree.parse(path)
+    root = tree.getroot()
+    for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
+        props = suite.find("properties")
+        if props is None:
+            props = ElementTree.Element("properties")
+            suite.insert(0, props)
+        for name, value in facts.items():
+            ElementTree.SubElement(props, "property", name=name, value=value)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
 def hypothesis_profile() -> str | None:
     try:
         from hypothesis import settings
@@ -103,6 +132,7 @@ class ReportPlugin:
             recorder.certification = document
             _, recorder.certification_path = write(recorder.run_dir, document)
             self._mask_artifacts()
+            self._stamp_verdict(document)
             self._apply_waivers_to_exit(session, document)
             self._sign()
         return result
@@ -115,9 +145,23 @@ class ReportPlugin:
         if xml and Path(xml).is_file():
             allure_glue.mask_file(Path(xml), masker)
 
+    def _stamp_verdict(self, document: dict[str, Any]) -> None:
+        """The overall verdict (PARTIAL, NO VERDICT, ...) in JUnit and Allure too, not only in the certification."""
+        facts = verdict_facts(document)
+        xml = getattr(self.config.option, "xmlpath", None)
+        if xml and Path(xml).is_file():
+            stamp_junit(Path(xml), facts)
+        if self.allure_enabled and Path(self.config.option.allure_report_dir).is_dir():
+            lines = [f"{k}={v}" for k, v in facts.items()]
+            (Path(self.config.option.allure_report_dir) / "environment.properties").write_text("\n".join(lines) + "\n")
+
     @staticmethod
     def _apply_waivers_to_exit(session: pytest.Session, document: dict[str, Any]) -> None:
-        """Exit 0 when every failure of the run is waived (and nothing else failed)."""
+        """Exit 0 when every failure of the run is waived (and nothing else failed); exit 1 when the
+        run could not verify what it exercised (INCONCLUSIVE), although no check failed."""
+        if document["overall"]["verdict"] == "INCONCLUSIVE" and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            return
         outcomes = document["overall"]["checks"]
         waived = outcomes.get("waived", 0)
         if (session.exitstatus == pytest.ExitCode.TESTS_FAILED and waived and not outcomes.get("failed")

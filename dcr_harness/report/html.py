@@ -212,6 +212,8 @@ def _scope(doc: Mapping[str, Any]) -> str:
         notes.append(f"Partial run ({how}): {narrowed.get('deselected', 0)} checks left out; requirements they cover are not certified here.")
     if scope.get("blocked_checks"):
         notes.append(f"{len(scope['blocked_checks'])} check(s) could not judge (blocked or harness error): see Checks.")
+    if doc["coverage"].get("not_verified") and doc["overall"]["verdict"] == "INCONCLUSIVE":
+        notes.append(f"Not verified although exercised: {', '.join(doc['coverage']['not_verified'])} (see each requirement's reasons).")
     return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
 
 

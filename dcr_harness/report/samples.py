@@ -37,7 +37,7 @@ def results(checks: list[dict[str, Any]], finished: str = "2026-06-01T12:00:00Z"
 
 FAILING = results([
     check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"], "failed", ["REG-OK-1"],
-          "[REG-OK-1] expected status 201, got 200"),
+          "[REG-OK-1] expected status 201, got 200", verified=["FLOW-1"]),
     check("conformance/test_token.py::test_token_cache", ["TOK-OK-4"], "warned",
           warnings=[{"requirement": "TOK-OK-4", "message": "no Pragma"}]),
     check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"]),
