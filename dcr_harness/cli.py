@@ -15,6 +15,7 @@ from .target import TargetError, load_target, target_path_from_env
 from .report.cli import add_commands as add_report_commands
 from .report.cli import run_arguments as report_run_arguments
 from .report.cli import run_pytest_args
+from .clientcert.cli import add_command as add_certify_client_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 # pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     add_load_command(sub)
     add_report_commands(sub)
+    add_certify_client_command(sub)
     return parser
 
 

@@ -9,7 +9,8 @@ A verdict is evidence, never an inference from a check's outcome:
   a skipped part, an example that never reached it): the reasons say why;
 - not_covered: no check citing it ran (skipped for a missing target key, deselected, or
   no check of the suite cites it);
-- not_applicable: a client obligation (CLI-*) in a server run.
+- not_applicable: a client obligation (CLI-*) in a server run; in a client certification
+  (scope "client"), every requirement that is not the client's (see CLIENT_SCOPE).
 """
 
 from __future__ import annotations
@@ -28,11 +29,21 @@ LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "n
 # What a server run certifies: the client's obligations are judged by certifying a client.
 CLIENT_AREA = "client"
 NOT_APPLICABLE_REASON = "a client obligation: not a verdict of a server run"
+# What a client certification judges: the obligations (CLI-*) and the request rules a client follows.
+CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "TOK-REQ-1", "TOK-REQ-3", "DEV-1", "DEV-2"})
+NOT_APPLICABLE_IN_CLIENT_RUN = "a server requirement: not a verdict of a client certification"
+SCOPES = ("server", "client")
 RAN = ("passed", "warned", "failed", "blocked", "error", "waived")
 
 
 def area_of(requirement: str) -> str:
     return AREAS.get(requirement.split("-")[0], "other")
+
+
+def applies(requirement: str, scope: str = "server") -> bool:
+    """Whether a run of this scope gives the requirement a verdict."""
+    is_client = area_of(requirement) == CLIENT_AREA
+    return (is_client or requirement in CLIENT_SCOPE) if scope == "client" else not is_client
 
 
 @dataclass
@@ -71,8 +82,11 @@ class _Ledger:
 
 def requirement_verdicts(
     checks: Iterable[Mapping[str, Any]], known: Iterable[str] = (), *, waived_checks: Collection[str] = (),
+    scope: str = "server",
 ) -> dict[str, RequirementVerdict]:
-    """The verdict of every requirement named by `known` or by any check's evidence."""
+    """The verdict of every requirement named by `known` or by any check's evidence, in a run of this scope."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     ledger = _Ledger(known)
     for check in checks:
         nodeid, outcome = check["nodeid"], check["outcome"]
@@ -98,9 +112,9 @@ def requirement_verdicts(
             for req in check["requirements"]:
                 ledger.reason(ledger.get(req, nodeid), check.get("message", "") or outcome)
     for req, v in ledger.items.items():
-        v.verdict = _verdict(req, v, ledger)
+        v.verdict = _verdict(req, v, ledger) if applies(req, scope) else "not_applicable"
         if v.verdict == "not_applicable":
-            v.reasons = [NOT_APPLICABLE_REASON]
+            v.reasons = [NOT_APPLICABLE_IN_CLIENT_RUN if scope == "client" else NOT_APPLICABLE_REASON]
         elif v.verdict == "pass":
             v.reasons = []  # a pass shows its evidence, not the reasons other checks could not reach it
         elif v.verdict == "not_covered" and not v.checks:
@@ -109,8 +123,6 @@ def requirement_verdicts(
 
 
 def _verdict(req: str, v: RequirementVerdict, ledger: _Ledger) -> str:
-    if area_of(req) == CLIENT_AREA:
-        return "not_applicable"
     if v.broken_by:
         return "fail"
     if req in ledger.waived:

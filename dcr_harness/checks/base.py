@@ -106,11 +106,16 @@ class Evidence:
             seen.update(dict.fromkeys(b.requirements))
         return list(seen)
 
-    def merge(self, other: Evidence) -> None:
+    def merge(self, other: Evidence, latest_wins: bool = False) -> None:
+        """Take in another's evidence; latest_wins: its breaches replace those on the same requirements
+        (a generated check keeps the last example, which Hypothesis makes the shrunk one)."""
         for req, entry in other.verified.items():
             mine = self.verified.setdefault(req, Verified())
             mine.count += entry.count
             mine.examples.extend(e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES)
+        if latest_wins:
+            replaced = {b.requirements for b in other.breaches}
+            self.breaches = [b for b in self.breaches if b.requirements not in replaced]
         for found in other.breaches:
             self.breach(found)
         self.breaches_dropped += other.breaches_dropped
@@ -195,7 +200,7 @@ def warn(requirement: str, message: str) -> Finding:
 
 
 @contextmanager
-def judged_apart(merge: bool = True) -> Iterator[Evidence]:
+def judged_apart(merge: bool = True, latest_wins: bool = False) -> Iterator[Evidence]:
     """Judge into a fresh Evidence, then merge it into the check's (a generated example is judged on its own)."""
     outer = _evidence.get()
     inner = Evidence()
@@ -205,7 +210,7 @@ def judged_apart(merge: bool = True) -> Iterator[Evidence]:
     finally:
         _evidence.reset(token)
         if outer is not None and merge:
-            outer.merge(inner)
+            outer.merge(inner, latest_wins)
 
 
 @contextmanager

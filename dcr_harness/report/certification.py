@@ -65,12 +65,12 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
     return found
 
 
-def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date) -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
+def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date, scope: str = "server") -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
     """(requirement verdicts, waived checks, waived requirements) for these checks and waivers."""
     known = [r.id for r in requirements.all_requirements()]
     active = waivers.active(today)
     by_check = waived_checks(checks, active)
-    verdicts = requirement_verdicts(checks, known, waived_checks=by_check)
+    verdicts = requirement_verdicts(checks, known, waived_checks=by_check, scope=scope)
     by_req: dict[str, Waiver] = {}
     for req, v in verdicts.items():
         direct = next((w for w in active if w.matches_requirement(req)), None)
@@ -149,7 +149,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
     checks = list(results.get("checks", []))
     today = _today(results)
     scope = run_scope(results)
-    verdicts, by_check, by_req = judge(checks, waivers, today)
+    verdicts, by_check, by_req = judge(checks, waivers, today, results.get("scope", "server"))
     entries = [] if scope["unreachable"] else [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
     order = {r.id: i for i, r in enumerate(requirements.all_requirements())}
     entries.sort(key=lambda e: (order.get(e["id"], len(order)), e["id"]))
@@ -169,6 +169,8 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "target": target,
         "embedded": bool(results.get("embedded")),
         "embedded_faults": list(results.get("embedded_faults") or []),
+        "scope": results.get("scope", "server"),
+        **({"client": results["client"]} if results.get("client") else {}),  # a client certification: its scenarios
         "profile": {
             "hypothesis_profile": (profile or {}).get("hypothesis_profile", results.get("hypothesis_profile")),
             "hypothesis_seed": results.get("seed"),

@@ -217,6 +217,16 @@ def _scope(doc: Mapping[str, Any]) -> str:
     return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
 
 
+def _client_scenarios(doc: Mapping[str, Any]) -> str:
+    """A client certification: the scenarios the partner's client ran against."""
+    client = doc.get("client")
+    if not client:
+        return ""
+    rows = "".join(f'<tr><td class="id">{e(s["name"])}</td><td>{e(s["description"])}</td></tr>' for s in client["scenarios"])
+    return (f'<section><h2>Client certification: scenarios</h2><p class="small muted">Only the client\'s requirements are verdicts; '
+            f'the server requirements are not applicable.</p><table><tr><th>scenario</th><th>what it provokes</th></tr>{rows}</table></section>')
+
+
 def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
     """Failed, waived and warned requirements first: what a reader acts on."""
     rows = _req_rows(doc, check_index, only=("fail", "waived", "warn"), anchors=False)
@@ -241,6 +251,7 @@ def render(doc: Mapping[str, Any]) -> str:
 <div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
 <main>
 <section><h2>Summary</h2>{_scope(doc)}{_cards(doc)}</section>
+{_client_scenarios(doc)}
 {_attention(doc, check_index)}
 <section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>
 <section><h2>Coverage matrix</h2><p class="small muted">Each cell is a requirement of the contract; grey cells are not covered by this run.</p>{_matrix(doc)}</section>

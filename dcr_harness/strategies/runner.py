@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import note
 
-from ..checks import CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
+from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..provocations import Context, Provocation
@@ -42,18 +42,21 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
         pytest.skip(str(exc))
     try:
         # Judged on its own: every broken property is recorded, and the example fails visibly so that it shrinks.
-        with judged_apart() as evidence:
+        with judged_apart(latest_wins=True) as evidence:
             try:
                 judge_case(case, exchange)
             except CheckFailed:
                 pass  # recorded in evidence
+            if evidence.breaches:
+                # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
+                curl = reproduction(session, exchange)
+                evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
+                                               b.exchange) for b in evidence.breaches]
         raise_if_breached(evidence)
     except CheckBlocked:
         not_verified(case.requirements, "an example was answered 429 after pacing and one retry: not judged")
         note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
     except CheckFailed as exc:
-        # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
-        curl = reproduction(session, exchange)
-        note(f"case {case.id}: {exchange.describe()}\nreproduce with:\n{curl}")
-        raise CheckFailed(exc.requirements, f"{exc.detail}\n  case: {case.name}\n  reproduce with: {curl}", exc.exchange) from None
+        note(f"case {case.id}: {exchange.describe()}")
+        raise exc from None
     return exchange

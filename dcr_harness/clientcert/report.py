@@ -1,0 +1,187 @@
+"""The reports of a client certification, in the formats of a server run.
+
+The judges become CheckRecords (dcr_harness.results), so that results.json, the
+certification JSON/HTML (report/certification.py, html.py), the console summary and the
+signature are those of a server run; only the scope differs: the client's requirements
+are verdicts, the server's are not applicable. JUnit has one test case per judge.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import __version__, checks
+from ..http.exchange import Exchange
+from ..http.masking import Masker
+from ..report import certification
+from ..report.hooks import stamp_junit, verdict_facts
+from ..report.signing import load_private_key, sign_report
+from ..report.summary import write_certification_summary
+from ..results import CheckRecord, outcome_of, utc_now
+from ..verdicts import applies, requirement_verdicts
+from .judges import EXCHANGES_KEPT, Judge, judges_for
+from .scenarios import Settings
+from .parse import basic_of, bearer_of, form_of, request_json
+from .traffic import Traffic
+
+NODE_PREFIX = "certify-client::"
+TRAFFIC_JSON = "traffic.json"
+UNEXERCISED = ("not_verified", "not_covered")
+
+
+def learn_secrets(masker: Masker, exchanges: list[Exchange], statement: str) -> None:
+    """Every secret the traffic carried: statements, client secrets (in a form or HTTP Basic), access tokens."""
+    masker.add(statement, "software_statement")
+    for ex in exchanges:
+        for body in (ex.json(), request_json(ex)):
+            masker.add_from_json(body)
+        form = form_of(ex.request_body)
+        masker.add(form.get("client_secret"), "client_secret")
+        masker.add(basic_of(ex), "client_secret")
+        masker.add(bearer_of(ex), "access_token")
+        query = form_of(ex.url.split("?", 1)[1].encode()) if "?" in ex.url else {}
+        masker.add(query.get("access_token"), "access_token")
+
+
+def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckRecord]:
+    """One record per judge, with its evidence and the requests it found at fault."""
+    records = []
+    for judge in judges:
+        record = CheckRecord(nodeid=NODE_PREFIX + judge.name, title=judge.title, requirements=list(judge.requirements))
+
+        def offend(reqs: str | tuple[str, ...], message: str, *exchanges: Exchange, record: CheckRecord = record) -> None:
+            for ex in exchanges:
+                if ex not in record.exchanges and len(record.exchanges) < EXCHANGES_KEPT:
+                    record.exchanges.append(ex)
+            checks.breach(reqs, message, exchanges[-1] if exchanges else None)
+
+        checks.collect_evidence_into(record.evidence)
+        error = None
+        try:
+            judge.run(traffic, offend)
+        except Exception as exc:  # a judge's own bug is a harness error on that judge, not a crash
+            error = exc
+        finally:
+            checks.collect_evidence_into(None)
+        record.outcome, record.message = ("error", f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
+            else outcome_of(record, None)
+        records.append(record)
+    return records
+
+
+@dataclass
+class ClientRun:
+    """What a certify-client session produced, to be judged and written."""
+
+    settings: Settings
+    base_url: str
+    statement: str
+    exchanges: list[Exchange]
+    started_at: str
+    restart_at: float | None = None
+    stop_reason: str = ""
+    flows: int = 0
+    dropped: int = 0  # requests the recording did not keep (MAX_RECORDED)
+    masker: Masker = field(default_factory=Masker)
+    records: list[CheckRecord] = field(default_factory=list)
+
+    def judge(self) -> None:
+        learn_secrets(self.masker, self.exchanges, self.statement)
+        traffic = Traffic(self.exchanges, restart_at=self.restart_at)
+        self.records = judge_traffic(traffic, judges_for(self.settings.on("server-to-server")))
+
+    def results(self) -> dict[str, Any]:
+        checks_ = [r.to_dict(self.masker) for r in self.records]
+        rate, burst = self.settings.throttle
+        results: dict[str, Any] = {
+            "harness_version": __version__, "started_at": self.started_at, "finished_at": utc_now(),
+            "scope": "client",
+            "client": {"scenarios": self.settings.describe(), "requests": len(self.exchanges), "flows": self.flows,
+                       "stop_reason": self.stop_reason},
+            "target": {"name": "client certification", "base_url": self.base_url, "token_ttl_seconds": self.settings.token_ttl,
+                       "throttle": {"rate_per_s": rate, "burst": burst, "device_header": "X-Forwarded-For"}},
+            "embedded": False, "embedded_faults": [], "seed": None, "selection": {"narrowed": False},
+            "unreachable": False, "stop_reason": self.stop_reason, "requests_sent": len(self.exchanges),
+            "checks": checks_,
+        }
+        dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
+        results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_)) if r) or None
+        return results
+
+    @staticmethod
+    def unexercised(checks_: list[dict[str, Any]]) -> str | None:
+        """A client certification that never exercised a rule does not certify PASS: which ones, if any."""
+        verdicts = requirement_verdicts(checks_, scope="client")
+        left = [r for r, v in verdicts.items() if applies(r, "client") and v.verdict in UNEXERCISED]
+        return f"not exercised by the client's traffic: {', '.join(left)}" if left else None
+
+
+def write_junit(path: Path, records: list[CheckRecord], masker: Masker) -> None:
+    suite = ET.Element("testsuite", name="dcr-harness certify-client", tests=str(len(records)),
+                       failures=str(sum(r.outcome == "failed" for r in records)),
+                       errors=str(sum(r.outcome == "error" for r in records)),
+                       skipped=str(sum(_unexercised(r) for r in records)))
+    for r in records:
+        case = ET.SubElement(suite, "testcase", classname="certify-client", name=f"{r.title} [{' '.join(r.requirements)}]")
+        props = ET.SubElement(case, "properties")
+        ET.SubElement(props, "property", name="requirements", value=" ".join(r.requirements))
+        if r.outcome in ("failed", "error"):
+            text = masker.mask(r.message + "".join(f"\n  {e.curl(masker)}" for e in r.exchanges[:5]))
+            ET.SubElement(case, "failure" if r.outcome == "failed" else "error", message=masker.mask(r.message.splitlines()[0] if r.message else r.outcome)).text = text
+        elif _unexercised(r):
+            ET.SubElement(case, "skipped", message=masker.mask("; ".join(r.not_verified().values())))
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _unexercised(record: CheckRecord) -> bool:
+    return record.outcome == "passed" and not record.evidence.verified
+
+
+class _Console:
+    """The terminal-writer calls the certification summary uses."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write_sep(self, sep: str, title: str) -> None:
+        self.out.write(f"{sep * 3} {title} {sep * 3}\n")
+
+    def write_line(self, line: str) -> None:
+        self.out.write(line + "\n")
+
+
+@dataclass
+class Written:
+    run_dir: Path
+    document: dict[str, Any]
+    certification_path: Path | None = None
+    signature_path: Path | None = None
+    signature_error: str | None = None
+    masker: Masker | None = None
+
+    @property
+    def verdict(self) -> str:
+        return self.document["overall"]["verdict"]
+
+
+def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: TextIO) -> Written:
+    """results.json, junit.xml, certification.json/html (signed when a key is given), then the console table."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results = run.results()
+    (run_dir / "results.json").write_text(json.dumps(results, indent=2))
+    # The whole recorded traffic, masked: what QA reads to follow a finding in its sequence.
+    traffic = [{"at_s": round(ex.started_at, 3), **ex.to_dict(run.masker)} for ex in run.exchanges]
+    (run_dir / TRAFFIC_JSON).write_text(json.dumps(traffic, indent=1))
+    write_junit(run_dir / "junit.xml", run.records, run.masker)
+    document = certification.build(results)
+    _, html_path = certification.write(run_dir, document)
+    stamp_junit(run_dir / "junit.xml", verdict_facts(document))
+    written = Written(run_dir, document, html_path, masker=run.masker)
+    if sign_key is not None:
+        written.signature_path = sign_report(run_dir, load_private_key(sign_key))
+    write_certification_summary(_Console(out), written, document)
+    return written
