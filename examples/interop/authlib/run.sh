@@ -54,10 +54,16 @@ done
 [[ -f "$CACHE/target.json" ]] || die "the server wrote no target file within 10 s (log: $CACHE/server.log)"
 
 # 4. The harness of this checkout against it.
+before="$(readlink -f "$REPORT_DIR/latest" 2>/dev/null || true)"
 status=0
 ( cd "$REPO" && PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m dcr_harness.cli run \
     --target "$CACHE/target.json" --report-dir "$REPORT_DIR" "$@" ) || status=$?
 echo "interop: server log (may hold secrets sent in query strings, kept out of the run dir): $CACHE/server.log" >&2
-echo "interop: harness exit status $status; run dir:" >&2
-readlink -f "$REPORT_DIR/latest" 2>/dev/null || echo "$REPORT_DIR"
+after="$(readlink -f "$REPORT_DIR/latest" 2>/dev/null || true)"
+if [[ -n "$after" && "$after" != "$before" ]]; then
+    echo "interop: harness exit status $status; run dir:" >&2
+    echo "$after"
+else
+    echo "interop: harness exit status $status; it wrote no run dir under $REPORT_DIR" >&2
+fi
 exit "$status"
