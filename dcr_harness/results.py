@@ -20,6 +20,7 @@ import pytest
 from . import __version__, checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from .http import Exchange, Masker, Session
+from .secret_scan import SecretScanner, console_guard, variables_in
 from .target import Target
 
 
@@ -86,6 +87,12 @@ class CheckRecord:
         }
 
 
+def natural_key(name: str) -> tuple[str, int]:
+    """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
+    base, _, n = name.rpartition("_")
+    return (base, int(n)) if n.isdigit() else (name, 0)
+
+
 def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
     """(outcome, message): failed when anything broke, blocked when the check could not judge,
     error when the harness itself stumbled, warned/passed otherwise."""
@@ -126,6 +133,8 @@ class RunRecorder:
         self.embedded: EmbeddedServer | None = None
         self.session: Session | None = None
         self.masker = Masker()
+        self.scanner = SecretScanner(self.masker)  # every artifact of the run is written through it
+        self.console: Any = None
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
@@ -137,8 +146,7 @@ class RunRecorder:
             self._learn_target_secrets(target)
 
     def _learn_target_secrets(self, target: Target) -> None:
-        for value in target.secrets():
-            self.masker.add(value, "admin_token" if target.admin and value == target.admin.token else "software_statement")
+        self.masker.add_target(target)
 
     # The target and its session
 
@@ -153,7 +161,8 @@ class RunRecorder:
 
     def session_for(self, target: Target) -> Session:
         if self.session is None:
-            self.session = Session(target, masker=self.masker)
+            # The embedded reference is a fresh process each run: no device cursor to keep.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
             self.session.listeners.append(self._on_exchange)
         return self.session
 
@@ -167,6 +176,7 @@ class RunRecorder:
         record = CheckRecord(nodeid=item.nodeid, title=check_title(item), requirements=requirements)
         self.records.append(record)
         self.current = record
+        self.masker.context = item.nodeid  # secrets the server issues now are "issued in" this check (legend)
         checks.collect_evidence_into(record.evidence)
         return record
 
@@ -197,11 +207,20 @@ class RunRecorder:
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
         self.current = None
+        self.masker.context = None
         checks.collect_evidence_into(None)
 
     # End of run
 
+    def _rendered_checks(self) -> list[dict[str, Any]]:
+        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
+        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
+        if getattr(self, "_rendered", (None,))[0] != key:
+            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
+        return self._rendered[1]
+
     def results(self) -> dict[str, Any]:
+        checks_ = self._rendered_checks()
         return {
             "harness_version": __version__,
             "started_at": self.started_at,
@@ -216,8 +235,13 @@ class RunRecorder:
             "stop_reason": self.stop_reason,
             "requests_sent": self.session.sent if self.session else 0,
             "unexpected_429": self.session.unexpected_429 if self.session else 0,
+            # Run-level notes of the HTTP layer (issue 10: a throttle stricter than the profile; devices).
+            "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
+            "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
-            "checks": [r.to_dict(self.masker) for r in self.records],
+            "checks": checks_,
+            # The legend of the reproductions: what each ${DCR_...} variable stands for.
+            "variables": self.masker.legend(variables_in(json.dumps(checks_))),
         }
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
@@ -246,7 +270,7 @@ class RunRecorder:
         self.finish_unrun()
         if self.records:
             path = self.run_dir / "results.json"
-            path.write_text(json.dumps(self.results(), indent=2))
+            self.scanner.write_text(path, json.dumps(self.results(), indent=2))
             latest = self.run_dir.parent / "latest"
             try:
                 if latest.is_symlink() or latest.exists():
@@ -262,11 +286,30 @@ class RunRecorder:
         if self.embedded is not None:
             self.embedded.stop()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.console = console_guard(self.config, self.scanner)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .report.summary import write_certification_summary
 
         certification = getattr(self, "certification", None)  # set by the report plugin at session end
+        if self.session is not None and self.session.throttle_mismatch:
+            terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
         if certification is not None:
             write_certification_summary(terminalreporter, self, certification)
         elif self.records:
             terminalreporter.write_line(f"report: {self.run_dir}")
+        self.write_legend(terminalreporter)
+
+    def write_legend(self, terminalreporter: Any) -> None:
+        """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
+        failed = any(r.outcome in ("failed", "error") for r in self.records)
+        legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
+        if legend:
+            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
+            for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
+                terminalreporter.write_line(f"  {variable} = {origin}")
+        for artifact, kind, places in self.scanner.hits:
+            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
+                                        "that masking at the source missed")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 
 from .paths import SCHEMA_DIR
+from .secrets import Secret
 
 ENV_VAR = "DCR_TARGET"
 
@@ -100,13 +101,6 @@ class Target:
         except ValueError:
             return False
 
-    def secrets(self) -> list[str]:
-        """Every value from the target file that must never appear in an artifact."""
-        values = [v for v in vars(self.statements).values() if v]
-        if self.admin:
-            values.append(self.admin.token)
-        return values
-
     def masked(self) -> dict[str, Any]:
         """The target as reports may show it: statements and the admin token masked."""
         return {
@@ -166,8 +160,9 @@ def target_from_dict(data: Any, base_dir: Path | None = None, source: str | None
     if errors:
         lines = [f"{_key_path(e)}: {_problem(e)}" for e in errors[:5]]
         raise TargetError("invalid target file:\n  " + "\n  ".join(lines))
-    stmts = {
-        k: _resolve_value(v, f"statements.{k}", base_dir) for k, v in data["statements"].items()
+    stmts = {  # carried as Secrets: their reprs never show the value
+        k: Secret(_resolve_value(v, f"statements.{k}", base_dir), "software_statement", f"statements.{k}")
+        for k, v in data["statements"].items()
     }
     base_url = data["base_url"].rstrip("/")
     throttle = data.get("throttle", {})
@@ -181,7 +176,7 @@ def target_from_dict(data: Any, base_dir: Path | None = None, source: str | None
         allowed_redirect_uri=data.get("allowed_redirect_uri"),
         token_ttl_seconds=data.get("token_ttl_seconds"),
         throttle=ThrottleProfile(**throttle),
-        admin=Admin(**data["admin"]) if "admin" in data else None,
+        admin=Admin(data["admin"]["revoke_url"], Secret(data["admin"]["token"], "admin_token", "admin.token")) if "admin" in data else None,
         tls=Tls(**data.get("tls", {})),
         max_requests=data.get("budget", {}).get("max_requests"),
         load=LoadSafety(**data.get("load", {})),

@@ -53,8 +53,9 @@ def request_requirements(reqs: Reqs) -> Reqs:
 def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
     __tracebackhide__ = True
     if ex.status == THROTTLED:
-        not_verified(reqs, "blocked: answered 429 after pacing and one retry")
-        raise CheckBlocked(f"answered 429 after pacing and one retry: no verdict ({ex.describe()})", ex)
+        why = ex.note or "after pacing and one retry"
+        not_verified(reqs, f"blocked: answered 429 ({why})")
+        raise CheckBlocked(f"answered 429 ({why}): no verdict ({ex.describe()})", ex)
 
 
 def server_error(ex: Exchange) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from .. import __version__, checks
 from ..http.exchange import Exchange
 from ..http.masking import Masker
+from ..secret_scan import SecretScanner, variables_in
 from ..report import certification
 from ..report.hooks import stamp_junit, verdict_facts
 from ..report.signing import load_private_key, sign_report
@@ -107,6 +108,7 @@ class ClientRun:
             "embedded": False, "embedded_faults": [], "seed": None, "selection": {"narrowed": False},
             "unreachable": False, "stop_reason": self.stop_reason, "requests_sent": len(self.exchanges),
             "checks": checks_,
+            "variables": self.masker.legend(variables_in(json.dumps(checks_))),  # the legend of the reproductions
         }
         dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
         results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_)) if r) or None
@@ -171,15 +173,18 @@ class Written:
 def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: TextIO) -> Written:
     """results.json, junit.xml, certification.json/html (signed when a key is given), then the console table."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    scanner = SecretScanner(run.masker)  # the one scan before any artifact is written (issue 9)
     results = run.results()
-    (run_dir / "results.json").write_text(json.dumps(results, indent=2))
+    scanner.write_text(run_dir / "results.json", json.dumps(results, indent=2))
     # The whole recorded traffic, masked: what QA reads to follow a finding in its sequence.
     traffic = [{"at_s": round(ex.started_at, 3), **ex.to_dict(run.masker)} for ex in run.exchanges]
-    (run_dir / TRAFFIC_JSON).write_text(json.dumps(traffic, indent=1))
+    scanner.write_text(run_dir / TRAFFIC_JSON, json.dumps(traffic, indent=1))
     write_junit(run_dir / "junit.xml", run.records, run.masker)
     document = certification.build(results)
-    _, html_path = certification.write(run_dir, document)
+    _, html_path = certification.write(run_dir, document, scanner)
     stamp_junit(run_dir / "junit.xml", verdict_facts(document))
+    scanner.clean_file(run_dir / "junit.xml")
+    out = scanner.stream(out)
     written = Written(run_dir, document, html_path, masker=run.masker)
     if sign_key is not None:
         written.signature_path = sign_report(run_dir, load_private_key(sign_key))

@@ -145,14 +145,15 @@ class DcrClient:
         body = exchange.json()
         if exchange.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
             raise PreconditionFailed("registration with the valid statement did not succeed", exchange)
-        return Credentials(str(body["client_id"]), str(body["client_secret"]), exchange)
+        secret = self.session.masker.secret(str(body["client_secret"]))  # a Secret: its repr is masked
+        return Credentials(str(body["client_id"]), secret, exchange)
 
     def token_ok(self, creds: Credentials, **kwargs: Any) -> tuple[str, Exchange]:
         exchange = self.token(creds.client_id, creds.client_secret, **kwargs)
         body = exchange.json()
         if exchange.status not in (200, 201) or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise PreconditionFailed("a token request with fresh credentials did not succeed", exchange)
-        return body["access_token"], exchange
+        return self.session.masker.secret(body["access_token"]), exchange
 
 
 class PreconditionFailed(AssertionError):

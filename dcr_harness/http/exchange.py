@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .curl import to_curl
 from .masking import Masker
@@ -12,7 +13,7 @@ from .masking import Masker
 BODY_PREVIEW_LIMIT = 4096
 
 
-@dataclass
+@dataclass(repr=False)
 class Exchange:
     method: str
     url: str
@@ -26,6 +27,14 @@ class Exchange:
     device: str | None = None
     error: str | None = None
     note: str | None = None  # e.g. "retried after an unexpected 429"
+
+    def __repr__(self) -> str:
+        # Assertion texts and tracebacks show this: never the bodies, headers or query (secrets live there).
+        return f"<Exchange {self.method} {urlsplit(self.url).path} -> {self.error or self.status}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints dataclasses field by field unless told otherwise (falsifying examples)."""
+        printer.text(repr(self))
 
     def header(self, name: str) -> str | None:
         """The first response header of that name (case-insensitive)."""

@@ -27,7 +27,9 @@ from .. import device_info
 from ..embedded import EmbeddedServer
 from ..target import Target, TargetError, load_target
 from ..throttle_model import DeviceAllowance
+from ..http.masking import Masker, learn_from_request
 from ..http.session import DEVICE_NETWORK
+from ..secret_scan import SecretScanner
 from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
 from .metrics import LoadMetrics
 from .safety import remote_refusal
@@ -62,6 +64,8 @@ class LoadRun:
         self.sent = 0
         self.started = time.monotonic()
         self.environment: Any = None
+        self.masker = Masker()
+        self.scanner = SecretScanner(self.masker)
         self._device_offset = secrets.randbelow(DEVICE_NETWORK.num_addresses)
         self._devices = 0
 
@@ -96,13 +100,22 @@ class LoadRun:
             verdict = judge(ex) if judge else (judged(JUDGES[name], ex) if self.judging else None)
             self.metrics.add("judged")
             if verdict is not None:
-                requirement, message = verdict
+                requirement, message = verdict[0], self.masked(verdict[1], ex)
                 if requirement != MODEL_MISMATCH:  # scored as throttle precision/recall instead
                     self.metrics.violation(requirement)
                 resp.failure(f"[{requirement}] {message}")
             else:
                 resp.success()
             return ex
+
+    def masked(self, message: str, ex: Any) -> str:
+        """A failure message as Locust's CSV/HTML reports may show it (secrets only ever masked).
+
+        Learned from the failing exchange only: parsing every response would cost throughput.
+        """
+        self.masker.add_from_json(ex.json())
+        learn_from_request(self.masker, ex)
+        return self.scanner.clean(self.masker.mask(message), "locust failure message")
 
     # Locust wiring
 
@@ -131,6 +144,7 @@ class LoadRun:
             self._stop_embedded()
             print(f"dcr-harness load: {refusal}", file=sys.stderr)
             raise RemoteTargetRefused(EXIT_USAGE)
+        self.masker.add_target(self.target)
         environment.host = self.target.base_url
         for user_class in environment.user_classes:
             user_class.host = self.target.base_url
@@ -203,8 +217,8 @@ class LoadRun:
         out = os.environ.get("DCR_LOAD_REPORT_DIR")
         if out:
             Path(out).mkdir(parents=True, exist_ok=True)
-            Path(out, "thresholds.txt").write_text(text + "\n")
-            Path(out, "metrics.json").write_text(json.dumps(
+            self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
+            self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
                  "latency_ms": latency, "judging": self.judging,
                  "target": self.target.masked() if self.target else None}, indent=2))

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from ..embedded import EmbeddedServer, EmbeddedServerError
 from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
-from ..target import TargetError, load_target, target_path_from_env
+from ..http.masking import Masker
+from ..secret_scan import SecretScanner
+from ..target import Target, TargetError, load_target, target_path_from_env
 from .safety import remote_refusal
 
 EXIT_USAGE = 2
@@ -96,12 +98,21 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             env["DCR_LOAD_THRESHOLDS"] = str(Path(thresholds).resolve())
         main, worker_cmds = locust_commands(LOAD_DIR / f"{profile}.py", out, users, spawn_rate, duration, workers)
         code = _run_processes(main, worker_cmds, env, out, duration)
+        scan_reports(out, tgt)
         print(f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
               file=sys.stderr)
         return code
     finally:
         if embedded is not None:
             embedded.close()
+
+
+def scan_reports(out: Path, target: Target) -> None:
+    """Locust writes its CSV, HTML and log itself: each file goes through the secret scanner
+    (which knows the target's statements and admin token; failure messages were masked at the source)."""
+    masker = Masker()
+    masker.add_target(target)
+    SecretScanner(masker).clean_dir(out)
 
 
 def _run_processes(main: list[str], worker_cmds: list[list[str]], env: dict[str, str], out: Path,

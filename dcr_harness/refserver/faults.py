@@ -75,8 +75,10 @@ FAULTS: dict[str, Fault] = {
     # Throttling
     "thr-none": _f("no throttling at all", "THR-3", "THR-6"),
     "thr-global-bucket": _f("one allowance shared by all devices", "THR-1", "THR-5"),
-    "thr-burst-refills": _f("the burst refills at every one-second window", "THR-6"),
-    "thr-no-recovery": _f("a device that got a 429 stays throttled for 3 s", "THR-4"),
+    # A refilling burst breaks THR-2's "one-time burst" as well as THR-6's "the burst never refills";
+    # staying throttled 3 s also refuses THR-6's documented success at 3.1 s (0.3 s after the last 429).
+    "thr-burst-refills": _f("the burst refills at every one-second window", "THR-2", "THR-6"),
+    "thr-no-recovery": _f("a device that got a 429 stays throttled for 3 s", "THR-4", "THR-6"),
     "thr-status-503": _f("over-limit requests get 503 instead of 429", "THR-3"),
     "thr-ignore-device-header": _f("devices identified by connection address only", "THR-1", "THR-5"),
     # Found by property-based tests

@@ -18,7 +18,6 @@ from .. import requirements
 from ..http import Exchange, Masker
 
 CONTRACT_BASE = "CONTRACT.md"
-TEXT_SUFFIXES = (".json", ".txt", ".xml", ".html", ".log", ".csv", ".properties", ".attach", "")
 
 
 def severity(levels: list[str]) -> Any:
@@ -61,22 +60,14 @@ def exchange_listener(masker: Masker):
 
 
 def mask_file(path: Path, masker: Masker) -> bool:
-    """Rewrite a text file with every known secret masked; True when it changed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError):
-        return False
-    masked = masker.mask(text)
-    if masked != text:
-        path.write_text(masked, encoding="utf-8")
-        return True
-    return False
+    """Rewrite a text file with every known secret masked (the run's scanner); True when it changed."""
+    from ..secret_scan import SecretScanner
+
+    return SecretScanner(masker).clean_file(path)
 
 
 def mask_results_dir(directory: Path, masker: Masker, since: float = 0.0) -> int:
     """Mask every text file written under directory since `since` (epoch s); the count changed."""
-    changed = 0
-    for path in Path(directory).rglob("*"):
-        if path.is_file() and path.stat().st_mtime >= since and path.suffix in TEXT_SUFFIXES:
-            changed += mask_file(path, masker)
-    return changed
+    from ..secret_scan import SecretScanner
+
+    return SecretScanner(masker).clean_dir(Path(directory), since)

@@ -126,6 +126,8 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
         "incomplete": results.get("incomplete"),
         "narrowed": selection if selection.get("narrowed") else None,
         "blocked_checks": blocked,
+        "throttle_mismatch": results.get("throttle_mismatch"),
+        "device_note": results.get("device_note"),
     }
 
 
@@ -192,6 +194,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "checks": [{**c, "outcome": _outcome(c, by_check), "waiver": by_check[c["nodeid"]].to_dict() if c["nodeid"] in by_check else None}
                    for c in checks],
         "waivers": _waiver_report(waivers, today, checks, list(by_check.values()) + list(by_req.values())),
+        "variables": dict(results.get("variables") or {}),
     }
 
 
@@ -199,13 +202,14 @@ def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:
     return "waived" if check["nodeid"] in by_check else check["outcome"]
 
 
-def write(run_dir: Path, document: Mapping[str, Any]) -> tuple[Path, Path]:
-    """Write certification.json and certification.html into run_dir."""
+def write(run_dir: Path, document: Mapping[str, Any], scanner: Any = None) -> tuple[Path, Path]:
+    """Write certification.json and certification.html into run_dir (through the run's secret scanner)."""
     from .html import render
 
+    clean = scanner.clean if scanner is not None else (lambda text, artifact: text)
     json_path, html_path = run_dir / CERT_JSON, run_dir / CERT_HTML
-    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    html_path.write_text(render(document), encoding="utf-8")
+    json_path.write_text(clean(json.dumps(document, indent=2, ensure_ascii=False) + "\n", CERT_JSON), encoding="utf-8")
+    html_path.write_text(clean(render(document), CERT_HTML), encoding="utf-8")
     return json_path, html_path
 
 

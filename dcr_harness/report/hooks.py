@@ -130,7 +130,7 @@ class ReportPlugin:
         if recorder.records:
             document = build(recorder.results(), self.waivers, {"hypothesis_profile": hypothesis_profile()})
             recorder.certification = document
-            _, recorder.certification_path = write(recorder.run_dir, document)
+            _, recorder.certification_path = write(recorder.run_dir, document, recorder.scanner)
             self._mask_artifacts()
             self._stamp_verdict(document)
             self._apply_waivers_to_exit(session, document)
@@ -138,12 +138,13 @@ class ReportPlugin:
         return result
 
     def _mask_artifacts(self) -> None:
-        masker = self.recorder.masker
+        """allure-pytest and junitxml write their own files: each goes through the run's scanner."""
+        scanner = self.recorder.scanner
         if self.allure_enabled:
-            allure_glue.mask_results_dir(Path(self.config.option.allure_report_dir), masker, self.started - 1)
+            scanner.clean_dir(Path(self.config.option.allure_report_dir), self.started - 1)
         xml = getattr(self.config.option, "xmlpath", None)
         if xml and Path(xml).is_file():
-            allure_glue.mask_file(Path(xml), masker)
+            scanner.clean_file(Path(xml))
 
     def _stamp_verdict(self, document: dict[str, Any]) -> None:
         """The overall verdict (PARTIAL, NO VERDICT, ...) in JUnit and Allure too, not only in the certification."""
