@@ -194,3 +194,19 @@ def test_a_second_429_on_a_generated_case_is_not_verified_not_passed(monkeypatch
 ])
 def test_text_bodies(text, permitted):
     assert text_body_permitted(text) == frozenset(permitted)
+
+
+def test_a_query_parameter_beside_the_body_may_be_ignored_refused_or_used():
+    """TOK-REQ-2: a server *may* ignore query parameters; one that uses them answers for the query's value."""
+    from dcr_harness.http.client import Credentials
+    from dcr_harness.strategies.token import query_and_body
+
+    creds = Credentials("client-1", "secret-1", None)  # type: ignore[arg-type]
+
+    @given(query_and_body(creds))
+    def permitted_sets(case):
+        assert {"<served>", "invalid_request"} <= set(case.permitted)
+        if case.name.startswith("query grant_type=") and "client_credentials" not in case.name:
+            assert {"unsupported_grant_type", "unauthorized_client"} & set(case.permitted)
+
+    permitted_sets()

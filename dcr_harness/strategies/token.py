@@ -96,12 +96,15 @@ def raw_bodies(creds: Credentials) -> st.SearchStrategy[Provocation]:
 
 
 def query_and_body(creds: Credentials) -> st.SearchStrategy[Provocation]:
-    """A parameter both in the query string and in the body: ignored or refused (TOK-REQ-2, TOK-ERR-1)."""
+    """A parameter both in the query string and in the body: ignored, refused as repeated, or (the contract
+    only says a server *may* ignore the query) used in place of the body's value (TOK-REQ-2, TOK-ERR-1)."""
 
     def build(index: int, value: str | None) -> Provocation:
         good = _good(creds)
         query = [(good[index][0], good[index][1] if value is None else value)]
-        return P(REQS, f"query {query[0][0]}={short(query[0][1])} and body", TOK, {SUCCESS, INVALID_REQUEST},
+        used = [query[0] if i == index else pair for i, pair in enumerate(good)]
+        permitted = {SUCCESS, INVALID_REQUEST} | token_permitted(used, creds.client_id, creds.client_secret)
+        return P(REQS, f"query {query[0][0]}={short(query[0][1])} and body", TOK, permitted,
                  lambda c: c.dcr.token(form=good, query=query))
 
     return st.builds(build, st.integers(0, 2), st.none() | nasty("x"))
