@@ -41,3 +41,5 @@ def test_workers_share_the_request_budget_and_report_once(tmp_path):
     assert results["selection"]["narrowed"] and results["selection"]["deselected"] > 0
     assert len([p for p in (tmp_path / "reports").glob("*/results.json") if not p.parent.is_symlink()]) == 1
     assert target.statements.valid not in (run.output + json.dumps(results))
+    # The happy path is tried once, by the main process, within the budget: not once per worker.
+    assert results["reachability"]["happy_path"] == "ok"
