@@ -232,7 +232,7 @@ TOKEN: list[Provocation] = [
     P("TOK-REQ-2", "HTTP Basic alone", "token", {SUCCESS, INVALID_REQUEST},
       lambda c: c.token_form(("grant_type", "client_credentials"),
                              headers={"Authorization": basic_auth(c.creds.client_id, c.creds.client_secret)})),
-    P("TOK-REQ-2", "parameters in the query string only", "token", {SUCCESS, INVALID_REQUEST},
+    P("TOK-REQ-2 TOK-ERR-1", "parameters in the query string only", "token", {SUCCESS, INVALID_REQUEST},
       lambda c: c.dcr.token(content=b"", query=c.good_form())),
     # TOK-ERR-2: bad credentials.
     P("TOK-ERR-2", "unknown client_id", "token", "invalid_client",

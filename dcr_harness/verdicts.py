@@ -67,6 +67,7 @@ class _Ledger:
         self.waived: set[str] = set()
         self.warned: set[str] = set()
         self.not_verified: set[str] = set()
+        self.breach_reasons: dict[str, list[str]] = {}
 
     def get(self, req: str, nodeid: str) -> RequirementVerdict:
         v = self.items.setdefault(req, RequirementVerdict(req))
@@ -99,7 +100,10 @@ def requirement_verdicts(
             for req in found["requirements"]:
                 v = ledger.get(req, nodeid)
                 (ledger.waived.add(req) if waived else v.broken_by.append(nodeid))
-                ledger.reason(v, found["message"].splitlines()[0] if found["message"] else "")
+                first_line = found["message"].splitlines()[0] if found["message"] else ""
+                ledger.reason(v, first_line)
+                if first_line and first_line not in ledger.breach_reasons.setdefault(req, []):
+                    ledger.breach_reasons[req].append(first_line)
         for warning in check.get("warnings", []):
             ledger.warned.add(warning["requirement"])
             ledger.reason(ledger.get(warning["requirement"], nodeid), warning["message"])
@@ -117,6 +121,8 @@ def requirement_verdicts(
             v.reasons = [NOT_APPLICABLE_IN_CLIENT_RUN if scope == "client" else NOT_APPLICABLE_REASON]
         elif v.verdict == "pass":
             v.reasons = []  # a pass shows its evidence, not the reasons other checks could not reach it
+        elif v.verdict in ("fail", "waived"):
+            v.reasons = ledger.breach_reasons.get(req, []) or v.reasons  # what broke it, not what it blocked
         elif v.verdict == "not_covered" and not v.checks:
             v.reasons = ["not covered: no check of this suite cites it"]
     return dict(sorted(ledger.items.items()))
