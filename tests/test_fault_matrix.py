@@ -76,3 +76,16 @@ def test_a_wrong_success_status_and_a_missing_member_fail_only_the_success_requi
     assert {"TOK-REQ-1", "TOK-ERR-4", "DEV-2", "DEV-3"} <= run.requirements_with("pass")
     assert "TOK-OK-4" in run.requirements_with("pass")  # judged although the status was wrong
     assert run.certification()["overall"]["verdict"] == "FAIL"
+
+
+# One fault per area, generated suites included: the generated checks must not cascade either.
+WHOLE_SUITE_GROUP = ("reg-accept-alg-none", "tok-status-200", "api-accept-unknown-token", "thr-burst-refills",
+                     "dev-500-bad-device-info", "gen-500-long-param")
+
+
+@pytest.mark.slow
+def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_break(tmp_path):
+    run = run_harness(["run", "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports")
+    assert run.code == 1, run.output[-3000:]
+    expected = {r for f in WHOLE_SUITE_GROUP for r in FAULTS[f].requirements}
+    assert run.requirements_with("fail") == expected, run.output[-3000:]

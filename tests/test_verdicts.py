@@ -134,3 +134,8 @@ def test_an_unreachable_target_writes_no_requirement_verdicts() -> None:
     doc = build(run)
     assert doc["overall"]["verdict"] == "NO VERDICT" and doc["requirements"] == []
     assert schemas.validate("certification", doc) == []
+
+
+def test_a_token_accepted_where_it_must_be_refused_breaks_api2_not_the_error_body_rule() -> None:
+    ev = judged(checks.api_rejected, answer(200, {"ok": True}), ("API-2", "API-3"))
+    assert ev.broken == ["API-2"] and "API-3" in ev.unverified
