@@ -139,3 +139,9 @@ def test_an_unreachable_target_writes_no_requirement_verdicts() -> None:
 def test_a_token_accepted_where_it_must_be_refused_breaks_api2_not_the_error_body_rule() -> None:
     ev = judged(checks.api_rejected, answer(200, {"ok": True}), ("API-2", "API-3"))
     assert ev.broken == ["API-2"] and "API-3" in ev.unverified
+
+
+def test_a_served_wrong_secret_breaks_the_requirement_of_the_permitted_code_only() -> None:
+    # A case citing TOK-ERR-2 and TOK-ERR-1 that permits only invalid_client: serving it breaks TOK-ERR-2.
+    ev = judged(checks.oauth_error, answer(201, TOKEN_BODY), "token", {"invalid_client"}, ("TOK-ERR-2", "TOK-ERR-1"))
+    assert ev.broken == ["TOK-ERR-2"]

@@ -39,15 +39,27 @@ def answer(ex: Exchange) -> str:
     return f"{ex.status} {code}" if isinstance(code, str) else str(ex.status)
 
 
-def error_requirements(reqs: Reqs) -> Reqs:
-    """The requirements of a case that prescribe the error code (REG-ERR-n, TOK-ERR-n), else its first one:
-    a row without an error requirement names first the rule that permits its answers (DEV-3, TOK-REQ-2)."""
-    return tuple(r for r in reqs if "-ERR-" in r) or reqs[:1]
+# The requirement that prescribes each error code (REG-ERR-1..4, TOK-ERR-1..4).
+CODE_REQUIREMENT = {
+    "register": {"invalid_request": "REG-ERR-1", "invalid_redirect_uri": "REG-ERR-2",
+                 "invalid_software_statement": "REG-ERR-3", "unapproved_software_statement": "REG-ERR-4"},
+    "token": {"invalid_request": "TOK-ERR-1", "invalid_client": "TOK-ERR-2",
+              "unauthorized_client": "TOK-ERR-3", "unsupported_grant_type": "TOK-ERR-4"},
+}
 
 
-def request_requirements(reqs: Reqs) -> Reqs:
+def error_requirements(reqs: Reqs, endpoint: str | None = None, permitted: Iterable[str] = ()) -> Reqs:
+    """The requirements of a case that prescribe the codes it permits (of its REG-ERR-n, TOK-ERR-n, those
+    naming a permitted code), else its first one: a row without an error requirement names first the rule
+    that permits its answers (DEV-3, TOK-REQ-2)."""
+    errors = tuple(r for r in reqs if "-ERR-" in r)
+    prescribing = {CODE_REQUIREMENT.get(endpoint or "", {}).get(code) for code in permitted}
+    return tuple(r for r in errors if r in prescribing) or errors or reqs[:1]
+
+
+def request_requirements(reqs: Reqs, errors: Reqs = ()) -> Reqs:
     """The request rules a case defies (REG-REQ-n, DEV-n, ...), else its error requirements."""
-    return tuple(r for r in reqs if "-ERR-" not in r) or reqs
+    return tuple(r for r in reqs if "-ERR-" not in r) or errors or reqs
 
 
 def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
@@ -137,15 +149,15 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
     _stop_on_server_error(ex, (closing, *(r for r in case if r in FORBID_5XX)), case)
     _blocked_if_throttled(ex, case)
     assert ex.status is not None
+    errors = error_requirements(case, endpoint, permitted) or (closing,)
     if ex.status < 400:
-        fail(request_requirements(case) or (closing,), f"expected a 400 error ({' or '.join(permitted)}), "
+        fail(request_requirements(case, errors), f"expected a 400 error ({' or '.join(permitted)}), "
              f"but the request was answered {answer(ex)}", ex)
-    held(request_requirements(case), f"refused ({ex.status})")
+    held(request_requirements(case, errors), f"refused ({ex.status})")
     if ex.status == 400:
         held((closing,), "status 400")
     else:
         breach((closing,), f"expected status 400, got {answer(ex)}", ex)
-    errors = error_requirements(case) or (closing,)
     body = json_media_type(ex, errors)
     if not isinstance(body, dict):
         fail(errors, f"expected an error object {{\"error\": ...}}, got {ex.response_body[:120]!r}", ex)
