@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import checks, concurrency, selection
+from . import checks, concurrency, selection, shrink_budget
 from .stopping import RunStopper, find_stopper
 from .http import BudgetExceeded, DcrClient, Session
 from .http.client import Credentials
@@ -70,7 +70,7 @@ def _is_conformance_run(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir, before Hypothesis reads the seed
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
-    from . import hypothesis_setup, shrink_budget  # here, not at import: pytest rewrites Hypothesis' plugin first
+    from . import hypothesis_setup  # here, not at import: pytest rewrites Hypothesis' plugin first
 
     conformance = _is_conformance_run(config)
     worker = getattr(config, "workerinput", None)
@@ -286,7 +286,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """Soft assertions: a check that ran to its end fails here when it recorded a breach, so that
     pytest, JUnit and Allure all see an ordinary failure with its message."""
-    result = yield
+    try:
+        result = yield
+    finally:
+        shrink_budget.check_ended()
     record = pyfuncitem.stash.get(RECORD, None)
     if record is not None:
         checks.raise_if_breached(record.evidence)

@@ -1,28 +1,25 @@
 """The shrink budget (dcr_harness/shrink_budget.py) bounds Hypothesis' shrinking and keeps the verdict.
 
-The budget patches a Hypothesis engine constant: the first test fails when Hypothesis stops
-reading it, so an upgrade cannot silently turn the budget into a no-op.
+The budget sets the one engine constant Hypothesis documents as patchable: the tests below
+fail when a release stops honouring it, so an upgrade cannot silently turn the budget into a
+no-op (the run itself only warns). The shrink time is measured from outside Hypothesis.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import engine
 from hypothesis.reporting import with_reporter
 
 from dcr_harness import shrink_budget
 
 
-def test_hypothesis_engine_still_reads_the_shrink_time_constant():
-    assert isinstance(engine.MAX_SHRINKING_SECONDS, (int, float))
-    source = inspect.getsource(shrink_budget._ORIGINAL_SHRINK)
-    assert "MAX_SHRINKING_SECONDS" in source and "finish_shrinking_deadline" in source
-    assert engine.ConjectureRunner.shrink_interesting_examples is shrink_budget._timed_shrink
+def test_this_hypothesis_release_has_the_shrink_time_constant():
+    assert shrink_budget.budget_supported()
+    assert shrink_budget.set_shrink_budget(3.5) and shrink_budget.shrink_budget() == 3.5
 
 
 @pytest.fixture
@@ -39,7 +36,9 @@ def failing_slow_property():
     @given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=5))
     def prop(xs):
         time.sleep(0.005)  # stands in for a round trip to a slow target
-        assert sum(xs) <= 100
+        if sum(xs) > 100:
+            shrink_budget.failure_seen()
+            raise AssertionError(sum(xs))
 
     return prop
 
@@ -51,6 +50,8 @@ def run_and_capture(prop) -> tuple[BaseException | None, list[str]]:
             prop()
         except AssertionError as exc:
             return exc, lines
+        finally:
+            shrink_budget.check_ended()
     return None, lines
 
 

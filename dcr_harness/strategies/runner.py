@@ -9,6 +9,7 @@ from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verifi
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..provocations import Context, Provocation
+from ..shrink_budget import failure_seen
 from .oracle import judge_case
 
 
@@ -57,6 +58,7 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
         not_verified(case.requirements, "an example was answered 429 after pacing and one retry: not judged")
         note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
     except CheckFailed as exc:
+        failure_seen()
         note(f"case {case.id}: {exchange.describe()}")
         raise exc from None
     return exchange
