@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import selection
-from .cli_surface import finish, one_line_errors
+from .cli_surface import OneLineErrorParser, Subcommands, finish
 from .init_target import add_init_command
 from .load.runner import add_role_arguments
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
@@ -123,7 +123,7 @@ def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
                     thresholds=args.thresholds, judge=not args.no_judge, client=args.client)
 
 
-def add_load_command(sub: argparse._SubParsersAction) -> None:
+def add_load_command(sub: Subcommands) -> None:
     load = sub.add_parser("load", help="run a Locust load profile (headless), gated on load/thresholds.toml",
                           description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.")
     load.add_argument("profile", help="token_refresh or throttling (a file in load/)")
@@ -142,7 +142,7 @@ def add_load_command(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dcr-harness", description="Conformance and load test harness for a DCR service.")
+    parser = OneLineErrorParser(prog="dcr-harness", description="Conformance and load test harness for a DCR service.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_init_command(sub)
 
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(sub)
     add_report_commands(sub)
     add_certify_client_command(sub)
-    return finish(parser)
+    return finish(parser, sub.choices)
 
 
 
@@ -173,14 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if argv and argv[0] == "serve":
         # The reference server owns its options (dcr-harness serve --help).
-        with one_line_errors():
-            return cmd_serve(argparse.Namespace(), argv[1:])
+        return cmd_serve(argparse.Namespace(), argv[1:])
     extra: list[str] = []
     if "--" in argv:
         at = argv.index("--")
         argv, extra = argv[:at], argv[at + 1:]
-    with one_line_errors():
-        args = parser.parse_args(argv)
+    args = parser.parse_args(argv)
     try:
         return args.func(args, extra)
     except KeyboardInterrupt:

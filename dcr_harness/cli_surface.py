@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
+from typing import Any, Protocol
 
 from . import __version__
 
@@ -30,31 +29,30 @@ def example_epilog(command: str) -> str:
     return ("example:\n" if len(lines) == 1 else "examples:\n") + "\n".join(f"  {line}" for line in lines)
 
 
-def finish(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add --version and an example epilog to each subcommand's --help."""
+class Subcommands(Protocol):
+    """What ArgumentParser.add_subparsers() returns (argparse gives its class a private name)."""
+
+    choices: dict[str, argparse.ArgumentParser]
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2 (its subcommands' parsers too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def finish(parser: argparse.ArgumentParser, subcommands: dict[str, argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add --version to the command, and an example epilog to each subcommand's --help."""
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = "Every command has --help with an example, e.g. dcr-harness run --help."
     # One line per command in the listing, however narrow the terminal.
     parser.formatter_class = partial(argparse.HelpFormatter, max_help_position=20,
                                      width=max(120, shutil.get_terminal_size().columns))
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        for name, sub in action.choices.items():
-            if name in EXAMPLES:
-                sub.epilog = example_epilog(name)
-                sub.formatter_class = argparse.RawDescriptionHelpFormatter
+    for name, sub in subcommands.items():
+        if name in EXAMPLES:
+            sub.epilog = example_epilog(name)
+            sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
-
-
-def _one_line_error(self: argparse.ArgumentParser, message: str) -> None:
-    self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-@contextmanager
-def one_line_errors() -> Iterator[None]:
-    """While parsing the command line (ours, and the reference server's): errors in one line, exit 2."""
-    original = argparse.ArgumentParser.error
-    argparse.ArgumentParser.error = _one_line_error  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        argparse.ArgumentParser.error = original  # type: ignore[method-assign]

@@ -14,6 +14,9 @@ expiry), so a few workers overlap that waiting even on two cores.
 - budget.max_requests holds across workers: one locked request count (http/budget.py).
 - Checks that touch statements.revocable (a revocation is permanent) run on one worker, in
   collection order (ONE_WORKER; conformance/conftest.py runs the lifecycle model last).
+  The scheduler (OneWorkerScheduling) is written against pytest-xdist's public Scheduling
+  protocol. Not `--dist loadgroup`: pytest-xdist 3.8 marks a group by writing pytest's private
+  `item._nodeid`, which pytest 9.2 no longer reads, so groups are silently split there.
 """
 
 from __future__ import annotations
@@ -68,17 +71,123 @@ def one_worker_scope(nodeid: str, patterns: tuple[str, ...]) -> str | None:
     return "one worker: statements.revocable" if any(f"/{p}" in f"/{nodeid}" for p in patterns) else None
 
 
-def make_scheduler(config: pytest.Config, log: Any, one_worker: tuple[str, ...]) -> Any:
-    from xdist.scheduler import LoadScopeScheduling
+def work_units(collection: list[str], patterns: tuple[str, ...]) -> list[list[int]]:
+    """Indices of the collection in units of work: each shared unit (in collection order) first, the
+    largest first, then every other check on its own."""
+    shared: dict[str, list[int]] = {}
+    alone: list[list[int]] = []
+    for index, nodeid in enumerate(collection):
+        scope = one_worker_scope(nodeid, patterns)
+        if scope is None:
+            alone.append([index])
+        else:
+            shared.setdefault(scope, []).append(index)
+    return sorted(shared.values(), key=len, reverse=True) + alone
 
-    class HarnessScheduling(LoadScopeScheduling):
-        """Every check is its own unit of work, except the ONE_WORKER checks: one unit, run first
-        (the largest unit goes first), in collection order."""
 
-        def _split_scope(self, nodeid: str) -> str:
-            return one_worker_scope(nodeid, one_worker) or nodeid
+class OneWorkerScheduling:
+    """pytest-xdist scheduling (its public Scheduling protocol, from pytest_xdist_make_scheduler).
 
-    return HarnessScheduling(config, log)
+    Work goes out in units (work_units) to the worker that runs low, as pytest-xdist's own load
+    scheduling does: a worker keeps at least two tests pending, since it runs its last one only
+    when it knows the next (or that it is shutting down)."""
+
+    def __init__(self, config: pytest.Config, log: Any, patterns: tuple[str, ...] = ONE_WORKER) -> None:
+        self.config, self.log, self.patterns = config, log, patterns
+        workers = config.getoption("numprocesses", None)
+        self.numnodes = workers if isinstance(workers, int) else len(config.getoption("tx", None) or [])
+        self.collections: dict[Any, list[str]] = {}
+        self.node_pending: dict[Any, list[int]] = {}
+        self.collection: list[str] | None = None
+        self.queue: list[list[int]] = []
+
+    @property
+    def nodes(self) -> list[Any]:
+        return list(self.node_pending)
+
+    @property
+    def collection_is_completed(self) -> bool:
+        return len(self.collections) >= self.numnodes
+
+    @property
+    def tests_finished(self) -> bool:
+        return (self.collection_is_completed and self.collection is not None and not self.queue
+                and all(len(p) < 2 for p in self.node_pending.values()))
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self.queue) or any(self.node_pending.values())
+
+    def add_node(self, node: Any) -> None:
+        self.node_pending.setdefault(node, [])
+
+    def add_node_collection(self, node: Any, collection: Any) -> None:
+        if self.collection is not None and list(collection) != self.collection:
+            self.log(f"worker {node.workerinput['workerid']} collected other tests: not used")
+            return
+        self.collections[node] = list(collection)
+
+    def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+        self.node_pending[node].remove(item_index)
+        self._refill(node)
+
+    def mark_test_pending(self, item: str) -> None:
+        assert self.collection is not None
+        self.queue.insert(0, [self.collection.index(item)])
+        for node in self.nodes:
+            self._refill(node)
+
+    def remove_pending_tests_from_node(self, node: Any, indices: Any) -> None:
+        for index in indices:
+            self.node_pending[node].remove(index)
+
+    def remove_node(self, node: Any) -> str | None:
+        """A worker went down: the test it was running crashed, its other tests go to the others."""
+        pending = self.node_pending.pop(node, [])
+        if not pending or self.collection is None:
+            return None
+        if pending[1:]:
+            self.queue.insert(0, pending[1:])
+        for other in self.nodes:
+            self._refill(other)
+        return self.collection[pending[0]]
+
+    def schedule(self) -> None:
+        if self.collection is not None:
+            for node in self.nodes:
+                self._refill(node)
+            return
+        collections = list(self.collections.values())
+        if any(c != collections[0] for c in collections[1:]):
+            self._report_different_collections()
+            return
+        self.collection = collections[0]
+        self.queue = work_units(self.collection, self.patterns)
+        for node in self.nodes[len(self.queue):]:  # more workers than work
+            self.node_pending.pop(node)
+            node.shutdown()
+        for node in self.nodes:
+            self._refill(node)
+
+    def _refill(self, node: Any) -> None:
+        while not node.shutting_down and len(self.node_pending[node]) < 2:
+            if not self.queue:
+                node.shutdown()  # it runs what it has, then stops
+                return
+            unit = self.queue.pop(0)
+            self.node_pending[node].extend(unit)
+            node.send_runtest_some(unit)
+
+    def _report_different_collections(self) -> None:
+        (first, expected), *others = self.collections.items()
+        for node, collection in others:
+            if collection != expected:
+                missing = sorted(set(expected) ^ set(collection))[:10]
+                message = (f"workers {first.workerinput['workerid']} and {node.workerinput['workerid']} collected "
+                           f"different checks (first differences: {missing})")
+                self.log(message)
+                report = pytest.CollectReport(nodeid=node.workerinput["workerid"], outcome="failed", longrepr=message, result=[])
+                self.config.hook.pytest_collectreport(report=report)
 
 
 class MergedRecord:
@@ -139,16 +248,15 @@ class WorkersTotals:
 class Controller:
     """pytest plugin object in the main process of a concurrent run."""
 
-    def __init__(self, config: pytest.Config, recorder: RunRecorder, one_worker: tuple[str, ...]) -> None:
+    def __init__(self, config: pytest.Config, recorder: RunRecorder) -> None:
         self.config = config
         self.recorder = recorder
-        self.one_worker = one_worker
         self.count = SharedRequestCount(recorder.run_dir / REQUEST_COUNT_FILE)
         recorder.session = WorkersTotals(self.count)  # type: ignore[assignment]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        return make_scheduler(config, log, self.one_worker)
+        return OneWorkerScheduling(config, log)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -174,7 +282,7 @@ class Controller:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         recorder = self.recorder
-        index = int(str(node.gateway.id).removeprefix("gw") or 0)
+        index = int(str(node.workerinput["workerid"]).removeprefix("gw") or 0)
         node.workerinput.update({
             "dcr_target_file": str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
             "dcr_embedded_data_dir": str(recorder.embedded.data_dir) if recorder.embedded else None,

@@ -27,7 +27,6 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import InvalidArgument
 
 SEED_BITS = 32
-SETTINGS_ATTR = "_hypothesis_internal_use_settings"  # where @settings/@given/@seed keep a test's settings
 _slow_target = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 # report_multiple_bugs=False: once a property fails, stop searching and shrink that one failure.
 _common = dict(deadline=None, suppress_health_check=_slow_target, print_blob=True)
@@ -52,7 +51,7 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 
 def current_profile() -> str | None:
-    return getattr(settings, "_current_profile", None)
+    return settings.get_current_profile_name()  # public since Hypothesis 6.139
 
 
 def choose_seed(explicit: int | None, profile: str | None) -> int | None:
@@ -98,19 +97,20 @@ class HypothesisRun:
             config.option.hypothesis_seed = seed
 
     def seeded(self, test):
-        """The test (a @given function or a state machine class) with the run's seed, unless it is global.
+        """The test (a @given function) with the run's seed, unless the seed is global.
 
-        hypothesis.seed() also turns the example database off for the test; the run keeps it (the
-        settings attribute seed() replaces is put back), so that saved failures still replay first.
+        hypothesis.seed() also turns the example database off for the test; the run keeps it by
+        giving the test the run's settings again through the public @settings decorator, so that
+        saved failures still replay first. A test with its own @settings keeps them (Hypothesis
+        refuses a second decorator) and runs seeded without the database.
         tests/test_example_db_and_seed.py fails if a seeded run stops saving examples."""
         if self.seed is None or self.forced:
             return test
-        had, kept = hasattr(test, SETTINGS_ATTR), getattr(test, SETTINGS_ATTR, None)
         hypothesis.seed(self.seed)(test)
-        if had:
-            setattr(test, SETTINGS_ATTR, kept)
-        else:
-            delattr(test, SETTINGS_ATTR)
+        try:
+            settings(settings.default)(test)
+        except InvalidArgument:
+            pass  # the test's own @settings: seeded, without the example database
         return test
 
     def pytest_sessionstart(self, session) -> None:

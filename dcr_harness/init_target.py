@@ -16,6 +16,7 @@ from pathlib import Path
 from .preflight import TargetUnreachable, preflight
 from .target import TargetError, target_from_dict
 from .target_keys import KEYS, Key
+from .cli_surface import Subcommands
 
 EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE = 0, 2, 3
 HEADER = """\
@@ -81,7 +82,7 @@ def _say(message: str, code: int) -> int:
     return code
 
 
-def add_init_command(sub: argparse._SubParsersAction) -> None:
+def add_init_command(sub: Subcommands) -> None:
     init = sub.add_parser("init", help="write a commented target file for a deployment, check that it answers",
                           description="Write a target file with every key (required ones filled, optional ones "
                                       "commented out with what they enable), check the URL, print the next command.")

@@ -111,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
     recorder.stopper = stopper
     if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
-        config.pluginmanager.register(concurrency.Controller(config, recorder, concurrency.ONE_WORKER), "dcr_harness_controller")
+        config.pluginmanager.register(concurrency.Controller(config, recorder), "dcr_harness_controller")
     _install(config, recorder, hypothesis_run)
 
 
@@ -272,9 +272,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     record = item.stash.get(RECORD, None)
     if recorder is None or record is None:
         return report
-    if call.excinfo is not None and call.excinfo.errisinstance(BudgetExceeded):
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     recorder.observe(record, report, call)
     if (recorder.unreachable or recorder.target_file_refused) and report.failed:
         report.longrepr = recorder.stop_reason
@@ -288,12 +285,23 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     pytest, JUnit and Allure all see an ordinary failure with its message."""
     try:
         result = yield
+    except BudgetExceeded as exc:  # the run's request budget ran out: a skip, not a failure
+        pytest.skip(str(exc))
     finally:
         shrink_budget.check_ended()
     record = pyfuncitem.stash.get(RECORD, None)
     if record is not None:
         checks.raise_if_breached(record.evidence)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest):
+    """A fixture that ran out of the run's request budget skips its checks (as a check does)."""
+    try:
+        return (yield)
+    except BudgetExceeded as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.hookimpl(trylast=True)

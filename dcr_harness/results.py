@@ -216,17 +216,15 @@ class RunRecorder:
         if report.when == "teardown" and not report.failed:
             return
         if report.skipped and not record.evidence.breaches:
-            if record.outcome == "pending":
-                longrepr = report.longrepr
-                text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-                record.outcome, record.message = "skipped", text.removeprefix("Skipped: ")
+            if record.outcome == "pending":  # the reason is the skip exception's message
+                record.outcome, record.message = "skipped", str(call.excinfo.value) if call.excinfo else ""
             return
         if report.when == "setup" and report.passed:
             return
         record.outcome, record.message = outcome_of(record, call.excinfo)
 
     def mask_report(self, report: pytest.TestReport) -> None:
-        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        if report.longrepr is not None and not report.skipped:
             text = str(report.longrepr)
             if report.failed and self.current is not None and self.current.exchanges:
                 text += "\n\nReproduce (secrets are shell variables):\n" + "\n".join(
@@ -251,17 +249,11 @@ class RunRecorder:
             return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
         return None
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_report_to_serializable(self, config: pytest.Config, report: Any) -> Any:
-        from .report.failure_view import report_to_serializable
+    @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read a worker's report
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from .report.failure_view import restore
 
-        return report_to_serializable(report)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> Any:
-        from .report.failure_view import report_from_serializable
-
-        return report_from_serializable(data)
+        restore(report)
 
     def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
@@ -271,10 +263,10 @@ class RunRecorder:
             return
         full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
         junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
-        report.longrepr = failure_view.build(
+        failure_view.attach(report, failure_view.build(
             excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
             reports=f"{junit} and {self.run_dir / 'results.json'}",
-        )
+        ))
 
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started

@@ -16,7 +16,6 @@ import binascii
 import bisect
 import logging
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,12 +253,32 @@ def variables_in(text: str) -> set[str]:
     return set(VARIABLE.findall(text))
 
 
-def console_guard(config: Any, scanner: SecretScanner) -> ScannedStream | None:
-    """Route the terminal writer's output (pytest's console) through the scanner."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    writer = getattr(reporter, "_tw", None)
-    if writer is None:
-        return None
-    if not isinstance(getattr(writer, "_file", None), ScannedStream):
-        writer._file = scanner.stream(writer._file or sys.stdout)
-    return writer._file
+class ScannedConsole:
+    """pytest's console with every write passed through the scanner.
+
+    Wraps, on the one terminal writer instance (`config.get_terminal_writer()`), the public
+    method all its output goes through: `write_raw` (pytest 9), else `write` (pytest 8)."""
+
+    def __init__(self, writer: Any, scanner: SecretScanner) -> None:
+        self.variables: set[str] = set()  # the ${DCR_...} variables shown so far (for the legend)
+        self._scanner = scanner
+        self.method = "write_raw" if hasattr(writer, "write_raw") else "write"
+        self._original = getattr(writer, self.method)
+        setattr(writer, self.method, self.write)
+
+    def write(self, msg: str, **kwargs: Any) -> None:
+        cleaned = self._scanner.clean(msg, "console")
+        self.variables.update(VARIABLE.findall(cleaned))
+        self._original(cleaned, **kwargs)
+
+
+def console_guard(config: Any, scanner: SecretScanner) -> ScannedConsole | None:
+    """Route pytest's console output through the scanner (once per run)."""
+    if config.pluginmanager.get_plugin("terminalreporter") is None:
+        return None  # -p no:terminal
+    writer = config.get_terminal_writer()
+    for method in ("write_raw", "write"):
+        guard = getattr(getattr(writer, method, None), "__self__", None)
+        if isinstance(guard, ScannedConsole):
+            return guard
+    return ScannedConsole(writer, scanner)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dcr_harness.concurrency import ONE_WORKER, one_worker_scope
+from dcr_harness.concurrency import ONE_WORKER, OneWorkerScheduling, one_worker_scope, work_units
 from dcr_harness.embedded import EmbeddedServer
 
 from .harness_runs import run_harness
@@ -22,6 +22,52 @@ def test_one_worker_checks_share_one_unit_of_work():
     )}
     assert len(scopes) == 1 and None not in scopes
     assert one_worker_scope("conformance/test_protected_api.py::test_expired_token_is_rejected", ONE_WORKER) is None
+
+
+class FakeWorker:
+    """What the scheduler uses of pytest-xdist's WorkerController (its public methods)."""
+
+    def __init__(self, name: str) -> None:
+        self.workerinput = {"workerid": name}
+        self.shutting_down = False
+        self.sent: list[int] = []
+
+    def send_runtest_some(self, indices):
+        self.sent.extend(indices)
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+COLLECTION = ["conformance/test_a.py::test_1", "conformance/test_protected_api.py::test_revocation_mid_run",
+              "conformance/test_a.py::test_2", "conformance/test_lifecycle.py::test_client_lifecycle",
+              "conformance/test_a.py::test_3", "conformance/test_a.py::test_4"]
+
+
+def test_the_one_worker_checks_are_one_unit_sent_first():
+    assert work_units(COLLECTION, ONE_WORKER) == [[1, 3], [0], [2], [4], [5]]
+
+
+def test_one_worker_gets_both_revocable_checks_and_every_check_runs_once(pytestconfig):
+    scheduler = OneWorkerScheduling(pytestconfig, log=lambda *a: None)
+    scheduler.numnodes = 2
+    workers = [FakeWorker("gw0"), FakeWorker("gw1")]
+    for w in workers:
+        scheduler.add_node(w)
+        scheduler.add_node_collection(w, COLLECTION)
+    assert scheduler.collection_is_completed
+    scheduler.schedule()
+    assert workers[0].sent[:2] == [1, 3] and not set(workers[1].sent) & {1, 3}
+    while not scheduler.tests_finished:  # each worker completes its first pending test
+        progressed = False
+        for w in workers:
+            pending = scheduler.node_pending[w]
+            if len(pending) >= 2 or (pending and w.shutting_down):
+                scheduler.mark_test_complete(w, pending[0])
+                progressed = True
+        assert progressed
+    assert sorted(workers[0].sent + workers[1].sent) == list(range(len(COLLECTION)))
+    assert all(w.shutting_down for w in workers)
 
 
 def test_workers_share_the_request_budget_and_report_once(tmp_path):

@@ -96,14 +96,17 @@ def test_full_traceback_styles_keep_pytests_own_view(pytestconfig):
     assert failure_view.wants_full_traceback(pytestconfig) == (pytestconfig.getoption("tbstyle") in ("long", "native") or pytestconfig.getoption("fulltrace"))
 
 
-def test_a_view_survives_the_trip_from_a_concurrent_worker():
+def test_a_view_survives_the_trip_from_a_concurrent_worker(pytestconfig):
     view = view_of(checks.CheckFailed(("REG-OK-1",), "expected status 201, got 200", exchange()), ["REG-OK-1"])
-    report = pytest.TestReport("conformance/test_x.py::test_y", ("x", 1, "y"), {}, "failed", view, "call")
-    data = failure_view.report_to_serializable(report)
+    report = pytest.TestReport("conformance/test_x.py::test_y", ("x", 1, "y"), {}, "failed", None, "call")
+    failure_view.attach(report, view)
+    hook = pytestconfig.hook  # pytest's own (public) serialization, as pytest-xdist uses it
+    data = hook.pytest_report_to_serializable(config=pytestconfig, report=report)
     assert report.longrepr is view
-    back = failure_view.report_from_serializable(json.loads(json.dumps(data)))  # what the worker's channel does
+    back = hook.pytest_report_from_serializable(config=pytestconfig, data=json.loads(json.dumps(data)))
+    assert back.longrepr == "FULL TEXT" and failure_view.restore(back)
     assert isinstance(back.longrepr, failure_view.FailureView) and back.failed
     assert back.longrepr.headline == view.headline and back.longrepr.lines == view.lines and str(back.longrepr) == "FULL TEXT"
     assert back.longrepr.reprcrash.message == "[REG-OK-1] expected status 201, got 200"
     plain = pytest.TestReport("t", ("x", 1, "y"), {}, "failed", "text", "call")
-    assert failure_view.report_to_serializable(plain) is None and failure_view.report_from_serializable({"$report_type": "TestReport"}) is None
+    assert not failure_view.restore(plain) and plain.longrepr == "text"

@@ -36,6 +36,13 @@ class CheckFailed(AssertionError):
         super().__init__(f"[{', '.join(requirements)}] {message}{where}")
 
 
+class CrashFailed(CheckFailed):
+    """A check failed first on a server crash (a 5xx or no answer).
+
+    Its own type, so that Hypothesis (which tells failures apart by exception type and place)
+    reports a crash beside, not shrunk into, a wrong status or code on the same requirement."""
+
+
 class CheckBlocked(Exception):
     """The check could not judge what it is about (a 429 it could not avoid, a failed precondition): no verdict."""
 
@@ -237,7 +244,5 @@ def raise_if_breached(evidence: Evidence) -> None:
     __tracebackhide__ = True
     if evidence.breaches:
         first, rest = evidence.breaches[0], evidence.breaches[1:]
-        failed = CheckFailed(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)
-        if first.crash:
-            raise failed  # its own line: Hypothesis tells failures apart by where they are raised, so a crash is
-        raise failed      # reported beside (not shrunk into) a wrong status or code on the same requirement
+        kind = CrashFailed if first.crash else CheckFailed
+        raise kind(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)

@@ -18,6 +18,7 @@ from .report import ClientRun, write_reports
 from .scenarios import Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
+from ..cli_surface import Subcommands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_SERVER = 0, 1, 2, 3
 RESTART_PROMPT = "RESTART the app now (scenario restart): it must reuse its stored credentials"
@@ -40,7 +41,7 @@ def _positive(kind: type) -> object:
     return parse
 
 
-def add_command(sub: argparse._SubParsersAction) -> None:
+def add_command(sub: Subcommands) -> None:
     p = sub.add_parser("certify-client", help="certify a partner's client integration: serve the contract, judge the client",
                        description="Serve register, token and a protected API for the client under test, record its "
                                    "traffic until --duration, --exit-after-flows or Ctrl-C, then judge it against "

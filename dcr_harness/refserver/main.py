@@ -17,7 +17,7 @@ from pathlib import Path
 
 import uvicorn
 
-from ..cli_surface import example_epilog
+from ..cli_surface import OneLineErrorParser, example_epilog
 from . import choices
 from .app import create_app
 from .config import DEVICE_INFO_POLICIES, ServerConfig
@@ -112,7 +112,7 @@ def _non_negative_int(text: str) -> int:
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     defaults = ServerConfig()
-    p = argparse.ArgumentParser(
+    p = OneLineErrorParser(
         prog=prog or "python -m dcr_harness.refserver",
         description="The reference DCR server: register, token and a protected API, with named faults.",
         epilog=example_epilog("serve"),

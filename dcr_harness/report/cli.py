@@ -10,6 +10,7 @@ from .certification import regenerate
 from .signing import (MissingSignature, SigningError, VerificationFailed, generate_key, load_private_key,
                       load_public_key, sign_report, verify_report)
 from .waivers import WaiverError, load_waivers
+from ..cli_surface import Subcommands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +66,7 @@ def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Subcommands) -> None:
     report = sub.add_parser("report", help="rebuild certification.json/html from a results.json")
     report.add_argument("results", metavar="RESULTS_JSON")
     report.add_argument("--waivers", help="waiver file (TOML) to apply")

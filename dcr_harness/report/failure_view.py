@@ -58,31 +58,24 @@ class FailureView:
         return {"headline": self.headline, "lines": self.lines, "full": self.full, "path": self.path, "lineno": self.lineno}
 
 
-# Concurrent runs (pytest-xdist) send reports from worker to controller as JSON, and pytest
-# would flatten the view to str() (the full text) there: these two carry the view across.
+# Concurrent runs (pytest-xdist) send reports from worker to controller as JSON: pytest flattens
+# the view to str() (the full text) and carries a report's other attributes as they are. The
+# view travels as one such attribute and is put back on arrival.
 SERIAL_KEY = "dcr_failure_view"
 
 
-def report_to_serializable(report: pytest.TestReport) -> dict[str, Any] | None:
-    view = getattr(report, "longrepr", None)
-    if not isinstance(view, FailureView):
-        return None
-    report.longrepr = view.full
-    try:
-        data = report._to_json()
-    finally:
-        report.longrepr = view
-    return {**data, "$report_type": type(report).__name__, SERIAL_KEY: view.to_dict()}
-
-
-def report_from_serializable(data: dict[str, Any]) -> pytest.TestReport | None:
-    if SERIAL_KEY not in data:
-        return None
-    data = dict(data)
-    view = FailureView(**data.pop(SERIAL_KEY))
-    report = pytest.TestReport._from_json(data)
+def attach(report: pytest.TestReport, view: FailureView) -> None:
     report.longrepr = view
-    return report
+    setattr(report, SERIAL_KEY, view.to_dict())
+
+
+def restore(report: pytest.TestReport) -> bool:
+    """Put a worker's view back on its report (on the controller); True when there was one."""
+    data = getattr(report, SERIAL_KEY, None)
+    if not data or isinstance(report.longrepr, FailureView):
+        return False
+    report.longrepr = FailureView(**data)
+    return True
 
 
 def _cut(text: str, limit: int = MAX_LINE) -> str:

@@ -62,12 +62,9 @@ def stamp_junit(path: Path, facts: dict[str, str]) -> None:
 
 
 def hypothesis_profile() -> str | None:
-    try:
-        from hypothesis import settings
+    from ..hypothesis_setup import current_profile
 
-        return getattr(settings, "_current_profile", None)
-    except ImportError:  # pragma: no cover
-        return None
+    return current_profile()
 
 
 class ReportPlugin:
