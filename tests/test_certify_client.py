@@ -35,6 +35,8 @@ BROKEN = [
     ("doc-device-info", ["short-token-ttl"], ["--calls", "2", "--interval", "0.1"], {"DEV-1"}),
     ("token-in-query", ["short-token-ttl"], ["--calls", "2", "--interval", "0.1"], {"CLI-4"}),
     ("no-content-type", ["short-token-ttl"], ["--calls", "2", "--interval", "0.1"], {"CLI-1", "TOK-REQ-1"}),
+    ("statement-in-array", ["short-token-ttl"], ["--calls", "2", "--interval", "0.1"], {"REG-REQ-5"}),
+    ("credentials-in-query", ["short-token-ttl"], ["--calls", "2", "--interval", "0.1"], {"TOK-REQ-2"}),
 ]
 
 
@@ -112,6 +114,18 @@ def test_what_the_client_never_met_is_not_exercised_never_pass(tmp_path: Path) -
     assert doc["overall"]["verdict"] == "INCOMPLETE"
     cli3 = next(r for r in doc["requirements"] if r["id"] == "CLI-3")
     assert cli3["reasons"][0].startswith("not exercised")
+
+
+def test_a_client_that_never_restarts_gets_not_exercised_for_the_restart(tmp_path: Path) -> None:
+    # The prompt is printed, the app goes on without a restart (it opens connections as it likes): the
+    # harness does not guess a restart, and the certification is not a PASS.
+    cert = certify(tmp_path, ["restart", "short-token-ttl"], [["--calls", "16", "--interval", "0.45"]])
+    doc = cert.document()
+    assert cert.code == 1 and doc["overall"]["verdict"] == "INCOMPLETE", cert.output[-3000:]
+    restart = next(c for c in doc["checks"] if c["nodeid"].endswith("::restart"))
+    assert not restart["verified"] and "never followed by the restart signal" in restart["not_verified"]["CLI-2"]
+    assert "restart not exercised" in doc["overall"]["scope"]["incomplete"]
+    assert not cert.failed() and cert.verdicts()["CLI-2"] == "pass"  # its renewals are CLI-2 evidence all the same
 
 
 @pytest.mark.parametrize("args, says", [
