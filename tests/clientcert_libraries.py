@@ -40,7 +40,7 @@ class Case:
         return ("FAIL" if self.fails else "PASS"), self.fails
 
 
-ROL, AUTHLIB = ("requests_oauthlib", "oauthlib", "requests"), ("authlib", "httpx")
+ROL, AUTHLIB, AUTHLIB_REQUESTS = ("requests_oauthlib", "oauthlib", "requests"), ("authlib", "httpx"), ("authlib", "requests")
 CASES = [
     Case("requests-oauthlib, credentials in the body, 2 s margin", "requests_oauthlib_client.py", ROL,
          ("--auth", "body", "--margin", "2"), frozenset()),
@@ -52,4 +52,7 @@ CASES = [
          ("--auth-method", "client_secret_post"), frozenset({"CLI-3"})),
     Case("Authlib httpx OAuth2Client, its default client_secret_basic, leeway 2", "authlib_httpx_client.py", AUTHLIB,
          ("--leeway", "2"), frozenset({"TOK-REQ-2"})),
+    # The repository's first documented example (examples/certify_authlib.sh): Authlib's requests integration.
+    Case("Authlib requests OAuth2Session, client_secret_post, leeway 2, urllib3 Retry on 429", "authlib_client.py",
+         AUTHLIB_REQUESTS, ("--auth-method", "client_secret_post", "--leeway", "2", "--retry-429"), frozenset()),
 ]
