@@ -16,7 +16,8 @@ from ..device_info import DeviceInfoError, decode
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind
 from .refusals import explain
-from .rules import ACCEPT_RULE, CONTENT_TYPES, accept_ok, accepts, content_type_ok, content_types, register_body_problem, token_params_problem
+from .rules import (ACCEPT_RULE, CONTENT_TYPES, accept_ok, accepts, content_type_ok, content_types, register_body_problem,
+                    token_params_problem)
 from .scenarios import RESTART_MARKER_PATH
 from .traffic import Token, Traffic
 
