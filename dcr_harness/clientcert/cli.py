@@ -104,5 +104,11 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
     server.close()
     print(f"certify-client: stopped ({reason}); judging {len(run.exchanges)} requests", flush=True)
     run.judge()
+    if run.refusals:
+        faults = [r for r in run.refusals if r["requirement"]]
+        print(f"certify-client: the client got {len(run.refusals)} 4xx answers: {len(run.refusals) - len(faults)} provoked by "
+              f"the scenarios, {len(faults)} by its own requests"
+              + (f" ({', '.join(sorted({r['requirement'] for r in faults}))})" if faults else "")
+              + "; each explained in certification.json (client.refusals)", flush=True)
     written = write_reports(run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout)
     return EXIT_OK if written.verdict.startswith("PASS") else EXIT_FAILED
