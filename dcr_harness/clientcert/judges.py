@@ -157,6 +157,7 @@ def forwarded_for(traffic: Traffic, offend: Callable[..., None]) -> None:
 def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-2: one registration per application instance; refresh and restart with the stored credentials;
     register again only after invalid_client, and once."""
+    refusals: list[Exchange] = []  # invalid_client answers to credentials the instance held
     for events in traffic.by_instance().values():
         holding: Exchange | None = None  # the registration whose credentials the instance holds
         refused = False  # those credentials were answered invalid_client
@@ -177,12 +178,16 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
             body = ex.json()
             if isinstance(body, dict) and body.get("error") == "invalid_client":
                 refused = True
+                refusals.append(ex)
             elif ex.status == 201:
                 if client_id in tokens_seen:
                     checks.held("CLI-2", "asked for a new token with its stored credentials, without registering again")
                 tokens_seen.add(client_id)
-    checks.not_verified("CLI-2", "not exercised: the client never asked for a second token, was never restarted "
-                        "and never had its credentials refused (scenarios short-token-ttl, restart, revoked-credentials)")
+    refused_note = (f"; its credentials were refused (invalid_client) at {refusals[0].started_at:.2f} s, and it never "
+                    "registered again after that" if refusals else "")
+    checks.not_verified("CLI-2", "not exercised: the client never asked for a second token with the same credentials "
+                        f"and never registered again after a refusal{refused_note} (scenarios short-token-ttl, "
+                        "restart, revoked-credentials)")
 
 
 def restart(traffic: Traffic, offend: Callable[..., None]) -> None:
