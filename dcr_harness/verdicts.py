@@ -30,7 +30,7 @@ LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "n
 CLIENT_AREA = "client"
 NOT_APPLICABLE_REASON = "a client obligation: not a verdict of a server run"
 # What a client certification judges: the obligations (CLI-*) and the request rules a client follows.
-CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "TOK-REQ-1", "TOK-REQ-3", "DEV-1", "DEV-2"})
+CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "REG-REQ-5", "TOK-REQ-1", "TOK-REQ-2", "TOK-REQ-3", "DEV-1", "DEV-2"})
 NOT_APPLICABLE_IN_CLIENT_RUN = "a server requirement: not a verdict of a client certification"
 SCOPES = ("server", "client")
 RAN = ("passed", "warned", "failed", "blocked", "error", "waived")

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from dcr_harness.clientcert.scenarios import RESTART_MARKER_PATH
+
 CLIENT = Path(__file__).parent / "clients" / "dcr_client.py"
 START_TIMEOUT_S = 20.0
 CLIENT_TIMEOUT_S = 40.0
@@ -46,10 +50,16 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def signal_restart(base_url: str) -> int:
+    """What the partner does after restarting the app (scenario restart): the explicit signal."""
+    return httpx.post(base_url + RESTART_MARKER_PATH, timeout=10).status_code
+
+
 def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra: list[str] = (),
-            env: dict[str, str] | None = None) -> Certification:
-    """Start certify-client, run each client invocation in turn, then Ctrl-C (unless it ends by
-    --exit-after-flows) and collect the reports."""
+            env: dict[str, str] | None = None, client: Path = CLIENT, restart_signal: bool = True) -> Certification:
+    """Start certify-client, run each client invocation in turn (between runs, when the scenario restart is
+    on and `restart_signal`, the restart signal), then Ctrl-C (unless it ends by --exit-after-flows) and collect the
+    reports."""
     report_dir = tmp / "reports"
     cmd = [sys.executable, "-m", "dcr_harness.cli", "certify-client", "--report-dir", str(report_dir), "--duration", "120",
            *(a for s in scenarios for a in ("--scenario", s)), *extra]
@@ -67,8 +77,10 @@ def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra
             if sep and name.startswith("DCR_"):
                 announced[name] = value
         assert "DCR_SOFTWARE_STATEMENT" in announced, "".join(lines)
-        for args in client_runs:
-            subprocess.run([sys.executable, str(CLIENT), "--base-url", announced["DCR_BASE_URL"],
+        for i, args in enumerate(client_runs):
+            if i and restart_signal and "restart" in scenarios:
+                assert signal_restart(announced["DCR_BASE_URL"]) == 200
+            subprocess.run([sys.executable, str(client), "--base-url", announced["DCR_BASE_URL"],
                             "--statement", announced["DCR_SOFTWARE_STATEMENT"], *args],
                            check=True, timeout=CLIENT_TIMEOUT_S, env=_env())
         if "--exit-after-flows" not in extra:  # else it ends on its own

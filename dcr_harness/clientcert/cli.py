@@ -15,7 +15,7 @@ from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
 from ..results import run_dir_name, utc_now
 from .report import ClientRun, write_reports
-from .scenarios import Settings, UnknownScenario, listing
+from .scenarios import RESTART_MARKER_PATH, Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
 from ..cli_surface import Subcommands
@@ -45,7 +45,7 @@ def add_command(sub: Subcommands) -> None:
     p = sub.add_parser("certify-client", help="certify a partner's client integration: serve the contract, judge the client",
                        description="Serve register, token and a protected API for the client under test, record its "
                                    "traffic until --duration, --exit-after-flows or Ctrl-C, then judge it against "
-                                   "CLI-1..5, REG-REQ-1/3, TOK-REQ-1/3, DEV-1/2. " + __doc__.split("\n\n", 1)[1].replace("\n", " "))
+                                   "CLI-1..5, REG-REQ-1/3/5, TOK-REQ-1/2/3, DEV-1/2. " + __doc__.split("\n\n", 1)[1].replace("\n", " "))
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s)")
     p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
     p.add_argument("--duration", type=_positive(float), help="seconds to serve (default: until Ctrl-C or --exit-after-flows)")
@@ -88,7 +88,8 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
     started_at = utc_now()
     try:
         server = CertificationServer(settings, host=args.host, port=args.port, partner_key=partner_key,
-                                     on_restart=lambda: print(RESTART_PROMPT, flush=True),
+                                     on_restart=lambda: print(f"{RESTART_PROMPT}; once the old process has ended, "
+                                                              f"signal the restart: POST {server.base_url}{RESTART_MARKER_PATH}", flush=True),
                                      exit_after_flows=args.exit_after_flows)
         server.start()
     except (OSError, ServerStartError) as exc:
@@ -100,9 +101,15 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
         server.stop()
     recording = server.recording
     run = ClientRun(settings, server.base_url, server.statement, list(recording.exchanges), started_at,
-                    restart_at=recording.restart_at, stop_reason=reason, flows=recording.flows, dropped=recording.dropped)
+                    restart_at=recording.restart_at, prompted_at=recording.prompted_at, stop_reason=reason, flows=recording.flows, dropped=recording.dropped)
     server.close()
     print(f"certify-client: stopped ({reason}); judging {len(run.exchanges)} requests", flush=True)
     run.judge()
+    if run.refusals:
+        faults = [r for r in run.refusals if r["requirement"]]
+        print(f"certify-client: the client got {len(run.refusals)} 4xx answers: {len(run.refusals) - len(faults)} provoked by "
+              f"the scenarios, {len(faults)} by its own requests"
+              + (f" ({', '.join(sorted({r['requirement'] for r in faults}))})" if faults else "")
+              + "; each explained in certification.json (client.refusals)", flush=True)
     written = write_reports(run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout)
     return EXIT_OK if written.verdict.startswith("PASS") else EXIT_FAILED

@@ -14,12 +14,21 @@ from dataclasses import dataclass
 from .. import checks, schemas
 from ..device_info import DeviceInfoError, decode
 from ..http.exchange import Exchange
-from ..refserver.negotiation import FORM, JSON, accepts_json, media_type
 from .parse import bearer_of, client_id_of, kind
-from .traffic import Traffic
+from .refusals import explain
+from .rules import (ACCEPT_RULE, CONTENT_TYPES, accept_ok, accepts, content_type_ok, content_types, register_body_problem,
+                    token_params_problem)
+from .scenarios import RESTART_MARKER_PATH
+from .traffic import Token, Traffic
 
-# CLI-3: a new token while the current one has more than this share of its lifetime left is not caching.
-REFRESH_NOT_BEFORE = 0.5
+# CLI-3 ("use it until it expires; obtain a new one before expiry") leaves the client the choice of when
+# to renew; a token per call is what it rules out. The room accepted: a renewal (its first attempt, a
+# refused or throttled one included) at any time in the last RENEW_ROOM share of the lifetime, widened
+# by CLOCK_TOLERANCE_S for clients that count whole seconds (Authlib: expires_at = int(time.time()) +
+# expires_in), and before expiry. Expiry is the answer's departure + expires_in: the client cannot know
+# it earlier.
+RENEW_ROOM = 0.5
+CLOCK_TOLERANCE_S = 1.0
 # CLI-3: a call this long after expiry (arrival at the server) used an expired token; covers clock granularity.
 EXPIRY_GRACE_S = 0.05
 # CLI-5: the wait after a 429 is measured from the moment the answer started to leave to the next
@@ -36,6 +45,8 @@ class Judge:
     title: str
     requirements: Reqs
     run: Callable[[Traffic, Callable[..., None]], None]
+    # why a cited requirement this judge neither saw hold nor break was not exercised
+    unreached: str = "the client's traffic never reached this rule"
 
 
 def _described(ex: Exchange) -> str:
@@ -44,16 +55,12 @@ def _described(ex: Exchange) -> str:
 
 # Per request ----------------------------------------------------------------------
 
-CONTENT_TYPES = {"register": (JSON, "REG-REQ-1"), "token": (FORM, "TOK-REQ-1")}
-ACCEPT_RULE = {"register": "REG-REQ-3", "token": "TOK-REQ-3"}
-
-
 def content_type(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-1, REG-REQ-1, TOK-REQ-1: the required Content-Type on register and token requests."""
     for ex in traffic.of_kind("register", "token"):
         expected, rule = CONTENT_TYPES[kind(ex)]  # type: ignore[index]
-        values = [v for k, v in ex.request_headers if k.lower() == "content-type"]
-        if len(values) == 1 and media_type(values[0]) == expected:
+        values = content_types(ex)
+        if content_type_ok(ex):
             checks.held(("CLI-1", rule), f"{kind(ex)} request sent Content-Type {expected}")
         else:
             offend(("CLI-1", rule), f"{_described(ex)} sent Content-Type {values or 'none'}; required: {expected}", ex)
@@ -63,8 +70,8 @@ def accept(traffic: Traffic, offend: Callable[..., None]) -> None:
     """REG-REQ-3, TOK-REQ-3: an Accept, if sent, admits application/json."""
     for ex in traffic.of_kind("register", "token"):
         rule = ACCEPT_RULE[kind(ex)]  # type: ignore[index]
-        values = [v for k, v in ex.request_headers if k.lower() == "accept"]
-        if accepts_json(",".join(values) if values else None):
+        values = accepts(ex)
+        if accept_ok(ex):
             checks.held(rule, f"{kind(ex)} request: Accept {values[0]!r} admits JSON" if values else f"{kind(ex)} request: no Accept (allowed)")
         else:
             offend(rule, f"{_described(ex)} sent Accept {', '.join(values)!r}, which excludes application/json", ex)
@@ -92,6 +99,29 @@ def device_info(traffic: Traffic, offend: Callable[..., None]) -> None:
             offend("DEV-2", f"{_described(ex)}: X-Device-Info {'; '.join(problems[:3])}", ex)
         else:
             checks.held("DEV-2", "X-Device-Info has the required keys and listed values")
+
+
+def register_body(traffic: Traffic, offend: Callable[..., None]) -> None:
+    """REG-REQ-5: a JSON object with software_statement (a string) and, optionally, redirect_uri (a string)."""
+    for ex in traffic.of_kind("register"):
+        problem = register_body_problem(ex)
+        if problem:
+            offend("REG-REQ-5", f"{_described(ex)}: {problem}; required: a JSON object with software_statement "
+                   "(string) and optionally redirect_uri (string)", ex)
+        else:
+            checks.held("REG-REQ-5", "register body: a JSON object with software_statement as a string")
+
+
+def token_params(traffic: Traffic, offend: Callable[..., None]) -> None:
+    """TOK-REQ-2: client_id, client_secret and grant_type=client_credentials in the form body, once each;
+    not in the query string, not in HTTP Basic (alone or besides the body)."""
+    for ex in traffic.of_kind("token"):
+        problem = token_params_problem(ex)
+        if problem:
+            offend("TOK-REQ-2", f"{_described(ex)}: {problem}; required: client_id, client_secret and "
+                   "grant_type=client_credentials once each in the form body", ex)
+        else:
+            checks.held("TOK-REQ-2", "token request: credentials and grant_type=client_credentials in the form body")
 
 
 def bearer(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -127,6 +157,7 @@ def forwarded_for(traffic: Traffic, offend: Callable[..., None]) -> None:
 def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-2: one registration per application instance; refresh and restart with the stored credentials;
     register again only after invalid_client, and once."""
+    refusals: list[Exchange] = []  # invalid_client answers to credentials the instance held
     for events in traffic.by_instance().values():
         holding: Exchange | None = None  # the registration whose credentials the instance holds
         refused = False  # those credentials were answered invalid_client
@@ -147,42 +178,85 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
             body = ex.json()
             if isinstance(body, dict) and body.get("error") == "invalid_client":
                 refused = True
+                refusals.append(ex)
             elif ex.status == 201:
                 if client_id in tokens_seen:
                     checks.held("CLI-2", "asked for a new token with its stored credentials, without registering again")
-                # A restarted app asks with credentials that an earlier process (connection) registered.
-                if traffic.restarted_since(ex, holding):
-                    checks.held("CLI-2", "restarted after the prompt and reused the credentials registered before it")
                 tokens_seen.add(client_id)
-    checks.not_verified("CLI-2", "not exercised: the client never asked for a second token, was never restarted "
-                        "and never had its credentials refused (scenarios short-token-ttl, restart, revoked-credentials)")
+    refused_note = (f"; its credentials were refused (invalid_client) at {refusals[0].started_at:.2f} s, and it never "
+                    "registered again after that" if refusals else "")
+    checks.not_verified("CLI-2", "not exercised: the client never asked for a second token with the same credentials "
+                        f"and never registered again after a refusal{refused_note} (scenarios short-token-ttl, "
+                        "restart, revoked-credentials)")
+
+
+def restart(traffic: Traffic, offend: Callable[..., None]) -> None:
+    """CLI-2 across a restart: known from the explicit signal (RESTART_MARKER_PATH), never guessed; the
+    restarted app asks for tokens with the credentials registered before it (registering again is the
+    registration judge's finding)."""
+    if traffic.prompted_at is None:
+        checks.not_verified("CLI-2", "restart not exercised: the prompt comes after the first answered API call, "
+                            "and the client made none")
+        return
+    if traffic.restart_at is None:
+        checks.not_verified("CLI-2", f"restart not exercised: the prompt at {traffic.prompted_at:.2f} s was never "
+                            f"followed by the restart signal (POST {RESTART_MARKER_PATH})")
+        return
+    before = {cid for cid, at in traffic.registered_at.items() if at < traffic.restart_at}
+    after = [ex for ex in traffic.of_kind("token") if ex.started_at > traffic.restart_at]
+    reused = next((ex for ex in after if client_id_of(ex) in before and ex.status == 201), None)
+    if reused is not None:
+        checks.held("CLI-2", f"restarted (signalled at {traffic.restart_at:.2f} s) and asked for a token at "
+                    f"{reused.started_at:.2f} s with the credentials registered before the restart")
+    elif not after:
+        checks.not_verified("CLI-2", f"restart not exercised: after the restart signal at {traffic.restart_at:.2f} s "
+                            "the app asked for no token")
+
+
+def _renewal(current: Token, first: Exchange, ex: Exchange, calls: int, offend: Callable[..., None]) -> None:
+    """Judge one renewal of `current`, timed by its first attempt `first` (ex: the request that got the token)."""
+    left = current.expires_at - first.started_at
+    room = current.lifetime * RENEW_ROOM + CLOCK_TOLERANCE_S
+    attempt = "" if first is ex else f" (first attempt at {first.started_at:.2f} s, answered {first.status})"
+    if left < 0:
+        offend("CLI-3", f"{_described(ex)}: renewed {-left:.2f} s after the token from {current.issued_at:.2f} s had "
+               f"expired{attempt}; obtain a new one before expiry", current.exchange, first, ex)
+    elif left > room:
+        offend("CLI-3", f"{_described(ex)}: asked for a new token{attempt} while the one from {current.issued_at:.2f} s "
+               f"had {left:.2f} s of {current.lifetime:g} s left, after {calls} API call(s) with it; a client renews "
+               f"only with at most {room:g} s left (the last {RENEW_ROOM:.0%} of the lifetime, + {CLOCK_TOLERANCE_S:g} s "
+               "for whole-second clocks)", current.exchange, first, ex)
+    else:
+        checks.held("CLI-3", f"renewed the token {left:.2f} s before it expired{attempt} (room: renew with at most "
+                    f"{room:g} s left), after {calls} API call(s) with it")
 
 
 def token_reuse(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-3: the access token is cached and used until near expiry, and renewed before it expires."""
     for events in traffic.by_client().values():
-        current = None
+        current: Token | None = None
+        first: Exchange | None = None  # the first attempt of a renewal not yet answered with a token
+        calls = 0
         for ex in events:
             if kind(ex) == "token":
                 token = traffic.issued_by.get(id(ex))
                 if token is None:
+                    first = first or ex
                     continue
                 # A restarted app has lost the token its predecessor held in memory: asking again is no breach.
-                if current is not None and ex.started_at < current.expires_at and not traffic.restarted_since(ex, current.exchange):
-                    left = current.expires_at - ex.started_at
-                    if left > current.lifetime * REFRESH_NOT_BEFORE:
-                        offend("CLI-3", f"{_described(ex)}: asked for a new token while the one from "
-                               f"{current.issued_at:.2f} s had {left:.1f} s of {current.lifetime:g} s left "
-                               "(cache the token and use it until near expiry)", current.exchange, ex)
-                    else:
-                        checks.held("CLI-3", f"renewed the token {left:.1f} s before it expired, with the stored credentials")
-                current = token
+                if current is not None and not traffic.restarted_since(ex, current.exchange):
+                    _renewal(current, first or ex, ex, calls, offend)
+                current, first, calls = token, None, 0
                 continue
             used = traffic.tokens.get(bearer_of(ex) or "")
+            if used is not None and used is current:
+                calls += 1
             if used is not None and ex.started_at > used.expires_at + EXPIRY_GRACE_S:
                 offend("CLI-3", f"{_described(ex)}: called with a token that had expired "
-                       f"{ex.started_at - used.expires_at:.1f} s earlier (renew it before expiry)", used.exchange, ex)
-    checks.not_verified("CLI-3", "not exercised: no token came near its expiry while the client ran "
+                       f"{ex.started_at - used.expires_at:.2f} s earlier (renew it before expiry)", used.exchange, ex)
+        if current is not None and first is not None and not traffic.restarted_since(first, current.exchange):
+            _renewal(current, first, first, calls, offend)  # renewals that never got a token are renewals too
+    checks.not_verified("CLI-3", "not exercised: no token reached the last half of its lifetime while the client ran "
                         "(scenario short-token-ttl, and run longer than the token lifetime)")
 
 
@@ -207,11 +281,29 @@ def wait_after_429(traffic: Traffic, offend: Callable[..., None]) -> None:
                         "(scenario throttling)")
 
 
+def refusals(traffic: Traffic, offend: Callable[..., None]) -> None:
+    """Every 4xx the client received: one the client's request provoked breaks the requirement it points to
+    (refusals.py); those a scenario provoked are listed in the report (client.refusals), not held against it."""
+    for refusal in explain(traffic):
+        if refusal.requirement is not None:
+            offend(refusal.requirement, f"{_described(refusal.exchange)} was refused ({refusal.exchange.status}): "
+                   f"{refusal.why}", refusal.exchange)
+
+
 PER_REQUEST = (
-    Judge("content_type", "Content-Type as required on register and token", ("CLI-1", "REG-REQ-1", "TOK-REQ-1"), content_type),
-    Judge("accept", "Accept, if sent, admits JSON", ("REG-REQ-3", "TOK-REQ-3"), accept),
-    Judge("device_info", "X-Device-Info sent and valid", ("CLI-1", "DEV-1", "DEV-2"), device_info),
-    Judge("bearer", "Authorization: Bearer on every protected API call", ("CLI-4",), bearer),
+    Judge("content_type", "Content-Type as required on register and token", ("CLI-1", "REG-REQ-1", "TOK-REQ-1"), content_type,
+          "the client sent no request of that endpoint"),
+    Judge("accept", "Accept, if sent, admits JSON", ("REG-REQ-3", "TOK-REQ-3"), accept,
+          "the client sent no request of that endpoint"),
+    Judge("device_info", "X-Device-Info sent and valid", ("CLI-1", "DEV-1", "DEV-2"), device_info,
+          "the client sent no X-Device-Info that could be decoded"),
+    Judge("register_body", "register body: a JSON object with software_statement", ("REG-REQ-5",), register_body,
+          "the client sent no register request"),
+    Judge("token_params", "token parameters in the form body, credentials not in Basic or the query", ("TOK-REQ-2",),
+          token_params, "the client sent no token request"),
+    Judge("bearer", "Authorization: Bearer on every protected API call", ("CLI-4",), bearer,
+          "the client called no protected API"),
+    Judge("refusals", "every 4xx the client received, explained", (), refusals),
 )
 PER_SEQUENCE = (
     Judge("registration", "one registration per application instance", ("CLI-2",), registration),
@@ -219,7 +311,8 @@ PER_SEQUENCE = (
     Judge("wait_after_429", "at least one second after a 429", ("CLI-5",), wait_after_429),
 )
 SERVER_TO_SERVER = Judge("forwarded_for", "user address forwarded in X-Forwarded-For", ("CLI-5",), forwarded_for)
+RESTART = Judge("restart", "stored credentials reused after a signalled restart", ("CLI-2",), restart)
 
 
-def judges_for(server_to_server: bool) -> tuple[Judge, ...]:
-    return PER_REQUEST + PER_SEQUENCE + ((SERVER_TO_SERVER,) if server_to_server else ())
+def judges_for(server_to_server: bool, restart: bool = False) -> tuple[Judge, ...]:
+    return PER_REQUEST + PER_SEQUENCE + ((SERVER_TO_SERVER,) if server_to_server else ()) + ((RESTART,) if restart else ())

@@ -25,12 +25,22 @@ def endpoint_of(path: str) -> str | None:
     return "api" if path.startswith(API_PREFIX) else None
 
 
+def form_pairs(body: bytes) -> list[tuple[str, str]]:
+    """Every form parameter of a body in order, repeats included; [] when it is not a form."""
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return []
+
+
 def form_of(body: bytes) -> dict[str, str]:
     """The form parameters of a body (first value of each), {} when it is not a form."""
-    try:
-        return dict(reversed(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
-    except (UnicodeDecodeError, ValueError):
-        return {}
+    return dict(reversed(form_pairs(body)))
+
+
+def query_of(ex: Exchange) -> list[tuple[str, str]]:
+    """The URL's query parameters, in order."""
+    return form_pairs(ex.url.split("?", 1)[1].encode()) if "?" in ex.url else []
 
 
 def throttle_device(ex: Exchange) -> str:

@@ -21,7 +21,7 @@ from ..http.exchange import Exchange
 from ..refserver.config import ServerConfig
 from ..refserver.throttle import TOO_MANY
 from .parse import client_id_of, endpoint_of, path_of, throttle_device
-from .scenarios import Settings
+from .scenarios import RESTART_MARKER_PATH, Settings
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -53,7 +53,8 @@ class RecordingMiddleware:
         self.t0 = time.monotonic()
         self.exchanges: list[Exchange] = []
         self.flows = 0  # protected API calls the server answered
-        self.restart_at: float | None = None
+        self.prompted_at: float | None = None  # when the restart prompt was printed
+        self.restart_at: float | None = None  # when the restart was signalled (RESTART_MARKER_PATH) after the prompt
         self.revoked: set[str] = set()
         self.revocation_done = False
         self.done = threading.Event()  # set once exit_after_flows flows were answered (or the session is stopped)
@@ -66,6 +67,9 @@ class RecordingMiddleware:
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == RESTART_MARKER_PATH:
+            await self._restart_marker(scope, send)
             return
         chunks, size = [], 0
         while True:
@@ -85,6 +89,21 @@ class RecordingMiddleware:
             await self._forward(scope, body, receive, send, ex)
         ex.elapsed = self.now() - ex.started_at
         self._after(ex)
+
+    async def _restart_marker(self, scope: Scope, send: Callable[[Message], Awaitable[None]]) -> None:
+        """The explicit restart signal: counts only after the prompt (and once); never part of the client's traffic."""
+        status, text = 405, "POST only\n"
+        if scope["method"] == "POST":
+            if self.prompted_at is None:
+                status, text = 409, "no restart was asked for yet (scenario restart prints the prompt)\n"
+            else:
+                status, text = 200, "restart recorded\n"
+                if self.restart_at is None:
+                    self.restart_at = self.now()
+        body = text.encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     def _exchange(self, scope: Scope, body: bytes) -> RecordedExchange:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
@@ -155,8 +174,8 @@ class RecordingMiddleware:
                 self.revocation_done = True
         if kind == "api" and ex.note is None:
             self.flows += 1
-            if ex.status == 200 and self.settings.on("restart") and self.restart_at is None:
-                self.restart_at = self.now()
+            if ex.status == 200 and self.settings.on("restart") and self.prompted_at is None:
+                self.prompted_at = self.now()
                 if self.on_restart is not None:
                     self.on_restart()
             if self.exit_after_flows and self.flows >= self.exit_after_flows:

@@ -24,7 +24,8 @@ from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
 from ..results import CheckRecord, outcome_of, utc_now
 from ..verdicts import applies, requirement_verdicts
-from .judges import EXCHANGES_KEPT, Judge, judges_for
+from .judges import CLOCK_TOLERANCE_S, EXCHANGES_KEPT, EXPIRY_GRACE_S, RENEW_ROOM, RESTART, WAIT_AFTER_429_S, Judge, judges_for
+from .refusals import explain
 from .scenarios import Settings
 from .parse import basic_of, bearer_of, form_of, request_json
 from .traffic import Traffic
@@ -32,6 +33,13 @@ from .traffic import Traffic
 NODE_PREFIX = "certify-client::"
 TRAFFIC_JSON = "traffic.json"
 UNEXERCISED = ("not_verified", "not_covered")
+# The tolerances the client's verdicts depend on, stated in every report (as the throttling checks state theirs).
+TOLERANCES = {
+    "renewal": f"CLI-3: a renewal (its first attempt) is accepted with at most {RENEW_ROOM:.0%} of the token lifetime "
+               f"+ {CLOCK_TOLERANCE_S:g} s left (whole-second clocks) and before expiry (answer sent + expires_in)",
+    "renew_room_share": RENEW_ROOM, "clock_tolerance_s": CLOCK_TOLERANCE_S,
+    "expired_token_grace_s": EXPIRY_GRACE_S, "wait_after_429_s": WAIT_AFTER_429_S,
+}
 
 
 def learn_secrets(masker: Masker, exchanges: list[Exchange], statement: str) -> None:
@@ -68,6 +76,9 @@ def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckReco
             error = exc
         finally:
             checks.collect_evidence_into(None)
+        for req in judge.requirements:  # never "passed without exercising it": say what the traffic lacked
+            if req not in record.evidence.verified and req not in record.evidence.broken:
+                record.evidence.not_verified((req,), f"not exercised: {judge.unreached}")
         record.outcome, record.message = ("error", f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
             else outcome_of(record, None)
         records.append(record)
@@ -83,17 +94,20 @@ class ClientRun:
     statement: str
     exchanges: list[Exchange]
     started_at: str
-    restart_at: float | None = None
+    restart_at: float | None = None  # the explicit restart signal
+    prompted_at: float | None = None  # the restart prompt
     stop_reason: str = ""
     flows: int = 0
     dropped: int = 0  # requests the recording did not keep (MAX_RECORDED)
     masker: Masker = field(default_factory=Masker)
     records: list[CheckRecord] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)  # every 4xx the client received, explained
 
     def judge(self) -> None:
         learn_secrets(self.masker, self.exchanges, self.statement)
-        traffic = Traffic(self.exchanges, restart_at=self.restart_at)
-        self.records = judge_traffic(traffic, judges_for(self.settings.on("server-to-server")))
+        traffic = Traffic(self.exchanges, restart_at=self.restart_at, prompted_at=self.prompted_at)
+        self.records = judge_traffic(traffic, judges_for(self.settings.on("server-to-server"), self.settings.on("restart")))
+        self.refusals = [r.to_dict() for r in explain(traffic)]
 
     def results(self) -> dict[str, Any]:
         checks_ = [r.to_dict(self.masker) for r in self.records]
@@ -102,7 +116,9 @@ class ClientRun:
             "harness_version": __version__, "started_at": self.started_at, "finished_at": utc_now(),
             "scope": "client",
             "client": {"scenarios": self.settings.describe(), "requests": len(self.exchanges), "flows": self.flows,
-                       "stop_reason": self.stop_reason},
+                       "stop_reason": self.stop_reason, "restart_prompted_at_s": self.prompted_at,
+                       "restart_signalled_at_s": self.restart_at, "tolerances": TOLERANCES,
+                       "refusals": self.refusals},
             "target": {"name": "client certification", "base_url": self.base_url, "token_ttl_seconds": self.settings.token_ttl,
                        "throttle": {"rate_per_s": rate, "burst": burst, "device_header": "X-Forwarded-For"}},
             "embedded": False, "embedded_faults": [], "seed": None, "selection": {"narrowed": False},
@@ -111,8 +127,14 @@ class ClientRun:
             "variables": self.masker.legend(variables_in(json.dumps(checks_))),  # the legend of the reproductions
         }
         dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
-        results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_)) if r) or None
+        results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised()) if r) or None
         return results
+
+    def scenario_unexercised(self) -> str | None:
+        """A selected scenario whose judge never saw its situation (an ignored restart prompt) is no PASS either."""
+        left = [f"{r.title}: {'; '.join(r.not_verified().values())}" for r in self.records
+                if r.nodeid == NODE_PREFIX + RESTART.name and _unexercised(r)]
+        return "; ".join(left) or None
 
     @staticmethod
     def unexercised(checks_: list[dict[str, Any]]) -> str | None:
@@ -140,7 +162,7 @@ def write_junit(path: Path, records: list[CheckRecord], masker: Masker) -> None:
 
 
 def _unexercised(record: CheckRecord) -> bool:
-    return record.outcome == "passed" and not record.evidence.verified
+    return record.outcome == "passed" and bool(record.requirements) and not record.evidence.verified
 
 
 class _Console:

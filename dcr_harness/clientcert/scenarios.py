@@ -14,8 +14,15 @@ CONTRACT_RATE, CONTRACT_BURST = 1.0, 10
 # No scenario throttles: an allowance no client reaches, so that throttling judges nothing.
 UNTHROTTLED_RATE, UNTHROTTLED_BURST = 1000.0, 1_000_000
 LONG_TTL_S = 3600
-SHORT_TTL_S = 3
+# Long enough that a library with whole-second clocks and a leeway of a second or two renews well inside
+# the room CLI-3 leaves (judges.py), short enough that a session of a few seconds' flows exercises renewal.
+SHORT_TTL_S = 6
 INJECT_429_EVERY = 6  # throttling: every n-th request of a device gets a 429 on top of the real throttle
+
+
+# The explicit restart signal (scenario restart): whoever restarts the app posts here once the old
+# process has ended and before the new one starts. Not a contract endpoint; never judged as traffic.
+RESTART_MARKER_PATH = "/certify-client/restarted"
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,9 @@ SCENARIOS = {s.name: s for s in (
              "the client must wait at least one second after a 429", ("CLI-5",)),
     Scenario("revoked-credentials", "the first client's credentials are revoked after its first token: its next token "
              "request gets invalid_client; the client must register again then, and once", ("CLI-2",)),
-    Scenario("restart", "after the first completed flow the harness prints RESTART: the partner restarts the app, "
-             "which must reuse its stored credentials instead of registering again", ("CLI-2",)),
+    Scenario("restart", "after the first completed flow the harness prints RESTART: the partner restarts the app and "
+             f"signals it (POST {RESTART_MARKER_PATH}); the restarted app must reuse its stored credentials "
+             "instead of registering again", ("CLI-2",)),
     Scenario("server-to-server", "every request must forward the user's address in X-Forwarded-For", ("CLI-5",)),
 )}
 DEFAULT = ("short-token-ttl", "throttling", "revoked-credentials")

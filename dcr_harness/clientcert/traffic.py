@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind, statement_of, throttle_device
@@ -27,13 +26,16 @@ class Token:
 
     @property
     def expires_at(self) -> float:
-        return self.issued_at + self.lifetime
+        """The latest the server can have set the expiry: the answer left then (the client cannot know it earlier)."""
+        answered = getattr(self.exchange, "answered_at", None) or self.issued_at + self.exchange.elapsed
+        return answered + self.lifetime
 
 
 @dataclass
 class Traffic:
     exchanges: list[Exchange]
-    restart_at: float | None = None
+    restart_at: float | None = None  # the explicit restart signal (scenario restart)
+    prompted_at: float | None = None  # the restart prompt
     instance_of: dict[str, Instance] = field(default_factory=dict)  # client_id -> instance
     registered_at: dict[str, float] = field(default_factory=dict)  # client_id -> arrival of its registration
     tokens: dict[str, Token] = field(default_factory=dict)
@@ -52,21 +54,10 @@ class Traffic:
                     token = self.tokens[value] = Token(value, client_id, ex.started_at, float(ttl), ex)
                     self.issued_by[id(ex)] = token
 
-    def restarted(self, ex: Exchange) -> bool:
-        """Whether ex came after the restart prompt on a connection the app had not used before it
-        (a restarted process cannot reuse its predecessor's connections)."""
-        if self.restart_at is None or ex.started_at <= self.restart_at:
-            return False
-        connection = getattr(ex, "connection", None)
-        return connection is not None and connection not in self._connections_before_restart
-
-    @cached_property
-    def _connections_before_restart(self) -> set[int | None]:
-        return {getattr(e, "connection", None) for e in self.exchanges if self.restart_at is not None and e.started_at <= self.restart_at}
-
     def restarted_since(self, ex: Exchange, earlier: Exchange) -> bool:
-        """Whether ex comes from the restarted app and earlier from the app before it (another connection)."""
-        return self.restarted(ex) and getattr(earlier, "connection", None) != getattr(ex, "connection", None)
+        """Whether the app was restarted (the explicit signal, RESTART_MARKER_PATH) between earlier and ex.
+        Never guessed from connections: a client may open one per request."""
+        return self.restart_at is not None and earlier.started_at < self.restart_at < ex.started_at
 
     @staticmethod
     def instance(ex: Exchange) -> Instance:

@@ -2,7 +2,7 @@
 # Reproduces docs/client-certification.md: certify Authlib's OAuth2Session (client_credentials).
 #   examples/clients/certify_authlib.sh [authlib_client.py options...]
 # e.g. examples/clients/certify_authlib.sh                       (Authlib's defaults)
-#      examples/clients/certify_authlib.sh --leeway 1 --auth-method client_secret_post --retry-429
+#      examples/clients/certify_authlib.sh --leeway 2 --auth-method client_secret_post --retry-429
 # Authlib goes into a throwaway venv ($VENV), never into dcr-harness's dependencies.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +23,12 @@ for _ in $(seq 200); do grep -q '^DCR_SOFTWARE_STATEMENT=' "$log" && break; slee
 DCR_BASE_URL=$(sed -n 's/^DCR_BASE_URL=//p' "$log")
 DCR_SOFTWARE_STATEMENT=$(sed -n 's/^DCR_SOFTWARE_STATEMENT=//p' "$log")
 run() { "$VENV/bin/python" "$here/authlib_client.py" --base-url "$DCR_BASE_URL" --statement "$DCR_SOFTWARE_STATEMENT" --state "$state" "$@"; }
-run --calls 12 "$@" || echo "certify_authlib: the client exited with $?"
-run --calls 3 "$@" || echo "certify_authlib: the client exited with $?"  # the restart: same credentials file
+run --calls 12 --interval 0.5 "$@" || echo "certify_authlib: the client exited with $?"
+# The restart (scenario restart): the first process has ended; signal it, then start the app again
+# with the same credentials file.
+python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="POST"), timeout=10)' \
+  "$DCR_BASE_URL/certify-client/restarted"
+run --calls 3 "$@" || echo "certify_authlib: the client exited with $?"
 kill -INT "$server"
 status=0; wait "$server" || status=$?
 grep -v '^DCR_SOFTWARE_STATEMENT=' "$log"

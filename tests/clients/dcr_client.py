@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import httpx
 
 FAULTS = ("register-every-time", "never-refresh", "ignore-429", "no-device-info", "doc-device-info",
-          "token-in-query", "no-content-type")
+          "token-in-query", "no-content-type", "statement-in-array", "credentials-in-query")
 DEVICE = {"primaryHardwareType": "SetTopBox", "model": "Example Box 2", "version": "2.1", "manufacturer": "Example",
           "osName": "Linux", "osVersion": "6.1", "connectionType": "WiFi", "applicationId": "example-client"}
 # The register/token sample value of the vendor documentation (a comma is missing: not JSON).
@@ -74,7 +74,8 @@ class Client:
         return response
 
     def register(self) -> None:
-        r = self.send("POST", "/o/client/register", lambda: {"json": {"software_statement": self.args.statement}, "headers": self.headers()})
+        statement = [self.args.statement] if self.fault == "statement-in-array" else self.args.statement
+        r = self.send("POST", "/o/client/register", lambda: {"json": {"software_statement": statement}, "headers": self.headers()})
         if r is not None and r.status_code == 201:
             body = r.json()
             self.credentials = {"client_id": body["client_id"], "client_secret": body["client_secret"]}
@@ -87,6 +88,8 @@ class Client:
         assert self.credentials is not None
         form = {**self.credentials, "grant_type": "client_credentials"}
         body = {"content": urlencode(form).encode()} if self.fault == "no-content-type" else {"data": form}
+        if self.fault == "credentials-in-query":  # as the vendor's OpenAPI file has them
+            body = {"params": form, "data": {"grant_type": "client_credentials"}}
         r = self.send("POST", "/o/client/token", lambda: {**body, "headers": self.headers()})
         if r is None:
             return "failed"
