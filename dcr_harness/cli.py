@@ -26,6 +26,7 @@ from .report.cli import run_pytest_args
 from .report.diff_cli import check_baseline, gate, run_dir_of_this_process
 from .clientcert.cli import add_command as add_certify_client_command
 from .plugin import DEFAULT_SHRINK_SECONDS
+from .replay_cli import add_command as add_replay_command
 from .stopping import EXIT_INCOMPLETE, RunStopper
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(sub)
     add_report_commands(sub)
     add_certify_client_command(sub)
+    add_replay_command(sub)
     return finish(parser)
 
 
