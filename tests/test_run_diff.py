@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from .harness_runs import WITHOUT_GENERATED, HarnessRun, run_harness
@@ -20,11 +21,12 @@ FAULT = "tok-unknown-grant-invalid-request"
 BROKEN = "TOK-ERR-4"
 CASE = "TOK-ERR-4:grant_type unknown URN"
 NARROW = ["--req", "TOK-ERR-4,TOK-ERR-3"]
+HAR_SCHEMA = Path(__file__).with_name("har-1.2.schema.json")
 
 
-def _run(root: Path, *args: str, fault: str | None = None) -> HarnessRun:
+def _run(root: Path, *args: str, fault: str | None = None, env: dict[str, str] | None = None) -> HarnessRun:
     faults = [f"--embedded-fault={fault}"] if fault else []
-    return run_harness(["run", *NARROW, *args, "--", *faults, *WITHOUT_GENERATED], root)
+    return run_harness(["run", *NARROW, *args, "--", *faults, *WITHOUT_GENERATED], root, env=env)
 
 
 def _dir(run: HarnessRun) -> Path:
@@ -36,7 +38,8 @@ class Runs:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.clean = self.keep(_run(root))
-        self.faulty = self.keep(_run(root, fault=FAULT))
+        self.secret_log = root.parent / "secret-log.txt"  # every secret the faulty run learned (http/masking.py)
+        self.faulty = self.keep(_run(root, fault=FAULT, env={"DCR_HARNESS_SECRET_LOG": str(self.secret_log)}))
 
     def keep(self, run: HarnessRun) -> Path:
         assert run.code in (0, 1), run.output[-3000:]
@@ -153,3 +156,25 @@ def test_replay_needs_a_target_and_names_the_secrets_it_lacks(runs, servers):
     assert out.code == 2 and "--target" in out.stderr and "Traceback" not in out.output
     out = replay(runs.faulty, "no such check", servers["conforming"])
     assert out.code == 2 and "no check of the report matches" in out.stderr
+
+
+def test_the_exchanges_har_validates_as_har_1_2_and_holds_every_exchange_masked(runs):
+    har = json.loads((runs.faulty / "exchanges.har").read_text())
+    jsonschema.Draft202012Validator(json.loads(HAR_SCHEMA.read_text())).validate(har)
+    results = json.loads((runs.faulty / "results.json").read_text())
+    assert len(har["log"]["entries"]) == sum(len(c["exchanges"]) for c in results["checks"]) > 0
+    failed = [x for x in har["log"]["entries"] if CASE in x["_check"]]
+    token = [x for x in failed if x["request"]["url"].endswith("/o/client/token")][-1]
+    assert token["response"]["status"] == 400 and "invalid_request" in token["response"]["content"]["text"]
+    assert "${DCR_CLIENT_SECRET" in token["request"]["postData"]["text"]
+    assert BROKEN in token["_requirements"] and token["request"]["headers"]
+
+
+def test_the_exchanges_har_holds_no_secret(runs):
+    text = (runs.faulty / "exchanges.har").read_text()
+    target = json.loads((runs.faulty / "reference-server" / "target.json").read_text())
+    signatures = [v.rsplit(".", 1)[1] for v in target["statements"].values() if v]
+    issued = [line.split("=", 1)[1] for line in runs.secret_log.read_text().splitlines() if "=" in line]
+    assert len(issued) >= 3, "the scan below needs the secrets the run learned"
+    leaked = [i for i, s in enumerate(signatures + issued + [target["admin"]["token"]]) if s and s[-24:] in text]
+    assert not leaked, f"{len(leaked)} secret(s) in exchanges.har"

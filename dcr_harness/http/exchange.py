@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,7 +69,14 @@ class Exchange:
     def summary(self, masker: Masker) -> dict[str, Any]:
         """The exchange in one line's worth of fields: how a passed check's traffic is reported."""
         return {"method": self.method, "url": masker.mask(self.url), "status": self.status,
-                "elapsed_ms": round(self.elapsed * 1000, 1), "error": self.error, "note": self.note}
+                "elapsed_ms": round(self.elapsed * 1000, 1), "error": self.error, "note": self.note, "started": self.started_iso}
+
+    @property
+    def started_iso(self) -> str | None:
+        """When the request was sent (UTC, milliseconds): HAR's startedDateTime."""
+        if not self.started_at:
+            return None
+        return datetime.fromtimestamp(self.started_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
     def to_dict(self, masker: Masker) -> dict[str, Any]:
         """The exchange as artifacts show it: every secret masked, bodies cut to a preview."""
@@ -89,5 +97,6 @@ class Exchange:
             "elapsed_ms": round(self.elapsed * 1000, 1),
             "error": self.error,
             "note": self.note,
+            "started": self.started_iso,
             "curl": self.curl(masker),
         }
