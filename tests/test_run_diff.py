@@ -178,3 +178,15 @@ def test_the_exchanges_har_holds_no_secret(runs):
     assert len(issued) >= 3, "the scan below needs the secrets the run learned"
     leaked = [i for i, s in enumerate(signatures + issued + [target["admin"]["token"]]) if s and s[-24:] in text]
     assert not leaked, f"{len(leaked)} secret(s) in exchanges.har"
+
+
+def test_the_certification_page_shows_the_trend_and_what_changed_since_the_previous_run(runs):
+    page = (runs.faulty / "certification.html").read_text()
+    trend = page[page.index('<section id="trend">'):]
+    trend = trend[:trend.index("</section>")]
+    assert f'data-run="{runs.clean.name}"' in trend and f'data-run="{runs.faulty.name}" class="this-run"' in trend
+    assert f"faults: {FAULT}" in trend
+    assert f'<tr data-change="newly_failing"><td class="id"><a href="#req-{BROKEN}">{BROKEN}</a>' in trend
+    assert "Worse than the previous run" in trend
+    first = (runs.clean / "certification.html").read_text()
+    assert 'id="trend"' not in first, "the first run of a target has no trend"
