@@ -5,12 +5,13 @@ Two ways, chosen by what the report's check is:
   or the case ID itself): the case is sent again as data describes it (fresh credentials where
   it needs them) and judged by the same oracle (provocations.judge): fixed, still failing, or
   still failing on other requirements (changed);
-- any other failed check (a generated check's shrunk example included): the exact request the
-  report recorded (the breach's exchange) is rebuilt from its masked form, secrets filled from
-  the target file (statements.*, admin.token) or the environment (the variables the report's
-  legend names), and sent. A lone request has no oracle of its own, so the answer is compared
-  with the recorded one: the same answer is still failing, another answer is changed (run the
-  check again to judge it).
+- any other failed check: the exact request the report recorded (the breach's exchange) is
+  rebuilt from its masked form, secrets filled from the target file (statements.*,
+  admin.token) or the environment (the variables the report's legend names), and sent. A
+  generated check's shrunk example recorded its case (requirements, permitted answers), so
+  its answer is judged by the oracle of generated cases (strategies/oracle.judge_case); any
+  other lone request has no oracle of its own, and its answer is compared with the recorded
+  one: the same answer is still failing, another answer is changed (run the check again).
 
 The report holds no secret, so nothing is taken from it but masked text. There is no default
 target: the run's embedded reference is gone, and a new one without the run's faults would
@@ -32,6 +33,7 @@ from .http import BudgetExceeded, DcrClient, Exchange, Masker, Session
 from .http.client import PreconditionFailed
 from .http.unmask import MissingVariable, kind_of, unmask, variables_used
 from .provocations import REGISTER, TOKEN, Context, Provocation, judge
+from .strategies.oracle import judge_case
 from .target import Target
 
 CASES: dict[str, Provocation] = {p.id: p for p in REGISTER + TOKEN}
@@ -102,16 +104,20 @@ def replay_case(session: Session, case: Provocation, check: Mapping[str, Any] | 
         _judge_into(evidence, case, lambda: case.send(Context(DcrClient(session))))
     except (checks.CheckBlocked, PreconditionFailed, BudgetExceeded) as exc:
         return Outcome("not judged", f"the case could not be judged: {str(exc).splitlines()[0]}", sent, judged=False)
-    before = set((check or {}).get("failed_requirements") or [])
+    return _verdict(f"case {case.id}", set((check or {}).get("failed_requirements") or []), evidence, sent)
+
+
+def _verdict(what: str, before: set[str], evidence: checks.Evidence, sent: list[Exchange]) -> Outcome:
+    """fixed / passes / still failing / changed, from the requirements broken in the report and now."""
     now = set(evidence.broken)
     if not now:
-        what = "fixed" if before else "passes"
-        return Outcome(what, f"case {case.id}: answered as the contract permits" + (f" (failed {', '.join(sorted(before))} in the report)" if before else ""), sent)
+        was = f" (failed {', '.join(sorted(before))} in the report)" if before else ""
+        return Outcome("fixed" if before else "passes", f"{what}: answered as the contract permits{was}", sent)
     lines = "\n".join(f"  {b.line()}" for b in evidence.breaches)
     if before and now != before:
-        return Outcome("changed", f"case {case.id}: still failing, now breaking {', '.join(sorted(now))} "
+        return Outcome("changed", f"{what}: still failing, now breaking {', '.join(sorted(now))} "
                                   f"(the report: {', '.join(sorted(before))})\n{lines}", sent)
-    return Outcome("still failing", f"case {case.id}: still failing\n{lines}", sent)
+    return Outcome("still failing", f"{what}: still failing\n{lines}", sent)
 
 
 def recorded_exchange(check: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,6 +190,8 @@ def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[
         session.masker.add(value, kind_of(variable), variable)
     method, url, headers, content = rebuild_request(recorded, (results.get("target") or {}).get("base_url", ""), session.target, values)
     exchange = session.send_raw(method, url, headers=headers, content=content, device=recorded.get("device"))
+    if recorded.get("case") and not exchange.error:
+        return judge_generated(recorded, check, exchange)
     old = _answer(recorded.get("status"), recorded.get("response_body") or "")
     new = _answer(exchange.status, session.masker.mask_bytes(exchange.response_body))
     reasons = "; ".join(b["message"].splitlines()[0] for b in check.get("breaches") or []) or check.get("message", "")
@@ -193,6 +201,26 @@ def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[
         return Outcome("still failing", f"the same answer as in the report ({exchange.status}), which broke: {reasons}", [exchange], judged=False)
     return Outcome("changed", f"answered {exchange.status} where the report has {recorded.get('status')} (which broke: {reasons}); "
                               "a lone request has no oracle of its own: run the check again to judge it", [exchange], judged=False)
+
+
+def judge_generated(recorded: Mapping[str, Any], check: Mapping[str, Any], exchange: Exchange) -> Outcome:
+    """A generated check's shrunk example, judged again by the oracle of generated cases with the permitted answers it recorded."""
+    data = recorded["case"]
+    case = Provocation(tuple(data["requirements"]), data["name"], data["endpoint"], frozenset(data["permitted"]),
+                       send=lambda c: exchange)
+    evidence = checks.Evidence()
+    checks.collect_evidence_into(evidence)
+    try:
+        judge_case(case, exchange)
+    except checks.CheckFailed:
+        pass  # recorded in evidence
+    except checks.CheckBlocked as exc:
+        return Outcome("not judged", f"the example could not be judged: {exc}", [exchange], judged=False)
+    finally:
+        checks.collect_evidence_into(None)
+    index = next((i for i, x in enumerate(check.get("exchanges") or []) if x is recorded), None)
+    before = {r for b in check.get("breaches") or [] if b.get("exchange") == index for r in b["requirements"]} or set(check.get("failed_requirements") or [])
+    return _verdict(f"example {data['id']}", before, evidence, [exchange])
 
 
 def replay(results: Mapping[str, Any], wanted: str, target: Target) -> tuple[Outcome, Masker, str]:

@@ -21,6 +21,7 @@ FAULT = "tok-unknown-grant-invalid-request"
 BROKEN = "TOK-ERR-4"
 CASE = "TOK-ERR-4:grant_type unknown URN"
 NARROW = ["--req", "TOK-ERR-4,TOK-ERR-3"]
+GEN_FAULT = "gen-500-long-param"  # a generated register check finds it (REG-ERR-5)
 HAR_SCHEMA = Path(__file__).with_name("har-1.2.schema.json")
 
 
@@ -106,7 +107,7 @@ def test_a_missing_baseline_is_refused_before_the_run(runs, tmp_path):
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[dict[str, Path]]:
     """A faulty and a conforming reference server, each with its target file (as `dcr-harness serve --target-out`)."""
-    faulty = Live(tmp_path_factory.mktemp("faulty"), "--fault", FAULT)
+    faulty = Live(tmp_path_factory.mktemp("faulty"), "--fault", FAULT, "--fault", GEN_FAULT)
     conforming = Live(tmp_path_factory.mktemp("conforming"))
     try:
         faulty.start()
@@ -149,6 +150,18 @@ def test_replay_of_a_recorded_request_fills_the_statements_from_the_target_file(
     out = replay(_dir(run), failed[0]["nodeid"], servers["conforming"])
     assert out.code == 1, out.output  # an answer that changed is not called fixed without an oracle
     assert "CHANGED: answered 201 where the report has 200" in out.stdout
+
+
+def test_replay_of_a_generated_checks_shrunk_example_is_judged_by_the_oracle(tmp_path, servers):
+    run = run_harness(["run", "-k", "bad_redirect_uris", "--hypothesis-seed", "12345", "--shrink-time", "0",
+                       "--", f"--embedded-fault={GEN_FAULT}"], tmp_path / "reports")
+    assert run.code == 1, run.output[-3000:]
+    (check,) = run.checks("failed")
+    assert any(x.get("case", {}).get("permitted") for x in check["exchanges"]), "the failing example recorded its case"
+    still = replay(_dir(run), "bad_redirect_uris", servers["faulty"])
+    assert still.code == 1 and "STILL FAILING: example REG-ERR-2:" in still.stdout and "[REG-ERR-5]" in still.stdout, still.output
+    fixed = replay(_dir(run), "bad_redirect_uris", servers["conforming"])
+    assert fixed.code == 0 and "FIXED: example REG-ERR-2:" in fixed.stdout, fixed.output
 
 
 def test_replay_needs_a_target_and_names_the_secrets_it_lacks(runs, servers):

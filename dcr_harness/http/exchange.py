@@ -12,6 +12,8 @@ from .curl import to_curl
 from .masking import Masker
 
 BODY_PREVIEW_LIMIT = 4096
+# A failing generated example's request is kept whole up to this size, so that `dcr-harness replay` can send it again.
+CASE_BODY_LIMIT = 65536
 
 
 @dataclass(repr=False)
@@ -28,6 +30,7 @@ class Exchange:
     device: str | None = None
     error: str | None = None
     note: str | None = None  # e.g. "retried after an unexpected 429"
+    case: dict[str, Any] | None = None  # the generated case a failing example sent (replay judges it again)
 
     def __repr__(self) -> str:
         # Assertion texts and tracebacks show this: never the bodies, headers or query (secrets live there).
@@ -81,16 +84,16 @@ class Exchange:
     def to_dict(self, masker: Masker) -> dict[str, Any]:
         """The exchange as artifacts show it: every secret masked, bodies cut to a preview."""
 
-        def body(data: bytes) -> str:
-            text = masker.mask_bytes(data[:BODY_PREVIEW_LIMIT])
-            return text + (f"... ({len(data)} bytes)" if len(data) > BODY_PREVIEW_LIMIT else "")
+        def body(data: bytes, limit: int = BODY_PREVIEW_LIMIT) -> str:
+            text = masker.mask_bytes(data[:limit])
+            return text + (f"... ({len(data)} bytes)" if len(data) > limit else "")
 
         return {
             "method": self.method,
             "url": masker.mask(self.url),
             "device": self.device,
             "request_headers": [[k, masker.mask(v)] for k, v in self.request_headers],
-            "request_body": body(self.request_body),
+            "request_body": body(self.request_body, CASE_BODY_LIMIT if self.case else BODY_PREVIEW_LIMIT),
             "status": self.status,
             "response_headers": [[k, masker.mask(v)] for k, v in self.response_headers],
             "response_body": body(self.response_body),
@@ -99,4 +102,5 @@ class Exchange:
             "note": self.note,
             "started": self.started_iso,
             "curl": self.curl(masker),
+            **({"case": {**self.case, "id": masker.mask(self.case["id"]), "name": masker.mask(self.case["name"])}} if self.case else {}),
         }
