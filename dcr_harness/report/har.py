@@ -88,5 +88,5 @@ def _iso(stamp: str | None) -> str:
 
 def write(run_dir: Path, results: Mapping[str, Any], scanner: Any) -> Path:
     path = run_dir / HAR_NAME
-    scanner.write_text(path, json.dumps(build(results), indent=1, ensure_ascii=False) + "\n", HAR_NAME)
+    scanner.write_text(path, json.dumps(build(results), ensure_ascii=False) + "\n", HAR_NAME)
     return path
