@@ -23,7 +23,7 @@ from .target import TargetError, load_target, target_path_from_env
 from .report.cli import add_commands as add_report_commands
 from .report.cli import run_arguments as report_run_arguments
 from .report.cli import run_pytest_args
-from .report.diff_cli import check_baseline, gate, run_dir_of_this_process
+from .report.diff_cli import gate, load_baseline, run_dir_of_this_process
 from .clientcert.cli import add_command as add_certify_client_command
 from .plugin import DEFAULT_SHRINK_SECONDS
 from .replay_cli import add_command as add_replay_command
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             load_target(target_path)
         except TargetError as exc:
             return _error(f"target file error: {exc}", EXIT_USAGE)
-    baseline_problem = check_baseline(args.baseline)
+    baseline, baseline_problem = load_baseline(args.baseline) if args.baseline else (None, None)
     if baseline_problem:
         return _error(baseline_problem, EXIT_USAGE)
     if not CONFORMANCE_DIR.is_dir():
@@ -83,8 +83,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     if code == 5:
         return _error("no check matched the selection (-k / --req)", EXIT_USAGE)
     code = PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
-    if args.baseline and code in (EXIT_OK, EXIT_FAILED):
-        return gate(args.baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
+    if baseline is not None and code in (EXIT_OK, EXIT_FAILED):
+        return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
     return code
 
 

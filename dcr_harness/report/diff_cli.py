@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import exit_codes
-from .diff import RunError, diff, load_run, render_text, worse_lines
+from .diff import Run, RunError, diff, load_run, render_text, worse_lines
 
 
 def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
@@ -33,15 +33,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_diff)
 
 
-def check_baseline(path: str | None) -> str | None:
-    """Why --baseline cannot be used (before the run starts), or None."""
-    if not path:
-        return None
+def load_baseline(path: str) -> tuple[Run | None, str | None]:
+    """The baseline run, read before the run starts (--keep may prune its directory): (run, None) or (None, why not)."""
     try:
-        load_run(path)
+        return load_run(path), None
     except RunError as exc:
-        return f"--baseline: {exc}"
-    return None
+        return None, f"--baseline: {exc}"
 
 
 def run_dir_of_this_process(report_dir: str, pid: int) -> Path | None:
@@ -50,17 +47,19 @@ def run_dir_of_this_process(report_dir: str, pid: int) -> Path | None:
     return found[-1] if found else None
 
 
-def gate(baseline: str, run_dir: Path | None, run_code: int) -> int:
+def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
     """The exit of a run against its baseline: 1 only for what got worse; a fixed failure asks to update it."""
     if run_dir is None:
         print("dcr-harness: --baseline: the run wrote no results.json to compare", file=sys.stderr)
         return run_code
     try:
-        d = diff(load_run(baseline), load_run(run_dir))
+        d = diff(baseline, load_run(run_dir))
     except RunError as exc:
         print(f"dcr-harness: --baseline: {exc}", file=sys.stderr)
         return exit_codes.USAGE
     print(f"baseline: {d['old']['report']} ({d['old']['verdict']}) -> this run ({d['new']['verdict']})")
+    for note in d["notes"]:
+        print(f"baseline: note: {note}")
     fixed = d["requirements"]["fixed"]
     if fixed:
         print("baseline: FIXED since the baseline: " + ", ".join(c["id"] for c in fixed)
