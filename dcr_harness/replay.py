@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,14 +79,17 @@ def find_check(results: Mapping[str, Any], wanted: str) -> tuple[dict[str, Any] 
     return check, CASES.get(m.group(2)) if m else None
 
 
-def _judge_into(evidence: checks.Evidence, case: Provocation, send: Any) -> None:
+def _judged(judging: Callable[[], None]) -> checks.Evidence:
+    """A judgment's evidence, collected apart (a CheckFailed is recorded there; CheckBlocked goes up)."""
+    evidence = checks.Evidence()
     checks.collect_evidence_into(evidence)
     try:
-        judge(case, send())
+        judging()
     except checks.CheckFailed:
         pass  # recorded in evidence
     finally:
         checks.collect_evidence_into(None)
+    return evidence
 
 
 def replay_case(session: Session, case: Provocation, check: Mapping[str, Any] | None) -> Outcome:
@@ -99,9 +102,8 @@ def replay_case(session: Session, case: Provocation, check: Mapping[str, Any] | 
             raise ReplayError(f"the case needs {key} in the target file, which lacks it")
     sent: list[Exchange] = []
     session.listeners.append(sent.append)
-    evidence = checks.Evidence()
     try:
-        _judge_into(evidence, case, lambda: case.send(Context(DcrClient(session))))
+        evidence = _judged(lambda: judge(case, case.send(Context(DcrClient(session)))))
     except (checks.CheckBlocked, PreconditionFailed, BudgetExceeded) as exc:
         return Outcome("not judged", f"the case could not be judged: {str(exc).splitlines()[0]}", sent, judged=False)
     return _verdict(f"case {case.id}", set((check or {}).get("failed_requirements") or []), evidence, sent)
@@ -190,13 +192,13 @@ def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[
         session.masker.add(value, kind_of(variable), variable)
     method, url, headers, content = rebuild_request(recorded, (results.get("target") or {}).get("base_url", ""), session.target, values)
     exchange = session.send_raw(method, url, headers=headers, content=content, device=recorded.get("device"))
-    if recorded.get("case") and not exchange.error:
+    if exchange.error:
+        return Outcome("changed", f"no answer: {exchange.error}", [exchange], judged=False)
+    if recorded.get("case"):
         return judge_generated(recorded, check, exchange)
     old = _answer(recorded.get("status"), recorded.get("response_body") or "")
     new = _answer(exchange.status, session.masker.mask_bytes(exchange.response_body))
     reasons = "; ".join(b["message"].splitlines()[0] for b in check.get("breaches") or []) or check.get("message", "")
-    if exchange.error:
-        return Outcome("changed", f"no answer: {exchange.error}", [exchange], judged=False)
     if old == new:
         return Outcome("still failing", f"the same answer as in the report ({exchange.status}), which broke: {reasons}", [exchange], judged=False)
     return Outcome("changed", f"answered {exchange.status} where the report has {recorded.get('status')} (which broke: {reasons}); "
@@ -208,16 +210,10 @@ def judge_generated(recorded: Mapping[str, Any], check: Mapping[str, Any], excha
     data = recorded["case"]
     case = Provocation(tuple(data["requirements"]), data["name"], data["endpoint"], frozenset(data["permitted"]),
                        send=lambda c: exchange)
-    evidence = checks.Evidence()
-    checks.collect_evidence_into(evidence)
     try:
-        judge_case(case, exchange)
-    except checks.CheckFailed:
-        pass  # recorded in evidence
+        evidence = _judged(lambda: judge_case(case, exchange))
     except checks.CheckBlocked as exc:
         return Outcome("not judged", f"the example could not be judged: {exc}", [exchange], judged=False)
-    finally:
-        checks.collect_evidence_into(None)
     index = next((i for i, x in enumerate(check.get("exchanges") or []) if x is recorded), None)
     before = {r for b in check.get("breaches") or [] if b.get("exchange") == index for r in b["requirements"]} or set(check.get("failed_requirements") or [])
     return _verdict(f"example {data['id']}", before, evidence, [exchange])
