@@ -130,6 +130,8 @@ def _requirement_changes(old: Run, new: Run, same_selection: bool) -> dict[str, 
             out["newly_failing"].append(_change(req, a, b, "its waiver expired or was withdrawn" if a == "waived" else ""))
         elif a in FAILING + ("waived",) and b in ACCEPTED:
             out["fixed"].append(_change(req, a, b))
+        elif a in ACCEPTED and b is None:
+            out["newly_unverified"].append(_change(req, a, b, "no verdict in the new run (unreachable target, or not in its contract)"))
         elif a in ACCEPTED and b in UNVERIFIED:
             if b == "not_covered" and not same_selection:
                 out["left_out"].append(_change(req, a, b, "the runs selected different checks"))
