@@ -17,6 +17,7 @@ import pytest
 from .harness_runs import WITHOUT_GENERATED, HarnessRun, run_harness
 from .test_refserver import Live
 
+pytestmark = pytest.mark.slow
 FAULT = "tok-unknown-grant-invalid-request"
 BROKEN = "TOK-ERR-4"
 CASE = "TOK-ERR-4:grant_type unknown URN"
