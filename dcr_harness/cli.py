@@ -3,11 +3,14 @@
 Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage or
 target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
 SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE.
+With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
+(report/exit_codes.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,8 +23,10 @@ from .target import TargetError, load_target, target_path_from_env
 from .report.cli import add_commands as add_report_commands
 from .report.cli import run_arguments as report_run_arguments
 from .report.cli import run_pytest_args
+from .report.diff_cli import gate, load_baseline, run_dir_of_this_process
 from .clientcert.cli import add_command as add_certify_client_command
 from .plugin import DEFAULT_SHRINK_SECONDS
+from .replay_cli import add_command as add_replay_command
 from .stopping import EXIT_INCOMPLETE, RunStopper
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -51,6 +56,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             load_target(target_path)
         except TargetError as exc:
             return _error(f"target file error: {exc}", EXIT_USAGE)
+    baseline, baseline_problem = load_baseline(args.baseline) if args.baseline else (None, None)
+    if baseline_problem:
+        return _error(baseline_problem, EXIT_USAGE)
     if not CONFORMANCE_DIR.is_dir():
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
     # No plugin that writes into the working directory (cache, benchmark storage).
@@ -74,7 +82,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(f"{stopper.reason}: the report is INCOMPLETE", EXIT_INCOMPLETE)
     if code == 5:
         return _error("no check matched the selection (-k / --req)", EXIT_USAGE)
-    return PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
+    code = PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
+    if baseline is not None and code in (EXIT_OK, EXIT_FAILED):
+        return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
+    return code
 
 
 def speed_pytest_args(args: argparse.Namespace) -> list[str]:
@@ -163,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_load_command(sub)
     add_report_commands(sub)
     add_certify_client_command(sub)
+    add_replay_command(sub)
     return finish(parser, sub.choices)
 
 

@@ -21,6 +21,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sign": ("dcr-harness sign reports/latest --generate-key sign-key.pem",),
     "verify-report": ("dcr-harness verify-report reports/latest --public-key sender.pub.pem",),
     "certify-client": ("dcr-harness certify-client --duration 300 --sign-key partner.pem",),
+    "diff": ("dcr-harness diff reports/20260601T020000Z-staging-41 reports/latest",),
+    "replay": ("dcr-harness replay reports/latest 'TOK-ERR-4:grant_type unknown URN' --target staging.toml",),
 }
 
 

@@ -15,7 +15,7 @@ import dcr_harness
 from dcr_harness import cli, paths
 from dcr_harness.cli_surface import EXAMPLES
 
-COMMANDS = ["init", "run", "serve", "load", "report", "sign", "verify-report", "certify-client"]
+COMMANDS = ["init", "run", "serve", "load", "report", "sign", "verify-report", "certify-client", "diff", "replay"]
 
 
 def harness(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -68,6 +68,9 @@ def test_version_comes_from_one_place() -> None:
     ["run", "--target", "missing.toml"],
     ["report", "missing/results.json"],
     ["verify-report", "missing"],
+    ["diff", "missing", "missing2"],
+    ["replay", "missing", "CASE", "--target", "missing.toml"],
+    ["run", "--baseline", "missing"],
     ["init"],
     ["init", "--base-url", "not a url"],
     ["init", "--base-url", "http://127.0.0.1:9", "--out", "missing/dir/t.toml"],

@@ -80,7 +80,7 @@ def test_the_run_failed_and_wrote_every_report(failing_run) -> None:
     run_dir, done, secrets = failing_run
     assert done.code == 1, done.stdout[-3000:] + done.stderr[-3000:]
     names = {p.name for p in artifacts(run_dir)}
-    assert {"junit.xml", "results.json", "certification.json", "certification.html", "certification.json.sig"} <= names
+    assert {"junit.xml", "results.json", "certification.json", "certification.html", "certification.json.sig", "exchanges.har"} <= names
     assert any(n.endswith("-result.json") for n in names) and any(n.endswith("-attachment.json") for n in names)
     results = json.loads((run_dir / "results.json").read_text())
     assert any(c["outcome"] == "failed" and c["message"] for c in results["checks"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.report.certification import build, write
-from dcr_harness.report.samples import FAILING
+from dcr_harness.report.samples import FAILING, check, results
 from dcr_harness.report.waivers import parse_waivers
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -47,3 +47,24 @@ def test_screenshot(tmp_path: Path) -> None:
     shot = tmp_path / "certification.png"
     done = chromium(tmp_path, f"--screenshot={shot}", html.as_uri())
     assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
+
+
+def test_the_trend_of_earlier_runs_renders(tmp_path: Path) -> None:
+    """Two earlier runs of the same target in the report folder: the page shows the trend and what changed."""
+    root = tmp_path / "reports"
+    passing = results([check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"]),
+                       check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"])], finished="2026-05-31T12:00:00Z")
+    for name, doc in (("20260530T120000Z-partner-staging-1", passing), ("20260531T120000Z-partner-staging-2", passing)):
+        (root / name).mkdir(parents=True)
+        write(root / name, build(doc))
+    run_dir = root / "20260601T115900Z-partner-staging-3"
+    run_dir.mkdir()
+    _, html = write(run_dir, build(FAILING))
+    done = chromium(tmp_path, "--dump-dom", html.as_uri())
+    dom = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'data-rendered="ok"' in dom.split(">", 2)[1], "the page script did not finish"
+    trend = re.search(r'<section id="trend">.*?</section>', dom, re.S)
+    assert trend, "no trend section"
+    assert len(re.findall(r'<tr data-run="', trend.group())) == 3
+    assert re.search(r'<tr data-change="newly_failing"><td class="id"><a href="#req-REG-OK-1">REG-OK-1</a>', trend.group())

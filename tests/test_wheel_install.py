@@ -5,6 +5,10 @@ the pytest entry, `serve`, `sign` and `verify-report` (the README's `pipx instal
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +70,49 @@ def test_pytest_entry_serve_sign_and_verify_from_the_wheel(installed, empty) -> 
     assert faults.returncode == 0 and faults.stdout.strip(), faults.stderr
     module = installed.run(["python", "-m", "dcr_harness", "--help"], cwd=empty, timeout=60)
     assert module.returncode == 0 and "init" in module.stdout
+
+
+def _serve(installed, folder: Path, *faults: str) -> tuple[subprocess.Popen, Path]:  # noqa: F811
+    """`dcr-harness serve --target-out` from the wheel; returns once the target file is written and answers."""
+    target = folder / "target.json"
+    args = ["dcr-harness", "serve", "--data-dir", str(folder / "data"), "--target-out", str(target)]
+    for fault in faults:
+        args += ["--fault", fault]
+    proc = subprocess.Popen(args, cwd=folder, env=installed.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        if target.is_file():
+            host, port = json.loads(target.read_text())["base_url"].split("//")[1].rsplit(":", 1)
+            try:
+                socket.create_connection((host, int(port)), timeout=0.5).close()
+                return proc, target
+            except OSError:
+                pass
+        time.sleep(0.05)  # polling for the server, bounded by the deadline
+    proc.kill()
+    pytest.fail("the installed reference server did not start")
+
+
+def test_replay_a_handed_over_report_from_the_wheel(installed, empty, tmp_path) -> None:  # noqa: F811
+    """A report made in one place, replayed from an installed wheel in an empty directory elsewhere."""
+    fault, case = "tok-unknown-grant-invalid-request", "TOK-ERR-4:grant_type unknown URN"
+    run = installed.run(["dcr-harness", "run", "--req", "TOK-ERR-4", "-k", "provocation", "--", f"--embedded-fault={fault}"],
+                        cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="ci")
+    assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
+    received = tmp_path / "received"
+    shutil.copytree((empty / "reports" / "latest").resolve(), received / "report", ignore=shutil.ignore_patterns("reference-server"))
+    servers = []
+    try:
+        for name, faults in (("faulty", (fault,)), ("conforming", ())):
+            (received / name).mkdir()
+            servers.append(_serve(installed, received / name, *faults))
+        outcomes = [installed.run(["dcr-harness", "replay", "report", case, "--target", str(target)], cwd=received, timeout=120)
+                    for _, target in servers]
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=10)
+    still, fixed = outcomes
+    assert still.returncode == 1 and "STILL FAILING" in still.stdout, still.stdout + still.stderr
+    assert fixed.returncode == 0 and "FIXED" in fixed.stdout, fixed.stdout + fixed.stderr

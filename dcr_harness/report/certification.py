@@ -202,15 +202,16 @@ def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:
 
 
 def write(run_dir: Path, document: Mapping[str, Any], scanner: Any = None) -> tuple[Path, Path]:
-    """Write certification.json and certification.html (through the run's secret scanner), and the
-    contract.html that its requirement links point at, into run_dir."""
-    from . import contract_page
+    """Write certification.json and certification.html (through the run's secret scanner; the page shows
+    the trend of this target's earlier runs beside run_dir), and the contract.html that its requirement
+    links point at, into run_dir."""
+    from . import contract_page, trend
     from .html import render
 
     clean = scanner.clean if scanner is not None else (lambda text, artifact: text)
     json_path, html_path = run_dir / CERT_JSON, run_dir / CERT_HTML
     json_path.write_text(clean(json.dumps(document, indent=2, ensure_ascii=False) + "\n", CERT_JSON), encoding="utf-8")
-    html_path.write_text(clean(render(document), CERT_HTML), encoding="utf-8")
+    html_path.write_text(clean(render(document, trend.build(run_dir, document)), CERT_HTML), encoding="utf-8")
     contract_page.write(run_dir)  # the shipped contract: no run data, nothing to scan
     return json_path, html_path
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import diff_cli
 from .certification import regenerate
 from .signing import (MissingSignature, SigningError, VerificationFailed, generate_key, load_private_key,
                       load_public_key, sign_report, verify_report)
@@ -84,6 +85,7 @@ def add_commands(sub: Subcommands) -> None:
     verify.add_argument("report_dir", metavar="REPORT_DIR")
     verify.add_argument("--public-key", metavar="PUB.pem", help="the sender's public key, obtained out-of-band (pinned)")
     verify.set_defaults(func=cmd_verify)
+    diff_cli.add_command(sub)
 
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +93,9 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waivers", help="waiver file (TOML) of accepted deviations (see docs/reports.md)")
     parser.add_argument("--sign-key", help="sign certification.json with this Ed25519 private key (PEM)")
     parser.add_argument("--allure", action="store_true", help="also write Allure results to <run dir>/allure-results")
+    parser.add_argument("--baseline", metavar="RUN_DIR_OR_RESULTS",
+                        help="regression gate: exit 1 only when a requirement got worse than in this earlier run "
+                             "(newly failing or newly not verifiable), 0 otherwise even if this run fails")
 
 
 def run_pytest_args(args: argparse.Namespace, extra: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 Registered by dcr_harness.plugin next to the RunRecorder. At the end of the run (after
 results.json and junit.xml are written, before the console summary) it writes
-certification.json/html, masks the Allure and JUnit files, applies the waivers to the exit
+certification.json/html and exchanges.har, masks the Allure and JUnit files, applies the waivers to the exit
 status, and signs the report when --sign-key is given.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import allure_glue
+from . import allure_glue, har
 from .certification import build, write
 from .signing import SigningError, load_private_key, sign_report
 from .waivers import WaiverError, WaiverFile, load_waivers
@@ -128,9 +128,11 @@ class ReportPlugin:
         if hasattr(self.config, "workerinput"):
             return result  # a concurrent run's worker: the main process writes the reports
         if recorder.records or recorder.stopped:
-            document = build(recorder.results(), self.waivers, {"hypothesis_profile": hypothesis_profile()})
+            results = recorder.results()
+            document = build(results, self.waivers, {"hypothesis_profile": hypothesis_profile()})
             recorder.certification = document
             _, recorder.certification_path = write(recorder.run_dir, document, recorder.scanner)
+            har.write(recorder.run_dir, results, recorder.scanner)
             mark_junit_incomplete(getattr(self.config.option, "xmlpath", None), document)
             self._mask_artifacts()
             self._stamp_verdict(document)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from ..verdicts import LABELS, VERDICTS
@@ -253,7 +254,57 @@ def _attention(doc: Mapping[str, Any], check_index: Mapping[str, int]) -> str:
     return f'<section><h2>Needs attention</h2><table><tr><th>ID</th><th>verdict</th><th>requirement, evidence</th></tr>{rows}</table></section>'
 
 
-def render(doc: Mapping[str, Any]) -> str:
+TREND_KINDS = (("newly_failing", "newly failing"), ("newly_unverified", "newly not verified"), ("fixed", "fixed"),
+               ("left_out", "left out by the selection"), ("changed", "changed"))
+
+
+def _trend_cell(cell: Mapping[str, Any] | None) -> str:
+    if not cell:
+        return '<td class="muted">-</td>'
+    counts = ", ".join(f"{n} {LABELS[v]}" for v, n in cell["counts"].items() if n)
+    return f'<td title="{e(counts)}">{chip(cell["verdict"])}</td>'
+
+
+def _trend_row(r: Mapping[str, Any], areas: list[str], this_run: bool) -> str:
+    faults = f'<div class="small muted">faults: {e(", ".join(r["faults"]))}</div>' if r["faults"] else ""
+    cells = "".join(_trend_cell(r["areas"].get(a)) for a in areas)
+    mark = ' class="this-run"' if this_run else ""
+    return (f'<tr data-run="{e(r["run"])}"{mark}><td class="id">{e(r["started_at"])}{" (this run)" if this_run else ""}'
+            f'<div class="small muted">{e(r["run"])}</div></td><td><b>{e(r["verdict"])}</b>{faults}</td>'
+            f'<td>{e(r["requests"])}</td>{cells}</tr>')
+
+
+def _trend(trend: Mapping[str, Any] | None) -> str:
+    """This target's last runs under the same report root, and what changed since the previous one."""
+    if not trend:
+        return ""
+    runs = trend["runs"]
+    areas = list(dict.fromkeys(a for r in runs for a in r["areas"]))
+    head = "".join(f"<th>{e(a)}</th>" for a in areas)
+    rows = "".join(_trend_row(r, areas, i == len(runs) - 1) for i, r in enumerate(runs))
+    d = trend["since_previous"]
+    changes = []
+    for kind, label in TREND_KINDS:
+        for c in d["requirements"][kind]:
+            note = f' <span class="small muted">({e(c["note"])})</span>' if c.get("note") else ""
+            old, new = (chip(v) if v else '<span class="muted">absent</span>' for v in (c["old"], c["new"]))
+            changes.append(f'<tr data-change="{kind}"><td class="id"><a href="#req-{e(c["id"])}">{e(c["id"])}</a></td>'
+                           f'<td>{e(label)}</td><td>{old} &rarr; {new}{note}</td></tr>')
+    checks = {k: len(v) for k, v in d["checks"].items() if v}
+    check_line = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in checks.items()) or "no check changed its outcome"
+    since = (f'<table><tr><th>ID</th><th>change</th><th>verdict</th></tr>{"".join(changes)}</table>' if changes
+             else '<p class="small">No requirement changed its verdict.</p>')
+    worse = '<p class="small"><b>Worse than the previous run.</b></p>' if d["worse"] else ""
+    return (f'<section id="trend"><h2>Trend of this target (last {len(runs)} runs in this report folder)</h2>'
+            f'<table><tr><th>run</th><th>verdict</th><th>requests</th>{head}</tr>{rows}</table>'
+            f'<h3>Since the previous run ({e(d["old"]["started_at"])})</h3>{worse}<div id="since-previous">{since}</div>'
+            f'<p class="small muted">Checks: {e(check_line)}. Requests {e(d["old"]["requests"])} &rarr; {e(d["new"]["requests"])}; '
+            f'seconds {e(d["old"]["seconds"])} &rarr; {e(d["new"]["seconds"])}. '
+            f'Details, from the report folder: <code>dcr-harness diff {e(Path(d["old"]["report"]).name)} '
+            f'{e(Path(d["new"]["report"]).name)}</code></p></section>')
+
+
+def render(doc: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> str:
     verdict = doc["overall"]["verdict"]
     target = doc.get("target") or {}
     check_index = {c["nodeid"]: i for i, c in enumerate(doc["checks"])}
@@ -269,6 +320,7 @@ def render(doc: Mapping[str, Any]) -> str:
 <div id="verdict" class="badge" style="background:{OVERALL_COLORS.get(verdict, "#555")}">{e(verdict)}</div></header>
 <main>
 <section><h2>Summary</h2>{_scope(doc)}{_cards(doc)}</section>
+{_trend(trend)}
 {_client_scenarios(doc)}
 {_attention(doc, check_index)}
 <section><h2>Results by contract area</h2>{chart(doc["areas"])}</section>

@@ -25,6 +25,12 @@ class CaseContext(Context):
         return self.dcr.token_ok(self.creds)[0]
 
 
+def case_record(case: Provocation) -> dict[str, object]:
+    """What `dcr-harness replay` needs to judge the case's request again: its requirements and permitted answers."""
+    return {"id": case.id, "name": case.name, "endpoint": case.endpoint, "requirements": list(case.requirements),
+            "permitted": sorted(case.permitted)}
+
+
 def reproduction(session: Session, exchange: Exchange) -> str:
     return exchange.curl(session.masker)
 
@@ -51,6 +57,7 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
             if evidence.breaches:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
                 curl = reproduction(session, exchange)
+                exchange.case = case_record(case)
                 evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
                                                b.exchange) for b in evidence.breaches]
         raise_if_breached(evidence)

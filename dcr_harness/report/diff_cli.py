@@ -1,0 +1,73 @@
+"""dcr-harness diff OLD NEW, and the baseline gate of `dcr-harness run --baseline`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import exit_codes
+from .diff import Run, RunError, diff, load_run, render_text, worse_lines
+from ..cli_surface import Subcommands
+
+
+def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
+    try:
+        old, new = load_run(args.old), load_run(args.new)
+    except RunError as exc:
+        print(f"dcr-harness: {exc}", file=sys.stderr)
+        return exit_codes.USAGE
+    d = diff(old, new)
+    print(json.dumps(d, indent=2) if args.json else render_text(d))
+    return exit_codes.WORSE if d["worse"] else exit_codes.NOTHING_WORSE
+
+
+def add_command(sub: Subcommands) -> None:
+    p = sub.add_parser("diff", help="what changed between two runs (exit 1 when a requirement got worse)",
+                       description="Compare two runs requirement by requirement and check by check. Exit "
+                                   f"{exit_codes.NOTHING_WORSE}: nothing got worse; {exit_codes.WORSE}: a requirement newly "
+                                   f"fails or newly cannot be verified; {exit_codes.USAGE}: a run cannot be read.")
+    p.add_argument("old", metavar="OLD", help="the earlier run: its directory, results.json or certification.json")
+    p.add_argument("new", metavar="NEW", help="the later run")
+    p.add_argument("--json", action="store_true", help="the difference as JSON (for tools)")
+    p.set_defaults(func=cmd_diff)
+
+
+def load_baseline(path: str) -> tuple[Run | None, str | None]:
+    """The baseline run, read before the run starts (--keep may prune its directory): (run, None) or (None, why not)."""
+    try:
+        return load_run(path), None
+    except RunError as exc:
+        return None, f"--baseline: {exc}"
+
+
+def run_dir_of_this_process(report_dir: str, pid: int) -> Path | None:
+    """The run directory this process wrote (its name ends with the pid; the newest wins)."""
+    found = sorted(p for p in Path(report_dir).glob(f"*-{pid}") if (p / "results.json").is_file())
+    return found[-1] if found else None
+
+
+def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
+    """The exit of a run against its baseline: 1 only for what got worse; a fixed failure asks to update it."""
+    if run_dir is None:
+        print("dcr-harness: --baseline: the run wrote no results.json to compare", file=sys.stderr)
+        return run_code
+    try:
+        d = diff(baseline, load_run(run_dir))
+    except RunError as exc:
+        print(f"dcr-harness: --baseline: {exc}", file=sys.stderr)
+        return exit_codes.USAGE
+    print(f"baseline: {d['old']['report']} ({d['old']['verdict']}) -> this run ({d['new']['verdict']})")
+    for note in d["notes"]:
+        print(f"baseline: note: {note}")
+    fixed = d["requirements"]["fixed"]
+    if fixed:
+        print("baseline: FIXED since the baseline: " + ", ".join(c["id"] for c in fixed)
+              + f"; update the baseline (--baseline {run_dir})")
+    if d["worse"]:
+        for line in worse_lines(d):
+            print(f"baseline: WORSE {line}")
+        return exit_codes.WORSE
+    print("baseline: nothing got worse than the baseline" + (f" (this run's own exit would be {run_code})" if run_code else ""))
+    return exit_codes.NOTHING_WORSE
