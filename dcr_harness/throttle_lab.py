@@ -162,13 +162,22 @@ def _credentials(client: DcrClient, registration: Exchange) -> Credentials:
     return Credentials(str(body["client_id"]), client.session.masker.secret(str(body["client_secret"])), registration)
 
 
+class FirstRequestRefused(PreconditionFailed):
+    """Devices that had sent nothing yet were answered 429 at their first request, every time the baseline
+    tried: no probe could be learnt, and that itself shows an allowance that is not per device (THR-1, THR-5)."""
+
+
 def _waiting_out_429(step: Callable[[], T]) -> T:
+    """step() sends from a fresh device each time: a 429 is a device's first request refused."""
     for attempt in range(1, BASELINE_ATTEMPTS + 1):
         try:
             return step()
         except PreconditionFailed as exc:
-            if exc.exchange.status != 429 or attempt == BASELINE_ATTEMPTS:
+            if exc.exchange.status != 429:
                 raise
+            if attempt == BASELINE_ATTEMPTS:
+                raise FirstRequestRefused(f"{BASELINE_ATTEMPTS} devices that had sent nothing yet were answered 429 at "
+                                          f"their first request, {AFTER_429_WAIT_S} s apart", exc.exchange) from None
             time.sleep(AFTER_429_WAIT_S)
     raise AssertionError("unreachable")
 
@@ -202,12 +211,11 @@ class Lab:
         """
         # Each baseline request from a fresh device: a throttle without a burst refuses a device's second request.
         fresh = lambda: DcrClient(self.session)  # noqa: E731
-        client = fresh()
-        registration = _waiting_out_429(lambda: _answered(client.register()))
+        registration = _waiting_out_429(lambda: _answered(fresh().register()))
         self.baseline.append(registration)
         probes = {"register": Probe("register", lambda c: c.register(), registration.status or 201)}
         try:
-            creds = _credentials(client, registration)
+            creds = _credentials(fresh(), registration)
         except PreconditionFailed:
             creds = None
         if creds is not None:
