@@ -65,7 +65,8 @@ def test_a_refusal_like_the_refused_controls_is_not_verified_with_both_exchanges
     answers["register"] = answer(400, {"error": "invalid_redirect_uri"})
     ev, blocked = judged(provocations.judge, provocation("REG-ERR-2", "invalid_redirect_uri"), REFUSED)
     assert blocked is not None and not ev.verified and not ev.breaches
-    assert "control was refused too" in ev.unverified["REG-ERR-2"]
+    assert "control (the same request without the defect) was refused too" in ev.unverified["REG-ERR-2"]
+    assert "blocked by REG-OK-1" in ev.unverified["REG-ERR-2"]
     assert filed == [answers["register"]]  # the control beside the provocation's own exchange
 
 
@@ -106,7 +107,6 @@ def test_a_refused_variant_is_blocked_by_the_refused_baseline_not_failed(control
     ev, blocked = judged(checks.register_success, REFUSED, ("REG-REQ-4",))
     assert blocked is not None and not ev.breaches
     assert ev.unverified["REG-REQ-4"].startswith("blocked by REG-OK-1")
-    answers["register"] = None  # a fresh run: the control is asked again
     controls.install(controls.Controls({"register": lambda: answer(201, REGISTERED)}, lambda ex: None))
     ev, _ = judged(checks.register_success, REFUSED, ("REG-REQ-4",))
     assert ev.broken == ["REG-REQ-4"]

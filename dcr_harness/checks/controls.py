@@ -28,6 +28,8 @@ from .base import CheckBlocked, not_verified
 
 # The requirement a refused baseline of each endpoint breaks, named in "blocked by ...".
 BASELINE_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1"}
+# What a refused control shows broken: the baseline's requirement (made-up credentials stand in for a refused registration).
+CONTROL_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1", "token-made-up": "REG-OK-1"}
 MADE_UP_CLIENT_ID = "dcr-harness-made-up-client"
 MADE_UP_SECRET = "dcr-harness-made-up-secret"
 THROTTLED = 429
@@ -81,7 +83,7 @@ def control(name: str) -> Exchange | None:
     return _current.get(name) if _current is not None else None
 
 
-def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: str = "the control") -> None:
+def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: str = "the control (the same request without the defect)") -> None:
     """Raise CheckBlocked (reqs not verified) when control `name` was refused and `ex` was answered alike."""
     __tracebackhide__ = True
     base = control(name)
@@ -89,8 +91,8 @@ def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: s
         return
     assert _current is not None
     _current.file(base)
-    why = (f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}): "
-           "the refusal says nothing about what this request changed")
+    why = (f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}), blocked by "
+           f"{CONTROL_REQUIREMENT.get(name, 'REG-OK-1')}: the refusal says nothing about what this request changed")
     not_verified(reqs, f"not verified: {why}")
     raise CheckBlocked(why, base)
 
