@@ -336,11 +336,12 @@ def test_burst_size_and_sustained_rate(target, scenario, note):
          f"{SUSTAINED_WINDOWS} windows (declared {target.throttle.rate_per_s}/s); {_timing(tl)}")
 
 
-@pytest.mark.req("THR-4")
+@pytest.mark.req("THR-4", "THR-3")
 def test_recovery_one_second_after_429(scenario, note):
     """A request sent one second after a 429 is served, twice in a row"""
     tl, recoveries = scenario
     lines = []
+    _refusals_are_429([tl.shots[tl.shots.index(after) - 1] for after in recoveries])
     for after in recoveries:
         refused = tl.shots[tl.shots.index(after) - 1]
         gap = after.sent - (refused.sent + refused.rtt)
@@ -353,10 +354,11 @@ def test_recovery_one_second_after_429(scenario, note):
     note("; ".join(lines))
 
 
-@pytest.mark.req("THR-5")
+@pytest.mark.req("THR-5", "THR-3")
 def test_device_isolation(scenario, note):
     """Throttling device A leaves device B untouched: B's first request is served"""
     a, b = scenario
+    _refusals_are_429(a.shots[-1:])
     first = b.shots[0]
     if first.outcome == OTHER:
         checks.not_verified("THR-5", f"device B's first request was answered {first.exchange.status}, neither its "

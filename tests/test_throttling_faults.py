@@ -10,6 +10,8 @@ throttle stricter than the target file says ends quickly and names the mismatch.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dcr_harness.paths import CONFORMANCE_DIR
@@ -33,7 +35,7 @@ def verdicts(run: HarnessRun) -> dict[str, str]:
 
 def test_all_throttle_faults_are_covered():
     assert set(THROTTLE_FAULTS) == {"thr-none", "thr-global-bucket", "thr-burst-refills", "thr-no-recovery",
-                                    "thr-status-503", "thr-ignore-device-header"}
+                                    "thr-status-503", "thr-ignore-device-header", "thr-no-burst", "thr-token-exempt"}
 
 
 @pytest.mark.parametrize("fault", THROTTLE_FAULTS)
@@ -57,13 +59,29 @@ def test_conforming_reference_passes_every_throttle_requirement_with_evidence(tm
     assert len(probes) >= 17 and all("timing error" in e["note"] for e in probes)
 
 
+# Throttles wrong in their shape (issue 19), each in the default concurrent run (workers, the whole suite):
+# no burst is THR-2's (and THR-6's schedule), not THR-5's; an exempt endpoint is THR-1's, not THR-3's;
+# one allowance for all devices is judged although the workers drain it for each other.
+SHAPE_FAULTS = ("thr-no-burst", "thr-token-exempt", "thr-global-bucket")
+
+
+@pytest.mark.parametrize("fault", SHAPE_FAULTS)
+def test_a_throttle_wrong_in_its_shape_fails_its_requirement_in_the_default_run(fault, tmp_path):
+    run = run_harness(["run", "--", f"--embedded-fault={fault}"], tmp_path / "reports", timeout=MISMATCH_RUN_TIMEOUT_S)
+    assert run.requirements_with("fail") == set(FAULTS[fault].requirements), run.output[-3000:]
+    assert run.code == 1
+
+
+def test_no_throttle_at_all_is_said_plainly(tmp_path):
+    run = run_suite([THROTTLING], tmp_path, "--embedded-fault", "thr-none", timeout=RUN_TIMEOUT_S)
+    assert "no throttle observed at all" in run.output + json.dumps(run.results())
+
+
 def test_stricter_throttle_than_declared_ends_the_run_quickly_and_says_why(tmp_path):
     """Issue 10: one allowance for all devices made every check wait out 429s (12 minutes).
 
     The subprocess timeout is the bound: a run that waited each 429 out would exceed it."""
-    # One check after another: with concurrent workers (the default) a throttle shared by all
-    # devices is drained by the other workers, so the throttling checks are blocked (INCONCLUSIVE)
-    # instead of failing THR-1/THR-5. Known limitation of --workers N, reported in bench/RESULTS.md.
+    # One check after another here; the default concurrent run is proven above (SHAPE_FAULTS).
     run = run_harness(["run", "--workers", "0", "--", "--embedded-fault=thr-global-bucket"], tmp_path,
                       timeout=MISMATCH_RUN_TIMEOUT_S)
     results = run.results()
