@@ -1,12 +1,18 @@
-"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin."""
+"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin;
+the run's positive controls and the throttle lab are here."""
 
 import pytest
 
-from dcr_harness import plugin
-from dcr_harness.checks import controls
+from dcr_harness import checks, plugin, throttle_scenarios
+from dcr_harness.checks import CheckBlocked, controls
 from dcr_harness.http import DcrClient
 from dcr_harness.http.client import PreconditionFailed
 from dcr_harness.provocations import MADE_UP_CONTROL, Context
+from dcr_harness.throttle_lab import Confounded, FirstRequestRefused, Lab, Timeline, Unjudgeable
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "throttle_scenario(name): the throttle lab scenario a throttling check judges")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,6 +62,66 @@ def provoke(dcr, needs):
         return provocation.send(context), context.made_up
 
     return _provoke
+
+
+def _scenario_name(item):
+    mark = item.get_closest_marker("throttle_scenario")
+    return mark.args[0] if mark else None
+
+
+@pytest.fixture(scope="session")
+def throttle_lab(request, http_session):
+    """Every throttling scenario the run selected, started once, side by side (dcr_harness/throttle_scenarios.py)."""
+    try:
+        lab = Lab(http_session)
+    except PreconditionFailed as exc:
+        yield exc
+        return
+    throttle_scenarios.start(lab, {_scenario_name(item) for item in request.session.items} - {None})
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def scenario(request, throttle_lab, target):
+    """The result of this check's scenario; its exchanges are filed on this check's record."""
+    lab = throttle_lab
+    recorder = request.config.stash.get(plugin.RECORDER, None)
+    reqs = plugin.requirement_ids(request.node)
+    name = _scenario_name(request.node)
+    if isinstance(lab, FirstRequestRefused) and name in throttle_scenarios.FIRST_REQUEST_JUDGES:
+        # Judged where it happens, even while other workers' requests drain an allowance shared by all devices.
+        checks.fail(throttle_scenarios.FIRST_REQUEST_JUDGES[name], f"{lab}: the allowance is not per device (one "
+                    f"shared by all devices, or devices not told apart by the first "
+                    f"{target.throttle.device_header} address)", lab.exchange)
+    if isinstance(lab, PreconditionFailed):
+        checks.not_verified(reqs, f"blocked: {lab}")
+        raise CheckBlocked(f"no throttle probe could be learnt: {lab}", lab.exchange)
+    try:
+        result = lab.result(name, throttle_scenarios.SCENARIOS[name])
+    except Confounded as exc:
+        checks.not_verified(reqs, f"blocked: {exc}")
+        raise CheckBlocked(str(exc)) from None
+    except Unjudgeable as exc:
+        checks.not_verified(reqs, str(exc))
+        pytest.skip(f"not covered: {exc}")
+    if recorder is not None and recorder.current is not None:
+        timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
+        recorder.current.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
+    return result
+
+
+@pytest.fixture
+def note(request):
+    """Put a summary on the check's record (shown for passed checks too)."""
+
+    def _note(text: str) -> None:
+        recorder = request.config.stash.get(plugin.RECORDER, None)
+        if recorder is not None and recorder.current is not None:
+            recorder.current.message = text
+        print(text)
+
+    return _note
 
 
 def pytest_collection_modifyitems(items):

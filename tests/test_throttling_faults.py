@@ -1,4 +1,4 @@
-"""Proof that the throttling checks (conformance/test_throttling.py) judge by evidence.
+"""Proof that the throttling checks (conformance/test_throttle_*.py) judge by evidence.
 
 Each case runs the throttling suite alone against the embedded reference server with one
 throttle fault switched on, in a subprocess, and computes the requirement verdicts from the
@@ -20,7 +20,7 @@ from dcr_harness.verdicts import requirement_verdicts
 
 from .harness_runs import HarnessRun, run_harness, run_suite
 
-THROTTLING = CONFORMANCE_DIR / "test_throttling.py"
+THROTTLING = sorted(CONFORMANCE_DIR.glob("test_throttle_*.py"))
 THROTTLE_FAULTS = sorted(name for name in FAULTS if name.startswith("thr-"))
 THR = [f"THR-{n}" for n in range(1, 7)]
 RUN_TIMEOUT_S = 120
@@ -40,14 +40,14 @@ def test_all_throttle_faults_are_covered():
 
 @pytest.mark.parametrize("fault", THROTTLE_FAULTS)
 def test_each_fault_fails_exactly_the_requirements_it_breaks(fault, tmp_path):
-    run = run_suite([THROTTLING], tmp_path, "--embedded-fault", fault, timeout=RUN_TIMEOUT_S)
+    run = run_suite(THROTTLING, tmp_path, "--embedded-fault", fault, timeout=RUN_TIMEOUT_S)
     assert run.code == 1, run.output[-2000:]
     failed = {r for r, v in verdicts(run).items() if v == "fail"}
     assert failed == set(FAULTS[fault].requirements), f"{fault}: failed {sorted(failed)}\n{run.output[-3000:]}"
 
 
 def test_conforming_reference_passes_every_throttle_requirement_with_evidence(tmp_path):
-    run = run_suite([THROTTLING], tmp_path, timeout=RUN_TIMEOUT_S)
+    run = run_suite(THROTTLING, tmp_path, timeout=RUN_TIMEOUT_S)
     assert run.code == 0, run.output[-3000:]
     assert verdicts(run) == dict.fromkeys(THR, "pass")
     results = run.results()
@@ -73,7 +73,7 @@ def test_a_throttle_wrong_in_its_shape_fails_its_requirement_in_the_default_run(
 
 
 def test_no_throttle_at_all_is_said_plainly(tmp_path):
-    run = run_suite([THROTTLING], tmp_path, "--embedded-fault", "thr-none", timeout=RUN_TIMEOUT_S)
+    run = run_suite(THROTTLING, tmp_path, "--embedded-fault", "thr-none", timeout=RUN_TIMEOUT_S)
     assert "no throttle observed at all" in run.output + json.dumps(run.results())
 
 
