@@ -96,7 +96,7 @@ def P(reqs: str, name: str, endpoint: str, permitted: set[str] | frozenset[str] 
     return Provocation(tuple(reqs.split()), name, endpoint, frozenset(allowed), send, needs, judged_blind)
 
 
-MADE_UP_CONTROL = "token-made-up"
+MADE_UP_CONTROL = checks.controls.MADE_UP_CONTROL
 
 
 def judge(p: Provocation, exchange: Exchange, made_up: bool = False) -> None:

@@ -28,8 +28,10 @@ from .base import CheckBlocked, not_verified
 
 # The requirement a refused baseline of each endpoint breaks, named in "blocked by ...".
 BASELINE_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1"}
+# The control of token requests sent with made-up credentials (registration refused): the same request, nothing else wrong.
+MADE_UP_CONTROL = "token-made-up"
 # What a refused control shows broken: the baseline's requirement (made-up credentials stand in for a refused registration).
-CONTROL_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1", "token-made-up": "REG-OK-1"}
+CONTROL_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1", MADE_UP_CONTROL: "REG-OK-1"}
 MADE_UP_CLIENT_ID = "dcr-harness-made-up-client"
 MADE_UP_SECRET = "dcr-harness-made-up-secret"
 THROTTLED = 429
