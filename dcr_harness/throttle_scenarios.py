@@ -121,9 +121,11 @@ def forwarded_chains(lab: Lab) -> tuple[Timeline, Shot, Shot]:
 def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Timeline]]:
     """Each endpoint's share of the device's allowance (THR-1): a fresh device probes one endpoint
     back-to-back until refused, then asks every other endpoint once, certainly in the same window.
-    An endpoint that is never refused is tried next from its own fresh device, so that the lab
-    measures the throttle on an endpoint it applies to; the result names what was never refused."""
+    An endpoint that is never refused is tried next from its own fresh device; the first endpoint
+    refused becomes the lab's default probe, so that the other scenarios measure on an endpoint the
+    throttle applies to. The result names what was never refused."""
     unrefused: list[Timeline] = []
+    refused = False
     for kind in lab.kinds():
         for _ in range(ATTEMPTS):
             tl = lab.device(kind=kind)
@@ -133,11 +135,13 @@ def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Ti
                     unrefused.append(tl)  # more than the whole allowance, certainly in one window, never refused
                     break
                 continue  # too slow to tell a missing throttle from a window boundary: another device
+            if not refused:
+                lab.default_probe, refused = kind, True
             after = [tl.probe(kind=k) for k in lab.kinds() if k is not kind]
             if all(tl.in_window(s, 0, _model(lab).window_seconds) for s in after):
                 return tl, spent, after, unrefused
-        else:
-            raise Unjudgeable(f"timing: {kind.name} and the other endpoints never certainly fitted into one throttle window")
+    if refused or len(unrefused) < len(lab.probes):
+        raise Unjudgeable("timing: no endpoint's probes certainly fitted into one throttle window")
     raise Unjudgeable(NO_THROTTLE.format(n=_burst_limit(lab), kinds=", ".join(t.probe_kind.name for t in unrefused)))
 
 
@@ -175,12 +179,7 @@ PER_DEVICE = {"schedule", "burst", "recovery", "one-time"}
 
 def start(lab: Lab, wanted: Iterable[str]) -> None:
     """Run the gates on this thread (endpoint shares, then isolation), then start the wanted scenarios side by side."""
-    lab.run_now("endpoints", endpoint_shares)
-    try:
-        tl, *_ = lab.result("endpoints", endpoint_shares)
-        lab.default_probe = tl.probe_kind  # the other scenarios measure on an endpoint the throttle refused
-    except Exception:  # kept in the future: the endpoint check reports it; the others go on
-        pass
+    lab.run_now("endpoints", endpoint_shares)  # also makes an endpoint the throttle refused the default probe
     lab.run_now("isolation", throttle_one_device_then_another)
     try:
         a, b = lab.result("isolation", throttle_one_device_then_another)
