@@ -2,7 +2,7 @@
 
     python bench/throttling_bench.py [--repeat 2] [--baseline-rev REV] [--mismatch]
 
-1. the throttling suite alone (conformance/test_throttling.py), its scenarios side by side:
+1. the throttling suite alone (conformance/test_throttle_*.py), its scenarios side by side:
    wall time of the pytest run, the sum of the checks' own durations, and the THR-6 replay's
    measured tolerance (timing error, round trip);
 2. with --baseline-rev: the same for the suite as it was at REV (for example cc4149d, where
@@ -28,7 +28,8 @@ from pathlib import Path
 from dcr_harness.paths import CONFORMANCE_DIR
 
 REPO = CONFORMANCE_DIR.parent
-SUITE = CONFORMANCE_DIR / "test_throttling.py"
+# The throttling checks, one file per thing they judge (conformance/test_throttling.py before issue 19).
+SUITE = sorted(CONFORMANCE_DIR.glob("test_throttle_*.py"))
 
 
 def _env(cache: str) -> dict[str, str]:
@@ -42,10 +43,10 @@ def _results(report_dir: Path) -> dict:
     return json.loads(sorted(report_dir.glob("*/results.json"))[-1].read_text())
 
 
-def run_suite(suite: Path, cache: str) -> tuple[float, dict]:
+def run_suite(suite: list[Path], cache: str) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as reports:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", str(suite), "--report-dir", reports, "-p", "no:cacheprovider", "-q"],
+        subprocess.run([sys.executable, "-m", "pytest", *map(str, suite), "--report-dir", reports, "-p", "no:cacheprovider", "-q"],
                        cwd=reports, env=_env(cache), capture_output=True, text=True, timeout=600)
         return time.perf_counter() - start, _results(Path(reports))
 
@@ -65,12 +66,12 @@ def describe_suite(label: str, wall: float, results: dict) -> None:
           f"requests {results['requests_sent']}; THR-6 {tolerance}")
 
 
-def baseline_suite(rev: str, into: Path) -> Path:
+def baseline_suite(rev: str, into: Path) -> list[Path]:
     text = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:conformance/test_throttling.py"],
                           capture_output=True, text=True, check=True).stdout
     path = into / "test_throttling.py"
     path.write_text(text)
-    return path
+    return [path]
 
 
 def mismatch_run(cache: str) -> None:

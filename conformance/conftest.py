@@ -1,19 +1,127 @@
-"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin."""
+"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin;
+the run's positive controls and the throttle lab are here."""
 
 import pytest
 
-from dcr_harness.provocations import Context
+from dcr_harness import checks, plugin, throttle_scenarios
+from dcr_harness.checks import CheckBlocked, controls
+from dcr_harness.http import DcrClient
+from dcr_harness.http.client import PreconditionFailed
+from dcr_harness.provocations import MADE_UP_CONTROL, Context
+from dcr_harness.throttle_lab import Confounded, FirstRequestRefused, Lab, Timeline, Unjudgeable
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "throttle_scenario(name): the throttle lab scenario a throttling check judges")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def positive_controls(request, http_session):
+    """The run's positive controls (dcr_harness/checks/controls.py), each sent once, on first need."""
+    recorder = request.config.stash.get(plugin.RECORDER, None)
+
+    def sent(ex, what):
+        ex.note = f"positive control: {what}, sent once from a fresh device and reused"
+        return ex
+
+    def register():
+        return sent(DcrClient(http_session).register(), "the valid registration")
+
+    def token():
+        client = DcrClient(http_session)
+        try:
+            creds = client.register_ok()
+        except PreconditionFailed:
+            return None
+        return sent(client.token(creds.client_id, creds.client_secret), "a token request with fresh credentials")
+
+    def made_up():
+        return sent(DcrClient(http_session).token(controls.MADE_UP_CLIENT_ID, controls.MADE_UP_SECRET),
+                    "a token request with made-up credentials")
+
+    def file(ex):
+        current = recorder.current if recorder is not None else None
+        if current is not None and all(e is not ex for e in current.exchanges):
+            current.exchanges.append(ex)
+
+    controls.install(controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up}, file))
+    yield
+    controls.install(None)
 
 
 @pytest.fixture
 def provoke(dcr, needs):
-    """Send one provocation from the negative-case tables, skipping when the target lacks an input."""
+    """Send one provocation from the negative-case tables, skipping when the target lacks an input.
+
+    Returns (exchange, made_up): made_up when registration was refused and the token request
+    went with made-up credentials."""
 
     def _provoke(provocation):
         needs(*provocation.needs)
-        return provocation.send(Context(dcr))
+        context = Context(dcr, made_up_allowed=provocation.endpoint == "token")
+        return provocation.send(context), context.made_up
 
     return _provoke
+
+
+def _scenario_name(item):
+    mark = item.get_closest_marker("throttle_scenario")
+    return mark.args[0] if mark else None
+
+
+@pytest.fixture(scope="session")
+def throttle_lab(request, http_session):
+    """Every throttling scenario the run selected, started once, side by side (dcr_harness/throttle_scenarios.py)."""
+    try:
+        lab = Lab(http_session)
+    except PreconditionFailed as exc:
+        yield exc
+        return
+    throttle_scenarios.start(lab, {_scenario_name(item) for item in request.session.items} - {None})
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def scenario(request, throttle_lab, target):
+    """The result of this check's scenario; its exchanges are filed on this check's record."""
+    lab = throttle_lab
+    recorder = request.config.stash.get(plugin.RECORDER, None)
+    reqs = plugin.requirement_ids(request.node)
+    name = _scenario_name(request.node)
+    if isinstance(lab, FirstRequestRefused) and name in throttle_scenarios.FIRST_REQUEST_JUDGES:
+        # Judged where it happens, even while other workers' requests drain an allowance shared by all devices.
+        checks.fail(throttle_scenarios.FIRST_REQUEST_JUDGES[name], f"{lab}: the allowance is not per device (one "
+                    f"shared by all devices, or devices not told apart by the first "
+                    f"{target.throttle.device_header} address)", lab.exchange)
+    if isinstance(lab, PreconditionFailed):
+        checks.not_verified(reqs, f"blocked: {lab}")
+        raise CheckBlocked(f"no throttle probe could be learnt: {lab}", lab.exchange)
+    try:
+        result = lab.result(name, throttle_scenarios.SCENARIOS[name])
+    except Confounded as exc:
+        checks.not_verified(reqs, f"blocked: {exc}")
+        raise CheckBlocked(str(exc)) from None
+    except Unjudgeable as exc:
+        checks.not_verified(reqs, str(exc))
+        pytest.skip(f"not covered: {exc}")
+    if recorder is not None and recorder.current is not None:
+        timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
+        recorder.current.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
+    return result
+
+
+@pytest.fixture
+def note(request):
+    """Put a summary on the check's record (shown for passed checks too)."""
+
+    def _note(text: str) -> None:
+        recorder = request.config.stash.get(plugin.RECORDER, None)
+        if recorder is not None and recorder.current is not None:
+            recorder.current.message = text
+        print(text)
+
+    return _note
 
 
 def pytest_collection_modifyitems(items):

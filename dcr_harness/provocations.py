@@ -13,11 +13,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import checks, device_info, statements
 from .http import DcrClient, Exchange
-from .http.client import Credentials, basic_auth, encode_form
+from .http.client import Credentials, PreconditionFailed, basic_auth, encode_form
 from .target import Target
 
 SUCCESS = "<served>"
@@ -26,15 +26,28 @@ MARKERS = frozenset({SUCCESS, REFUSAL_IS_FINDING})
 
 
 class Context:
-    """What a provocation may draw on: the client, the target, lazily registered credentials."""
+    """What a provocation may draw on: the client, the target, lazily registered credentials.
 
-    def __init__(self, dcr: DcrClient) -> None:
+    made_up_allowed: when registration is refused, token provocations go on with made-up
+    credentials (`made_up` tells): a broken registration must not hide the token endpoint's
+    own defects (media types, missing parameters, unknown clients)."""
+
+    def __init__(self, dcr: DcrClient, made_up_allowed: bool = False) -> None:
         self.dcr = dcr
         self.target: Target = dcr.target
+        self.made_up_allowed = made_up_allowed
+        self.made_up = False
 
     @functools.cached_property
     def creds(self) -> Credentials:
-        return self.dcr.register_ok()
+        try:
+            return self.dcr.register_ok()
+        except PreconditionFailed as exc:
+            if not self.made_up_allowed:
+                raise
+            self.made_up = True
+            secret = self.dcr.session.masker.secret(checks.controls.MADE_UP_SECRET)
+            return Credentials(checks.controls.MADE_UP_CLIENT_ID, secret, exc.exchange)
 
     @property
     def valid(self) -> str:
@@ -63,6 +76,8 @@ class Provocation:
     permitted: frozenset[str]
     send: Callable[[Context], Exchange] = field(compare=False)
     needs: tuple[str, ...] = ()
+    # Sent with made-up credentials, its one defect is theirs (an unknown client): judged without a control.
+    judged_blind: bool = False
 
     @property
     def id(self) -> str:
@@ -75,13 +90,25 @@ class Provocation:
         printer.text(repr(self))  # type: ignore[attr-defined]
 
 
-def P(reqs: str, name: str, endpoint: str, permitted: set[str] | frozenset[str] | str, send: Callable[[Context], Exchange], needs: tuple[str, ...] = ()) -> Provocation:
+def P(reqs: str, name: str, endpoint: str, permitted: set[str] | frozenset[str] | str, send: Callable[[Context], Exchange],
+      needs: tuple[str, ...] = (), judged_blind: bool = False) -> Provocation:
     allowed = {permitted} if isinstance(permitted, str) else permitted
-    return Provocation(tuple(reqs.split()), name, endpoint, frozenset(allowed), send, needs)
+    return Provocation(tuple(reqs.split()), name, endpoint, frozenset(allowed), send, needs, judged_blind)
 
 
-def judge(p: Provocation, exchange: Exchange) -> None:
-    """The generic check: a permitted error, or service where the contract allows it."""
+MADE_UP_CONTROL = checks.controls.MADE_UP_CONTROL
+
+
+def judge(p: Provocation, exchange: Exchange, made_up: bool = False) -> None:
+    """The generic check: a permitted error, or service where the contract allows it.
+
+    A refusal answered like the refused control (checks/controls.py) is no evidence: not verified.
+    made_up: sent with made-up credentials, so an unknown client's invalid_client is permitted too."""
+    if made_up:
+        p = replace(p, permitted=p.permitted | {"invalid_client"})
+    if not (made_up and p.judged_blind):
+        control = MADE_UP_CONTROL if made_up else p.endpoint
+        checks.controls.refused_like_control(exchange, control, (*p.requirements, checks.responses.CLOSING[p.endpoint]))
     success = checks.register_success if p.endpoint == "register" else checks.token_success
     if SUCCESS in p.permitted and exchange.status is not None and 200 <= exchange.status < 300:
         success(exchange, p.requirements)
@@ -236,7 +263,7 @@ TOKEN: list[Provocation] = [
       lambda c: c.dcr.token(content=b"", query=c.good_form())),
     # TOK-ERR-2: bad credentials.
     P("TOK-ERR-2", "unknown client_id", "token", "invalid_client",
-      lambda c: c.token_form(*c.good_form(client_id="dcr-harness-unknown-client-0000"))),
+      lambda c: c.token_form(*c.good_form(client_id="dcr-harness-unknown-client-0000")), judged_blind=True),
     P("TOK-ERR-2", "wrong client_secret", "token", "invalid_client",
       lambda c: c.token_form(*c.good_form(client_secret=c.creds.client_secret[::-1] + "x"))),
     P("TOK-ERR-2", "secret of another client", "token", "invalid_client", lambda c: _secret_of_another_client(c)),

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from .http import DcrClient, Exchange
-from .http.client import PreconditionFailed
+from .checks.controls import MADE_UP_CLIENT_ID, MADE_UP_SECRET
+from .http.client import Credentials, PreconditionFailed
 from .http.pacing import AFTER_429_WAIT_S
 from .http.session import Session
 from .throttle_model import windows_between
@@ -147,13 +148,36 @@ def detached_session(session: Session) -> Session:
     return quiet
 
 
+def _answered(ex: Exchange) -> Exchange:
+    """The exchange, or PreconditionFailed when it is no answer to measure from (none, a 5xx, a 429)."""
+    if ex.status is None or ex.status >= 500 or ex.status == 429:
+        raise PreconditionFailed("the valid registration got no answer to measure the throttle from", ex)
+    return ex
+
+
+def _credentials(client: DcrClient, registration: Exchange) -> Credentials:
+    body = registration.json()
+    if registration.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
+        raise PreconditionFailed("registration refused", registration)
+    return Credentials(str(body["client_id"]), client.session.masker.secret(str(body["client_secret"])), registration)
+
+
+class FirstRequestRefused(PreconditionFailed):
+    """Devices that had sent nothing yet were answered 429 at their first request, every time the baseline
+    tried: no probe could be learnt, and that itself shows an allowance that is not per device (THR-1, THR-5)."""
+
+
 def _waiting_out_429(step: Callable[[], T]) -> T:
+    """step() sends from a fresh device each time: a 429 is a device's first request refused."""
     for attempt in range(1, BASELINE_ATTEMPTS + 1):
         try:
             return step()
         except PreconditionFailed as exc:
-            if exc.exchange.status != 429 or attempt == BASELINE_ATTEMPTS:
+            if exc.exchange.status != 429:
                 raise
+            if attempt == BASELINE_ATTEMPTS:
+                raise FirstRequestRefused(f"{BASELINE_ATTEMPTS} devices that had sent nothing yet were answered 429 at "
+                                          f"their first request, {AFTER_429_WAIT_S} s apart", exc.exchange) from None
             time.sleep(AFTER_429_WAIT_S)
     raise AssertionError("unreachable")
 
@@ -171,37 +195,62 @@ class Lab:
             self.session.close()
             raise
         self.default_probe = next(self.probes[n] for n in ("api", "token", "register") if n in self.probes)
+        # The endpoint the per-device scenarios measure on: one the throttle was seen to refuse (set_default).
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="throttle-lab")
         self._futures: dict[str, Future] = {}
 
     def _learn_probes(self) -> dict[str, Probe]:
-        """Valid requests the target serves alike when repeated, and their normal answers.
+        """Requests the target answers alike when repeated, and their normal answers, refusals included.
 
-        From one baseline device, well within its burst. A token request counts only when the
-        same credentials get a token again (a server that does not refresh breaks TOK-OK-3, not
-        the throttle); the API only when the token outlives a scenario. A registration always
-        does: the run's preflight registers the valid statement.
+        From one baseline device, well within its burst. With working credentials the probes are
+        valid requests (a token request counts only when the same credentials get a token again:
+        a server that does not refresh breaks TOK-OK-3, not the throttle; the API only when the
+        token outlives a scenario). When registration is refused, the throttle is still measured
+        (issue 19): the refused registration, a token request with made-up credentials and the API
+        without a token are answered the same way each time, and 429 stands out from that answer.
         """
-        client = DcrClient(self.session)
-        creds = _waiting_out_429(client.register_ok)
-        token, token_ex = _waiting_out_429(lambda: client.token_ok(creds))
-        self.baseline += [creds.registration, token_ex]
-        probes = {"register": Probe("register", lambda c: c.register(), creds.registration.status or 201)}
-        candidates = [Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201)]
-        ttl = self.target.token_ttl_seconds or (token_ex.json() or {}).get("expires_in")
-        if self.target.protected_api is not None and (not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S):
-            candidates.append(Probe("api", lambda c: c.call_api(token), 0))  # 0: its normal answer is learnt here
+        # Each baseline request from a fresh device: a throttle without a burst refuses a device's second request.
+        fresh = lambda: DcrClient(self.session)  # noqa: E731
+        registration = _waiting_out_429(lambda: _answered(fresh().register()))
+        self.baseline.append(registration)
+        probes = {"register": Probe("register", lambda c: c.register(), registration.status or 201)}
+        try:
+            creds = _credentials(fresh(), registration)
+        except PreconditionFailed:
+            creds = None
+        if creds is not None:
+            token, token_ex = _waiting_out_429(lambda: fresh().token_ok(creds))
+            self.baseline.append(token_ex)
+            candidates = [Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201)]
+            ttl = self.target.token_ttl_seconds or (token_ex.json() or {}).get("expires_in")
+            if self.target.protected_api is not None and (not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S):
+                candidates.append(Probe("api", lambda c: c.call_api(token), 0))  # 0: its normal answer is learnt here
+            served_only = True
+        else:
+            candidates = [Probe("token", lambda c: c.token(MADE_UP_CLIENT_ID, MADE_UP_SECRET), 0)]
+            if self.target.protected_api is not None:
+                candidates.append(Probe("api", lambda c: c.call_api(None), 0))
+            served_only = False
         for probe in candidates:
-            ex = probe.send(client)
+            ex = probe.send(fresh())
             self.baseline.append(ex)
-            if ex.status is not None and 200 <= ex.status < 300 and probe.normal in (0, ex.status):
+            again = probe.send(fresh()) if probe.normal == 0 and not served_only else ex
+            if again is not ex:
+                self.baseline.append(again)
+            alike = ex.status == again.status and ex.status not in (None, 429) and ex.status < 500
+            if alike and (not served_only or 200 <= (ex.status or 0) < 300) and probe.normal in (0, ex.status):
                 probes[probe.name] = replace(probe, normal=ex.status)
+        self.refused_probes = creds is None
         for ex in self.baseline:
-            ex.note = "throttle baseline: which valid requests are served alike when repeated (the probes' normal answers)"
+            ex.note = "throttle baseline: which requests are answered alike when repeated (the probes' normal answers)"
         return probes
 
-    def device(self, address: str | None = None) -> Timeline:
-        return Timeline(DcrClient(self.session, address, paced=False), self.default_probe)
+    def device(self, address: str | None = None, kind: Probe | None = None) -> Timeline:
+        return Timeline(DcrClient(self.session, address, paced=False), kind or self.default_probe)
+
+    def kinds(self) -> list[Probe]:
+        """Every probe, the default first."""
+        return [self.default_probe] + [p for n, p in self.probes.items() if p is not self.default_probe]
 
     def new_address(self) -> str:
         return self.session.new_device()

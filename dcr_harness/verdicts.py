@@ -4,9 +4,11 @@ A verdict is evidence, never an inference from a check's outcome:
 - fail: an observed answer broke it (any check, whether or not the check cites it);
 - waived: it failed, and an unexpired waiver accepts that failure;
 - warn: a SHOULD-level finding against it, nothing broke it;
-- pass: at least one check verified it (an assertion about it held) and nothing broke it;
+- pass: at least one check verified it (an assertion about it held), nothing broke it, and
+  every check that cites it and ran judged it;
 - not_verified: checks citing it ran but none verified it (blocked by an earlier failure,
-  a skipped part, an example that never reached it): the reasons say why;
+  a skipped part, an example that never reached it), or some did and others were blocked
+  ("k of n cases judged"): the reasons say why;
 - not_covered: no check citing it ran (skipped for a missing target key, deselected, or
   no check of the suite cites it);
 - not_applicable: a client obligation (CLI-*) in a server run; in a client certification
@@ -15,6 +17,7 @@ A verdict is evidence, never an inference from a check's outcome:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +37,11 @@ CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "REG-REQ-5", "TOK-REQ-1", "T
 NOT_APPLICABLE_IN_CLIENT_RUN = "a server requirement: not a verdict of a client certification"
 SCOPES = ("server", "client")
 RAN = ("passed", "warned", "failed", "blocked", "error", "waived")
+# A check that ran and cites a requirement, yet did not judge it because something stopped it:
+# the requirement's pass would rest on part of its cases (a generated check that simply drew no
+# example for it is not blocked).
+STOPPED = ("failed", "blocked", "error")
+BLOCKING_REASONS = ("blocked", "not verified")
 
 
 def area_of(requirement: str) -> str:
@@ -55,6 +63,8 @@ class RequirementVerdict:
     broken_by: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)  # a few descriptions of what held
+    cases: list[str] = field(default_factory=list)  # the checks that cite it and ran
+    unjudged: dict[str, str] = field(default_factory=dict)  # of those, the ones blocked before judging it: why
 
     @property
     def area(self) -> str:
@@ -111,7 +121,12 @@ def requirement_verdicts(
             v = ledger.get(req, nodeid)
             if outcome in RAN:
                 ledger.not_verified.add(req)
+                if outcome in STOPPED or why.startswith(BLOCKING_REASONS):
+                    v.unjudged.setdefault(nodeid, why)
             ledger.reason(v, why)
+        if outcome in RAN:
+            for req in check["requirements"]:
+                ledger.get(req, nodeid).cases.append(nodeid)
         if outcome not in RAN:
             for req in check["requirements"]:
                 ledger.reason(ledger.get(req, nodeid), check.get("message", "") or outcome)
@@ -121,11 +136,29 @@ def requirement_verdicts(
             v.reasons = [NOT_APPLICABLE_IN_CLIENT_RUN if scope == "client" else NOT_APPLICABLE_REASON]
         elif v.verdict == "pass":
             v.reasons = []  # a pass shows its evidence, not the reasons other checks could not reach it
+        elif v.verdict == "not_verified" and v.verified_by and v.unjudged:
+            v.reasons = [partial_reason(v)]
         elif v.verdict in ("fail", "waived"):
             v.reasons = ledger.breach_reasons.get(req, []) or v.reasons  # what broke it, not what it blocked
         elif v.verdict == "not_covered" and not v.checks:
             v.reasons = ["not covered: no check of this suite cites it"]
     return dict(sorted(ledger.items.items()))
+
+
+# "... (POST http://host/path -> 400 (7 ms))": the exchange a reason names, left out where reasons are counted.
+_EXCHANGE = re.compile(r" \((?:GET|POST|PUT|PATCH|DELETE) \S+ -> [^()]*(?:\([^)]*\))?\)")
+
+
+def _short(reason: str) -> str:
+    return _EXCHANGE.sub("", reason).replace("blocked: blocked", "blocked")
+
+
+def partial_reason(v: RequirementVerdict) -> str:
+    """Why a requirement that held where judged is no pass: how many of its cases were judged, what blocked the rest."""
+    n = len(set(v.cases) | set(v.unjudged))
+    blocked = list(dict.fromkeys(_short(r) for r in v.unjudged.values()))
+    more = f" (and {len(blocked) - 3} other reasons)" if len(blocked) > 3 else ""
+    return f"{n - len(v.unjudged)} of {n} cases judged; not judged: " + " | ".join(blocked[:3]) + more
 
 
 def _verdict(req: str, v: RequirementVerdict, ledger: _Ledger) -> str:
@@ -136,7 +169,7 @@ def _verdict(req: str, v: RequirementVerdict, ledger: _Ledger) -> str:
     if req in ledger.warned:
         return "warn"
     if v.verified_by:
-        return "pass"
+        return "not_verified" if v.unjudged else "pass"
     if req in ledger.not_verified:
         return "not_verified"
     return "not_covered"

@@ -35,6 +35,8 @@ GROUPS = [
     ("reg-500-bad-json", "reg-accept-any-content-type", "tok-no-refresh", "tok-accept-json-params-only", "api-reject-valid"),
     ("reg-ignore-accept", "reg-error-not-json"),
     ("reg-dup-member-last-wins", "dev-500-bad-device-info"),
+    # A registration that refuses everything hides nothing of the token endpoint's own (made-up credentials).
+    ("reg-refuses-all", "tok-415-non-form"),
 ]
 
 
@@ -89,3 +91,26 @@ def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_bre
     assert run.code == 1, run.output[-3000:]
     expected = {r for f in WHOLE_SUITE_GROUP for r in FAULTS[f].requirements}
     assert run.requirements_with("fail") == expected, run.output[-3000:]
+
+
+# Issue 19: a deployment broken at the root, the whole default suite (generated checks included).
+HEADER_VARIANTS = {"REG-REQ-2", "REG-REQ-3", "REG-REQ-4", "DEV-1", "DEV-2"}
+REFUSED_ANYWAY = {"REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4"}
+
+
+@pytest.mark.slow
+def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says_what_it_blocked(tmp_path):
+    run = run_harness(["run", "--", "--embedded-fault=reg-refuses-all"], tmp_path / "reports")
+    assert run.code == 1, run.output[-3000:]
+    assert run.requirements_with("fail") == {"REG-OK-1", "FLOW-1"}, run.output[-3000:]
+    doc = run.certification()
+    reasons = {r["id"]: " | ".join(r["reasons"]) for r in doc["requirements"]}
+    not_verified = run.requirements_with("not_verified")
+    assert HEADER_VARIANTS | REFUSED_ANYWAY <= not_verified
+    assert all("blocked by REG-OK-1" in reasons[r] for r in HEADER_VARIANTS), reasons
+    assert all("was refused too" in reasons[r] for r in REFUSED_ANYWAY), reasons
+    # The token endpoint's own answers, probed with made-up credentials, and the throttle on refused requests.
+    assert {"THR-1", "THR-2", "THR-3", "THR-4", "THR-5", "THR-6"} <= run.requirements_with("pass"), reasons
+    assert doc["overall"]["root_cause"]["requirement"] == "REG-OK-1"
+    assert HEADER_VARIANTS <= set(doc["overall"]["root_cause"]["prevented"])
+    assert "ROOT CAUSE: REG-OK-1 fails" in run.output

@@ -107,6 +107,13 @@ def _throttled(devices: tuple[str, ...], schedule: tuple[float, ...]) -> Provoke
     return provoke
 
 
+def _throttled_token(s: InProcess) -> list[int]:
+    """Statuses of back-to-back token requests with made-up credentials from one device (400 when served)."""
+    headers = {**FORM, "X-Forwarded-For": TWO_DEVICES[0]}
+    return [_status(s.client.post(TOKEN, content="client_id=x&client_secret=y&grant_type=client_credentials",
+                                  headers=headers)) for _ in range(14)]
+
+
 THR6 = (0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2, 2.4, 2.6, 2.8, 3.1)
 THR6_OK = [401] * 13 + [429] * 3 + [401]
 TWO_DEVICES = ("198.18.0.1", "198.18.0.2")
@@ -135,6 +142,9 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "reg-dup-member-last-wins": (
         _register_bytes(lambda s: b'{"software_statement": "x", "software_statement": %s}'
                         % json.dumps(s.statements["valid"]).encode()), 400, 201),
+    "reg-refuses-all": (_register(), 201, 400),
+    "tok-415-non-form": (lambda s: _status(s.client.post(TOKEN, content="{}", headers={"Content-Type": "application/json"})),
+                         400, 415),
     "tok-status-200": (lambda s: _status(_token(s)), 201, 200),
     "tok-created-at-seconds": (lambda s: type(_token(s).json()["created_at"]).__name__, "int", "str"),
     "tok-token-type-mac": (lambda s: _token(s).json()["token_type"], "bearer", "mac"),
@@ -164,6 +174,8 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "thr-no-recovery": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401] * 13 + [429] * 4),
     "thr-status-503": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401] * 13 + [503] * 3 + [401]),
     "thr-ignore-device-header": (_throttled(TWO_DEVICES, AT_ONCE), [401] * 22, [401] * 11 + [429] * 11),
+    "thr-no-burst": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401, 429, 429, 429, 401] + [429] * 6 + [401] + [429] * 4 + [401]),
+    "thr-token-exempt": (_throttled_token, [400] * 11 + [429] * 3, [400] * 14),
     "gen-500-long-param": (_register_json(redirect_uri="https://app.example.com/" + "a" * 2000), 400, 500),
     "gen-500-control-char": (_register_json(redirect_uri="https://app.example.com/\x01"), 400, 500),
     "gen-accept-empty-secret": (_token_form("client_id=ID&client_secret=&grant_type=client_credentials"), 400, 201),

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import schemas
 from ..http.exchange import Exchange
+from . import controls
 from .base import CheckBlocked, Reqs, breach, fail, held, not_verified, warn
 
 CLOSING = {"register": "REG-ERR-5", "token": "TOK-ERR-5"}
@@ -165,7 +166,7 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
     return error_code_in(ex, body, permitted, errors)
 
 
-def _success(ex: Exchange, endpoint: str, because: Reqs) -> dict[str, Any]:
+def _success(ex: Exchange, endpoint: str, because: Reqs, baseline: bool = False) -> dict[str, Any]:
     __tracebackhide__ = True
     ok, shape, schema_name = SUCCESS[endpoint]
     closing = CLOSING[endpoint]
@@ -173,6 +174,11 @@ def _success(ex: Exchange, endpoint: str, because: Reqs) -> dict[str, Any]:
     _blocked_if_throttled(ex, (ok, shape, *because))
     assert ex.status is not None
     if not 200 <= ex.status < 300:
+        if baseline:
+            not_verified((shape,), f"blocked: the request was refused ({answer(ex)})")
+            fail((ok, *because), f"the valid request was refused: {answer(ex)}", ex)
+        # A variant (a header left out, an optional member) is to blame only when the baseline is served.
+        controls.baseline_refused(endpoint, (ok, shape, *because))
         not_verified((ok, shape), f"blocked: the request was refused ({answer(ex)})")
         if because:
             fail(because, f"a request the contract says must be served was refused: {answer(ex)}", ex)
@@ -194,16 +200,17 @@ def _success(ex: Exchange, endpoint: str, because: Reqs) -> dict[str, Any]:
     return body
 
 
-def register_success(ex: Exchange, because: Reqs = ()) -> dict[str, Any]:
-    """201 with the documented body (REG-OK-1, REG-OK-2); `because`: the requirements that say it must be served."""
+def register_success(ex: Exchange, because: Reqs = (), *, baseline: bool = False) -> dict[str, Any]:
+    """201 with the documented body (REG-OK-1, REG-OK-2); `because`: the requirements that say it must be served;
+    `baseline`: this is the plain valid request, whose refusal breaks REG-OK-1 itself (not a variant's rule)."""
     __tracebackhide__ = True
-    return _success(ex, "register", because)
+    return _success(ex, "register", because, baseline)
 
 
-def token_success(ex: Exchange, because: Reqs = ()) -> dict[str, Any]:
-    """201 with the documented body (TOK-OK-1, TOK-OK-2); `because`: the requirements that say it must be served."""
+def token_success(ex: Exchange, because: Reqs = (), *, baseline: bool = False) -> dict[str, Any]:
+    """201 with the documented body (TOK-OK-1, TOK-OK-2); `because` and `baseline` as for register_success."""
     __tracebackhide__ = True
-    return _success(ex, "token", because)
+    return _success(ex, "token", because, baseline)
 
 
 def cache_headers(ex: Exchange) -> None:

@@ -161,7 +161,7 @@ class DcrClient:
         exchange = self.register(statement, **kwargs)
         body = exchange.json()
         if exchange.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
-            raise PreconditionFailed("registration with the valid statement did not succeed", exchange)
+            raise PreconditionFailed("registration with the valid statement did not succeed (blocked by REG-OK-1)", exchange)
         secret = self.session.masker.secret(str(body["client_secret"]))  # a Secret: its repr is masked
         return Credentials(str(body["client_id"]), secret, exchange)
 

@@ -83,7 +83,8 @@ def create_app(config: ServerConfig, store: Store, keys: Keys, throttle: Throttl
     )
     routes = [
         Route(REGISTER_PATH, _endpoint(register.handle, register.render_error, _dcr_fallback), methods=["POST"]),
-        Route(TOKEN_PATH, _endpoint(tokens.handle, _oauth, _dcr_fallback), methods=["POST"]),
+        Route(TOKEN_PATH, _endpoint(tokens.handle, _oauth, _dcr_fallback, throttled=not config.fault("thr-token-exempt")),
+              methods=["POST"]),
         Route(protected.PATH, _endpoint(protected.handle, protected.render_error, _api_fallback), methods=["GET"]),
         Route(ADMIN_REVOKE_PATH, _endpoint(admin.handle, _oauth, _dcr_fallback, throttled=False),
               methods=["POST"]),

@@ -45,6 +45,8 @@ FAULTS: dict[str, Fault] = {
     "reg-accept-any-content-type": _f("register ignores Content-Type", "REG-REQ-1"),
     "reg-ignore-accept": _f("register serves 201 to an Accept that excludes JSON", "REG-REQ-3"),
     "reg-dup-member-last-wins": _f("duplicate JSON members accepted, the last one wins", "REG-ERR-1"),
+    # A deployment broken at the root (issue 19): every registration, valid or not, gets one answer.
+    "reg-refuses-all": _f("every registration is refused with 400 invalid_redirect_uri", "REG-OK-1", "FLOW-1"),
     # Token endpoint
     "tok-status-200": _f("token success answered 200 instead of 201", "TOK-OK-1"),
     "tok-created-at-seconds": _f("created_at is an ISO 8601 string, not integer milliseconds", "TOK-OK-2"),
@@ -58,6 +60,8 @@ FAULTS: dict[str, Fault] = {
     "tok-repeated-param-last-wins": _f("repeated form parameters accepted, the last one wins", "TOK-ERR-1"),
     "tok-no-cache-headers": _f("token responses lack Cache-Control/Pragma (a SHOULD: warning only)", "TOK-OK-4"),
     "tok-accept-json-params-only": _f("Accept: application/json;charset=utf-8 answered 400 invalid_request", "TOK-REQ-3"),
+    "tok-415-non-form": _f("a token request whose body is not form-encoded gets 415 with no error member, "
+                           "whatever its credentials", "TOK-ERR-1", "TOK-ERR-5"),
     "tok-accept-query-params": _f(
         "token parameters missing from the body are taken from the query string (permitted)",
         "TOK-REQ-2", conformant=True,
@@ -81,6 +85,8 @@ FAULTS: dict[str, Fault] = {
     "thr-no-recovery": _f("a device that got a 429 stays throttled for 3 s", "THR-4", "THR-6"),
     "thr-status-503": _f("over-limit requests get 503 instead of 429", "THR-3"),
     "thr-ignore-device-header": _f("devices identified by connection address only", "THR-1", "THR-5"),
+    "thr-no-burst": _f("no initial burst: only the rate allowance", "THR-2", "THR-6"),
+    "thr-token-exempt": _f("the token endpoint is not throttled (outside the shared allowance)", "THR-1"),
     # Found by property-based tests
     "gen-500-long-param": _f(
         "500 when redirect_uri exceeds 2000 characters or client_id exceeds 512", "REG-ERR-5", "TOK-ERR-5"

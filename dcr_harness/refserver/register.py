@@ -130,6 +130,8 @@ def _credentials(app: Application, issued_at: int, ctx: Context) -> tuple[str, s
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
+    if cfg.fault("reg-refuses-all"):
+        raise _bad_redirect("redirect_uri is not registered for this application")
     if not cfg.fault("reg-accept-any-content-type"):
         require_content_type(request, JSON)
     if not cfg.fault("reg-ignore-accept"):

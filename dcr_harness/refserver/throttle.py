@@ -44,7 +44,8 @@ class Throttle:
     def _allowance(self, device: str) -> DeviceAllowance:
         allowance = self.devices.get(device)
         if allowance is None:
-            allowance = self.devices[device] = DeviceAllowance(self.config.rate_per_s, self.config.burst)
+            burst = 0 if self.config.fault("thr-no-burst") else self.config.burst
+            allowance = self.devices[device] = DeviceAllowance(self.config.rate_per_s, burst)
             if len(self.devices) > self.config.max_devices:
                 self.devices.popitem(last=False)
         else:

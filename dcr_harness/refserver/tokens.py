@@ -19,7 +19,7 @@ from . import credentials
 from .context import Context
 from .errors import DcrError, InjectedFailure, invalid_request
 from .faults import CONTROL_CHARS
-from .negotiation import FORM, require_content_type, require_json_accept
+from .negotiation import FORM, media_type, require_content_type, require_json_accept
 from .parsing import basic_credentials, parse_form, read_body, single_valued
 
 KNOWN_GRANT_TYPES = frozenset({
@@ -82,6 +82,8 @@ async def _parameters(request: Request, ctx: Context) -> dict[str, str]:
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
+    if cfg.fault("tok-415-non-form") and media_type(request.headers.get("content-type")) != FORM:
+        return JSONResponse({"message": "Unsupported Media Type"}, status_code=415)
     require_content_type(request, FORM)
     require_json_accept(request, allow_params=not cfg.fault("tok-accept-json-params-only"),
                         refuse_conflicts=cfg.choice("accept-conflict") == "refuse")

@@ -182,6 +182,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         },
         "digests": digests(),
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
+                    "root_cause": root_cause(entries),
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
                                for o in ("passed", "warned", "failed", "blocked", "error", "waived", "skipped")}},
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
@@ -195,6 +196,29 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "waivers": _waiver_report(waivers, today, checks, list(by_check.values()) + list(by_req.values())),
         "variables": dict(results.get("variables") or {}),
     }
+
+
+# A refused baseline blocks what depends on it: the report leads with it (issue 19).
+BASELINES = ("REG-OK-1", "TOK-OK-1")
+
+
+def root_cause(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The failed baseline that kept other requirements from being judged, and those requirements; else None."""
+    for baseline in BASELINES:
+        failed = next((e for e in entries if e["id"] == baseline and e["verdict"] == "fail"), None)
+        if failed is None:
+            continue
+        prevented = [e["id"] for e in entries if e["verdict"] == "not_verified"
+                     and any(f"by {baseline}" in reason for reason in e["reasons"])]
+        if prevented:
+            return {"requirement": baseline, "reason": (failed["reasons"] or [""])[0], "prevented": prevented}
+    return None
+
+
+def root_cause_line(cause: Mapping[str, Any]) -> str:
+    prevented = cause["prevented"]
+    return (f"{cause['requirement']} fails ({cause['reason']}), and that kept {len(prevented)} requirement(s) from "
+            f"being judged: {', '.join(prevented)}")
 
 
 def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..verdicts import LABELS, VERDICTS
+from .certification import root_cause_line
 from .contract_page import CONTRACT_PAGE
 
 COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "not_verified": "#5c6bc0",
@@ -217,6 +218,8 @@ def _scope(doc: Mapping[str, Any]) -> str:
     """Why a run does not certify PASS although nothing failed: unreachable, stopped, narrowed, blocked."""
     scope = doc["overall"].get("scope") or {}
     notes = []
+    if doc["overall"].get("root_cause"):
+        notes.append(f"Root cause: {root_cause_line(doc['overall']['root_cause'])}")
     if scope.get("unreachable"):
         notes.append(f"No verdicts: {scope['unreachable']}")
     if scope.get("incomplete"):

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..verdicts import LABELS, VERDICTS
+from .certification import root_cause_line
 
 
 def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:
     tr.write_sep("=", "DCR conformance by contract area (requirements)")
+    cause = doc["overall"].get("root_cause")
+    if cause:
+        tr.write_line(f"ROOT CAUSE: {recorder.masker.mask(root_cause_line(cause))}", red=True, bold=True)
     tr.write_line(f"{'area':<15}" + "".join(f"{LABELS[k]:>15}" for k in VERDICTS))
     for area in doc["areas"]:
         tr.write_line(f"{area['area']:<15}" + "".join(f"{area['counts'][k]:>15}" for k in VERDICTS))

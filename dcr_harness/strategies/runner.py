@@ -61,9 +61,9 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
                 evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
                                                b.exchange) for b in evidence.breaches]
         raise_if_breached(evidence)
-    except CheckBlocked:
-        not_verified(case.requirements, "an example was answered 429 after pacing and one retry: not judged")
-        note(f"case {case.id}: answered 429 after pacing and one retry: not judged")
+    except CheckBlocked as exc:
+        not_verified(case.requirements, f"an example was not judged: {exc}")
+        note(f"case {case.id}: not judged: {exc}")
     except CheckFailed as exc:
         failure_seen()
         note(f"case {case.id}: {exchange.describe()}")
