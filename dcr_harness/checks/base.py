@@ -88,6 +88,7 @@ class Evidence:
     breaches_dropped: int = 0
     findings: list[Finding] = field(default_factory=list)
     unverified: dict[str, str] = field(default_factory=dict)  # requirement -> why it was not verified
+    cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
 
     def held(self, reqs: Iterable[str], what: str) -> None:
         for req in reqs:
@@ -131,6 +132,8 @@ class Evidence:
         self.findings.extend(f for f in other.findings if f not in self.findings)
         for req, reason in other.unverified.items():
             self.unverified.setdefault(req, reason)
+        for phase, count in other.cases.items():
+            self.cases[phase] = self.cases.get(phase, 0) + count
 
     def summary(self) -> str:
         lines = [b.line() for b in self.breaches]
