@@ -56,6 +56,13 @@ def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict
             "declared": sorted(declared), "seconds": round(elapsed, 1), "cases": cases, "exit": proc.returncode}
 
 
+def progress(label: str, result: dict[str, object]) -> dict[str, object]:
+    """Each run's line as it ends (a long bench that is stopped keeps what it measured)."""
+    print(f"{label}: {result['fault']} found={result['found']} failed={result['failed']} cases={result['cases']} "
+          f"{result['seconds']} s", file=sys.stderr, flush=True)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
@@ -72,7 +79,7 @@ def main() -> int:
         if "random-only" in args.modes:
             jobs.append(("ci, random only", fault, "ci", None, False))
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-        results = list(pool.map(lambda j: (j[0], run(*j[1:])), jobs))
+        results = list(pool.map(lambda j: (j[0], progress(j[0], run(*j[1:]))), jobs))
     lines = ["| run | fault | found | failed exactly the declared | failed requirements | cases per phase | seconds |",
              "| --- | --- | --- | --- | --- | --- | ---: |"]
     for label, r in results:
