@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dcr_harness.checks import Evidence
+from dcr_harness.checks import Breach, Evidence
+from dcr_harness.checks.base import BREACHES_KEPT
 from dcr_harness.provocations import MARKERS, SUCCESS
 from dcr_harness.refserver.rare import json_depth
 from dcr_harness.report.certification import cases_per_phase
@@ -72,3 +73,14 @@ def test_cases_per_phase_are_merged_and_totalled():
     checks = [{"cases": {"generate": 25, "shrink": 4}}, {"cases": {"coverage": 40}}, {"cases": {}}, {}]
     assert cases_per_phase(checks) == {"coverage": {"cases": 40, "checks": 1}, "generate": {"cases": 25, "checks": 1},
                                        "shrink": {"cases": 4, "checks": 1}}
+
+
+def test_a_crash_is_kept_after_many_breaches_of_another_kind():
+    evidence = Evidence()
+    for i in range(BREACHES_KEPT + 5):
+        evidence.breach(Breach(("REG-ERR-1",), f"expected error invalid_request, got 'other' (case {i})"))
+    evidence.breach(Breach(("REG-ERR-5",), "server error 500 for client input"))
+    evidence.breach(Breach(("REG-ERR-1",), "server error 500 for client input"))
+    kinds = {b.kind for b in evidence.breaches}
+    assert (("REG-ERR-5",), True) in kinds and (("REG-ERR-1",), True) in kinds
+    assert evidence.breaches_dropped == 5

@@ -100,8 +100,8 @@ class Evidence:
     def breach(self, found: Breach) -> None:
         if any(b.requirements == found.requirements and b.message == found.message for b in self.breaches):
             return
-        if len(self.breaches) >= BREACHES_KEPT:
-            self.breaches_dropped += 1
+        if len(self.breaches) >= BREACHES_KEPT and any(b.kind == found.kind for b in self.breaches):
+            self.breaches_dropped += 1  # a new kind (other requirements, or a crash) is always kept
             return
         self.breaches.append(found)
 
