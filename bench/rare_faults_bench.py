@@ -9,8 +9,8 @@ that fault on; a fault is found when a check fails a requirement the fault decla
 - dev seed S: the default profile with --hypothesis-seed S, for each of --seeds;
 - random only: the ci profile without the coverage phase (what the random search finds alone).
 
-Usage: python bench/rare_faults_bench.py [--seeds 1 2 3] [--parallel 2] [--modes ci dev random-only]
-Prints a table and writes bench/RARE_FAULTS_RESULTS.md. Traffic goes to the embedded reference on loopback only.
+Usage: python bench/rare_faults_bench.py [--seeds 1 2 3] [--parallel 2] [--modes ci dev random-only] [--faults ...]
+Prints a table and writes bench/RARE_FAULTS_RESULTS.md (--out: another name). Traffic goes to the embedded reference on loopback only.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--modes", nargs="*", default=["ci", "dev", "random-only"], choices=["ci", "dev", "random-only"])
     parser.add_argument("--faults", nargs="*", default=RARE)
+    parser.add_argument("--out", default="RARE_FAULTS_RESULTS.md", help="file name beside this script")
     args = parser.parse_args()
     jobs: list[tuple[str, str, str, int | None, bool]] = []
     for fault in args.faults:
@@ -91,7 +92,7 @@ def main() -> int:
     summary = [f"- {mode}: {sum(v)} of {len(v)} fault runs found the fault" for mode, v in found.items()]
     text = "\n".join(lines + [""] + summary)
     print(text)
-    out = Path(__file__).with_name("RARE_FAULTS_RESULTS.md")
+    out = Path(__file__).with_name(args.out)
     out.write_text("# Rare-input faults found per profile (bench/rare_faults_bench.py)\n\n"
                    f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f} "
                    f"(2 shared CPUs), {args.parallel} runs in parallel.\n\n" + text + "\n")
