@@ -14,7 +14,9 @@ from ..provocations import Context, Provocation
 from ..shrink_budget import failure_seen
 from .oracle import judge_case
 
-# The phases of a generated check, as results.json and the console name them.
+# The phases of a generated check, as results.json and the console name them: the catalogue (coverage), the
+# random search up to the check's first failure (generate), and every example after it (shrink: shrinking, and in
+# a profile that reports multiple bugs, the search for more).
 COVERAGE, GENERATE, SHRINK = "coverage", "generate", "shrink"
 
 
