@@ -99,6 +99,7 @@ class CheckRecord:
             "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
+            "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
             "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
         }
 

@@ -20,8 +20,9 @@ from dcr_harness.paths import CONFORMANCE_DIR
 
 RUN_TIMEOUT_S = 300
 # pytest arguments that leave out the generated suites: against a faulty server they shrink at
-# length, and tests/test_property_faults.py proves them on their own.
-WITHOUT_GENERATED = [f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py")]
+# length (or, the coverage phase, judge hundreds of odd values), and tests/test_property_faults.py and
+# tests/test_rare_input_faults.py prove them on their own.
+WITHOUT_GENERATED = [f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py", "test_coverage.py")]
 
 
 @dataclass

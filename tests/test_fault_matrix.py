@@ -6,7 +6,8 @@ declared requirements are disjoint, and the run must fail exactly the union of w
 break: a violated requirement that does not fail is a check that cannot fail; any other
 failing requirement is a cascade or a wrong attribution. Warned (SHOULD) and conformant
 faults must fail nothing. Generated suites are proven in test_property_faults.py and
-throttling faults in test_throttling_faults.py; grouping keeps this inside the CI budget.
+test_rare_input_faults.py (the coverage phase), throttling faults in test_throttling_faults.py;
+grouping keeps this inside the CI budget.
 """
 
 import pytest
@@ -18,7 +19,7 @@ from .harness_runs import WITHOUT_GENERATED, run_harness
 # SHOULD-level or advisory: reported as warnings (TOK-OK-4 is a SHOULD; API-3 asks a JSON
 # error body to follow the structure, and a non-JSON body is a finding).
 WARNED = {"tok-no-cache-headers": "TOK-OK-4", "api-error-body-plain": "API-3"}
-PROVEN_ELSEWHERE = ("thr-", "gen-")
+PROVEN_ELSEWHERE = ("thr-", "gen-", "rare-")  # rare-: tests/test_rare_input_faults.py
 
 # Faults that do not interact: disjoint declared requirements, and no pair where one fault
 # changes the precondition of another's detection (e.g. reused credentials with no refresh).

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from dcr_harness import device_info
 from dcr_harness.refserver import FAULTS
 from dcr_harness.refserver.credentials import token_digest
 from dcr_harness.refserver.keys import Keys
@@ -120,6 +121,24 @@ TWO_DEVICES = ("198.18.0.1", "198.18.0.2")
 AT_ONCE = (0.0,) * 11  # each device: rate + burst exactly
 
 
+def _statement_segment(index: int, text: bytes) -> Provoke:
+    """The valid statement with its header (0) or claims (1) replaced by `text`, under the old signature."""
+    def provoke(s: InProcess) -> int:
+        parts = s.statements["valid"].split(".")
+        parts[index] = base64.urlsafe_b64encode(text).decode().rstrip("=")
+        return _status(s.register(".".join(parts)))
+    return provoke
+
+
+def _device_key_with_control(s: InProcess) -> int:
+    info = {**device_info.build(), "os\x01Name": "x"}
+    return _status(s.register(headers={"X-Device-Info": base64.b64encode(json.dumps(info).encode()).decode()}))
+
+
+def _deep_unknown_member(s: InProcess) -> bytes:
+    return b'{"software_statement": %s, "x": %s}' % (json.dumps(s.statements["valid"]).encode(), b"[" * 100 + b"]" * 100)
+
+
 # fault: (provocation, outcome without the fault, outcome with it)
 CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "reg-status-200": (_register(), 201, 200),
@@ -181,6 +200,19 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "gen-accept-empty-secret": (_token_form("client_id=ID&client_secret=&grant_type=client_credentials"), 400, 201),
     "gen-accept-expired-statement": (
         lambda s: _status(s.register(s.keys.mint(VALID, exp=int(time.time()) - 3600))), 400, 201),
+    "rare-500-redirect-bad-percent": (_register_json(redirect_uri="https://app.example.com/callback%zz"), 400, 500),
+    "rare-500-deep-json": (_register_bytes(_deep_unknown_member), 201, 500),
+    "rare-500-xff-not-address": (_register(headers={"X-Forwarded-For": "not-an-address, 198.18.0.1"}), 201, 500),
+    "rare-500-non-ascii-user-agent": (_register(headers={"User-Agent": "é".encode()}), 201, 500),
+    "rare-500-form-invalid-utf8": (_token_form("client_id=ID&client_secret=%FF&grant_type=client_credentials"), 400, 500),
+    "rare-500-device-key-control": (_device_key_with_control, 201, 500),
+    "rare-500-alg-not-string": (_statement_segment(0, b'{"alg": 42, "typ": "JWT"}'), 400, 500),
+    "rare-500-claim-out-of-range": (_statement_segment(1, b'{"software_id": "ref-valid", "iat": 18446744073709551616}'), 400, 500),
+    "rare-500-content-type-param": (_register(headers={"Content-Type": "application/json; charset"}), 201, 500),
+    "rare-500-accept-bad-q": (lambda s: _status(_token(s, Accept="application/json;q=abc")), 400, 500),
+    "rare-500-empty-bearer": (lambda s: _status(s.api(headers={"Authorization": "Bearer"})), 401, 500),
+    "rare-accept-repeated-same-param": (_token_form(GOOD_FORM + "&grant_type=client_credentials"), 400, 201),
+    "rare-accept-padded-statement": (lambda s: _status(s.register(" " + s.statements["valid"] + "\n")), 400, 201),
 }
 
 

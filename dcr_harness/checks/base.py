@@ -95,6 +95,7 @@ class Evidence:
     breaches_dropped: int = 0
     findings: list[Finding] = field(default_factory=list)
     unverified: dict[str, str] = field(default_factory=dict)  # requirement -> why it was not verified
+    cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
 
     def held(self, reqs: Iterable[str], what: str) -> None:
         for req in reqs:
@@ -106,8 +107,8 @@ class Evidence:
     def breach(self, found: Breach) -> None:
         if any(b.requirements == found.requirements and b.message == found.message for b in self.breaches):
             return
-        if len(self.breaches) >= BREACHES_KEPT:
-            self.breaches_dropped += 1
+        if len(self.breaches) >= BREACHES_KEPT and any(b.kind == found.kind for b in self.breaches):
+            self.breaches_dropped += 1  # a new kind (other requirements, or a crash) is always kept
             return
         self.breaches.append(found)
 
@@ -138,6 +139,8 @@ class Evidence:
         self.findings.extend(f for f in other.findings if f not in self.findings)
         for req, reason in other.unverified.items():
             self.unverified.setdefault(req, reason)
+        for phase, count in other.cases.items():
+            self.cases[phase] = self.cases.get(phase, 0) + count
 
     def summary(self) -> str:
         lines = [b.line() for b in self.breaches]

@@ -85,13 +85,16 @@ class DcrClient:
         headers: Mapping[str, str | None] | None = None,
         content: bytes = b"",
         query: Sequence[tuple[str, str]] | None = None,
+        extra_headers: Sequence[tuple[str, str | bytes]] = (),
     ) -> Exchange:
-        """Any request at all: raw bytes, any headers, a query string."""
+        """Any request at all: raw bytes, any headers, a query string; `extra_headers` are sent after the
+        others (a header repeated is a provocation; bytes values carry non-ASCII or invalid UTF-8)."""
         url = path_or_url if "://" in path_or_url else self.target.url(path_or_url)
         if query:
             url += ("&" if "?" in url else "?") + urlencode(list(query))
         return self.session.send_raw(
-            method, url, headers=self._headers(headers), content=content, device=self.device, paced=self.paced
+            method, url, headers=[*self._headers(headers), *extra_headers], content=content, device=self.device,
+            paced=self.paced,
         )
 
     def register(
@@ -102,6 +105,7 @@ class DcrClient:
         body: Any = UNSET,
         content: bytes | None = None,
         headers: Mapping[str, str | None] | None = None,
+        extra_headers: Sequence[tuple[str, str | bytes]] = (),
     ) -> Exchange:
         """POST the register endpoint. `body` replaces the JSON object; `content` the bytes."""
         if content is None:
@@ -113,7 +117,8 @@ class DcrClient:
                     body["redirect_uri"] = redirect_uri
             content = json.dumps(body).encode()
         defaults = {"Content-Type": JSON, "Accept": JSON, "X-Device-Info": device_info.header_value()}
-        return self.send("POST", self.target.register_path, headers=_merge(defaults, headers), content=content)
+        return self.send("POST", self.target.register_path, headers=_merge(defaults, headers), content=content,
+                         extra_headers=extra_headers)
 
     def token(
         self,
@@ -125,6 +130,7 @@ class DcrClient:
         content: bytes | None = None,
         query: Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str | None] | None = None,
+        extra_headers: Sequence[tuple[str, str | bytes]] = (),
     ) -> Exchange:
         """POST the token endpoint. `form` replaces the fields (order and repeats kept)."""
         if content is None:
@@ -132,9 +138,11 @@ class DcrClient:
                 form = [(k, v) for k, v in (("client_id", client_id), ("client_secret", client_secret), ("grant_type", grant_type)) if v is not None]
             content = encode_form(form)
         defaults = {"Content-Type": FORM, "Accept": JSON, "X-Device-Info": device_info.header_value()}
-        return self.send("POST", self.target.token_path, headers=_merge(defaults, headers), content=content, query=query)
+        return self.send("POST", self.target.token_path, headers=_merge(defaults, headers), content=content, query=query,
+                         extra_headers=extra_headers)
 
-    def call_api(self, access_token: str | None = None, *, authorization: str | None = UNSET, headers: Mapping[str, str | None] | None = None) -> Exchange:
+    def call_api(self, access_token: str | None = None, *, authorization: str | bytes | None = UNSET,
+                 headers: Mapping[str, str | None] | None = None, extra_headers: Sequence[tuple[str, str | bytes]] = ()) -> Exchange:
         """Call the target's protected API with a bearer token (CLI-4), or a raw Authorization."""
         api = self.target.protected_api
         if api is None:
@@ -142,7 +150,7 @@ class DcrClient:
         if authorization is UNSET:
             authorization = f"Bearer {access_token}" if access_token is not None else None
         defaults = {"Accept": JSON, "Authorization": authorization}
-        return self.send(api.method, api.path, headers=_merge(defaults, headers))
+        return self.send(api.method, api.path, headers=_merge(defaults, headers), extra_headers=extra_headers)
 
     def revoke(self, software_id: str) -> Exchange:
         """The test-only admin hook of TARGET.md: revoke an application mid-run."""

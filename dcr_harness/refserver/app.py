@@ -79,7 +79,8 @@ def create_app(config: ServerConfig, store: Store, keys: Keys, throttle: Throttl
         store=store,
         keys=keys,
         throttle=throttle or Throttle(config),
-        device_info=DeviceInfoCheck(config.choice("device-info"), fail_500=config.fault("dev-500-bad-device-info")),
+        device_info=DeviceInfoCheck(config.choice("device-info"), fail_500=config.fault("dev-500-bad-device-info"),
+                                    fail_500_on_control_key=config.fault("rare-500-device-key-control")),
     )
     routes = [
         Route(REGISTER_PATH, _endpoint(register.handle, register.render_error, _dcr_fallback), methods=["POST"]),

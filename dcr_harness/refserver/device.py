@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from .. import schemas
 from ..device_info import decode
+from . import rare
 from .errors import InjectedFailure, invalid_request
 
 log = logging.getLogger(__name__)
@@ -30,16 +31,26 @@ def problems(value: str) -> list[str]:
         return [str(exc) or type(exc).__name__]
 
 
+def _decoded(value: str) -> object:
+    try:
+        return decode(value)
+    except (ValueError, RecursionError):
+        return None
+
+
 class DeviceInfoCheck:
-    def __init__(self, policy: str, fail_500: bool = False) -> None:
+    def __init__(self, policy: str, fail_500: bool = False, fail_500_on_control_key: bool = False) -> None:
         self.policy = policy
         self.fail_500 = fail_500  # dev-500-bad-device-info
+        self.fail_500_on_control_key = fail_500_on_control_key  # rare-500-device-key-control
         schemas.validator(SCHEMA)  # a missing schema is a startup error, not a per-request one
 
     def __call__(self, request: Request) -> None:
         values = request.headers.getlist(HEADER)
         if not values:
             return
+        if self.fail_500_on_control_key and any(rare.device_keys(_decoded(v)) for v in values):
+            raise InjectedFailure()
         found = ["sent more than once"] if len(values) > 1 else problems(values[0])
         if not found:
             return

@@ -96,6 +96,22 @@ FAULTS: dict[str, Fault] = {
     ),
     "gen-accept-empty-secret": _f("an empty client_secret is accepted for a known client_id", "TOK-REQ-2", "TOK-ERR-1"),
     "gen-accept-expired-statement": _f("statements whose exp is in the past are accepted", "REG-ERR-3"),
+    # Rare inputs (issue 20): one unusual value in one input each; the coverage phase must find every one.
+    "rare-500-redirect-bad-percent": _f("500 when redirect_uri holds a malformed percent-escape", "REG-ERR-5"),
+    "rare-500-deep-json": _f("500 when the register body nests arrays or objects more than 64 deep", "REG-ERR-5"),
+    "rare-500-xff-not-address": _f("500 when the first X-Forwarded-For entry is not an IP address", "REG-ERR-5", "TOK-ERR-5"),
+    "rare-500-non-ascii-user-agent": _f("500 when User-Agent holds a non-ASCII byte", "REG-ERR-5", "TOK-ERR-5"),
+    "rare-500-form-invalid-utf8": _f("500 when the token body holds invalid UTF-8, raw or percent-encoded", "TOK-ERR-5"),
+    "rare-500-device-key-control": _f("500 when an X-Device-Info key holds a control character",
+                                      "DEV-3", "REG-ERR-5", "TOK-ERR-5"),
+    "rare-500-alg-not-string": _f("500 when the statement header's alg is not a string", "REG-ERR-5"),
+    "rare-500-claim-out-of-range": _f("500 when a statement claim is a number beyond 64 bits", "REG-ERR-5"),
+    "rare-500-content-type-param": _f("500 when a register Content-Type parameter has no value", "REG-ERR-5"),
+    "rare-500-accept-bad-q": _f("500 when a token Accept range has a q-value that is not a number", "TOK-ERR-5"),
+    "rare-500-empty-bearer": _f("500 when the protected API gets a Bearer scheme without a token", "API-2"),
+    "rare-accept-repeated-same-param": _f("a token parameter repeated with the same value is accepted", "TOK-ERR-1"),
+    "rare-accept-padded-statement": _f("a valid statement with surrounding white space is trimmed and accepted",
+                                       "REG-ERR-3"),
 }
 
 

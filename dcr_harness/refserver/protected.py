@@ -12,6 +12,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from . import rare
 from .context import Context
 from .credentials import token_digest
 from .errors import HELP_URL, ApiError
@@ -48,6 +49,7 @@ def _check_token(token: str, ctx: Context) -> None:
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
     authorization = request.headers.getlist("authorization")
+    rare.bearer(authorization, cfg)
     query_token = request.query_params.get("access_token") if cfg.choice("query-token") == "accept" else None
     _check_token(query_token if query_token and not authorization else bearer_token(authorization), ctx)
     if cfg.fault("api-reject-valid"):

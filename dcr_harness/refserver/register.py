@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import credentials
+from . import credentials, rare
 from .context import Context
 from .errors import NO_STORE, DcrError, InjectedFailure, invalid_request, oauth_error
 from .faults import CONTROL_CHARS
@@ -69,6 +69,8 @@ def _members(doc: dict[str, Any], ctx: Context) -> tuple[str, str | None]:
     elif "redirect_uri" in doc and not isinstance(redirect_uri, str):
         raise invalid_request("redirect_uri must be a string")
     statement = doc.get("software_statement")
+    if isinstance(statement, str) and cfg.fault("rare-accept-padded-statement"):
+        statement = statement.strip()
     if not isinstance(statement, str) or statement == "":
         if redirect_uri is not None and cfg.choice("error-order") == "value-first":
             raise _bad_redirect("no application to allow this redirect_uri: the statement is missing")
@@ -130,6 +132,7 @@ def _credentials(app: Application, issued_at: int, ctx: Context) -> tuple[str, s
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
+    rare.headers(request, cfg, "register")
     if cfg.fault("reg-refuses-all"):
         raise _bad_redirect("redirect_uri is not registered for this application")
     if not cfg.fault("reg-accept-any-content-type"):
@@ -138,6 +141,7 @@ async def handle(request: Request, ctx: Context) -> Response:
         require_json_accept(request, refuse_conflicts=cfg.choice("accept-conflict") == "refuse")
     ctx.device_info(request)
     body = await read_body(request, cfg.max_body_bytes)
+    rare.register_body(body, cfg)
     try:
         doc = decode_json(body, last_wins=cfg.fault("reg-dup-member-last-wins"), lenient=cfg.choice("invalid-utf8") == "replace")
     except DcrError:
@@ -150,6 +154,8 @@ async def handle(request: Request, ctx: Context) -> Response:
         raise InjectedFailure()
 
     statement, redirect_uri = _members(doc, ctx)
+    rare.redirect_uri(redirect_uri, cfg)
+    rare.statement(statement, cfg)
     if cfg.fault("gen-500-long-param") and redirect_uri is not None and len(redirect_uri) > LONG_REDIRECT:
         raise InjectedFailure()
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import credentials
+from . import credentials, rare
 from .context import Context
 from .errors import DcrError, InjectedFailure, invalid_request
 from .faults import CONTROL_CHARS
@@ -56,7 +56,11 @@ async def _parameters(request: Request, ctx: Context) -> dict[str, str]:
     """Body parameters, plus HTTP Basic credentials when they are the only credentials."""
     cfg = ctx.config
     last_wins = cfg.fault("tok-repeated-param-last-wins")
-    pairs = parse_form(await read_body(request, cfg.max_body_bytes), lenient=cfg.choice("invalid-utf8") == "replace")
+    raw = await read_body(request, cfg.max_body_bytes)
+    rare.form_body(raw, cfg)
+    pairs = parse_form(raw, lenient=cfg.choice("invalid-utf8") == "replace")
+    if cfg.fault("rare-accept-repeated-same-param"):
+        pairs = list(dict.fromkeys(pairs))  # a pair sent twice counts once
     if cfg.choice("empty-repeat") == "omitted":
         pairs = [(name, value) for name, value in pairs if value]  # RFC 6749 3.2: empty counts as omitted
     params = single_valued(pairs, last_wins=last_wins)
@@ -82,6 +86,7 @@ async def _parameters(request: Request, ctx: Context) -> dict[str, str]:
 
 async def handle(request: Request, ctx: Context) -> Response:
     cfg = ctx.config
+    rare.headers(request, cfg, "token")
     if cfg.fault("tok-415-non-form") and media_type(request.headers.get("content-type")) != FORM:
         return JSONResponse({"message": "Unsupported Media Type"}, status_code=415)
     require_content_type(request, FORM)

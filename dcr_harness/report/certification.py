@@ -179,6 +179,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
             "token_ttl_seconds": target.get("token_ttl_seconds"),
             "max_requests": (target.get("budget") or {}).get("max_requests"),
             "requests_sent": results.get("requests_sent", 0),
+            "cases": cases_per_phase(checks),
         },
         "digests": digests(),
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
@@ -219,6 +220,19 @@ def root_cause_line(cause: Mapping[str, Any]) -> str:
     prevented = cause["prevented"]
     return (f"{cause['requirement']} fails ({cause['reason']}), and that kept {len(prevented)} requirement(s) from "
             f"being judged: {', '.join(prevented)}")
+
+
+def cases_per_phase(checks: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per phase of the generated checks (coverage, generate, shrink): cases sent, and by how many checks,
+    so that a CI gate's run and a nightly run can be compared."""
+    phases: dict[str, dict[str, int]] = {}
+    for check in checks:
+        for phase, count in (check.get("cases") or {}).items():
+            entry = phases.setdefault(phase, {"cases": 0, "checks": 0})
+            entry["cases"] += count
+            entry["checks"] += 1
+    order = ("coverage", "generate", "shrink")  # strategies/runner.py's phases, in the order a check runs them
+    return dict(sorted(phases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
 
 
 def _outcome(check: Mapping[str, Any], by_check: Mapping[str, Waiver]) -> str:

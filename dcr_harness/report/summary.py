@@ -37,6 +37,9 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
     seed = doc["profile"].get("hypothesis_seed")
     replay = f"{seed} (replay: --hypothesis-seed {seed})" if seed is not None else "none (derandomized profile)"
     tr.write_line(f"hypothesis: profile {doc['profile'].get('hypothesis_profile')}, seed {replay}")
+    phases = doc["profile"].get("cases") or {}
+    if phases:
+        tr.write_line("generated cases: " + ", ".join(f"{phase} {n['cases']} in {n['checks']} checks" for phase, n in phases.items()))
     tr.write_line(f"report: {recorder.run_dir}")
     tr.write_line(f"certification: {recorder.certification_path}")
     if getattr(recorder, "signature_path", None):

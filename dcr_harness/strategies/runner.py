@@ -1,16 +1,23 @@
-"""Sending one generated case inside a Hypothesis example, and reporting it reproducibly."""
+"""Sending generated cases (a Hypothesis example, or the coverage phase's catalogue) and reporting them reproducibly."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import note
 
-from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
+from ..checks import (
+    Breach, CheckBlocked, CheckFailed, Evidence, current_evidence, judged_apart, not_verified, raise_if_breached,
+)
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..provocations import Context, Provocation
 from ..shrink_budget import failure_seen
 from .oracle import judge_case
+
+# The phases of a generated check, as results.json and the console name them: the catalogue (coverage), the
+# random search up to the check's first failure (generate), and every example after it (shrink: shrinking, and in
+# a profile that reports multiple bugs, the search for more).
+COVERAGE, GENERATE, SHRINK = "coverage", "generate", "shrink"
 
 
 class CaseContext(Context):
@@ -35,21 +42,27 @@ def reproduction(session: Session, exchange: Exchange) -> str:
     return exchange.curl(session.masker)
 
 
-def run_case(session: Session, case: Provocation, creds: Credentials | None = None) -> Exchange:
-    """Send `case` from a fresh device and judge it; a failure carries the curl reproduction.
+def count_case(phase: str) -> None:
+    """One more case sent by the current check in this phase (recorded per check, shown per run)."""
+    evidence = current_evidence()
+    if evidence is not None:
+        evidence.cases[phase] = evidence.cases.get(phase, 0) + 1
 
-    A fresh device per example (function-scoped fixtures are not reset between examples)
-    keeps every example inside its own throttle allowance. budget.max_requests turns into
-    a skip of the whole property, which Hypothesis lets through.
-    """
-    dcr = DcrClient(session)
+
+def _send(session: Session, case: Provocation, creds: Credentials | None) -> Exchange:
+    """Send `case` from a fresh device: function-scoped fixtures are not reset between examples, and a fresh
+    device keeps every case inside its own throttle allowance. budget.max_requests skips the whole check."""
     try:
-        exchange = case.send(CaseContext(dcr, creds))
+        return case.send(CaseContext(DcrClient(session), creds))
     except BudgetExceeded as exc:
         pytest.skip(str(exc))
+
+
+def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins: bool) -> Evidence | None:
+    """Judge on its own, then merge into the check's evidence: every broken property is recorded, each with
+    the case and its curl reproduction. None when the case could not be judged (a 429 after pacing and one retry)."""
     try:
-        # Judged on its own: every broken property is recorded, and the example fails visibly so that it shrinks.
-        with judged_apart(latest_wins=True) as evidence:
+        with judged_apart(latest_wins=latest_wins) as evidence:
             try:
                 judge_case(case, exchange)
             except CheckFailed:
@@ -60,12 +73,34 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
                 exchange.case = case_record(case)
                 evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
                                                b.exchange) for b in evidence.breaches]
-        raise_if_breached(evidence)
     except CheckBlocked as exc:
-        not_verified(case.requirements, f"an example was not judged: {exc}")
-        note(f"case {case.id}: not judged: {exc}")
+        not_verified(case.requirements, f"a case was not judged: {exc}")
+        return None
+    return evidence
+
+
+def run_case(session: Session, case: Provocation, creds: Credentials | None = None) -> Exchange:
+    """Send one generated example and judge it; a failure carries the curl reproduction and fails the example
+    (so that Hypothesis shrinks it). Breaches are kept per kind, the latest (the shrunk one) winning."""
+    evidence = current_evidence()
+    count_case(SHRINK if evidence is not None and evidence.breaches else GENERATE)
+    exchange = _send(session, case, creds)
+    judged = _judge(session, case, exchange, latest_wins=True)
+    if judged is None:
+        note(f"case {case.id}: not judged (blocked)")
+        return exchange
+    try:
+        raise_if_breached(judged)
     except CheckFailed as exc:
         failure_seen()
         note(f"case {case.id}: {exchange.describe()}")
         raise exc from None
     return exchange
+
+
+def cover(session: Session, cases: list[Provocation], creds: Credentials | None = None) -> None:
+    """The coverage phase: send every case once, in order, and judge each; every breach is recorded (the
+    check fails at its end with all of them), none stops the others."""
+    for case in cases:
+        count_case(COVERAGE)
+        _judge(session, case, _send(session, case, creds), latest_wins=False)
