@@ -1,8 +1,8 @@
-"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin."""
+"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.engine.plugin."""
 
 import pytest
 
-from dcr_harness.provocations import Context
+from dcr_harness.checks.provocations import Context
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dcr_harness.http import DcrClient
-from dcr_harness.plugin import RECORDER
+from dcr_harness.engine.plugin import RECORDER
 from dcr_harness.strategies import api, device, forgeries, register, token
 from dcr_harness.strategies.runner import run_case
 

@@ -2,7 +2,7 @@
 
 Each scenario drives fresh devices, unpaced (the point is to exceed the allowance), and
 records a timeline; the scenarios run side by side in a thread pool started once for the
-module (dcr_harness/throttle_lab.py), and each named check below judges its scenario's
+module (dcr_harness/checks/throttle_lab.py), and each named check below judges its scenario's
 timeline and records the evidence. Device isolation (THR-5) is measured first, alone: the
 per-device measurements are only meaningful when devices are isolated, so when they are
 not, those checks are blocked ("not verified", with the reason) instead of failing on
@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import pytest
 
-from dcr_harness import checks, plugin
+from dcr_harness import checks
+from dcr_harness.engine import plugin
 from dcr_harness.checks import CheckBlocked
 from dcr_harness.http.client import PreconditionFailed
-from dcr_harness.throttle_lab import OTHER, SERVED, THROTTLED, Confounded, Lab, Shot, Timeline, Unjudgeable
-from dcr_harness.throttle_model import DeviceAllowance, first_inconsistency, windows_between
+from dcr_harness.checks.throttle_lab import OTHER, SERVED, THROTTLED, Confounded, Lab, Shot, Timeline, Unjudgeable
+from dcr_harness.contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
 
 # THR-6 as documented: (offset in seconds since the device's first request, served?).
 THR6_SCHEDULE = [(t, True) for t in (0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2)] + [

@@ -2,7 +2,7 @@
 
 A check records evidence per requirement (`held`, `breach`, `not_verified`, `warn`) and
 judges every property of an answer; `fail` records a breach and stops the check. The
-recorder turns the evidence into verdicts (dcr_harness.verdicts).
+recorder turns the evidence into verdicts (dcr_harness.contract.verdicts).
 """
 
 from .base import (

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import schemas
+from ..contract import schemas
 from ..http.exchange import Exchange
 from .base import CheckBlocked, Reqs, breach, fail, held, not_verified, warn
 

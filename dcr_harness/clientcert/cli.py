@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
-from ..results import run_dir_name, utc_now
+from ..engine.recorder import run_dir_name, utc_now
 from .report import ClientRun, write_reports
 from .scenarios import Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from .. import device_info
+from ..contract import device_info
 from .exchange import Exchange
 from .session import USER_AGENT, Session
 

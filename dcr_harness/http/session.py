@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 import httpx
 
 from .. import __version__
-from ..target import Target
+from ..contract.target import Target
 from .budget import SharedRequestCount
 from .devices import DEVICE_NETWORK, DeviceAllocator  # noqa: F401  (DEVICE_NETWORK: load/profile.py imports it here)
 from .exchange import Exchange

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import uvicorn
 
-from ..cli_surface import example_epilog
+from ..cli.surface import example_epilog
 from . import choices
 from .app import create_app
 from .config import DEVICE_INFO_POLICIES, ServerConfig

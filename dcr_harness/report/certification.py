@@ -14,8 +14,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, paths, requirements
-from ..verdicts import VERDICTS, area_of, requirement_verdicts
+from .. import __version__, paths
+from ..contract import requirements
+from ..contract.verdicts import VERDICTS, area_of, requirement_verdicts
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from ..verdicts import LABELS, VERDICTS
+from ..contract.verdicts import LABELS, VERDICTS
 from .contract_page import CONTRACT_PAGE
 
 COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "not_verified": "#5c6bc0",

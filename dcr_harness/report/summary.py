@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..verdicts import LABELS, VERDICTS
+from ..contract.verdicts import LABELS, VERDICTS
 
 
 def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ from hypothesis import note
 from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
-from ..provocations import Context, Provocation
-from ..shrink_budget import failure_seen
+from ..checks.provocations import Context, Provocation
+from .shrink_budget import failure_seen
 from .oracle import judge_case
 
 

@@ -1,0 +1,295 @@
+"""Independent checks side by side: pytest-xdist workers, one report.
+
+Why processes (pytest-xdist) and not threads: pytest and Hypothesis run one test per
+process at a time; most of a check's time is waiting (pacing, throttle windows, token
+expiry), so a few workers overlap that waiting even on two cores.
+
+- The main process starts the embedded reference server once (or loads the target file),
+  and hands its target file, the run directory, the seed and, for the embedded reference
+  (no device cursor), a block of device addresses to every worker (pytest_configure_node).
+- Each worker records its checks as usual and sends each finished record, masked, on its
+  teardown report, with the secrets it learned (so the main process masks JUnit and Allure
+  with everything any worker saw). The main process writes results.json, JUnit and the
+  certification: a stopped run keeps every check that finished.
+- budget.max_requests holds across workers: one locked request count (http/budget.py).
+- Checks that touch statements.revocable (a revocation is permanent) run on one worker, in
+  collection order (ONE_WORKER; conformance/conftest.py runs the lifecycle model last).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..http import Session
+from ..http.devices import DEVICE_NETWORK
+from ..http.budget import SharedRequestCount
+from .recorder import RunRecorder
+from ..contract.target import Target, load_target, target_from_dict
+
+REQUEST_COUNT_FILE = "request-count"
+DEVICES_PER_WORKER = 8192  # disjoint device addresses per worker (DEVICE_NETWORK has 131072)
+
+
+def xdist_active(config: pytest.Config) -> bool:
+    """pytest-xdist will start workers (its options are resolved before pytest_configure)."""
+    return bool(getattr(config.option, "numprocesses", None)) and getattr(config.option, "dist", "no") != "no"
+
+
+# The main process's happy-path preflight uses a device far from the workers' blocks.
+PREFLIGHT_DEVICE_OFFSET = DEVICE_NETWORK.num_addresses - 1024
+
+# The checks that use statements.revocable: the revocation check revokes it, and the lifecycle
+# model (run after it) must know whether it is revoked before it starts.
+ONE_WORKER = ("test_protected_api.py::test_revocation_mid_run", "test_lifecycle.py::")
+
+
+def reachable_before_workers(config: pytest.Config, recorder: RunRecorder) -> bool:
+    """A named target that does not answer is reported by one check in this process (exit 3), as
+    a run without workers does: no workers are started (pytest-xdist reads --dist after us)."""
+    if recorder.target is None:
+        return True  # the embedded reference: started, and checked, at session start
+    from .preflight import TargetUnreachable, preflight
+
+    try:
+        recorder.reachability = preflight(recorder.target)
+        return True
+    except TargetUnreachable as exc:
+        recorder.stop_reason, recorder.unreachable = f"target unreachable: {exc}", True
+        config.option.dist = "no"
+        return False
+
+
+def one_worker_scope(nodeid: str, patterns: tuple[str, ...]) -> str | None:
+    """The shared unit of work of a ONE_WORKER check (matched after a path separator), else None."""
+    return "one worker: statements.revocable" if any(f"/{p}" in f"/{nodeid}" for p in patterns) else None
+
+
+def make_scheduler(config: pytest.Config, log: Any, one_worker: tuple[str, ...]) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class HarnessScheduling(LoadScopeScheduling):
+        """Every check is its own unit of work, except the ONE_WORKER checks: one unit, run first
+        (the largest unit goes first), in collection order."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return one_worker_scope(nodeid, one_worker) or nodeid
+
+    return HarnessScheduling(config, log)
+
+
+class MergedRecord:
+    """A worker's finished check, already a masked dict; masked again with the run's masker."""
+
+    outcome = "merged"  # never "pending": it finished
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.nodeid = data["nodeid"]
+
+    def to_dict(self, masker: Any) -> dict[str, Any]:
+        return json.loads(masker.mask(json.dumps(self.data)))
+
+
+class WorkersTotals:
+    """Stands in for the run's Session in the main process: the counts of the workers' sessions."""
+
+    def __init__(self, count: SharedRequestCount) -> None:
+        self.count = count
+        self.per_worker: dict[str, dict[str, float]] = {}
+        self.pacer = self.devices = self  # results.json reads session.pacer.waited_s and session.devices.note
+
+    @property
+    def sent(self) -> int:
+        return self.count.value()
+
+    def _sum(self, key: str) -> float:
+        return sum(w.get(key, 0) for w in self.per_worker.values())
+
+    @property
+    def unexpected_429(self) -> int:
+        return int(self._sum("unexpected_429"))
+
+    @property
+    def waited_s(self) -> float:
+        return self._sum("pacing_wait_s")
+
+    def _first(self, key: str) -> Any:
+        return next((w[key] for w in self.per_worker.values() if w.get(key)), None)
+
+    @property
+    def throttle_mismatch(self) -> str | None:
+        return self._first("throttle_mismatch")
+
+    @property
+    def note(self) -> str | None:
+        return self._first("device_note")
+
+    @property
+    def shrink_seconds(self) -> float:
+        return round(self._sum("shrink_seconds"), 3)
+
+    def close(self) -> None:
+        pass
+
+
+class Controller:
+    """pytest plugin object in the main process of a concurrent run."""
+
+    def __init__(self, config: pytest.Config, recorder: RunRecorder, one_worker: tuple[str, ...]) -> None:
+        self.config = config
+        self.recorder = recorder
+        self.one_worker = one_worker
+        self.count = SharedRequestCount(recorder.run_dir / REQUEST_COUNT_FILE)
+        recorder.session = WorkersTotals(self.count)  # type: ignore[assignment]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        return make_scheduler(config, log, self.one_worker)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The target once for all workers, before they start: reachable, and its happy path tried once
+        (counted in the run's budget), so that workers neither repeat it nor each spend budget on it."""
+        from .plugin import ensure_target
+        from .preflight import TargetFileRefused, happy_path
+
+        target = ensure_target(self.config, self.recorder, None)
+        if self.recorder.unreachable or self.recorder.reachability is None:
+            return
+        self.count.take(target.max_requests)  # the reachability request of ensure_target
+        probe = Session(target, masker=self.recorder.masker, persist_devices=self.recorder.embedded is None,
+                        device_offset=PREFLIGHT_DEVICE_OFFSET, shared_count=self.count)
+        try:
+            outcome = happy_path(probe) or "ok"
+        except TargetFileRefused as exc:
+            outcome = f"refused: target file error: {exc}"
+        finally:
+            probe.close()
+        self.recorder.reachability = {**self.recorder.reachability, "happy_path": outcome}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        recorder = self.recorder
+        index = int(str(node.gateway.id).removeprefix("gw") or 0)
+        node.workerinput.update({
+            "dcr_target_file": str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
+            "dcr_embedded_data_dir": str(recorder.embedded.data_dir) if recorder.embedded else None,
+            "dcr_embedded_faults": list(recorder.embedded.faults) if recorder.embedded else [],
+            "dcr_run_dir": str(recorder.run_dir),
+            "dcr_seed": recorder.hypothesis.seed,
+            "dcr_seed_forced": recorder.hypothesis.forced,
+            "dcr_device_offset": index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
+            "dcr_reachability": recorder.reachability,
+            "dcr_unreachable": recorder.stop_reason if recorder.unreachable else None,
+        })
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "dcr_record", None)
+        if data is None:
+            return
+        for value, kind, origin in getattr(report, "dcr_secrets", []):
+            self.recorder.masker.add(value, kind, origin)
+        self.recorder.records.append(MergedRecord(data))  # type: ignore[arg-type]
+        totals = self.recorder.session
+        if isinstance(totals, WorkersTotals):
+            worker = totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
+            # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
+            self.recorder.deselected = max(self.recorder.deselected, int(worker.get("deselected", 0)))
+            if worker.get("target_file_refused"):  # statements.valid refused (preflight): exit 2, as without workers
+                self.recorder.target_file_refused, self.recorder.stop_reason = True, worker.get("stop_reason")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.recorder.collected = self.recorder.collected or list(ids)
+
+
+class WorkerRecorder(RunRecorder):
+    """A worker's recorder: records checks, writes nothing (the main process writes the reports)."""
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        pass
+
+    def session_for(self, target: Target) -> Session:
+        if self.session is None:
+            info = self.config.workerinput  # type: ignore[attr-defined]
+            # The embedded reference forgets devices between runs: each worker takes its own block from the start.
+            # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None,
+                                   device_offset=info["dcr_device_offset"],
+                                   shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE))
+            self.session.listeners.append(self._on_exchange)
+        return self.session
+
+
+class SharedEmbedded:
+    """The main process's embedded server as a worker sees it: its data dir and faults; not its to stop."""
+
+    def __init__(self, data_dir: str, faults: list[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.faults = tuple(faults)
+
+    def stop(self) -> None:
+        pass
+
+
+class Worker:
+    """pytest plugin object in a worker: each finished record goes to the main process on its teardown report."""
+
+    def __init__(self, recorder: WorkerRecorder) -> None:
+        self.recorder = recorder
+        self.secrets_sent = 0
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the harness plugin has judged the teardown
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        from .plugin import RECORD
+
+        report = yield
+        record = item.stash.get(RECORD, None)
+        if report.when == "teardown" and record is not None:
+            recorder = self.recorder
+            report.dcr_record = record.to_dict(recorder.masker)
+            learned = recorder.masker.learned
+            report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent:]]
+            self.secrets_sent = len(learned)
+            session = recorder.session
+            from ..strategies.shrink_budget import shrink_seconds  # imports Hypothesis: not at plugin import
+
+            report.dcr_totals = {
+                "deselected": recorder.deselected,
+                "target_file_refused": getattr(recorder, "target_file_refused", False),
+                "stop_reason": recorder.stop_reason,
+                "shrink_seconds": shrink_seconds(),
+                "unexpected_429": session.unexpected_429 if session else 0,
+                "throttle_mismatch": session.throttle_mismatch if session else None,
+                "device_note": session.devices.note if session else None,
+                "pacing_wait_s": round(session.pacer.waited_s, 2) if session and session.pacer else 0,
+            }
+        return report
+
+
+def configure_worker(config: pytest.Config) -> WorkerRecorder:
+    """The worker's recorder, on the target and run directory the main process chose."""
+    info = config.workerinput  # type: ignore[attr-defined]
+    path = info["dcr_target_file"]
+    if info["dcr_embedded_data_dir"]:
+        data_dir = Path(info["dcr_embedded_data_dir"])
+        target = target_from_dict(json.loads(Path(path).read_text()), base_dir=data_dir, source="embedded reference server")
+    else:
+        target = load_target(path)
+    recorder = WorkerRecorder(config, target, path, Path(info["dcr_run_dir"]))
+    if info["dcr_embedded_data_dir"]:
+        recorder.embedded = SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"])  # type: ignore[assignment]
+    recorder.reachability = info["dcr_reachability"]
+    if info["dcr_unreachable"]:
+        recorder.unreachable, recorder.stop_reason = True, info["dcr_unreachable"]
+    config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")
+    return recorder
