@@ -90,7 +90,7 @@ def in_process(n_exchanges: int, n_secrets: int) -> dict[str, float]:
 # Times every entry point into masking (learning, rendering, curl, scanning), counting nested calls once.
 PROFILE_SNIPPET = """
 import importlib, sys, time
-from dcr_harness.cli import main
+from dcr_harness.cli.commands import main
 spent, depth = [0.0], [0]
 def timed(fn):
     def wrapper(*args, **kwargs):
@@ -123,7 +123,7 @@ sys.exit(code)
 def whole_run(profile: bool, code: str | None) -> dict[str, float | str]:
     env = {**os.environ, "HYPOTHESIS_PROFILE": "ci", **({"PYTHONPATH": code} if code else {})}  # the same work every time
     env.pop("DCR_TARGET", None)
-    command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli.main"]
+    command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli.commands"]
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu = time.perf_counter(), os.times()
         proc = subprocess.run([sys.executable, *command, "run", "--report-dir", tmp], capture_output=True, text=True, env=env, cwd=tmp)

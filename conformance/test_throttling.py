@@ -188,9 +188,8 @@ def lab(request, http_session):
 
 
 @pytest.fixture
-def scenario(request, lab):
+def scenario(request, lab, check_record):
     """The result of this check's scenario; its exchanges are filed on this check's record."""
-    recorder = request.config.stash.get(plugin.RECORDER, None)
     reqs = plugin.requirement_ids(request.node)
     if isinstance(lab, PreconditionFailed):
         checks.not_verified(reqs, f"blocked: {lab}")
@@ -204,20 +203,19 @@ def scenario(request, lab):
     except Unjudgeable as exc:
         checks.not_verified(reqs, str(exc))
         pytest.skip(f"not covered: {exc}")
-    if recorder is not None and recorder.current is not None:
+    if check_record is not None:
         timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
-        recorder.current.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
+        check_record.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
     return result
 
 
 @pytest.fixture
-def note(request):
+def note(check_record):
     """Put a summary on the check's record (shown for passed checks too)."""
 
     def _note(text: str) -> None:
-        recorder = request.config.stash.get(plugin.RECORDER, None)
-        if recorder is not None and recorder.current is not None:
-            recorder.current.message = text
+        if check_record is not None:
+            check_record.message = text
         print(text)
 
     return _note

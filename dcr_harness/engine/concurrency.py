@@ -27,7 +27,11 @@ import pytest
 from ..http import Session
 from ..http.devices import DEVICE_NETWORK
 from ..http.budget import SharedRequestCount
+from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
+from .reachability import ensure_target
 from .recorder import RunRecorder
+from .shrink_budget import shrink_seconds
+from .stash import RECORD
 from ..contract.target import Target, load_target, target_from_dict
 
 REQUEST_COUNT_FILE = "request-count"
@@ -52,8 +56,6 @@ def reachable_before_workers(config: pytest.Config, recorder: RunRecorder) -> bo
     a run without workers does: no workers are started (pytest-xdist reads --dist after us)."""
     if recorder.target is None:
         return True  # the embedded reference: started, and checked, at session start
-    from .preflight import TargetUnreachable, preflight
-
     try:
         recorder.reachability = preflight(recorder.target)
         return True
@@ -154,9 +156,6 @@ class Controller:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The target once for all workers, before they start: reachable, and its happy path tried once
         (counted in the run's budget), so that workers neither repeat it nor each spend budget on it."""
-        from .plugin import ensure_target
-        from .preflight import TargetFileRefused, happy_path
-
         target = ensure_target(self.config, self.recorder, None)
         if self.recorder.unreachable or self.recorder.reachability is None:
             return
@@ -250,8 +249,6 @@ class Worker:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the harness plugin has judged the teardown
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
-        from .plugin import RECORD
-
         report = yield
         record = item.stash.get(RECORD, None)
         if report.when == "teardown" and record is not None:
@@ -261,8 +258,6 @@ class Worker:
             report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent:]]
             self.secrets_sent = len(learned)
             session = recorder.session
-            from ..strategies.shrink_budget import shrink_seconds  # imports Hypothesis: not at plugin import
-
             report.dcr_totals = {
                 "deselected": recorder.deselected,
                 "target_file_refused": getattr(recorder, "target_file_refused", False),

@@ -15,26 +15,25 @@ import pytest
 
 from .. import checks
 from . import concurrency, selection
-from ..strategies import shrink_budget
+from . import shrink_budget
 from .stopping import RunStopper, find_stopper
 from ..http import BudgetExceeded, DcrClient, Session
 from ..http.client import Credentials
 from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
+from .items import requirement_ids
+from .reachability import ensure_target
 from .report_hooks import ReportPlugin
 from .report_hooks import add_options as add_report_options
 from .recorder import CheckRecord, RunRecorder, run_dir_name
 from .retention import prune_run_dirs
+from .stash import RECORD, RECORDER
 from ..contract.target import Target, TargetError, load_target, target_path_from_env
 from ..contract.target_keys import not_covered
 
 EXIT_TARGET_ERROR = 2
-DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/strategies/shrink_budget.py
+DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/engine/shrink_budget.py
 EXIT_UNREACHABLE = 3
-
-RECORDER = pytest.StashKey[RunRecorder]()
-RECORD = pytest.StashKey[CheckRecord]()
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcr-harness", "DCR conformance harness")
@@ -152,13 +151,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def requirement_ids(item: pytest.Item) -> list[str]:
-    ids: list[str] = []
-    for mark in item.iter_markers("req"):
-        ids.extend(a for a in mark.args if a not in ids)
-    return ids
-
-
 # Fixtures for checks ---------------------------------------------------------------
 
 
@@ -169,31 +161,24 @@ def _recorder(request: pytest.FixtureRequest) -> RunRecorder:
     return recorder
 
 
+@pytest.fixture
+def check_record(request: pytest.FixtureRequest) -> CheckRecord | None:
+    """The running check's record (its exchanges and message go to the reports); None outside a conformance run."""
+    recorder = request.config.stash.get(RECORDER, None)
+    return recorder.current if recorder is not None else None
+
+
+@pytest.fixture(scope="session")
+def embedded_data_dir(request: pytest.FixtureRequest, target: Target) -> str | None:
+    """The embedded reference server's data folder (its keys), None when the target is another server."""
+    embedded = request.config.stash[RECORDER].embedded
+    return embedded.data_dir if embedded is not None else None
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Target:
     """The deployment under test (the embedded reference server when none is named)."""
     return ensure_target(request.config, _recorder(request), request.session)
-
-
-def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.Session | None) -> Target:
-    """Start the embedded reference when no target is named, and check once that the target answers."""
-    if recorder.target is None:
-        recorder.start_embedded(config.getoption("dcr_faults"), config.getoption("dcr_embedded_args"))
-    assert recorder.target is not None
-    if recorder.reachability is not None:
-        return recorder.target  # checked once, by this process or by the main process of a concurrent run
-    if not recorder.unreachable:
-        try:
-            recorder.reachability = preflight(recorder.target)
-            return recorder.target
-        except TargetUnreachable as exc:
-            recorder.stop_reason = f"target unreachable: {exc}"
-            recorder.unreachable = True
-    if session is None:
-        return recorder.target  # the main process of a concurrent run: its workers' checks report it
-    # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-    session.shouldstop = recorder.stop_reason
-    raise TargetUnreachable(recorder.stop_reason)
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,15 @@ import pytest
 from .. import __version__, checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from ..http import Exchange, Masker, Session
+from ..http.client import PreconditionFailed
 from ..http.secret_scan import SecretScanner, console_guard, variables_in
 from ..contract.target import Target
+from ..paths import CONFORMANCE_DIR
+from ..report import failure_view
+from ..report.failure_view import FailureView, report_from_serializable, report_to_serializable
+from ..report.summary import write_certification_summary
+from .items import check_title
+from .shrink_budget import shrink_seconds
 
 
 def utc_now() -> str:
@@ -112,8 +119,6 @@ def natural_key(name: str) -> tuple[str, int]:
 def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
     """(outcome, message): failed when anything broke, blocked when the check could not judge,
     error when the harness itself stumbled, warned/passed otherwise."""
-    from ..http.client import PreconditionFailed
-
     ev = record.evidence
     exc = excinfo.value if excinfo is not None else None
     if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
@@ -128,14 +133,6 @@ def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException]
     if ev.findings:
         return "warned", "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
     return "passed", record.message
-
-
-def check_title(item: pytest.Item) -> str:
-    """The check's docstring first line, else its name made readable."""
-    doc = getattr(getattr(item, "function", None), "__doc__", None)
-    base = doc.strip().splitlines()[0] if doc else item.originalname.removeprefix("test_").replace("_", " ")  # type: ignore[attr-defined]
-    callspec = getattr(item, "callspec", None)
-    return f"{base} [{callspec.id}]" if callspec else base
 
 
 class RunRecorder:
@@ -244,8 +241,6 @@ class RunRecorder:
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
         """With -v, a failed check's one line says what broke."""
-        from ..report.failure_view import FailureView
-
         if report.failed and isinstance(report.longrepr, FailureView):
             word = "FAILED" if report.when == "call" else "ERROR"
             return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
@@ -253,20 +248,14 @@ class RunRecorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_to_serializable(self, config: pytest.Config, report: Any) -> Any:
-        from ..report.failure_view import report_to_serializable
-
         return report_to_serializable(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> Any:
-        from ..report.failure_view import report_from_serializable
-
         return report_from_serializable(data)
 
     def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
-        from ..report import failure_view
-
         if failure_view.wants_full_traceback(self.config):
             return
         full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
@@ -321,8 +310,6 @@ class RunRecorder:
 
     def run_fields(self) -> dict[str, Any]:
         """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
-        from ..strategies.shrink_budget import shrink_seconds
-
         fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
         if self.hypothesis is not None:
             fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
@@ -349,8 +336,6 @@ class RunRecorder:
 
     def selection(self) -> dict[str, Any]:
         """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
-        from ..paths import CONFORMANCE_DIR
-
         opt = self.config.getoption
         subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
         chosen = {"req": list(opt("dcr_req") or []), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
@@ -392,8 +377,6 @@ class RunRecorder:
         self.console = console_guard(self.config, self.scanner)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from ..report.summary import write_certification_summary
-
         if getattr(self, "selection_note", None):
             terminalreporter.write_line(self.selection_note, yellow=True)
         happy_path = (self.reachability or {}).get("happy_path", "ok")

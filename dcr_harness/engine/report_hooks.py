@@ -18,6 +18,7 @@ from ..report import allure_glue
 from ..report.certification import build, write
 from ..report.signing import SigningError, load_private_key, sign_report
 from ..report.waivers import WaiverError, WaiverFile, load_waivers
+from .items import check_title, requirement_ids
 from .stopping import mark_junit_incomplete
 
 EXIT_USAGE = 2
@@ -97,8 +98,6 @@ class ReportPlugin:
     # Per check: JUnit properties, Allure decoration, exchanges as Allure steps
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        from .plugin import requirement_ids
-
         for item in items:
             ids = requirement_ids(item)
             if ids:
@@ -116,9 +115,6 @@ class ReportPlugin:
         return bool(getattr(self.config.option, "allure_report_dir", None))
 
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-        from .plugin import requirement_ids
-        from .recorder import check_title
-
         if call.when == "setup" and self.allure_enabled and requirement_ids(item):
             allure_glue.decorate(check_title(item), requirement_ids(item))
 

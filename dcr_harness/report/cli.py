@@ -1,4 +1,4 @@
-"""dcr-harness report | sign | verify-report (wired into dcr_harness.cli.main by add_commands)."""
+"""dcr-harness report | sign | verify-report (wired into dcr_harness.cli.commands by add_commands)."""
 
 from __future__ import annotations
 

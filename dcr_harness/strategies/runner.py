@@ -9,7 +9,7 @@ from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verifi
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..checks.provocations import Context, Provocation
-from .shrink_budget import failure_seen
+from ..engine.shrink_budget import failure_seen
 from .oracle import judge_case
 
 

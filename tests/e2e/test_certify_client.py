@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.contract import schemas
-from dcr_harness.cli import main
+from dcr_harness.cli.commands import main
 from dcr_harness.clientcert.scenarios import SCENARIOS
 from dcr_harness.http.masking import SECRET_LOG_ENV
 from dcr_harness.report.signing import generate_key
@@ -76,7 +76,7 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     junit = (run_dir / "junit.xml").read_text()
     assert 'failures="0"' in junit and 'errors="0"' in junit and 'skipped="0"' in junit
     assert 'name="dcr-harness.verdict" value="PASS"' in junit
-    verify = subprocess.run([sys.executable, "-m", "dcr_harness.cli.main", "verify-report", str(run_dir)], capture_output=True, text=True)
+    verify = subprocess.run([sys.executable, "-m", "dcr_harness.cli.commands", "verify-report", str(run_dir)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     artifacts = _artifacts_text(run_dir)
     learned = (tmp_path / SECRET_LOG).read_text().splitlines()  # every secret the masker learned

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import dcr_harness
-from dcr_harness.cli import main as cli
+from dcr_harness.cli import commands as cli
 from dcr_harness import paths
 from dcr_harness.cli.surface import EXAMPLES
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.cli import main as cli
+from dcr_harness.cli import commands as cli
 from dcr_harness import paths
 from dcr_harness.contract import schemas
 from dcr_harness.cli.init_target import render

@@ -21,7 +21,7 @@ TIMEOUT_S = 150
 
 
 def harness_load(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "dcr_harness.cli.main", "load", *args, "--report-dir", str(tmp_path / "reports")]
+    cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "load", *args, "--report-dir", str(tmp_path / "reports")]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path,
                           env={**os.environ, **(env or {})})
 

@@ -132,7 +132,7 @@ def test_allure_results_carry_requirements_links_severity_and_masked_exchanges(f
 
 
 def test_the_signed_report_verifies(failing_run) -> None:
-    from dcr_harness.cli import main
+    from dcr_harness.cli.commands import main
 
     run_dir, _, _ = failing_run
     assert main(["verify-report", str(run_dir)]) == 0

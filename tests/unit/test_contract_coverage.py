@@ -12,13 +12,13 @@ from dcr_harness.refserver.faults import FAULTS
 
 ID = re.compile(r"\b(?:FLOW|REG|TOK|API|THR|DEV|CLI)-(?:[A-Z]+-)?\d+\b")
 # Where checks live: the suites, and the tables and check functions they are driven by.
-CHECK_SOURCES = [*paths.CONFORMANCE_DIR.glob("*.py"), paths.PACKAGE_DIR / "provocations.py",
+CHECK_SOURCES = [*paths.CONFORMANCE_DIR.glob("*.py"), paths.PACKAGE_DIR / "checks" / "provocations.py",
                  *(paths.PACKAGE_DIR / "checks").glob("*.py"), *(paths.PACKAGE_DIR / "strategies").glob("*.py")]
 # How a check claims a requirement: @pytest.mark.req("ID", ...) on a suite's check, the first
 # field of a provocation table row P("ID ID", ...) (test_register/test_token mark those), or
 # the IDs that open a client-certification judge's docstring ("""CLI-1, DEV-1: ...).
 CLAIMS = [(sorted(paths.CONFORMANCE_DIR.glob("*.py")), re.compile(r"mark\.req\(([^)]*)\)")),
-          ([paths.PACKAGE_DIR / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\"")),
+          ([paths.PACKAGE_DIR / "checks" / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\"")),
           ([paths.PACKAGE_DIR / "clientcert" / "judges.py"], re.compile(r'^\s*"""([A-Z][A-Z0-9, -]*):', re.M))]
 # Everything else that cites IDs: schemas, load profiles and the thresholds gate.
 OTHER_SOURCES = [*paths.SCHEMA_DIR.glob("*.schema.json"), *paths.LOAD_DIR.glob("*.py"), *paths.LOAD_DIR.glob("*.toml")]

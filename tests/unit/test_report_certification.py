@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.contract import requirements, schemas
-from dcr_harness.cli import main
+from dcr_harness.cli.commands import main
 from dcr_harness.report.certification import build
 from dcr_harness.report.samples import FAILING
 from dcr_harness.report.waivers import WaiverError, parse_waivers

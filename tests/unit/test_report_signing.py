@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.cli import main
+from dcr_harness.cli.commands import main
 from dcr_harness.report.certification import build, write
 from dcr_harness.report.samples import FAILING
 

@@ -1,4 +1,4 @@
-"""The shrink budget (dcr_harness/strategies/shrink_budget.py) bounds Hypothesis' shrinking and keeps the verdict.
+"""The shrink budget (dcr_harness/engine/shrink_budget.py) bounds Hypothesis' shrinking and keeps the verdict.
 
 The budget sets the one engine constant Hypothesis documents as patchable: the tests below
 fail when a release stops honouring it, so an upgrade cannot silently turn the budget into a
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 
-from dcr_harness.strategies import shrink_budget
+from dcr_harness.engine import shrink_budget
 
 
 def test_this_hypothesis_release_has_the_shrink_time_constant():

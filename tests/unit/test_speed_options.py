@@ -2,7 +2,7 @@
 
 import pytest
 
-from dcr_harness.cli.main import EXIT_USAGE, main
+from dcr_harness.cli.commands import EXIT_USAGE, main
 
 
 @pytest.mark.parametrize("option", ["--max-time", "--shrink-time", "--workers", "--keep"])
