@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from functools import partial
 
 from .. import __version__
+from ..refserver.config import SERVE_EXAMPLE
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "init": ("dcr-harness init --base-url https://dcr.staging.example.com --out staging.toml",),
     "run": ("dcr-harness run --target staging.toml", "dcr-harness run --req REG-ERR-3 --req TOK-"),
-    "serve": ("dcr-harness serve --port 8080 --target-out ref.json",),
+    "serve": (SERVE_EXAMPLE,),
     "load": ("dcr-harness load token_refresh --duration 30",
              "dcr-harness load token_refresh --master --expect-workers 2 --master-bind-port 5557",
              "dcr-harness load token_refresh --worker --master-host 10.0.0.5 --master-port 5557 --target staging.toml"),

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import uvicorn
 
-from ..cli.surface import example_epilog
 from . import choices
 from .app import create_app
-from .config import DEVICE_INFO_POLICIES, ServerConfig
+from .config import DEVICE_INFO_POLICIES, SERVE_EXAMPLE, ServerConfig
 from .faults import FAULTS, listing, unknown
 from .keys import Keys
 from .seed import seed
@@ -115,7 +114,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog or "python -m dcr_harness.refserver",
         description="The reference DCR server: register, token and a protected API, with named faults.",
-        epilog=example_epilog("serve"),
+        epilog=f"example:\n  {SERVE_EXAMPLE}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")

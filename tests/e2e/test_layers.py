@@ -1,0 +1,49 @@
+"""The dependency rule (docs/ARCHITECTURE.md) holds, and import-linter would catch a break of it.
+
+The contracts are in pyproject.toml ([tool.importlinter]); `lint-imports` is the checker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dcr_harness import paths
+
+CHECKOUT = paths.PACKAGE_DIR.parent
+LINT = [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"]  # import-linter's command (the test extra)
+
+
+def lint(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}  # this copy of dcr_harness, not the installed one
+    return subprocess.run(LINT, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_package_keeps_its_layers() -> None:
+    out = lint(CHECKOUT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 broken" in out.stdout
+
+
+def test_a_report_module_importing_the_engine_breaks_the_layers(tmp_path: Path) -> None:
+    shutil.copytree(paths.PACKAGE_DIR, tmp_path / "dcr_harness", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(CHECKOUT / "pyproject.toml", tmp_path)
+    html = tmp_path / "dcr_harness" / "report" / "html.py"
+    html.write_text(html.read_text() + "\nfrom ..engine import plugin  # the deliberate mistake\n")
+    out = lint(tmp_path)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "dcr_harness.report.html -> dcr_harness.engine.plugin" in out.stdout
+    assert "Layers: each package imports only the layers below it BROKEN" in " ".join(out.stdout.split())
+
+
+def test_the_reference_server_importing_the_harness_breaks_its_independence(tmp_path: Path) -> None:
+    shutil.copytree(paths.PACKAGE_DIR, tmp_path / "dcr_harness", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(CHECKOUT / "pyproject.toml", tmp_path)
+    store = tmp_path / "dcr_harness" / "refserver" / "store.py"
+    store.write_text(store.read_text() + "\nfrom .. import checks  # the deliberate mistake\n")
+    out = lint(tmp_path)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "dcr_harness.refserver.store -> dcr_harness.checks" in out.stdout
