@@ -31,6 +31,7 @@ from ..http.client import PreconditionFailed
 from ..http.pacing import AFTER_429_WAIT_S
 from ..http.session import Session
 from ..contract.throttle_model import windows_between
+from ..errors import Confounded, Unjudgeable
 
 T = TypeVar("T")
 SERVED, THROTTLED, OTHER = "served", "429", "other"
@@ -39,14 +40,6 @@ API_PROBE_MIN_TTL_S = 60
 # The baseline waits out a 429 (CLI-5) this many times: a throttle stricter than the profile has
 # often spent the allowance just before, and the throttling checks are the ones that diagnose it.
 BASELINE_ATTEMPTS = 4
-
-
-class Unjudgeable(Exception):
-    """A scenario could not produce a timeline that judges its requirement (timing, no throttle at all)."""
-
-
-class Confounded(Unjudgeable):
-    """A scenario was not run because what it measures is confounded by another finding."""
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ from ..report.cli import run_arguments as report_run_arguments
 from ..report.cli import run_pytest_args
 from ..clientcert.cli import add_command as add_certify_client_command
 from ..engine.plugin import DEFAULT_SHRINK_SECONDS
-from ..engine.stopping import EXIT_INCOMPLETE, RunStopper
+from ..engine.stopping import RunStopper
+from ..errors import ExitCode
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_MAX_TIME_S = 600.0
 DEFAULT_WORKERS = 4
 # pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
-PYTEST_TO_HARNESS = {0: EXIT_OK, 1: EXIT_FAILED, 2: EXIT_USAGE, 4: EXIT_USAGE, 5: EXIT_USAGE}
+PYTEST_TO_HARNESS = {0: ExitCode.OK, 1: ExitCode.FAILED, 2: ExitCode.USAGE, 4: ExitCode.USAGE, 5: ExitCode.USAGE}
 
 
 def _error(message: str, code: int) -> int:
@@ -41,18 +41,18 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 
     for option in ("max_time", "shrink_time", "workers", "keep"):
         if getattr(args, option) < 0:
-            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", EXIT_USAGE)
+            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE)
     unknown = selection.unknown(selection.parse(args.req))
     if unknown:
-        return _error(selection.unknown_message(unknown), EXIT_USAGE)
+        return _error(selection.unknown_message(unknown), ExitCode.USAGE)
     target_path = target_path_from_env(args.target)
     if target_path:
         try:
             load_target(target_path)
         except TargetError as exc:
-            return _error(f"target file error: {exc}", EXIT_USAGE)
+            return _error(f"target file error: {exc}", ExitCode.USAGE)
     if not CONFORMANCE_DIR.is_dir():
-        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", EXIT_USAGE)
+        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
     # No plugin that writes into the working directory (cache, benchmark storage).
     argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
@@ -71,10 +71,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     stopper = RunStopper(args.max_time or None)
     code = int(pytest.main(argv, plugins=[stopper]))
     if stopper.stopped:
-        return _error(f"{stopper.reason}: the report is INCOMPLETE", EXIT_INCOMPLETE)
+        return _error(f"{stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
     if code == 5:
-        return _error("no check matched the selection (-k / --req)", EXIT_USAGE)
-    return PYTEST_TO_HARNESS.get(code, code if code in (EXIT_UNREACHABLE,) else EXIT_FAILED)
+        return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
+    return PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE,) else ExitCode.FAILED)
 
 
 def speed_pytest_args(args: argparse.Namespace) -> list[str]:
@@ -93,7 +93,7 @@ def speed_pytest_args(args: argparse.Namespace) -> list[str]:
 
 def add_speed_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-time", type=float, default=DEFAULT_MAX_TIME_S, metavar="SECONDS",
-                     help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {EXIT_INCOMPLETE} "
+                     help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {ExitCode.INCOMPLETE} "
                           f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)")
     run.add_argument("--shrink-time", type=float, default=DEFAULT_SHRINK_SECONDS, metavar="SECONDS",
                      help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})")
@@ -117,7 +117,7 @@ def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         role = role_from_args(args)
     except ValueError as exc:
-        return _error(f"load: {exc}", EXIT_USAGE)
+        return _error(f"load: {exc}", ExitCode.USAGE)
     return run_load(args.profile, role=role, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
                     duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
                     thresholds=args.thresholds, judge=not args.no_judge, client=args.client)

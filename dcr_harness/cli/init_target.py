@@ -16,8 +16,8 @@ from pathlib import Path
 from ..engine.preflight import TargetUnreachable, preflight
 from ..contract.target import TargetError, target_from_dict
 from ..contract.target_keys import KEYS, Key
+from ..errors import ExitCode
 
-EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE = 0, 2, 3
 HEADER = """\
 # dcr-harness target file (every key: docs/target-file.md, shipped with the harness).
 # Required: base_url and statements.valid. Each commented-out key enables more checks;
@@ -57,23 +57,23 @@ def cmd_init(args: argparse.Namespace, extra: list[str]) -> int:
         target = target_from_dict({"base_url": base_url, "statements": {"valid": "placeholder"}})
     except TargetError as exc:  # its first line introduces the problems of a whole file
         lines = str(exc).splitlines()
-        return _say(f"init: {'; '.join(line.strip() for line in lines[1:]) or lines[0]}", EXIT_USAGE)
+        return _say(f"init: {'; '.join(line.strip() for line in lines[1:]) or lines[0]}", ExitCode.USAGE)
     if out.exists() and not args.force:
-        return _say(f"init: {out} exists; choose another --out or add --force", EXIT_USAGE)
+        return _say(f"init: {out} exists; choose another --out or add --force", ExitCode.USAGE)
     try:
         out.write_text(render(base_url), encoding="utf-8")
     except OSError as exc:
-        return _say(f"init: cannot write {out}: {exc.strerror}", EXIT_USAGE)
+        return _say(f"init: cannot write {out}: {exc.strerror}", ExitCode.USAGE)
     print(f"wrote {out}")
     valid = out.parent / "secrets" / "valid.jwt"
     try:
         seen = preflight(target, timeout=args.timeout)
     except TargetUnreachable as exc:
-        return _say(f"init: {out} written, but {exc}", EXIT_UNREACHABLE)
+        return _say(f"init: {out} written, but {exc}", ExitCode.UNREACHABLE)
     print(f"{base_url} answers (GET {seen['url']}: HTTP {seen['status']})")
     print(f"next: put a software statement the deployment approves in {valid}, then run\n"
           f"  dcr-harness run --target {out}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _say(message: str, code: int) -> int:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from functools import partial
 
 from .. import __version__
+from ..errors import ExitCode
 from ..refserver.config import SERVE_EXAMPLE
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,7 @@ def finish(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _one_line_error(self: argparse.ArgumentParser, message: str) -> None:
-    self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+    self.exit(ExitCode.USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 @contextmanager

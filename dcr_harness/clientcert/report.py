@@ -23,7 +23,7 @@ from ..engine.report_hooks import stamp_junit, verdict_facts
 from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
 from ..engine.recorder import CheckRecord, outcome_of, utc_now
-from ..contract.verdicts import applies, requirement_verdicts
+from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from .judges import EXCHANGES_KEPT, Judge, judges_for
 from .scenarios import Settings
 from .parse import basic_of, bearer_of, form_of, request_json
@@ -68,7 +68,7 @@ def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckReco
             error = exc
         finally:
             checks.collect_evidence_into(None)
-        record.outcome, record.message = ("error", f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
+        record.outcome, record.message = (Outcome.ERROR, f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
             else outcome_of(record, None)
         records.append(record)
     return records

@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 from typing import Any
+from ..errors import DeviceInfoError
 
 DEFAULT_DEVICE: dict[str, Any] = {
     "primaryHardwareType": "SetTopBox",
@@ -31,10 +32,6 @@ DOCUMENTATION_SAMPLE = (
     "YW51ZmFjdHVyZXIiOiAiQXBwbGUiLAoJIm9zTmFtZSI6ICJ0dk9TIgoJIm9zVmVuZG9yIjogIkFwcGxlIiwKCSJv"
     "c1ZlcnNpb24iOiAiMTEuMCIKfQ=="
 )
-
-
-class DeviceInfoError(ValueError):
-    """A value that is not Base64 of a JSON object."""
 
 
 def build(**overrides: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
+from ..errors import ExitCode
 
 OUT_OF_SCOPE_HEADING = "Out of scope"
 _OUT_OF_SCOPE_ITEM = re.compile(r"^-\s+`([A-Z]+-(?:[A-Z]+-)?\d+)`")
@@ -256,11 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         markdown = Path(args.contract).read_text(encoding="utf-8")
     except OSError as exc:
         print(f"requirements: cannot read {args.contract}: {exc.strerror}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     for req in parse_contract(markdown):
         flag = " (profile)" if req.profile else ""
         print(f"{req.id:10} {req.level:7}{flag} {req.text[:90]}")
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -13,10 +13,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-
-
-class StatementError(ValueError):
-    """A value that is not a JWS compact serialisation."""
+from ..errors import StatementError
 
 
 def b64url(data: bytes) -> str:

@@ -15,12 +15,9 @@ from jsonschema import Draft202012Validator
 
 from ..paths import SCHEMA_DIR
 from .secret_values import Secret
+from ..errors import TargetError
 
 ENV_VAR = "DCR_TARGET"
-
-
-class TargetError(Exception):
-    """A target file that cannot be used; the message names the key and the problem."""
 
 
 @dataclass(frozen=True)

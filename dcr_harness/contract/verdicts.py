@@ -17,13 +17,59 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 AREAS = {
     "FLOW": "flow", "REG": "register", "TOK": "token", "API": "protected-api",
     "THR": "throttling", "DEV": "device-info", "CLI": "client",
 }
-VERDICTS = ("fail", "waived", "warn", "pass", "not_verified", "not_covered", "not_applicable")
+
+
+class Outcome(StrEnum):
+    """How one check ended, as results.json, JUnit and the reports spell it."""
+
+    PASSED = "passed"
+    WARNED = "warned"
+    FAILED = "failed"
+    WAIVED = "waived"  # a failed check whose failures a waiver accepts (the certification's view)
+    BLOCKED = "blocked"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    PENDING = "pending"  # the recorder's only: not finished yet (a stopped run drops it; see finish_unrun)
+    MERGED = "merged"  # the main process of a concurrent run: a worker's finished check (its outcome is in its data)
+
+
+class Verdict(StrEnum):
+    """A requirement's verdict (the module docstring says what each one means)."""
+
+    FAIL = "fail"
+    WAIVED = "waived"
+    WARN = "warn"
+    PASS = "pass"
+    NOT_VERIFIED = "not_verified"
+    NOT_COVERED = "not_covered"
+    NOT_APPLICABLE = "not_applicable"
+
+
+VERDICTS = tuple(Verdict)
+
+
+class RunVerdict(StrEnum):
+    """A run's overall verdict (report/certification.py overall_verdict says when each applies)."""
+
+    PASS = "PASS"
+    PASS_WITH_WARNINGS = "PASS with warnings"
+    PASS_WITH_WAIVERS = "PASS with waivers"
+    FAIL = "FAIL"
+    INCOMPLETE = "INCOMPLETE"
+    PARTIAL = "PARTIAL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    NO_VERDICT = "NO VERDICT"
+
+    @property
+    def certifies(self) -> bool:
+        return self in (RunVerdict.PASS, RunVerdict.PASS_WITH_WARNINGS, RunVerdict.PASS_WITH_WAIVERS)
 LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "not_verified": "not verified",
           "not_covered": "not covered", "not_applicable": "not applicable"}
 # What a server run certifies: the client's obligations are judged by certifying a client.
@@ -33,7 +79,7 @@ NOT_APPLICABLE_REASON = "a client obligation: not a verdict of a server run"
 CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "TOK-REQ-1", "TOK-REQ-3", "DEV-1", "DEV-2"})
 NOT_APPLICABLE_IN_CLIENT_RUN = "a server requirement: not a verdict of a client certification"
 SCOPES = ("server", "client")
-RAN = ("passed", "warned", "failed", "blocked", "error", "waived")
+RAN = (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED)
 
 
 def area_of(requirement: str) -> str:

@@ -33,6 +33,7 @@ from .recorder import RunRecorder
 from .shrink_budget import shrink_seconds
 from .stash import RECORD
 from ..contract.target import Target, load_target, target_from_dict
+from ..contract.verdicts import Outcome
 
 REQUEST_COUNT_FILE = "request-count"
 DEVICES_PER_WORKER = 8192  # disjoint device addresses per worker (DEVICE_NETWORK has 131072)
@@ -86,7 +87,7 @@ def make_scheduler(config: pytest.Config, log: Any, one_worker: tuple[str, ...])
 class MergedRecord:
     """A worker's finished check, already a masked dict; masked again with the run's masker."""
 
-    outcome = "merged"  # never "pending": it finished
+    outcome = Outcome.MERGED  # never pending: it finished
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -166,6 +167,7 @@ class Controller:
             outcome = happy_path(probe) or "ok"
         except TargetFileRefused as exc:
             outcome = f"refused: target file error: {exc}"
+            self.recorder.target_file_problem = str(exc)
         finally:
             probe.close()
         self.recorder.reachability = {**self.recorder.reachability, "happy_path": outcome}
@@ -184,6 +186,7 @@ class Controller:
             "dcr_device_offset": index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
             "dcr_reachability": recorder.reachability,
             "dcr_unreachable": recorder.stop_reason if recorder.unreachable else None,
+            "dcr_target_file_problem": recorder.target_file_problem,
         })
 
     @pytest.hookimpl(tryfirst=True)
@@ -284,6 +287,7 @@ def configure_worker(config: pytest.Config) -> WorkerRecorder:
     if info["dcr_embedded_data_dir"]:
         recorder.embedded = SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"])  # type: ignore[assignment]
     recorder.reachability = info["dcr_reachability"]
+    recorder.target_file_problem = info["dcr_target_file_problem"]
     if info["dcr_unreachable"]:
         recorder.unreachable, recorder.stop_reason = True, info["dcr_unreachable"]
     config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")

@@ -17,14 +17,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..contract.target import Target, target_from_dict
+from ..errors import EmbeddedServerError
 
 # Short enough that API-4 (expiry) is checked live; long enough for a check's own steps.
 EMBEDDED_TOKEN_TTL_S = 4
 START_TIMEOUT_S = 30.0
-
-
-class EmbeddedServerError(RuntimeError):
-    pass
 
 
 class EmbeddedServer:

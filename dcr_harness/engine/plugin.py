@@ -30,10 +30,9 @@ from .retention import prune_run_dirs
 from .stash import RECORD, RECORDER
 from ..contract.target import Target, TargetError, load_target, target_path_from_env
 from ..contract.target_keys import not_covered
+from ..errors import ExitCode
 
-EXIT_TARGET_ERROR = 2
 DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/engine/shrink_budget.py
-EXIT_UNREACHABLE = 3
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcr-harness", "DCR conformance harness")
@@ -96,7 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             target = load_target(target_path)
         except TargetError as exc:
-            pytest.exit(f"target file error: {exc}", returncode=EXIT_TARGET_ERROR)
+            pytest.exit(f"target file error: {exc}", returncode=ExitCode.USAGE)
     report_root = Path(config.getoption("dcr_report_dir") or DEFAULT_REPORT_DIR)
     run_dir = report_root / run_dir_name(target.name if target else "reference")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +139,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
     problem = chosen.problem(len(kept))
     if problem:
-        pytest.exit(problem, returncode=EXIT_TARGET_ERROR)
+        pytest.exit(problem, returncode=ExitCode.USAGE)
     recorder = config.stash.get(RECORDER, None)
     if recorder is not None:
         recorder.selection_note = chosen.note()
@@ -191,8 +190,8 @@ def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
         if tried is None:
             with recorder.outside_checks():
                 recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
-        elif tried.startswith("refused: "):
-            raise TargetFileRefused(tried.removeprefix("refused: target file error: "))
+        elif recorder.target_file_problem is not None:
+            raise TargetFileRefused(recorder.target_file_problem)
     except TargetFileRefused as exc:
         # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
         recorder.stop_reason = f"target file error: {exc}"
@@ -287,9 +286,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash.get(RECORDER, None)
     if recorder is not None and recorder.unreachable:
-        session.exitstatus = EXIT_UNREACHABLE
+        session.exitstatus = ExitCode.UNREACHABLE
     elif recorder is not None and recorder.target_file_refused:
-        session.exitstatus = EXIT_TARGET_ERROR
+        session.exitstatus = ExitCode.USAGE
 
 
 @pytest.hookimpl(trylast=True)

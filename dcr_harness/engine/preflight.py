@@ -28,18 +28,11 @@ import httpx
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.session import transport_problem
 from ..contract.target import Target
+from ..errors import TargetFileRefused, TargetUnreachable
 
 STATEMENT_REFUSALS = frozenset({"invalid_software_statement", "unapproved_software_statement"})
 GRANT_REFUSALS = frozenset({"unauthorized_client"})
 QUOTE_LIMIT = 300
-
-
-class TargetUnreachable(Exception):
-    pass
-
-
-class TargetFileRefused(Exception):
-    """The server's answer shows that a key of the target file is wrong (exit 2)."""
 
 
 def preflight(target: Target, timeout: float = 5.0) -> dict[str, object]:

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,14 @@ from ..http import Exchange, Masker, Session
 from ..http.client import PreconditionFailed
 from ..http.secret_scan import SecretScanner, console_guard, variables_in
 from ..contract.target import Target
+from ..contract.verdicts import Outcome
 from ..paths import CONFORMANCE_DIR
 from ..report import failure_view
 from ..report.failure_view import FailureView, report_from_serializable, report_to_serializable
 from ..report.summary import write_certification_summary
 from .items import check_title
 from .shrink_budget import shrink_seconds
+from ..errors import ExitCode
 
 
 def utc_now() -> str:
@@ -44,7 +46,7 @@ def run_dir_name(target_name: str) -> str:
 
 
 # Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
-FULL_EXCHANGES = ("failed", "error", "warned")
+FULL_EXCHANGES = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class CheckRecord:
     nodeid: str
     title: str
     requirements: list[str]
-    outcome: str = "pending"  # a verdict only once the check has run: see finish_unrun
+    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see finish_unrun
     message: str = ""
     evidence: checks.Evidence = field(default_factory=checks.Evidence)
     exchanges: list[Exchange] = field(default_factory=list)
@@ -72,10 +74,10 @@ class CheckRecord:
         ev = self.evidence
         warned = {f.requirement for f in ev.findings}
         default = {
-            "failed": f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
-            "blocked": f"blocked: {self.message.splitlines()[0] if self.message else 'the check could not judge'}",
-            "error": f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
-            "skipped": self.message or "skipped",
+            Outcome.FAILED: f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
+            Outcome.BLOCKED: f"blocked: {self.message.splitlines()[0] if self.message else 'the check could not judge'}",
+            Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
+            Outcome.SKIPPED: self.message or "skipped",
         }.get(self.outcome, "the check passed without exercising it")
         return {r: ev.unverified.get(r, default) for r in self.requirements
                 if r not in ev.verified and r not in ev.broken and r not in warned}
@@ -85,7 +87,7 @@ class CheckRecord:
         the run holds its requests and answers only in masked form."""
         self.frozen = self.to_dict(masker)
         self.exchanges = []
-        self.evidence.breaches = [checks.Breach(b.requirements, b.message) for b in self.evidence.breaches]
+        self.evidence.breaches = [replace(b, exchange=None) for b in self.evidence.breaches]
 
     def to_dict(self, masker: Masker) -> dict[str, Any]:
         frozen = getattr(self, "frozen", None)
@@ -97,7 +99,7 @@ class CheckRecord:
             "nodeid": self.nodeid,
             "title": self.title,
             "requirements": self.requirements,
-            "outcome": self.outcome,
+            "outcome": str(self.outcome),  # a plain string: pytest-xdist sends it to the main process
             "message": masker.mask(self.message),
             "failed_requirements": ev.broken,
             "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
@@ -116,23 +118,23 @@ def natural_key(name: str) -> tuple[str, int]:
     return (base, int(n)) if n.isdigit() else (name, 0)
 
 
-def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
+def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str]:
     """(outcome, message): failed when anything broke, blocked when the check could not judge,
     error when the harness itself stumbled, warned/passed otherwise."""
     ev = record.evidence
     exc = excinfo.value if excinfo is not None else None
     if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
-        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange))  # raised directly, not via fail()
+        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER))  # raised directly, not via fail()
     if ev.breaches:
-        return "failed", ev.summary()
+        return Outcome.FAILED, ev.summary()
     if isinstance(exc, (checks.CheckBlocked, PreconditionFailed)):
         where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
-        return "blocked", f"blocked: {exc}{where}"
+        return Outcome.BLOCKED, f"blocked: {exc}{where}"
     if exc is not None:
-        return "error", f"{type(exc).__name__}: {exc}"
+        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
     if ev.findings:
-        return "warned", "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
-    return "passed", record.message
+        return Outcome.WARNED, "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
+    return Outcome.PASSED, record.message
 
 
 class RunRecorder:
@@ -151,6 +153,8 @@ class RunRecorder:
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
+        # The main process of a concurrent run found the target file refused by the target (its workers stop on it).
+        self.target_file_problem: str | None = None
         self.stop_reason: str | None = None
         self.unreachable = False
         self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
@@ -173,7 +177,7 @@ class RunRecorder:
             self.target = self.embedded.start()
         except EmbeddedServerError as exc:
             self.stop_reason = f"the embedded reference server did not start: {exc}"
-            pytest.exit(self.stop_reason, returncode=3)
+            pytest.exit(self.stop_reason, returncode=ExitCode.UNREACHABLE)
         self._learn_target_secrets(self.target)
 
     def session_for(self, target: Target) -> Session:
@@ -213,10 +217,10 @@ class RunRecorder:
         if report.when == "teardown" and not report.failed:
             return
         if report.skipped and not record.evidence.breaches:
-            if record.outcome == "pending":
+            if record.outcome == Outcome.PENDING:
                 longrepr = report.longrepr
                 text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-                record.outcome, record.message = "skipped", text.removeprefix("Skipped: ")
+                record.outcome, record.message = Outcome.SKIPPED, text.removeprefix("Skipped: ")
             return
         if report.when == "setup" and report.passed:
             return
@@ -267,7 +271,7 @@ class RunRecorder:
 
     def end(self, record: CheckRecord) -> None:
         record.duration = time.monotonic() - record.started
-        if record.outcome != "pending":
+        if record.outcome != Outcome.PENDING:
             record.freeze(self.masker)
         self.current = None
         self.masker.context = None
@@ -329,7 +333,7 @@ class RunRecorder:
     def drop_unfinished(self) -> None:
         """A stopped run reports the checks that finished; the one cut short is listed as not run."""
         if self.stopped:
-            self.records = [r for r in self.records if r.outcome != "pending"]
+            self.records = [r for r in self.records if r.outcome != Outcome.PENDING]
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
@@ -346,8 +350,8 @@ class RunRecorder:
     def finish_unrun(self) -> None:
         """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
         for record in self.records:
-            if record.outcome == "pending":
-                record.outcome = "error"
+            if record.outcome == Outcome.PENDING:
+                record.outcome = Outcome.ERROR
                 record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
 
     @pytest.hookimpl(trylast=True)
@@ -393,7 +397,7 @@ class RunRecorder:
 
     def write_legend(self, terminalreporter: Any) -> None:
         """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
-        failed = any(r.outcome in ("failed", "error") for r in self.records)
+        failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.records)
         legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
         if legend:
             terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")

@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
+from ..contract.verdicts import Outcome, RunVerdict
 from ..report import allure_glue
 from ..report.certification import build, write
 from ..report.signing import SigningError, load_private_key, sign_report
 from ..report.waivers import WaiverError, WaiverFile, load_waivers
 from .items import check_title, requirement_ids
 from .stopping import mark_junit_incomplete
+from ..errors import ExitCode
 
-EXIT_USAGE = 2
 
 
 def add_options(group: Any) -> None:
@@ -85,10 +86,10 @@ class ReportPlugin:
         try:
             waivers = load_waivers(config.getoption("dcr_waivers"))
         except WaiverError as exc:
-            pytest.exit(f"waiver file error: {exc}", returncode=EXIT_USAGE)
+            pytest.exit(f"waiver file error: {exc}", returncode=ExitCode.USAGE)
         key = config.getoption("dcr_sign_key")
         if key and not Path(key).is_file():
-            pytest.exit(f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)", returncode=EXIT_USAGE)
+            pytest.exit(f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)", returncode=ExitCode.USAGE)
         if config.getoption("dcr_allure_in_run_dir") and not getattr(config.option, "allure_report_dir", None):
             config.option.allure_report_dir = str(recorder.run_dir / "allure-results")
         plugin = cls(config, recorder, waivers)
@@ -160,13 +161,13 @@ class ReportPlugin:
     def _apply_waivers_to_exit(session: pytest.Session, document: dict[str, Any]) -> None:
         """Exit 0 when every failure of the run is waived (and nothing else failed); exit 1 when the
         run could not verify what it exercised (INCONCLUSIVE), although no check failed."""
-        if document["overall"]["verdict"] == "INCONCLUSIVE" and session.exitstatus == pytest.ExitCode.OK:
+        if document["overall"]["verdict"] == RunVerdict.INCONCLUSIVE and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             return
         outcomes = document["overall"]["checks"]
-        waived = outcomes.get("waived", 0)
-        if (session.exitstatus == pytest.ExitCode.TESTS_FAILED and waived and not outcomes.get("failed")
-                and not outcomes.get("error") and session.testsfailed <= waived):
+        waived = outcomes.get(Outcome.WAIVED, 0)
+        if (session.exitstatus == pytest.ExitCode.TESTS_FAILED and waived and not outcomes.get(Outcome.FAILED)
+                and not outcomes.get(Outcome.ERROR) and session.testsfailed <= waived):
             session.exitstatus = pytest.ExitCode.OK
 
     def _sign(self) -> None:

@@ -13,12 +13,8 @@ import threading
 from typing import Any
 
 import pytest
+from ..errors import RunStopped
 
-EXIT_INCOMPLETE = 4  # dcr-harness run: the run was stopped; the report is INCOMPLETE
-
-
-class RunStopped(KeyboardInterrupt):
-    """The run was stopped by a signal or its deadline."""
 
 
 class RunStopper:

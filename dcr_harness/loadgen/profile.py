@@ -27,6 +27,7 @@ from ..contract import device_info
 from ..engine.embedded import EmbeddedServer
 from ..contract.target import Target, TargetError, load_target
 from ..contract.throttle_model import DeviceAllowance
+from ..contract.verdicts import RunVerdict
 from ..http.masking import Masker, learn_from_request
 from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
@@ -34,13 +35,9 @@ from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
 from .metrics import LoadMetrics
 from .safety import remote_refusal
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
+from ..errors import ExitCode, RemoteTargetRefused
 
-EXIT_THRESHOLDS, EXIT_USAGE = 1, 2
 SAFETY_POLL_S = 0.5
-
-
-class RemoteTargetRefused(SystemExit):
-    pass
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -135,7 +132,7 @@ class LoadRun:
                 os.environ["DCR_TARGET"] = str(self.embedded.target_file)
         except TargetError as exc:
             print(f"dcr-harness load: target file error: {exc}", file=sys.stderr)
-            raise SystemExit(EXIT_USAGE) from None
+            raise SystemExit(ExitCode.USAGE) from None
         host = getattr(options, "host", None) or environment.host
         if host and host.rstrip("/") != self.target.base_url:
             self.target = dataclasses.replace(self.target, base_url=host.rstrip("/"))
@@ -143,7 +140,7 @@ class LoadRun:
         if refusal:
             self._stop_embedded()
             print(f"dcr-harness load: {refusal}", file=sys.stderr)
-            raise RemoteTargetRefused(EXIT_USAGE)
+            raise RemoteTargetRefused(ExitCode.USAGE)
         self.masker.add_target(self.target)
         environment.host = self.target.base_url
         for user_class in environment.user_classes:
@@ -202,9 +199,9 @@ class LoadRun:
             thresholds = load_thresholds(getattr(options, "dcr_thresholds", None), self.profile)
         except ThresholdsError as exc:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         broken, lines = evaluate(thresholds, figures, latency)
-        verdict = "FAIL" if broken else "PASS"
+        verdict = RunVerdict.FAIL if broken else RunVerdict.PASS
         summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
                    f"(version {thresholds['_version']}): {verdict}", *lines]
         summary += [f"broken: {b}" for b in broken]
@@ -222,7 +219,7 @@ class LoadRun:
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
                  "latency_ms": latency, "judging": self.judging,
                  "target": self.target.masked() if self.target else None}, indent=2))
-        return EXIT_THRESHOLDS if broken else 0
+        return ExitCode.FAILED if broken else ExitCode.OK
 
     def _stop_embedded(self) -> None:
         if self.embedded is not None:

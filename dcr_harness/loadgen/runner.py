@@ -29,8 +29,8 @@ from ..http.masking import Masker
 from ..http.secret_scan import SecretScanner
 from ..contract.target import Target, TargetError, load_target, target_path_from_env
 from .safety import remote_refusal
+from ..errors import ExitCode
 
-EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 # What the embedded reference runs with, per profile: token refresh measures the service,
 # not the throttle; the throttling profile needs the documented default (1/s, burst 10).
 EMBEDDED_ARGS = {"token_refresh": ["--rate", "1000", "--burst", "1000"], "throttling": []}
@@ -72,7 +72,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
+def _fail(message: str, code: int = ExitCode.USAGE) -> int:
     print(f"dcr-harness load: {message}", file=sys.stderr)
     return code
 
@@ -119,7 +119,7 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             try:
                 preflight(tgt)
             except TargetUnreachable as exc:
-                return _fail(f"target unreachable: {exc}", EXIT_UNREACHABLE)
+                return _fail(f"target unreachable: {exc}", ExitCode.UNREACHABLE)
         else:
             embedded = EmbeddedServer(extra_args=EMBEDDED_ARGS.get(profile, []))
             try:

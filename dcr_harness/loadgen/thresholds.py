@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..paths import LOAD_DIR
+from ..errors import ThresholdsError
 
 DEFAULT_THRESHOLDS = LOAD_DIR / "thresholds.toml"
 RATIO_LIMITS = {
@@ -24,10 +25,6 @@ RATIO_LIMITS = {
     "throttle_precision_min": ("throttle_precision", "min"),
     "throttle_recall_min": ("throttle_recall", "min"),
 }
-
-
-class ThresholdsError(ValueError):
-    pass
 
 
 def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:

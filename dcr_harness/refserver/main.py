@@ -19,6 +19,7 @@ import uvicorn
 
 from . import choices
 from .app import create_app
+from ..errors import ExitCode
 from .config import DEVICE_INFO_POLICIES, SERVE_EXAMPLE, ServerConfig
 from .faults import FAULTS, listing, unknown
 from .keys import Keys
@@ -157,10 +158,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list_faults:
         print(listing())
-        return 0
+        return ExitCode.OK
     if args.list_choices:
         print(choices.listing())
-        return 0
+        return ExitCode.OK
     try:
         choices.parse(args.choice)
     except ValueError as exc:
@@ -175,5 +176,5 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         serve(config_from_args(args), args.target_out)
     except OSError as exc:
         print(f"error: cannot start the reference server: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import __version__, paths
 from ..contract import requirements
-from ..contract.verdicts import VERDICTS, area_of, requirement_verdicts
+from ..contract.verdicts import VERDICTS, RunVerdict, area_of, requirement_verdicts
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"
@@ -95,24 +95,24 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
     }
 
 
-def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> str:
+def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> RunVerdict:
     """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or could not
     judge never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL,
     INCONCLUSIVE (a check was blocked, or a requirement its checks exercised was not verified)."""
     run = run or {}
     if run.get("unreachable"):
-        return "NO VERDICT"
+        return RunVerdict.NO_VERDICT
     if counts.get("fail"):
-        return "FAIL"
+        return RunVerdict.FAIL
     if run.get("incomplete"):
-        return "INCOMPLETE"
+        return RunVerdict.INCOMPLETE
     if run.get("narrowed"):
-        return "PARTIAL"
+        return RunVerdict.PARTIAL
     if run.get("blocked_checks") or counts.get("not_verified"):
-        return "INCONCLUSIVE"
+        return RunVerdict.INCONCLUSIVE
     if counts.get("waived"):
-        return "PASS with waivers"
-    return "PASS with warnings" if counts.get("warn") else "PASS"
+        return RunVerdict.PASS_WITH_WAIVERS
+    return RunVerdict.PASS_WITH_WARNINGS if counts.get("warn") else RunVerdict.PASS
 
 
 def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:

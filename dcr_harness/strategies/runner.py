@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import note
 
-from ..checks import Breach, CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
+from ..checks import CheckBlocked, CheckFailed, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..checks.provocations import Context, Provocation
@@ -51,8 +53,8 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
             if evidence.breaches:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
                 curl = reproduction(session, exchange)
-                evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
-                                               b.exchange) for b in evidence.breaches]
+                evidence.breaches[:] = [replace(b, message=f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}")
+                                        for b in evidence.breaches]
         raise_if_breached(evidence)
     except CheckBlocked:
         not_verified(case.requirements, "an example was answered 429 after pacing and one retry: not judged")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.engine.stopping import EXIT_INCOMPLETE
 
 from ..harness_runs import HarnessRun, run_harness, start_harness
+from dcr_harness.errors import ExitCode
 
 pytestmark = pytest.mark.slow
 WAIT_FOR_PROGRESS_S = 180
@@ -63,7 +63,7 @@ def test_sigterm_gives_an_incomplete_report_with_the_finished_checks(tmp_path, w
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == EXIT_INCOMPLETE, rest[-3000:]
+    assert proc.returncode == ExitCode.INCOMPLETE, rest[-3000:]
     assert "INCOMPLETE" in rest
     results = assert_incomplete_report(report_dir, "SIGTERM")
     assert len(results["checks"]) >= PASSED_BEFORE_STOP
@@ -71,6 +71,6 @@ def test_sigterm_gives_an_incomplete_report_with_the_finished_checks(tmp_path, w
 
 def test_the_run_deadline_stops_the_run_and_reports(tmp_path):
     run: HarnessRun = run_harness(["run", "--max-time", "12", "--workers", "0", "--no-example-db"], tmp_path / "reports")
-    assert run.code == EXIT_INCOMPLETE, run.output[-3000:]
+    assert run.code == ExitCode.INCOMPLETE, run.output[-3000:]
     assert "--max-time 12 s" in run.output
     assert_incomplete_report(tmp_path / "reports", "run deadline")
