@@ -58,10 +58,10 @@ def reachable_before_workers(config: pytest.Config, recorder: RunRecorder) -> bo
     if recorder.target is None:
         return True  # the embedded reference: started, and checked, at session start
     try:
-        recorder.reachability = preflight(recorder.target)
+        recorder.reached(preflight(recorder.target))
         return True
     except TargetUnreachable as exc:
-        recorder.stop_reason, recorder.unreachable = f"target unreachable: {exc}", True
+        recorder.stop_unreachable(f"target unreachable: {exc}")
         config.option.dist = "no"
         return False
 
@@ -147,7 +147,7 @@ class Controller:
         self.recorder = recorder
         self.one_worker = one_worker
         self.count = SharedRequestCount(recorder.run_dir / REQUEST_COUNT_FILE)
-        recorder.session = WorkersTotals(self.count)  # type: ignore[assignment]
+        recorder.count_with(WorkersTotals(self.count))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -164,13 +164,11 @@ class Controller:
         probe = Session(target, masker=self.recorder.masker, persist_devices=self.recorder.embedded is None,
                         device_offset=PREFLIGHT_DEVICE_OFFSET, shared_count=self.count)
         try:
-            outcome = happy_path(probe) or "ok"
+            self.recorder.tried_happy_path(happy_path(probe) or "ok")
         except TargetFileRefused as exc:
-            outcome = f"refused: target file error: {exc}"
-            self.recorder.target_file_problem = str(exc)
+            self.recorder.tried_happy_path(f"refused: target file error: {exc}", target_file_problem=str(exc))
         finally:
             probe.close()
-        self.recorder.reachability = {**self.recorder.reachability, "happy_path": outcome}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -196,18 +194,18 @@ class Controller:
             return
         for value, kind, origin in getattr(report, "dcr_secrets", []):
             self.recorder.masker.add(value, kind, origin)
-        self.recorder.records.append(MergedRecord(data))  # type: ignore[arg-type]
         totals = self.recorder.session
+        worker: dict[str, Any] = {}
         if isinstance(totals, WorkersTotals):
             worker = totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
-            # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
-            self.recorder.deselected = max(self.recorder.deselected, int(worker.get("deselected", 0)))
-            if worker.get("target_file_refused"):  # statements.valid refused (preflight): exit 2, as without workers
-                self.recorder.target_file_refused, self.recorder.stop_reason = True, worker.get("stop_reason")
+        # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
+        self.recorder.merge_worker_record(MergedRecord(data), int(worker.get("deselected", 0)))
+        if worker.get("target_file_refused"):  # statements.valid refused (preflight): exit 2, as without workers
+            self.recorder.stop_target_file_refused(worker.get("stop_reason"))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.recorder.collected = self.recorder.collected or list(ids)
+        self.recorder.collected_ids(ids)
 
 
 class WorkerRecorder(RunRecorder):
@@ -285,10 +283,9 @@ def configure_worker(config: pytest.Config) -> WorkerRecorder:
         target = load_target(path)
     recorder = WorkerRecorder(config, target, path, Path(info["dcr_run_dir"]))
     if info["dcr_embedded_data_dir"]:
-        recorder.embedded = SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"])  # type: ignore[assignment]
-    recorder.reachability = info["dcr_reachability"]
-    recorder.target_file_problem = info["dcr_target_file_problem"]
+        recorder.share_embedded(SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"]))
+    recorder.reached(info["dcr_reachability"], info["dcr_target_file_problem"])
     if info["dcr_unreachable"]:
-        recorder.unreachable, recorder.stop_reason = True, info["dcr_unreachable"]
+        recorder.stop_unreachable(info["dcr_unreachable"])
     config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")
     return recorder

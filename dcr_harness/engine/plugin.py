@@ -87,7 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     if worker is not None:
         if "dcr_run_dir" in worker:
-            _install(config, concurrency.configure_worker(config), hypothesis_run)
+            worker_recorder = concurrency.configure_worker(config)
+            worker_recorder.attach(None, hypothesis_run)  # the main process stops the run
+            _install(config, worker_recorder)
         return
     target_path = target_path_from_env(config.getoption("dcr_target"))
     target: Target | None = None
@@ -109,15 +111,15 @@ def pytest_configure(config: pytest.Config) -> None:
         stopper = RunStopper()
         config.pluginmanager.register(stopper, "dcr_harness_stopper")
     stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
-    recorder.stopper = stopper
+    recorder.attach(stopper, hypothesis_run)
     if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
         config.pluginmanager.register(concurrency.Controller(config, recorder, concurrency.ONE_WORKER), "dcr_harness_controller")
-    _install(config, recorder, hypothesis_run)
+    _install(config, recorder)
 
 
-def _install(config: pytest.Config, recorder: RunRecorder, hypothesis_run: Any) -> None:
+def _install(config: pytest.Config, recorder: RunRecorder) -> None:
     config.stash[RECORDER] = recorder
-    recorder.hypothesis = hypothesis_run
+    hypothesis_run = recorder.hypothesis
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
     if not config.getoption("dcr_no_example_db"):
         hypothesis_run.example_db_key = example_db_key(recorder.target, config)
@@ -142,7 +144,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         pytest.exit(problem, returncode=ExitCode.USAGE)
     recorder = config.stash.get(RECORDER, None)
     if recorder is not None:
-        recorder.selection_note = chosen.note()
+        recorder.narrowed(chosen.note())
     keep, kept_set = [items[i] for i in kept], set(kept)
     drop = [item for i, item in enumerate(items) if i not in kept_set]
     if drop:
@@ -189,13 +191,12 @@ def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
         tried = (recorder.reachability or {}).get("happy_path")  # by the main process of a concurrent run
         if tried is None:
             with recorder.outside_checks():
-                recorder.reachability = {**(recorder.reachability or {}), "happy_path": happy_path(session) or "ok"}
+                recorder.tried_happy_path(happy_path(session) or "ok")
         elif recorder.target_file_problem is not None:
             raise TargetFileRefused(recorder.target_file_problem)
     except TargetFileRefused as exc:
         # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
-        recorder.stop_reason = f"target file error: {exc}"
-        recorder.target_file_refused = True
+        recorder.stop_target_file_refused(f"target file error: {exc}")
         request.session.shouldstop = recorder.stop_reason
         raise TargetFileRefused(recorder.stop_reason) from None
     return session

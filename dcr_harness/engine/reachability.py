@@ -19,11 +19,10 @@ def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.
         return recorder.target  # checked once, by this process or by the main process of a concurrent run
     if not recorder.unreachable:
         try:
-            recorder.reachability = preflight(recorder.target)
+            recorder.reached(preflight(recorder.target))
             return recorder.target
         except TargetUnreachable as exc:
-            recorder.stop_reason = f"target unreachable: {exc}"
-            recorder.unreachable = True
+            recorder.stop_unreachable(f"target unreachable: {exc}")
     if session is None:
         return recorder.target  # the main process of a concurrent run: its workers' checks report it
     # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.

@@ -138,7 +138,11 @@ def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException]
 
 
 class RunRecorder:
-    """Registered as a plugin object for conformance runs."""
+    """The run's state, and the plugin object that records each check (registered for conformance runs).
+
+    Other engine modules read its fields and change them only through the methods under
+    "State changes" below; the report writers get `results()`, a dict.
+    """
 
     def __init__(self, config: pytest.Config, target: Target | None, target_path: str | None, run_dir: Path) -> None:
         self.config = config
@@ -162,9 +166,64 @@ class RunRecorder:
         self.stopper: Any = None  # dcr_harness.engine.stopping.RunStopper: why the run was stopped, if it was
         self.hypothesis: Any = None  # dcr_harness.engine.hypothesis_setup.HypothesisRun: the run's seed
         self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
+        self.selection_note: str | None = None  # what --req chose, said on the console
+        self.certification: dict[str, Any] | None = None  # written at session end (engine/report_hooks.py)
+        self.certification_path: Path | None = None
+        self.signature_path: Path | None = None
+        self.signature_error: str | None = None
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
+
+    # State changes -------------------------------------------------------------------
+
+    def attach(self, stopper: Any, hypothesis_run: Any) -> None:
+        """What stops the run (engine/stopping.py) and its Hypothesis seed and database (engine/hypothesis_setup.py)."""
+        self.stopper, self.hypothesis = stopper, hypothesis_run
+
+    def reached(self, facts: dict[str, object], target_file_problem: str | None = None) -> None:
+        """The target answered the preflight (engine/preflight.py); facts go to results.json.
+        A concurrent run's worker also gets the main process's target_file_problem (see tried_happy_path)."""
+        self.reachability, self.target_file_problem = facts, target_file_problem
+
+    def tried_happy_path(self, outcome: str, target_file_problem: str | None = None) -> None:
+        """statements.valid registered and got a token ("ok"), or what the server did instead;
+        target_file_problem: the answer says the target file is wrong (the run stops, exit 2)."""
+        self.reachability = {**(self.reachability or {}), "happy_path": outcome}
+        self.target_file_problem = target_file_problem
+
+    def stop_unreachable(self, reason: str) -> None:
+        """No verdicts: the target does not answer (exit 3)."""
+        self.stop_reason, self.unreachable = reason, True
+
+    def stop_target_file_refused(self, reason: str | None) -> None:
+        """No verdicts: the target's answer says the target file is wrong (exit 2)."""
+        self.stop_reason, self.target_file_refused = reason, True
+
+    def narrowed(self, note: str | None) -> None:
+        self.selection_note = note
+
+    def merge_worker_record(self, record: Any, deselected: int) -> None:
+        """A concurrent run's worker finished a check (engine/concurrency.py); every worker deselects alike."""
+        self.records.append(record)
+        self.deselected = max(self.deselected, deselected)
+
+    def count_with(self, totals: Any) -> None:
+        """A concurrent run's main process: the run's request figures are its workers' totals."""
+        self.session = totals
+
+    def share_embedded(self, embedded: Any) -> None:
+        """A concurrent run's worker: the embedded server its main process started."""
+        self.embedded = embedded
+
+    def collected_ids(self, ids: list[str]) -> None:
+        self.collected = self.collected or list(ids)
+
+    def certified(self, document: dict[str, Any], path: Path) -> None:
+        self.certification, self.certification_path = document, path
+
+    def signed(self, path: Path | None = None, error: str | None = None) -> None:
+        self.signature_path, self.signature_error = path, error
 
     def _learn_target_secrets(self, target: Target) -> None:
         self.masker.add_target(target)

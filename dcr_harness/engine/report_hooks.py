@@ -78,8 +78,6 @@ class ReportPlugin:
         self.recorder = recorder
         self.waivers = waivers
         self.started = time.time()
-        recorder.certification = None
-        recorder.certification_path = None
 
     @classmethod
     def install(cls, config: pytest.Config, recorder: Any) -> ReportPlugin:
@@ -129,8 +127,8 @@ class ReportPlugin:
             return result  # a concurrent run's worker: the main process writes the reports
         if recorder.records or recorder.stopped:
             document = build(recorder.results(), self.waivers, {"hypothesis_profile": hypothesis_profile()})
-            recorder.certification = document
-            _, recorder.certification_path = write(recorder.run_dir, document, recorder.scanner)
+            _, path = write(recorder.run_dir, document, recorder.scanner)
+            recorder.certified(document, path)
             mark_junit_incomplete(getattr(self.config.option, "xmlpath", None), document)
             self._mask_artifacts()
             self._stamp_verdict(document)
@@ -177,6 +175,6 @@ class ReportPlugin:
         try:
             sig = sign_report(self.recorder.run_dir, load_private_key(Path(key_path)))
         except SigningError as exc:
-            self.recorder.signature_error = str(exc)
+            self.recorder.signed(error=str(exc))
             return
-        self.recorder.signature_path = sig
+        self.recorder.signed(sig)
