@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import __version__, paths
 from ..contract import requirements
-from ..contract.verdicts import VERDICTS, RunVerdict, area_of, requirement_verdicts
+from ..contract.verdicts import VERDICTS, Outcome, RunVerdict, area_of, requirement_verdicts
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"
@@ -119,7 +119,7 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
     """What the run left out or could not do: the facts an overall verdict must not hide."""
     checks = results.get("checks", [])
     selection = results.get("selection") or {}
-    blocked = [c["nodeid"] for c in checks if c["outcome"] in ("blocked", "error")]
+    blocked = [c["nodeid"] for c in checks if c["outcome"] in (Outcome.BLOCKED, Outcome.ERROR)]
     return {
         "unreachable": results.get("stop_reason") if results.get("unreachable") else None,
         "incomplete": results.get("incomplete"),
@@ -184,7 +184,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "digests": digests(),
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
-                               for o in ("passed", "warned", "failed", "blocked", "error", "waived", "skipped")}},
+                               for o in (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIPPED)}},
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
         "coverage": {"total": len(entries), "covered": len(covered),
                      "not_covered": [e["id"] for e in entries if e["verdict"] == "not_covered"],

@@ -28,22 +28,23 @@ def test_the_package_keeps_its_layers() -> None:
     assert "0 broken" in out.stdout
 
 
-def test_a_report_module_importing_the_engine_breaks_the_layers(tmp_path: Path) -> None:
+def lint_with(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess[str]:
+    """lint-imports over a copy of the package in which `module` (a path under dcr_harness/) ends with `line`."""
     shutil.copytree(paths.PACKAGE_DIR, tmp_path / "dcr_harness", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(CHECKOUT / "pyproject.toml", tmp_path)
-    html = tmp_path / "dcr_harness" / "report" / "html.py"
-    html.write_text(html.read_text() + "\nfrom ..engine import plugin  # the deliberate mistake\n")
-    out = lint(tmp_path)
+    source = tmp_path / "dcr_harness" / module
+    source.write_text(source.read_text() + f"\n{line}  # the deliberate mistake\n")
+    return lint(tmp_path)
+
+
+def test_a_report_module_importing_the_engine_breaks_the_layers(tmp_path: Path) -> None:
+    out = lint_with(tmp_path, "report/html.py", "from ..engine import plugin")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "dcr_harness.report.html -> dcr_harness.engine.plugin" in out.stdout
     assert "Layers: each package imports only the layers below it BROKEN" in " ".join(out.stdout.split())
 
 
 def test_the_reference_server_importing_the_harness_breaks_its_independence(tmp_path: Path) -> None:
-    shutil.copytree(paths.PACKAGE_DIR, tmp_path / "dcr_harness", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(CHECKOUT / "pyproject.toml", tmp_path)
-    store = tmp_path / "dcr_harness" / "refserver" / "store.py"
-    store.write_text(store.read_text() + "\nfrom .. import checks  # the deliberate mistake\n")
-    out = lint(tmp_path)
+    out = lint_with(tmp_path, "refserver/store.py", "from .. import checks")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "dcr_harness.refserver.store -> dcr_harness.checks" in out.stdout
