@@ -14,7 +14,9 @@ from pathlib import Path
 from dcr_harness import paths
 
 CHECKOUT = paths.PACKAGE_DIR.parent
-LINT = [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"]  # import-linter's command (the test extra)
+# import-linter's command (the test extra): beside this Python (a venv), else on PATH (a system install)
+LINT = [shutil.which("lint-imports", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+        or "lint-imports", "--no-cache"]
 
 
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
