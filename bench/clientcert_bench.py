@@ -29,7 +29,7 @@ from dcr_harness.clientcert.report import judge_traffic  # noqa: E402
 from dcr_harness.clientcert.scenarios import Settings  # noqa: E402
 from dcr_harness.clientcert.server import CertificationServer  # noqa: E402
 from dcr_harness.clientcert.traffic import Traffic  # noqa: E402
-from dcr_harness.device_info import header_value  # noqa: E402
+from dcr_harness.contract.device_info import header_value  # noqa: E402
 from dcr_harness.refserver.main import bind  # noqa: E402
 from dcr_harness.refserver.target_file import base_url  # noqa: E402
 

@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from dcr_harness.embedded import EmbeddedServer
+from dcr_harness.engine.embedded import EmbeddedServer
 
 HIGH_THROTTLE = ["--rate", "1000", "--burst", "1000"]
 
@@ -80,7 +80,7 @@ def server_capacity(target, seconds: float, connections: int = 32) -> float:
 def load_rate(target_file: Path, duration: float, users: int, *, workers: int = 0, client: str = "fast",
               judge: bool = True) -> float:
     with tempfile.TemporaryDirectory() as reports:
-        cmd = [sys.executable, "-m", "dcr_harness.cli", "load", "token_refresh", "--target", str(target_file),
+        cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "load", "token_refresh", "--target", str(target_file),
                "--users", str(users), "--spawn-rate", str(users), "--duration", str(duration),
                "--workers", str(workers), "--client", client, "--report-dir", reports]
         if not judge:

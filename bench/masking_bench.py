@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dcr_harness import device_info
+from dcr_harness.contract import device_info
 from dcr_harness.http import Exchange, Masker
-from dcr_harness.secret_scan import SecretScanner
+from dcr_harness.http.secret_scan import SecretScanner
 
 
 def statement(i: int) -> str:
@@ -90,7 +90,7 @@ def in_process(n_exchanges: int, n_secrets: int) -> dict[str, float]:
 # Times every entry point into masking (learning, rendering, curl, scanning), counting nested calls once.
 PROFILE_SNIPPET = """
 import importlib, sys, time
-from dcr_harness.cli import main
+from dcr_harness.cli.commands import main
 spent, depth = [0.0], [0]
 def timed(fn):
     def wrapper(*args, **kwargs):
@@ -105,7 +105,7 @@ def timed(fn):
     return wrapper
 for module, owner, name in [("dcr_harness.http.exchange", "Exchange", "to_dict"), ("dcr_harness.http.exchange", "Exchange", "curl"),
                             ("dcr_harness.http.masking", "Masker", "mask"), ("dcr_harness.http.masking", "Masker", "add"),
-                            ("dcr_harness.http.masking", "Masker", "add_from_json"), ("dcr_harness.secret_scan", "SecretScanner", "clean"),
+                            ("dcr_harness.http.masking", "Masker", "add_from_json"), ("dcr_harness.http.secret_scan", "SecretScanner", "clean"),
                             ("dcr_harness.report.allure_glue", None, "mask_file")]:
     try:
         target = importlib.import_module(module)
@@ -123,7 +123,7 @@ sys.exit(code)
 def whole_run(profile: bool, code: str | None) -> dict[str, float | str]:
     env = {**os.environ, "HYPOTHESIS_PROFILE": "ci", **({"PYTHONPATH": code} if code else {})}  # the same work every time
     env.pop("DCR_TARGET", None)
-    command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli"]
+    command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli.commands"]
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu = time.perf_counter(), os.times()
         proc = subprocess.run([sys.executable, *command, "run", "--report-dir", tmp], capture_output=True, text=True, env=env, cwd=tmp)

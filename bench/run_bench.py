@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# One fault per contract area (python -m dcr_harness.cli serve --list-faults).
+# One fault per contract area (python -m dcr_harness.cli.commands serve --list-faults).
 MULTI_FAULTS = [
     "reg-500-bad-json",  # register: REG-ERR-5 (generated bodies find it, and shrink)
     "tok-repeated-param-last-wins",  # token: TOK-ERR-1
@@ -39,7 +39,7 @@ def run(label: str, args: list[str], workdir: Path, profile: str) -> dict:
     report_dir.mkdir(parents=True)
     env = {**os.environ, "HYPOTHESIS_PROFILE": profile, "XDG_CACHE_HOME": str(workdir / label / "cache")}
     env.pop("DCR_TARGET", None)
-    cmd = [sys.executable, "-m", "dcr_harness.cli", "run", "--report-dir", str(report_dir), *args]
+    cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "run", "--report-dir", str(report_dir), *args]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir / label, env=env, stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - start

@@ -77,7 +77,7 @@ def baseline_suite(rev: str, into: Path) -> list[Path]:
 def mismatch_run(cache: str) -> None:
     with tempfile.TemporaryDirectory() as reports:
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "dcr_harness.cli", "run", "--report-dir", reports, "--",
+        proc = subprocess.run([sys.executable, "-m", "dcr_harness.cli.commands", "run", "--report-dir", reports, "--",
                                "--embedded-fault=thr-global-bucket"], cwd=reports, env=_env(cache),
                               capture_output=True, text=True, timeout=1200)
         wall = time.perf_counter() - start

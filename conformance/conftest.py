@@ -1,14 +1,16 @@
-"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs) come from dcr_harness.plugin;
-the run's positive controls and the throttle lab are here."""
+"""Conformance suites: fixtures (target, dcr, credentials, access_token, needs, check_record) come from
+dcr_harness.engine.plugin; the run's positive controls and the throttle lab are here."""
 
 import pytest
 
-from dcr_harness import checks, plugin, throttle_scenarios
-from dcr_harness.checks import CheckBlocked, controls
+from dcr_harness import checks
+from dcr_harness.checks import CheckBlocked, controls, throttle_scenarios
+from dcr_harness.checks.provocations import MADE_UP_CONTROL, Context
+from dcr_harness.checks.throttle_lab import FirstRequestRefused, Lab, Timeline
+from dcr_harness.engine.items import requirement_ids
+from dcr_harness.errors import Confounded, Unjudgeable
 from dcr_harness.http import DcrClient
 from dcr_harness.http.client import PreconditionFailed
-from dcr_harness.provocations import MADE_UP_CONTROL, Context
-from dcr_harness.throttle_lab import Confounded, FirstRequestRefused, Lab, Timeline, Unjudgeable
 
 
 def pytest_configure(config):
@@ -16,9 +18,8 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def positive_controls(request, http_session):
+def positive_controls(http_session, file_on_running_check):
     """The run's positive controls (dcr_harness/checks/controls.py), each sent once, on first need."""
-    recorder = request.config.stash.get(plugin.RECORDER, None)
 
     def sent(ex, what):
         ex.note = f"positive control: {what}, sent once from a fresh device and reused"
@@ -39,12 +40,8 @@ def positive_controls(request, http_session):
         return sent(DcrClient(http_session).token(controls.MADE_UP_CLIENT_ID, controls.MADE_UP_SECRET),
                     "a token request with made-up credentials")
 
-    def file(ex):
-        current = recorder.current if recorder is not None else None
-        if current is not None and all(e is not ex for e in current.exchanges):
-            current.exchanges.append(ex)
-
-    controls.install(controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up}, file))
+    controls.install(controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up},
+                                       file_on_running_check))
     yield
     controls.install(None)
 
@@ -71,7 +68,7 @@ def _scenario_name(item):
 
 @pytest.fixture(scope="session")
 def throttle_lab(request, http_session):
-    """Every throttling scenario the run selected, started once, side by side (dcr_harness/throttle_scenarios.py)."""
+    """Every throttling scenario the run selected, started once, side by side (dcr_harness/checks/throttle_scenarios.py)."""
     try:
         lab = Lab(http_session)
     except PreconditionFailed as exc:
@@ -83,11 +80,10 @@ def throttle_lab(request, http_session):
 
 
 @pytest.fixture
-def scenario(request, throttle_lab, target):
+def scenario(request, throttle_lab, target, check_record):
     """The result of this check's scenario; its exchanges are filed on this check's record."""
     lab = throttle_lab
-    recorder = request.config.stash.get(plugin.RECORDER, None)
-    reqs = plugin.requirement_ids(request.node)
+    reqs = requirement_ids(request.node)
     name = _scenario_name(request.node)
     if isinstance(lab, FirstRequestRefused) and name in throttle_scenarios.FIRST_REQUEST_JUDGES:
         # Judged where it happens, even while other workers' requests drain an allowance shared by all devices.
@@ -105,20 +101,19 @@ def scenario(request, throttle_lab, target):
     except Unjudgeable as exc:
         checks.not_verified(reqs, str(exc))
         pytest.skip(f"not covered: {exc}")
-    if recorder is not None and recorder.current is not None:
+    if check_record is not None:
         timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
-        recorder.current.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
+        check_record.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
     return result
 
 
 @pytest.fixture
-def note(request):
+def note(check_record):
     """Put a summary on the check's record (shown for passed checks too)."""
 
     def _note(text: str) -> None:
-        recorder = request.config.stash.get(plugin.RECORDER, None)
-        if recorder is not None and recorder.current is not None:
-            recorder.current.message = text
+        if check_record is not None:
+            check_record.message = text
         print(text)
 
     return _note

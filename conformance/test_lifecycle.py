@@ -28,8 +28,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from dcr_harness import checks
 from dcr_harness.http import BudgetExceeded, DcrClient, Session
 from dcr_harness.http.client import Credentials
-from dcr_harness.statements import split
-from dcr_harness.target import Target
+from dcr_harness.contract.statements import split
+from dcr_harness.contract.target import Target
 
 LIVE_WAIT_LIMIT_S = 5  # the expiry rule runs only for tokens this short-lived
 LIVE_MARGIN_S = 1.0  # a token this close to expiry is neither judged live nor expired

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dcr_harness.http import DcrClient
-from dcr_harness.plugin import RECORDER
 from dcr_harness.strategies import api, device, forgeries, register, token
 from dcr_harness.strategies.runner import run_case
 
@@ -23,11 +22,9 @@ def shared_credentials(http_session):
 
 
 @pytest.fixture(scope="module")
-def server_key(request, target):
+def server_key(embedded_data_dir):
     """The embedded reference server's signing key; absent for any other target."""
-    recorder = request.config.stash.get(RECORDER, None)
-    embedded = getattr(recorder, "embedded", None)
-    return forgeries.ServerKey.from_data_dir(embedded.data_dir if embedded is not None else None)
+    return forgeries.ServerKey.from_data_dir(embedded_data_dir)
 
 
 @pytest.mark.req("REG-ERR-1", "REG-REQ-5", "REG-ERR-2", "REG-ERR-5")

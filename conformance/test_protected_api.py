@@ -6,7 +6,7 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.checks import CheckBlocked, soft
-from dcr_harness.target_keys import line_to_add
+from dcr_harness.contract.target_keys import line_to_add
 
 # API-4: expiry is checked live only for short-lived tokens (docs/target-file.md: token_ttl_seconds).
 LIVE_EXPIRY_LIMIT_S = 30
@@ -78,7 +78,7 @@ def test_expired_token_is_rejected(api, dcr, credentials, target):
 def test_revocation_mid_run(dcr, target, needs):
     """Revoking a statement stops its tokens, its credentials and its registrations"""
     needs("statements.revocable", "admin")
-    from dcr_harness.statements import split
+    from dcr_harness.contract.statements import split
 
     statement = target.statements.revocable
     ex = dcr.register(statement)

@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from dcr_harness import checks, device_info
+from dcr_harness import checks
+from dcr_harness.contract import device_info
 from dcr_harness.checks import expect, fail, warn
-from dcr_harness.provocations import REGISTER, as_params, judge
+from dcr_harness.checks.provocations import REGISTER, as_params, judge
 
 # REG-OK-4: "close to the server's current time"; generous for clock skew between hosts.
 ISSUED_AT_TOLERANCE_S = 300

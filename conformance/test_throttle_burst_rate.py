@@ -1,6 +1,6 @@
 """Section 5, the allowance's size (THR-2, THR-6): the burst, the sustained rate, the documented schedule.
 
-Each check judges its scenario's timeline (dcr_harness/throttle_scenarios.py, run side by
+Each check judges its scenario's timeline (dcr_harness/checks/throttle_scenarios.py, run side by
 side by the lab in conformance/conftest.py) against the contract's model at the measured
 arrival times; timing too poor to judge leaves the requirement "not verified", never a pass.
 """
@@ -11,9 +11,9 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.checks.throttling import inconsistency_requirement, judge_timeline, refusals_are_429, timing
-from dcr_harness.throttle_scenarios import IDLE_WINDOWS, SUSTAINED_WINDOWS
-from dcr_harness.throttle_lab import OTHER
-from dcr_harness.throttle_model import DeviceAllowance
+from dcr_harness.checks.throttle_scenarios import IDLE_WINDOWS, SUSTAINED_WINDOWS
+from dcr_harness.checks.throttle_lab import OTHER
+from dcr_harness.contract.throttle_model import DeviceAllowance
 
 
 @pytest.mark.throttle_scenario("schedule")

@@ -6,7 +6,7 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.checks.throttling import refusals_are_429
-from dcr_harness.throttle_lab import SERVED
+from dcr_harness.checks.throttle_lab import SERVED
 
 
 @pytest.mark.throttle_scenario("endpoints")

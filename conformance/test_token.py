@@ -6,7 +6,7 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.checks import expect, warn
-from dcr_harness.provocations import TOKEN, as_params, judge
+from dcr_harness.checks.provocations import TOKEN, as_params, judge
 
 CREATED_AT_TOLERANCE_MS = 300_000
 

@@ -2,7 +2,7 @@
 
 Every simulated user plays devices one after another (a fresh device header each time),
 cycling through three patterns: a burst, a steady over-rate, and idle-then-burst. Every
-answer is compared with the per-device prediction of dcr_harness.throttle_model, giving
+answer is compared with the per-device prediction of dcr_harness.contract.throttle_model, giving
 throttle precision (observed 429s that were due) and recall (due 429s that were observed).
 A request whose send offset lies within its latency band of a window boundary is not
 counted (and ends that device's judging: the model's state is uncertain after it).
@@ -18,8 +18,8 @@ from locust import constant, task
 
 import shapes
 from dcr_harness.checks import api_rejected
-from dcr_harness.load.judging import MODEL_MISMATCH, judged, token_rejected
-from dcr_harness.load.profile import install, user_base
+from dcr_harness.loadgen.judging import MODEL_MISMATCH, judged, token_rejected
+from dcr_harness.loadgen.profile import install, user_base
 
 RUN = install("throttling")  # the reference with its default profile (1/s, burst 10)
 LoadShape = shapes.selected()

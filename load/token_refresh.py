@@ -20,7 +20,7 @@ from locust.exception import StopUser
 
 import shapes
 from dcr_harness.http.pacing import Pacer
-from dcr_harness.load.profile import install, user_base
+from dcr_harness.loadgen.profile import install, user_base
 
 RUN = install("token_refresh", embedded_args=["--rate", "1000", "--burst", "1000"])
 LoadShape = shapes.selected()

@@ -1,5 +1,5 @@
 """Example apps on real client libraries (examples/clients/), each configuration with the verdict it
-must get every time: shared by tests/test_client_libraries.py and bench/clientcert_determinism.py."""
+must get every time: shared by tests/e2e/test_client_libraries.py and bench/clientcert_determinism.py."""
 
 from __future__ import annotations
 

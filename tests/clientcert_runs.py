@@ -61,7 +61,7 @@ def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra
     on and `restart_signal`, the restart signal), then Ctrl-C (unless it ends by --exit-after-flows) and collect the
     reports."""
     report_dir = tmp / "reports"
-    cmd = [sys.executable, "-m", "dcr_harness.cli", "certify-client", "--report-dir", str(report_dir), "--duration", "120",
+    cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "certify-client", "--report-dir", str(report_dir), "--duration", "120",
            *(a for s in scenarios for a in ("--scenario", s)), *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(env))
     announced: dict[str, str] = {}

@@ -20,8 +20,8 @@ from dcr_harness.paths import CONFORMANCE_DIR
 
 RUN_TIMEOUT_S = 300
 # pytest arguments that leave out the generated suites: against a faulty server they shrink at
-# length (or, the coverage phase, judge hundreds of odd values), and tests/test_property_faults.py and
-# tests/test_rare_input_faults.py prove them on their own.
+# length (or, the coverage phase, judge hundreds of odd values), and tests/e2e/test_property_faults.py and
+# tests/e2e/test_rare_input_faults.py prove them on their own.
 WITHOUT_GENERATED = [f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py", "test_coverage.py")]
 
 
@@ -73,7 +73,7 @@ def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path
 
 def start_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`dcr-harness run ARGS` in the background (line-buffered output), for tests that stop a run."""
-    cmd = [sys.executable, "-m", "dcr_harness.cli", "run", "--report-dir", str(report_dir), *args]
+    cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "run", "--report-dir", str(report_dir), *args]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=report_dir.parent,
                             env=harness_env({"PYTHONUNBUFFERED": "1", **(env or {})}), stdin=subprocess.DEVNULL)
 
@@ -84,7 +84,7 @@ def run_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | Non
     args = list(args)
     if args and args[0] == "run":
         args[1:1] = ["--report-dir", str(report_dir)]
-    return _run([sys.executable, "-m", "dcr_harness.cli", *args], report_dir, env, cwd, timeout)
+    return _run([sys.executable, "-m", "dcr_harness.cli.commands", *args], report_dir, env, cwd, timeout)
 
 
 def run_suite(suites: Sequence[Path], report_dir: Path, *pytest_args: str, env: dict[str, str] | None = None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from dcr_harness.embedded import EmbeddedServer
-from dcr_harness.load.runner import EMBEDDED_ARGS
+from dcr_harness.engine.embedded import EmbeddedServer
+from dcr_harness.loadgen.runner import EMBEDDED_ARGS
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,13 @@
 
 A check records evidence per requirement (`held`, `breach`, `not_verified`, `warn`) and
 judges every property of an answer; `fail` records a breach and stops the check. The
-recorder turns the evidence into verdicts (dcr_harness.verdicts).
+recorder turns the evidence into verdicts (dcr_harness.contract.verdicts).
 """
 
 from . import controls
 from .base import (
     Breach,
+    BreachKind,
     CheckBlocked,
     CheckFailed,
     Evidence,
@@ -42,7 +43,7 @@ from .responses import (
 )
 
 __all__ = [
-    "Breach", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
+    "Breach", "BreachKind", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
     "api_rejected", "breach", "controls", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
     "fail", "held", "json_media_type", "judged_apart", "matches_schema", "no_server_error", "not_verified",
     "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_stopped_working", "token_success", "warn",

@@ -16,39 +16,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import NoReturn
 
 from ..http.exchange import Exchange
+from ..errors import CheckBlocked, CheckFailed, CrashFailed
 
 Reqs = tuple[str, ...]
 # Per requirement, how many descriptions of what held a record keeps (the count is exact).
 HELD_EXAMPLES = 3
 # A generated check can breach the same requirement in every shrinking step: keep a few.
 BREACHES_KEPT = 20
-
-
-class CheckFailed(AssertionError):
-    def __init__(self, requirements: tuple[str, ...], message: str, exchange: Exchange | None = None) -> None:
-        self.requirements = requirements
-        self.exchange = exchange
-        self.detail = message
-        where = f"\n  exchange: {exchange.describe()}" if exchange is not None else ""
-        super().__init__(f"[{', '.join(requirements)}] {message}{where}")
-
-
-class CrashFailed(CheckFailed):
-    """A check failed first on a server crash (a 5xx or no answer).
-
-    Its own type, so that Hypothesis (which tells failures apart by exception type and place)
-    reports a crash beside, not shrunk into, a wrong status or code on the same requirement."""
-
-
-class CheckBlocked(Exception):
-    """The check could not judge what it is about (a 429 it could not avoid, a failed precondition): no verdict."""
-
-    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
-        super().__init__(message)
-        self.exchange = exchange
 
 
 @dataclass(frozen=True)
@@ -59,6 +37,13 @@ class Finding:
     message: str
 
 
+class BreachKind(Enum):
+    """What was observed: an answer that breaks the contract, or no answer / a 5xx (checks.responses.server_error)."""
+
+    WRONG_ANSWER = "wrong answer"
+    SERVER_CRASH = "server crash"
+
+
 @dataclass(frozen=True)
 class Breach:
     """An observed answer that breaks these requirements."""
@@ -66,18 +51,19 @@ class Breach:
     requirements: Reqs
     message: str
     exchange: Exchange | None = None
+    kind: BreachKind = BreachKind.WRONG_ANSWER
 
     def line(self) -> str:
         return f"[{', '.join(self.requirements)}] {self.message}"
 
     @property
     def crash(self) -> bool:
-        """No answer or a 5xx (see checks.responses.server_error)."""
-        return self.message.startswith(("server error", "no HTTP answer"))
+        return self.kind is BreachKind.SERVER_CRASH
 
     @property
-    def kind(self) -> tuple[Reqs, bool]:
-        return self.requirements, self.crash
+    def slot(self) -> tuple[Reqs, BreachKind]:
+        """What a later example's breach replaces (a crash and a wrong answer on the same requirements stay apart)."""
+        return self.requirements, self.kind
 
 
 @dataclass
@@ -107,7 +93,7 @@ class Evidence:
     def breach(self, found: Breach) -> None:
         if any(b.requirements == found.requirements and b.message == found.message for b in self.breaches):
             return
-        if len(self.breaches) >= BREACHES_KEPT and any(b.kind == found.kind for b in self.breaches):
+        if len(self.breaches) >= BREACHES_KEPT and any(b.slot == found.slot for b in self.breaches):
             self.breaches_dropped += 1  # a new kind (other requirements, or a crash) is always kept
             return
         self.breaches.append(found)
@@ -131,8 +117,8 @@ class Evidence:
             mine.count += entry.count
             mine.examples.extend(e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES)
         if latest_wins:
-            replaced = {b.kind for b in other.breaches}
-            self.breaches = [b for b in self.breaches if b.kind not in replaced]
+            replaced = {b.slot for b in other.breaches}
+            self.breaches = [b for b in self.breaches if b.slot not in replaced]
         for found in other.breaches:
             self.breach(found)
         self.breaches_dropped += other.breaches_dropped
@@ -172,24 +158,26 @@ def held(requirements: str | Iterable[str], what: str) -> None:
         sink.held(_as_reqs(requirements), what)
 
 
-def breach(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None) -> None:
+def breach(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None,
+           kind: BreachKind = BreachKind.WRONG_ANSWER) -> None:
     """An answer breaks these requirements; the check goes on judging (and fails at its end)."""
     __tracebackhide__ = True
     reqs = _as_reqs(requirements)
     sink = _evidence.get()
     if sink is None:
-        raise CheckFailed(reqs, message, exchange)
-    sink.breach(Breach(reqs, message, exchange))
+        raise CheckFailed(reqs, message, exchange, kind)
+    sink.breach(Breach(reqs, message, exchange, kind))
 
 
-def fail(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None) -> NoReturn:
+def fail(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None,
+         kind: BreachKind = BreachKind.WRONG_ANSWER) -> NoReturn:
     """A breach after which the check cannot go on: record it and stop the check."""
     __tracebackhide__ = True  # the failure is the server's, not this line's
     reqs = _as_reqs(requirements)
     sink = _evidence.get()
     if sink is not None:
-        sink.breach(Breach(reqs, message, exchange))
-    raise CheckFailed(reqs, message, exchange)
+        sink.breach(Breach(reqs, message, exchange, kind))
+    raise CheckFailed(reqs, message, exchange, kind)
 
 
 def expect(condition: bool, requirements: str | Iterable[str], broken: str, exchange: Exchange | None = None, *, what: str = "") -> bool:
@@ -248,4 +236,5 @@ def raise_if_breached(evidence: Evidence) -> None:
     if evidence.breaches:
         first, rest = evidence.breaches[0], evidence.breaches[1:]
         kind = CrashFailed if first.crash else CheckFailed
-        raise kind(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange)
+        raise kind(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange,
+                   first.kind)

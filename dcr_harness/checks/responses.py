@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import schemas
+from ..contract import schemas
 from ..http.exchange import Exchange
 from . import controls
-from .base import CheckBlocked, Reqs, breach, fail, held, not_verified, warn
+from .base import BreachKind, CheckBlocked, Reqs, breach, fail, held, not_verified, warn
 
 CLOSING = {"register": "REG-ERR-5", "token": "TOK-ERR-5"}
 SUCCESS = {"register": ("REG-OK-1", "REG-OK-2", "register-response"), "token": ("TOK-OK-1", "TOK-OK-2", "token-response")}
@@ -85,7 +85,7 @@ def no_server_error(ex: Exchange, reqs: Reqs) -> bool:
     __tracebackhide__ = True
     problem = server_error(ex)
     if problem is not None:
-        breach(reqs, problem, ex)
+        breach(reqs, problem, ex, BreachKind.SERVER_CRASH)
     return problem is None
 
 
@@ -94,7 +94,7 @@ def _stop_on_server_error(ex: Exchange, reqs: Reqs, blocked: Iterable[str]) -> N
     problem = server_error(ex)
     if problem is not None:
         not_verified(blocked, f"blocked: {answer(ex)}")
-        fail(reqs, problem, ex)
+        fail(reqs, problem, ex, BreachKind.SERVER_CRASH)
 
 
 def status_in(ex: Exchange, allowed: Iterable[int], reqs: Reqs) -> bool:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..throttle_lab import OTHER, THROTTLED, Shot, Timeline
-from ..throttle_model import first_inconsistency
-from ..throttle_scenarios import AFTER_429_S
+from .throttle_lab import OTHER, THROTTLED, Shot, Timeline
+from ..contract.throttle_model import first_inconsistency
+from .throttle_scenarios import AFTER_429_S
 from .base import breach, held
 
 

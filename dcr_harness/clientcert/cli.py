@@ -11,16 +11,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..contract.verdicts import RunVerdict
 from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
-from ..results import run_dir_name, utc_now
+from ..engine.recorder import run_dir_name, utc_now
 from .report import ClientRun, write_reports
 from .scenarios import RESTART_MARKER_PATH, Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
-from ..cli_surface import Subcommands
+from ..errors import ExitCode
+from ..argparsing import Subcommands
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_SERVER = 0, 1, 2, 3
 RESTART_PROMPT = "RESTART the app now (scenario restart): it must reuse its stored credentials"
 
 
@@ -75,16 +76,16 @@ def _announce(server: CertificationServer, settings: Settings, args: argparse.Na
 def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
     if args.list_scenarios:
         print(listing())
-        return EXIT_OK
+        return ExitCode.OK
     try:
         settings = Settings.of(args.scenario)
         partner_key = load_partner_key(Path(args.trust_key)) if args.trust_key else None
         if args.sign_key:
             load_private_key(Path(args.sign_key))
     except (UnknownScenario, TrustKeyError, SigningError) as exc:
-        return _error(str(exc), EXIT_USAGE)
+        return _error(str(exc), ExitCode.USAGE)
     if not 0 <= args.port <= 65535:
-        return _error("--port must be between 0 and 65535", EXIT_USAGE)
+        return _error("--port must be between 0 and 65535", ExitCode.USAGE)
     started_at = utc_now()
     try:
         server = CertificationServer(settings, host=args.host, port=args.port, partner_key=partner_key,
@@ -93,7 +94,7 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
                                      exit_after_flows=args.exit_after_flows)
         server.start()
     except (OSError, ServerStartError) as exc:
-        return _error(f"cannot serve on {args.host}:{args.port}: {exc}", EXIT_NO_SERVER)
+        return _error(f"cannot serve on {args.host}:{args.port}: {exc}", ExitCode.UNREACHABLE)
     try:
         _announce(server, settings, args)
         reason = server.wait(args.duration)
@@ -112,4 +113,4 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
               + (f" ({', '.join(sorted({r['requirement'] for r in faults}))})" if faults else "")
               + "; each explained in certification.json (client.refusals)", flush=True)
     written = write_reports(run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout)
-    return EXIT_OK if written.verdict.startswith("PASS") else EXIT_FAILED
+    return ExitCode.OK if RunVerdict(written.verdict).certifies else ExitCode.FAILED

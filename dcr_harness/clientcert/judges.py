@@ -11,8 +11,9 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import checks, schemas
-from ..device_info import DeviceInfoError, decode
+from .. import checks
+from ..contract import schemas
+from ..contract.device_info import DeviceInfoError, decode
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind
 from .refusals import explain

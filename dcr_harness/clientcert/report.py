@@ -1,6 +1,6 @@
 """The reports of a client certification, in the formats of a server run.
 
-The judges become CheckRecords (dcr_harness.results), so that results.json, the
+The judges become CheckRecords (dcr_harness.engine.recorder), so that results.json, the
 certification JSON/HTML (report/certification.py, html.py), the console summary and the
 signature are those of a server run; only the scope differs: the client's requirements
 are verdicts, the server's are not applicable. JUnit has one test case per judge.
@@ -17,13 +17,13 @@ from typing import Any, TextIO
 from .. import __version__, checks
 from ..http.exchange import Exchange
 from ..http.masking import Masker
-from ..secret_scan import SecretScanner, variables_in
+from ..http.secret_scan import SecretScanner, variables_in
 from ..report import certification
-from ..report.hooks import stamp_junit, verdict_facts
+from ..engine.report_hooks import stamp_junit, verdict_facts
 from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
-from ..results import CheckRecord, outcome_of, utc_now
-from ..verdicts import applies, requirement_verdicts
+from ..engine.recorder import CheckRecord, outcome_of, utc_now
+from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from .judges import CLOCK_TOLERANCE_S, EXCHANGES_KEPT, EXPIRY_GRACE_S, RENEW_ROOM, RESTART, WAIT_AFTER_429_S, Judge, judges_for
 from .refusals import explain
 from .scenarios import Settings
@@ -79,7 +79,7 @@ def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckReco
         for req in judge.requirements:  # never "passed without exercising it": say what the traffic lacked
             if req not in record.evidence.verified and req not in record.evidence.broken:
                 record.evidence.not_verified((req,), f"not exercised: {judge.unreached}")
-        record.outcome, record.message = ("error", f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
+        record.outcome, record.message = (Outcome.ERROR, f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
             else outcome_of(record, None)
         records.append(record)
     return records

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from ..errors import UnknownScenario
 
 # Contract profile (THR-2): 1 request per second plus a one-time burst of 10.
 CONTRACT_RATE, CONTRACT_BURST = 1.0, 10
@@ -45,10 +46,6 @@ SCENARIOS = {s.name: s for s in (
     Scenario("server-to-server", "every request must forward the user's address in X-Forwarded-For", ("CLI-5",)),
 )}
 DEFAULT = ("short-token-ttl", "throttling", "revoked-credentials")
-
-
-class UnknownScenario(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

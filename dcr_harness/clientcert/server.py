@@ -25,13 +25,10 @@ from ..refserver.target_file import base_url
 from .recording import RecordingMiddleware
 from .scenarios import Settings
 from .trust import TrustingKeys
+from ..errors import ServerStartError
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
-
-
-class ServerStartError(RuntimeError):
-    pass
 
 
 class CertificationServer:

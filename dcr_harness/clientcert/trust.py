@@ -16,13 +16,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from ..refserver.keys import LEEWAY_S, Keys, StatementError
 from ..refserver.seed import GRANTS, SCOPES
 from ..refserver.store import Application, Store
+from ..errors import TrustKeyError
 
 # Asymmetric algorithms only: "none" and HMAC (a public key used as a shared secret) never verify.
 PARTNER_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
-
-
-class TrustKeyError(ValueError):
-    """The --trust-key file is not a PEM public key."""
 
 
 def load_partner_key(path: Path) -> Any:

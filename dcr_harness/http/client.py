@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from .. import device_info
+from ..contract import device_info
 from .exchange import Exchange
 from .session import USER_AGENT, Session
+from ..errors import PreconditionFailed
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -179,11 +180,3 @@ class DcrClient:
         if exchange.status not in (200, 201) or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise PreconditionFailed("a token request with fresh credentials did not succeed", exchange)
         return self.session.masker.secret(body["access_token"]), exchange
-
-
-class PreconditionFailed(AssertionError):
-    """A step that a check needs before it can judge anything did not work."""
-
-    def __init__(self, message: str, exchange: Exchange) -> None:
-        super().__init__(message)
-        self.exchange = exchange

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus
 
-from ..secrets import KIND_VARIABLES, Secret, sensitive_span
+from ..contract.secret_values import KIND_VARIABLES, Secret, sensitive_span
 
 SECRET_MEMBERS = ("client_secret", "access_token", "refresh_token", "software_statement", "id_token")
-# Test-only aid (tests/test_no_secrets_in_artifacts.py, tests/test_curl_replay.py): when set,
+# Test-only aid (tests/e2e/test_no_secrets_in_artifacts.py, tests/e2e/test_curl_replay.py): when set,
 # every secret the masker learns is appended to this file as VARIABLE=value, so that a test
 # can search a run's artifacts for it and export it. Never set it for a real run.
 SECRET_LOG_ENV = "DCR_HARNESS_SECRET_LOG"

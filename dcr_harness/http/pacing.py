@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..target import ThrottleProfile
-from ..throttle_model import DeviceAllowance
+from ..contract.target import ThrottleProfile
+from ..contract.throttle_model import DeviceAllowance
 
 SAFETY_MARGIN_S = 0.05
 # THR-4: after a 429 a client must wait at least one second.

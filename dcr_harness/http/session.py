@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 import httpx
 
 from .. import __version__
-from ..target import Target
+from ..contract.target import Target
 from .budget import SharedRequestCount
 from .devices import DEVICE_NETWORK, DeviceAllocator  # noqa: F401  (DEVICE_NETWORK: load/profile.py imports it here)
 from .exchange import Exchange
 from .masking import SECRET_MEMBERS, Masker
 from .pacing import Pacer
+from ..errors import BudgetExceeded
 
 USER_AGENT = f"dcr-harness/{__version__}"
 
@@ -99,10 +100,6 @@ def learn_secrets(masker: Masker, exchange: Exchange) -> None:
 
 # How many distinct fresh devices refused against the profile make the run stop trusting it.
 MISMATCH_DEVICES = 3
-
-
-class BudgetExceeded(RuntimeError):
-    """The run reached the target's budget.max_requests; no further request is sent."""
 
 
 class Session:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..secrets import KIND_VARIABLES, Secret
+from ..contract.secret_values import KIND_VARIABLES, Secret
 from .masking import forms_of
 
 REFERENCE = re.compile(r"\$\{(DCR_[A-Z0-9_]+?)(?::(\d+)(?::(\d+))?)?(?: ([^}]+))?\}")

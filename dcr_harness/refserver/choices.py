@@ -2,7 +2,7 @@
 
 Faults (faults.py) break a requirement; choices never do. Every alternative here is one the
 contract's text permits, so a run of the whole suite against the reference with any
-combination of choices must find zero failures (tests/test_permitted_choices.py proves it).
+combination of choices must find zero failures (tests/e2e/test_permitted_choices.py proves it).
 The first value of each choice is the default, i.e. the reference's behaviour without it.
 """
 

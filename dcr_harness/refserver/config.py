@@ -9,6 +9,8 @@ from . import choices as permitted
 from .faults import FAULTS, unknown
 
 DEVICE_INFO_POLICIES = ("reject", "fallback")
+# The example under `--help` (also `dcr-harness serve --help`: the harness CLI reads it from here).
+SERVE_EXAMPLE = "dcr-harness serve --port 8080 --target-out ref.json"
 
 
 @dataclass(frozen=True)

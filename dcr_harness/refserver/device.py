@@ -12,8 +12,8 @@ import logging
 
 from starlette.requests import Request
 
-from .. import schemas
-from ..device_info import decode
+from ..contract import schemas
+from ..contract.device_info import decode
 from . import rare
 from .errors import InjectedFailure, invalid_request
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import uvicorn
 
-from ..cli_surface import OneLineErrorParser, example_epilog
+from ..argparsing import OneLineErrorParser
 from . import choices
 from .app import create_app
-from .config import DEVICE_INFO_POLICIES, ServerConfig
+from ..errors import ExitCode
+from .config import DEVICE_INFO_POLICIES, SERVE_EXAMPLE, ServerConfig
 from .faults import FAULTS, listing, unknown
 from .keys import Keys
 from .seed import seed
@@ -115,7 +116,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = OneLineErrorParser(
         prog=prog or "python -m dcr_harness.refserver",
         description="The reference DCR server: register, token and a protected API, with named faults.",
-        epilog=example_epilog("serve"),
+        epilog=f"example:\n  {SERVE_EXAMPLE}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")
@@ -158,10 +159,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list_faults:
         print(listing())
-        return 0
+        return ExitCode.OK
     if args.list_choices:
         print(choices.listing())
-        return 0
+        return ExitCode.OK
     try:
         choices.parse(args.choice)
     except ValueError as exc:
@@ -176,5 +177,5 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         serve(config_from_args(args), args.target_out)
     except OSError as exc:
         print(f"error: cannot start the reference server: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..target import target_from_dict
+from ..contract.target import target_from_dict
 from .app import ADMIN_REVOKE_PATH, REGISTER_PATH, TOKEN_PATH
 from .config import ServerConfig
 from .seed import ALLOWED_REDIRECT_URI

@@ -1,4 +1,4 @@
-"""Per-device throttling (THR-1..THR-6), enforcing dcr_harness.throttle_model.
+"""Per-device throttling (THR-1..THR-6), enforcing dcr_harness.contract.throttle_model.
 
 One DeviceAllowance per device, shared by register, token and the protected API. The
 device is the first address of the device header, else the connection address. The
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..throttle_model import DeviceAllowance
+from ..contract.throttle_model import DeviceAllowance
 from .config import ServerConfig
 
 TOO_MANY = "<html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1></body></html>"

@@ -14,7 +14,7 @@ from typing import Any
 
 import allure
 
-from .. import requirements
+from ..contract import requirements
 from ..http import Exchange, Masker
 
 CONTRACT_BASE = "contract.html"  # written beside the certification (report/contract_page.py)
@@ -61,13 +61,13 @@ def exchange_listener(masker: Masker):
 
 def mask_file(path: Path, masker: Masker) -> bool:
     """Rewrite a text file with every known secret masked (the run's scanner); True when it changed."""
-    from ..secret_scan import SecretScanner
+    from ..http.secret_scan import SecretScanner
 
     return SecretScanner(masker).clean_file(path)
 
 
 def mask_results_dir(directory: Path, masker: Masker, since: float = 0.0) -> int:
     """Mask every text file written under directory since `since` (epoch s); the count changed."""
-    from ..secret_scan import SecretScanner
+    from ..http.secret_scan import SecretScanner
 
     return SecretScanner(masker).clean_dir(Path(directory), since)

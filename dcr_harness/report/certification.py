@@ -14,8 +14,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, paths, requirements
-from ..verdicts import VERDICTS, area_of, requirement_verdicts
+from .. import __version__, paths
+from ..contract import requirements
+from ..contract.verdicts import VERDICTS, Outcome, RunVerdict, area_of, requirement_verdicts
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"
@@ -94,31 +95,31 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
     }
 
 
-def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> str:
+def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> RunVerdict:
     """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or could not
     judge never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL,
     INCONCLUSIVE (a check was blocked, or a requirement its checks exercised was not verified)."""
     run = run or {}
     if run.get("unreachable"):
-        return "NO VERDICT"
+        return RunVerdict.NO_VERDICT
     if counts.get("fail"):
-        return "FAIL"
+        return RunVerdict.FAIL
     if run.get("incomplete"):
-        return "INCOMPLETE"
+        return RunVerdict.INCOMPLETE
     if run.get("narrowed"):
-        return "PARTIAL"
+        return RunVerdict.PARTIAL
     if run.get("blocked_checks") or counts.get("not_verified"):
-        return "INCONCLUSIVE"
+        return RunVerdict.INCONCLUSIVE
     if counts.get("waived"):
-        return "PASS with waivers"
-    return "PASS with warnings" if counts.get("warn") else "PASS"
+        return RunVerdict.PASS_WITH_WAIVERS
+    return RunVerdict.PASS_WITH_WARNINGS if counts.get("warn") else RunVerdict.PASS
 
 
 def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
     """What the run left out or could not do: the facts an overall verdict must not hide."""
     checks = results.get("checks", [])
     selection = results.get("selection") or {}
-    blocked = [c["nodeid"] for c in checks if c["outcome"] in ("blocked", "error")]
+    blocked = [c["nodeid"] for c in checks if c["outcome"] in (Outcome.BLOCKED, Outcome.ERROR)]
     return {
         "unreachable": results.get("stop_reason") if results.get("unreachable") else None,
         "incomplete": results.get("incomplete"),
@@ -185,7 +186,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
                     "root_cause": root_cause(entries),
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
-                               for o in ("passed", "warned", "failed", "blocked", "error", "waived", "skipped")}},
+                               for o in (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIPPED)}},
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
         "coverage": {"total": len(entries), "covered": len(covered),
                      "not_covered": [e["id"] for e in entries if e["verdict"] == "not_covered"],

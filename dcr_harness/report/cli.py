@@ -1,4 +1,4 @@
-"""dcr-harness report | sign | verify-report (wired into dcr_harness.cli by add_commands)."""
+"""dcr-harness report | sign | verify-report (wired into dcr_harness.cli.commands by add_commands)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from .certification import regenerate
 from .signing import (MissingSignature, SigningError, VerificationFailed, generate_key, load_private_key,
                       load_public_key, sign_report, verify_report)
 from .waivers import WaiverError, load_waivers
-from ..cli_surface import Subcommands
+from ..errors import ExitCode
+from ..argparsing import Subcommands
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _say(message: str, code: int) -> int:
@@ -29,11 +29,11 @@ def cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
             Path(args.out).mkdir(parents=True, exist_ok=True)
         json_path, html_path = regenerate(results, waivers, Path(args.out) if args.out else None)
     except WaiverError as exc:
-        return _say(f"waiver file error: {exc}", EXIT_USAGE)
+        return _say(f"waiver file error: {exc}", ExitCode.USAGE)
     except (OSError, ValueError, KeyError) as exc:
-        return _say(f"cannot build a certification from {results}: {exc}", EXIT_USAGE)
+        return _say(f"cannot build a certification from {results}: {exc}", ExitCode.USAGE)
     print(f"certification: {json_path}\n               {html_path}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_sign(args: argparse.Namespace, extra: list[str]) -> int:
@@ -44,12 +44,12 @@ def cmd_sign(args: argparse.Namespace, extra: list[str]) -> int:
         elif args.key:
             key = load_private_key(Path(args.key))
         else:
-            return _say("sign needs --key KEY.pem or --generate-key KEY.pem", EXIT_USAGE)
+            return _say("sign needs --key KEY.pem or --generate-key KEY.pem", ExitCode.USAGE)
         path = sign_report(Path(args.report_dir), key)
     except SigningError as exc:
-        return _say(str(exc), EXIT_USAGE)
+        return _say(str(exc), ExitCode.USAGE)
     print(f"signature: {path}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
@@ -57,14 +57,14 @@ def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
         pinned = load_public_key(Path(args.public_key)) if args.public_key else None
         verified = verify_report(Path(args.report_dir), pinned)
     except SigningError as exc:
-        return _say(str(exc), EXIT_USAGE)
+        return _say(str(exc), ExitCode.USAGE)
     except MissingSignature as exc:
-        return _say(str(exc), EXIT_USAGE)
+        return _say(str(exc), ExitCode.USAGE)
     except VerificationFailed as exc:
-        return _say(f"REJECTED: {exc}", EXIT_FAILED)
+        return _say(f"REJECTED: {exc}", ExitCode.FAILED)
     note = "pinned key" if verified.pinned else "the key shipped with the report (pin the sender's key with --public-key)"
     print(f"OK: certification.json is intact and signed by {verified.fingerprint} ({note})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def add_commands(sub: Subcommands) -> None:

@@ -12,7 +12,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from .. import paths, requirements
+from .. import paths
+from ..contract import requirements
 
 CONTRACT_PAGE = "contract.html"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..verdicts import LABELS
+from ..contract.verdicts import LABELS
 from .certification import CERT_JSON, build
 
 RESULTS_JSON = "results.json"

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import exit_codes
+from ..errors import ExitCode
 from .diff import Run, RunError, diff, load_run, render_text, worse_lines
-from ..cli_surface import Subcommands
+from ..argparsing import Subcommands
 
 
 def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
@@ -17,17 +17,17 @@ def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
         old, new = load_run(args.old), load_run(args.new)
     except RunError as exc:
         print(f"dcr-harness: {exc}", file=sys.stderr)
-        return exit_codes.USAGE
+        return ExitCode.USAGE
     d = diff(old, new)
     print(json.dumps(d, indent=2) if args.json else render_text(d))
-    return exit_codes.WORSE if d["worse"] else exit_codes.NOTHING_WORSE
+    return ExitCode.FAILED if d["worse"] else ExitCode.OK
 
 
 def add_command(sub: Subcommands) -> None:
     p = sub.add_parser("diff", help="what changed between two runs (exit 1 when a requirement got worse)",
                        description="Compare two runs requirement by requirement and check by check. Exit "
-                                   f"{exit_codes.NOTHING_WORSE}: nothing got worse; {exit_codes.WORSE}: a requirement newly "
-                                   f"fails or newly cannot be verified; {exit_codes.USAGE}: a run cannot be read.")
+                                   f"{ExitCode.OK}: nothing got worse; {ExitCode.FAILED}: a requirement newly "
+                                   f"fails or newly cannot be verified; {ExitCode.USAGE}: a run cannot be read.")
     p.add_argument("old", metavar="OLD", help="the earlier run: its directory, results.json or certification.json")
     p.add_argument("new", metavar="NEW", help="the later run")
     p.add_argument("--json", action="store_true", help="the difference as JSON (for tools)")
@@ -57,7 +57,7 @@ def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
         d = diff(baseline, load_run(run_dir))
     except RunError as exc:
         print(f"dcr-harness: --baseline: {exc}", file=sys.stderr)
-        return exit_codes.USAGE
+        return ExitCode.USAGE
     print(f"baseline: {d['old']['report']} ({d['old']['verdict']}) -> this run ({d['new']['verdict']})")
     for note in d["notes"]:
         print(f"baseline: note: {note}")
@@ -68,6 +68,6 @@ def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
     if d["worse"]:
         for line in worse_lines(d):
             print(f"baseline: WORSE {line}")
-        return exit_codes.WORSE
+        return ExitCode.FAILED
     print("baseline: nothing got worse than the baseline" + (f" (this run's own exit would be {run_code})" if run_code else ""))
-    return exit_codes.NOTHING_WORSE
+    return ExitCode.OK

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..verdicts import LABELS, VERDICTS
+from ..contract.verdicts import LABELS, VERDICTS, RunVerdict
 from .certification import root_cause_line
 from .contract_page import CONTRACT_PAGE
 
@@ -21,9 +21,10 @@ COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2
 # A check's outcome, drawn with the colour of the requirement verdict it resembles.
 OUTCOME_VERDICT = {"passed": "pass", "warned": "warn", "failed": "fail", "blocked": "not_verified", "error": "not_verified",
                    "waived": "waived", "skipped": "not_covered"}
-OVERALL_COLORS = {"FAIL": COLORS["fail"], "PASS with waivers": COLORS["waived"], "PASS with warnings": COLORS["warn"],
-                  "PASS": COLORS["pass"], "PARTIAL": COLORS["not_verified"], "INCOMPLETE": COLORS["not_verified"],
-                  "INCONCLUSIVE": COLORS["not_verified"], "NO VERDICT": "#555"}
+OVERALL_COLORS = {RunVerdict.FAIL: COLORS["fail"], RunVerdict.PASS_WITH_WAIVERS: COLORS["waived"],
+                  RunVerdict.PASS_WITH_WARNINGS: COLORS["warn"], RunVerdict.PASS: COLORS["pass"],
+                  RunVerdict.PARTIAL: COLORS["not_verified"], RunVerdict.INCOMPLETE: COLORS["not_verified"],
+                  RunVerdict.INCONCLUSIVE: COLORS["not_verified"], RunVerdict.NO_VERDICT: "#555"}
 CONTRACT_LINK = CONTRACT_PAGE  # the shipped contract, written beside the certification
 
 CSS = """
@@ -234,7 +235,7 @@ def _scope(doc: Mapping[str, Any]) -> str:
         notes.append(f"Throttle: {scope['throttle_mismatch']}")
     if scope.get("device_note"):
         notes.append(f"Devices: {scope['device_note']}")
-    if doc["coverage"].get("not_verified") and doc["overall"]["verdict"] == "INCONCLUSIVE":
+    if doc["coverage"].get("not_verified") and doc["overall"]["verdict"] == RunVerdict.INCONCLUSIVE:
         notes.append(f"Not verified although exercised: {', '.join(doc['coverage']['not_verified'])} (see each requirement's reasons).")
     return "".join(f'<p class="small"><b>{e(n)}</b></p>' for n in notes)
 

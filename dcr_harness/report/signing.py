@@ -21,20 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .certification import CERT_JSON
+from ..errors import MissingSignature, SigningError, VerificationFailed
 
 SIG_NAME, PUB_NAME = CERT_JSON + ".sig", "certification.pub.pem"
-
-
-class SigningError(Exception):
-    """A key cannot be read or generated (usage error)."""
-
-
-class MissingSignature(Exception):
-    """The report carries no signature."""
-
-
-class VerificationFailed(Exception):
-    """The report or its signature was altered, or was signed by another key."""
 
 
 def fingerprint(public_key: Ed25519PublicKey) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..verdicts import LABELS, VERDICTS
+from ..contract.verdicts import LABELS, VERDICTS
 from .certification import root_cause_line
 
 

@@ -25,13 +25,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from ..errors import WaiverError
 
 FORMAT_VERSION = 1
 KEYS = {"requirement", "check", "reason", "expires", "owner"}
-
-
-class WaiverError(ValueError):
-    """The waiver file is malformed (the run exits 2)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Hypothesis strategies for property-based negative testing (issue 3).
 
-Every strategy yields `Provocation`s (dcr_harness.provocations): one request with its
+Every strategy yields `Provocation`s (dcr_harness.checks.provocations): one request with its
 oracle attached, i.e. the requirement IDs it tests and the set of permitted answers
 (error codes, and SUCCESS where the contract says the input must or may be served).
 Strategies that need the target's inputs take them as arguments; a variant whose input

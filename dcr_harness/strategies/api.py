@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ..provocations import SUCCESS, P, Provocation
+from ..checks.provocations import SUCCESS, P, Provocation
 from .text import short
 
 API = "api"

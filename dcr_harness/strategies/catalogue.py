@@ -25,13 +25,13 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
-from .. import device_info
-from .. import statements as forge
+from ..contract import device_info
+from ..contract import statements as forge
 from ..http.client import Credentials, basic_auth
-from ..provocations import (
+from ..checks.provocations import (
     BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, REFUSAL_IS_FINDING, STATEMENT_OR_REQUEST, SUCCESS, P, Provocation,
 )
-from ..target import Target
+from ..contract.target import Target
 from .oracle import form_permitted
 from .register import KNOWN_MEMBERS, missing_statement_permitted, redirect_permitted
 

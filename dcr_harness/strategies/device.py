@@ -7,8 +7,8 @@ import json
 
 from hypothesis import strategies as st
 
-from .. import device_info, schemas
-from ..provocations import INVALID_REQUEST, SUCCESS, P, Provocation
+from ..contract import device_info, schemas
+from ..checks.provocations import INVALID_REQUEST, SUCCESS, P, Provocation
 from .text import short
 
 REQUIRED_KEYS = ("model", "version", "osName", "osVersion", "connectionType")

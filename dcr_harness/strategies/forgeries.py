@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
-from .. import statements as forge
-from ..provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, UNAPPROVED, P, Provocation
+from ..contract import statements as forge
+from ..checks.provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, UNAPPROVED, P, Provocation
 from .text import CONTROL, NON_ASCII, short
 
 REG = "register"

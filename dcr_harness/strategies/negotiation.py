@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from ..provocations import INVALID_REQUEST, SUCCESS
+from ..checks.provocations import INVALID_REQUEST, SUCCESS
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from .. import checks
 from ..http import Exchange
-from ..provocations import INVALID_REQUEST, SUCCESS, Provocation, judge
+from ..checks.provocations import INVALID_REQUEST, SUCCESS, Provocation, judge
 
 REQUIRED_TOKEN_PARAMS = ("client_id", "client_secret", "grant_type")
 GRANT = "client_credentials"

@@ -7,10 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..provocations import (
+from ..checks.provocations import (
     BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, REFUSAL_IS_FINDING, STATEMENT_OR_REQUEST, SUCCESS, P, Provocation,
 )
-from ..target import Target
+from ..contract.target import Target
 from .negotiation import JSON, accept_values, media_types_other_than, same_media_type
 from .text import invalid_utf8, nasty, overlong, short
 

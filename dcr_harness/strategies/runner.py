@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import note
 
-from ..checks import (
-    Breach, CheckBlocked, CheckFailed, Evidence, current_evidence, judged_apart, not_verified, raise_if_breached,
-)
+from ..checks import CheckBlocked, CheckFailed, Evidence, current_evidence, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
-from ..provocations import Context, Provocation
-from ..shrink_budget import failure_seen
+from ..checks.provocations import Context, Provocation
+from ..engine.shrink_budget import failure_seen
 from .oracle import judge_case
 
 # The phases of a generated check, as results.json and the console name them: the catalogue (coverage), the
@@ -71,8 +71,8 @@ def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
                 curl = reproduction(session, exchange)
                 exchange.case = case_record(case)
-                evidence.breaches[:] = [Breach(b.requirements, f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}",
-                                               b.exchange) for b in evidence.breaches]
+                evidence.breaches[:] = [replace(b, message=f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}")
+                                        for b in evidence.breaches]
     except CheckBlocked as exc:
         not_verified(case.requirements, f"a case was not judged: {exc}")
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from ..http.client import Credentials, encode_form
-from ..provocations import INVALID_REQUEST, REFUSAL_IS_FINDING, SUCCESS, P, Provocation
+from ..checks.provocations import INVALID_REQUEST, REFUSAL_IS_FINDING, SUCCESS, P, Provocation
 from .negotiation import FORM, accept_values, media_types_other_than, same_media_type
 from .oracle import GRANT, REQUIRED_TOKEN_PARAMS, form_permitted, token_permitted
 from .text import nasty, overlong, short

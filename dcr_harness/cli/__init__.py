@@ -1,0 +1,1 @@
+"""The `dcr-harness` command: its subcommands (main.py), their help and errors (surface.py), `init`."""

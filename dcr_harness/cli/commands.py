@@ -1,0 +1,202 @@
+"""dcr-harness: the command line.
+
+Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage or
+target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
+SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE.
+With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
+(report/exit_codes.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from ..engine import selection
+from .surface import finish
+from ..argparsing import OneLineErrorParser, Subcommands
+from .init_target import add_init_command
+from ..loadgen.runner import add_role_arguments
+from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
+from ..contract.target import TargetError, load_target, target_path_from_env
+from ..report.cli import add_commands as add_report_commands
+from ..report.cli import run_arguments as report_run_arguments
+from ..report.cli import run_pytest_args
+from ..clientcert.cli import add_command as add_certify_client_command
+from ..report.diff_cli import gate, load_baseline, run_dir_of_this_process
+from .replay_command import add_command as add_replay_command
+from ..engine.plugin import DEFAULT_SHRINK_SECONDS
+from ..engine.stopping import RunStopper
+from ..errors import ExitCode
+
+DEFAULT_MAX_TIME_S = 600.0
+DEFAULT_WORKERS = 4
+# pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
+PYTEST_TO_HARNESS = {0: ExitCode.OK, 1: ExitCode.FAILED, 2: ExitCode.USAGE, 4: ExitCode.USAGE, 5: ExitCode.USAGE}
+
+
+def _error(message: str, code: int) -> int:
+    print(f"dcr-harness: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    for option in ("max_time", "shrink_time", "workers", "keep"):
+        if getattr(args, option) < 0:
+            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE)
+    unknown = selection.unknown(selection.parse(args.req))
+    if unknown:
+        return _error(selection.unknown_message(unknown), ExitCode.USAGE)
+    target_path = target_path_from_env(args.target)
+    if target_path:
+        try:
+            load_target(target_path)
+        except TargetError as exc:
+            return _error(f"target file error: {exc}", ExitCode.USAGE)
+    baseline, baseline_problem = load_baseline(args.baseline) if args.baseline else (None, None)
+    if baseline_problem:
+        return _error(baseline_problem, ExitCode.USAGE)
+    if not CONFORMANCE_DIR.is_dir():
+        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
+    # No plugin that writes into the working directory (cache, benchmark storage).
+    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
+            f"--rootdir={CONFORMANCE_DIR.parent}"]
+    if target_path:
+        argv += ["--target", target_path]
+    if args.k:
+        argv += ["-k", args.k]
+    for req in args.req:
+        argv += ["--req", req]
+    if args.hypothesis_seed is not None:
+        argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
+    argv += speed_pytest_args(args)
+    argv += run_pytest_args(args, extra)
+    argv += ["-q" if not args.verbose else "-v", *extra]
+    stopper = RunStopper(args.max_time or None)
+    code = int(pytest.main(argv, plugins=[stopper]))
+    if stopper.stopped:
+        return _error(f"{stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
+    if code == 5:
+        return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
+    code = PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE,) else ExitCode.FAILED)
+    if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED):
+        return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
+    return code
+
+
+def speed_pytest_args(args: argparse.Namespace) -> list[str]:
+    """Workers, time budgets, example database and retention, as plugin options."""
+    argv = [f"--shrink-time={args.shrink_time:g}"]
+    # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
+    # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
+    if args.workers > 0 and not args.req:
+        argv += ["-n", str(args.workers)]
+    if args.no_example_db:
+        argv.append("--no-example-db")
+    if args.keep:
+        argv.append(f"--keep={args.keep}")
+    return argv
+
+
+def add_speed_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--max-time", type=float, default=DEFAULT_MAX_TIME_S, metavar="SECONDS",
+                     help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {ExitCode.INCOMPLETE} "
+                          f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)")
+    run.add_argument("--shrink-time", type=float, default=DEFAULT_SHRINK_SECONDS, metavar="SECONDS",
+                     help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})")
+    run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                     help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
+                          "another; a --req selection always runs in one process)")
+    run.add_argument("--no-example-db", action="store_true",
+                     help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)")
+    run.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir")
+
+
+def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
+    from ..refserver.main import main as serve_main
+
+    return int(serve_main(extra, prog="dcr-harness serve") or 0)
+
+
+def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
+    from ..loadgen.runner import role_from_args, run_load
+
+    try:
+        role = role_from_args(args)
+    except ValueError as exc:
+        return _error(f"load: {exc}", ExitCode.USAGE)
+    return run_load(args.profile, role=role, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
+                    duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
+                    thresholds=args.thresholds, judge=not args.no_judge, client=args.client)
+
+
+def add_load_command(sub: Subcommands) -> None:
+    load = sub.add_parser("load", help="run a Locust load profile (headless), gated on load/thresholds.toml",
+                          description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.")
+    load.add_argument("profile", help="token_refresh or throttling (a file in load/)")
+    load.add_argument("--target", help="target file; default $DCR_TARGET, else the embedded reference")
+    load.add_argument("--users", type=int, default=10, help="simulated users (default 10)")
+    load.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second (default 5)")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds (default 30; capped by load.max_duration_s)")
+    load.add_argument("--workers", type=int, default=0, help="Locust worker processes on loopback (0: one process)")
+    load.add_argument("--shape", choices=["ramp", "spike", "soak"], help="a load shape instead of constant users")
+    load.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="reports go to DIR/<time>-load-<profile>/")
+    load.add_argument("--thresholds", help="thresholds TOML (default load/thresholds.toml)")
+    load.add_argument("--no-judge", action="store_true", help="do not judge responses (benchmarks only)")
+    load.add_argument("--client", choices=["fast", "http"], default="fast", help="FastHttpUser (default) or HttpUser")
+    add_role_arguments(load)
+    load.set_defaults(func=cmd_load)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineErrorParser(prog="dcr-harness", description="Conformance and load test harness for a DCR service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_init_command(sub)
+
+    run = sub.add_parser("run", help="certify a target (default: the embedded reference server)",
+                         description="Run the conformance suite. Extra arguments after -- go to pytest.")
+    run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
+    run.add_argument("-k", help="pytest -k expression selecting checks")
+    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)")
+    run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
+    run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    add_speed_arguments(run)
+    report_run_arguments(run)
+    run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="run the reference DCR server alone", add_help=False)
+    serve.set_defaults(func=cmd_serve)
+    add_load_command(sub)
+    add_report_commands(sub)
+    add_certify_client_command(sub)
+    add_replay_command(sub)
+    return finish(parser, sub.choices)
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] == "serve":
+        # The reference server owns its options (dcr-harness serve --help).
+        return cmd_serve(argparse.Namespace(), argv[1:])
+    extra: list[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, extra = argv[:at], argv[at + 1:]
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, extra)
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""dcr-harness replay RUN_DIR CHECK_OR_CASE --target FILE (wired into dcr_harness.cli.commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..http import Masker
+from .replay import Outcome, ReplayError, replay
+from ..errors import ExitCode
+from ..report.diff import RunError, load_run
+from ..http.secret_scan import SecretScanner
+from ..contract.target import TargetError, load_target, target_path_from_env
+from ..argparsing import Subcommands
+
+NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run's embedded reference is gone, and a fresh one "
+             "without its faults proves nothing; start one with `dcr-harness serve --target-out FILE`")
+
+
+def render(outcome: Outcome, masker: Masker, what: str, target_name: str) -> str:
+    lines = [f"replayed {what} against {target_name}", f"{outcome.status.upper()}: {outcome.detail}"]
+    for exchange in outcome.exchanges:
+        shown = exchange.to_dict(masker)
+        lines += ["", f"  {masker.mask(exchange.describe())}", f"  response: {shown['response_body'][:600]}", f"  {shown['curl']}"]
+    return "\n".join(lines)
+
+
+def as_json(outcome: Outcome, masker: Masker, what: str) -> str:
+    return json.dumps({"replayed": what, "status": outcome.status, "judged": outcome.judged, "detail": outcome.detail,
+                       "exchanges": [e.to_dict(masker) for e in outcome.exchanges]}, indent=2)
+
+
+def cmd_replay(args: argparse.Namespace, extra: list[str]) -> int:
+    def error(message: str, code: int = ExitCode.USAGE) -> int:
+        print(f"dcr-harness: {message}", file=sys.stderr)
+        return code
+
+    target_path = target_path_from_env(args.target)
+    if not target_path:
+        return error(NO_TARGET)
+    try:
+        target = load_target(target_path)
+        run = load_run(args.run)
+        outcome, masker, what = replay(run.results, args.case, target)
+    except TargetError as exc:
+        return error(f"target file error: {exc}")
+    except (RunError, ReplayError) as exc:
+        return error(str(exc))
+    text = as_json(outcome, masker, what) if args.json else render(outcome, masker, what, f"{target.name} ({target.base_url})")
+    print(SecretScanner(masker).clean(text, "console"))
+    if outcome.exchanges and all(e.error for e in outcome.exchanges):
+        return ExitCode.UNREACHABLE
+    return ExitCode.OK if outcome.status in ("fixed", "passes") else ExitCode.FAILED
+
+
+def add_command(sub: Subcommands) -> None:
+    p = sub.add_parser("replay", help="re-send one failing case of a report and say whether it is fixed",
+                       description="Replay one case of a run against a target: a negative case is sent again and judged "
+                                   "by the same oracle; any other failed check's recorded request is sent exactly and its "
+                                   "answer compared. Secrets come from the target file or the environment, never the "
+                                   f"report. Exit {ExitCode.OK}: fixed; {ExitCode.FAILED}: still "
+                                   f"failing or changed; {ExitCode.USAGE}: usage; {ExitCode.UNREACHABLE}: no answer.")
+    p.add_argument("run", metavar="RUN_DIR", help="the run directory (or its results.json)")
+    p.add_argument("case", metavar="CHECK_OR_CASE",
+                   help="a check's node id (or a unique part of one) or a case ID such as 'TOK-ERR-4:grant_type unknown URN'")
+    p.add_argument("--target", help="target file to replay against; default $DCR_TARGET (required: see --help)")
+    p.add_argument("--json", action="store_true", help="the outcome and the new exchanges as JSON")
+    p.set_defaults(func=cmd_replay)

@@ -1,0 +1,320 @@
+"""The pytest plugin: target options, fixtures for checks, and the run's results.
+
+Registered through the `pytest11` entry point, so `pytest conformance --target FILE` and
+`dcr-harness run` behave the same. Nothing here acts unless a conformance run is asked
+for (a path under conformance/ or --target): the harness's own tests are unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .. import checks
+from . import concurrency, selection
+from . import shrink_budget
+from .stopping import RunStopper, find_stopper
+from ..http import BudgetExceeded, DcrClient, Exchange, Session
+from ..http.client import Credentials
+from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
+from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
+from .items import requirement_ids
+from .reachability import ensure_target
+from .report_hooks import ReportPlugin
+from .report_hooks import add_options as add_report_options
+from .recorder import CheckRecord, RunRecorder, run_dir_name
+from .retention import prune_run_dirs
+from .stash import RECORD, RECORDER
+from ..contract.target import Target, TargetError, load_target, target_path_from_env
+from ..contract.target_keys import not_covered
+from ..errors import ExitCode
+
+DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/engine/shrink_budget.py
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dcr-harness", "DCR conformance harness")
+    group.addoption("--target", dest="dcr_target", default=None, metavar="FILE",
+                    help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference server")
+    group.addoption("--report-dir", dest="dcr_report_dir", default=None, metavar="DIR",
+                    help="where the run writes its reports (default reports/)")
+    group.addoption("--req", dest="dcr_req", action="append", default=[], metavar="ID",
+                    help="run only the checks citing this requirement ID or prefix (repeatable), e.g. REG-ERR-3 or TOK-")
+    group.addoption("--embedded-fault", dest="dcr_faults", action="append", default=[], metavar="NAME",
+                    help="start the embedded reference server with this fault switched on (harness self-tests)")
+    group.addoption("--embedded-arg", dest="dcr_embedded_args", action="append", default=[], metavar="ARG",
+                    help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback")
+    group.addoption("--max-time", dest="dcr_max_time", type=float, default=None, metavar="SECONDS",
+                    help="run deadline: stop after SECONDS and report what has run, marked INCOMPLETE")
+    group.addoption("--shrink-time", dest="dcr_shrink_time", type=float, default=DEFAULT_SHRINK_SECONDS,
+                    metavar="SECONDS", help="how long a generated check may shrink a failing example (default %(default)s)")
+    group.addoption("--no-example-db", dest="dcr_no_example_db", action="store_true", default=False,
+                    help="do not keep or replay Hypothesis examples (the ci profile never keeps them)")
+    group.addoption("--keep", dest="dcr_keep", type=int, default=None, metavar="N",
+                    help="keep only the N newest run directories under the report root (default: keep all)")
+    add_report_options(group)
+
+
+def _is_conformance_run(config: pytest.Config) -> bool:
+    if config.getoption("dcr_target") or config.getoption("dcr_report_dir"):
+        return True
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == CONFORMANCE_DIR or CONFORMANCE_DIR in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest reads --alluredir, before Hypothesis reads the seed
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "req(*ids): contract requirement IDs that a check enforces")
+    from . import hypothesis_setup  # here, not at import: pytest rewrites Hypothesis' plugin first
+
+    conformance = _is_conformance_run(config)
+    worker = getattr(config, "workerinput", None)
+    seed = worker["dcr_seed"] if worker and "dcr_seed" in worker else config.getoption("hypothesis_seed", None)
+    forced = worker["dcr_seed_forced"] if worker and "dcr_seed" in worker else seed is not None
+    if conformance and not worker:
+        seed = hypothesis_setup.choose_seed(seed, config.getoption("hypothesis_profile", None))
+    hypothesis_run = hypothesis_setup.HypothesisRun(config, seed, forced)
+    config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis_run")
+    if not conformance:
+        return
+    shrink_budget.set_shrink_budget(config.getoption("dcr_shrink_time"))
+    # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
+    if worker is not None:
+        if "dcr_run_dir" in worker:
+            worker_recorder = concurrency.configure_worker(config)
+            worker_recorder.attach(None, hypothesis_run)  # the main process stops the run
+            _install(config, worker_recorder)
+        return
+    target_path = target_path_from_env(config.getoption("dcr_target"))
+    target: Target | None = None
+    if target_path:
+        try:
+            target = load_target(target_path)
+        except TargetError as exc:
+            pytest.exit(f"target file error: {exc}", returncode=ExitCode.USAGE)
+    report_root = Path(config.getoption("dcr_report_dir") or DEFAULT_REPORT_DIR)
+    run_dir = report_root / run_dir_name(target.name if target else "reference")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if config.getoption("dcr_keep"):
+        prune_run_dirs(report_root, config.getoption("dcr_keep"), current=run_dir)
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(run_dir / "junit.xml")
+    recorder = RunRecorder(config, target, target_path, run_dir)
+    stopper = find_stopper(config)
+    if stopper is None:
+        stopper = RunStopper()
+        config.pluginmanager.register(stopper, "dcr_harness_stopper")
+    stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
+    recorder.attach(stopper, hypothesis_run)
+    if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
+        config.pluginmanager.register(concurrency.Controller(config, recorder), "dcr_harness_controller")
+    _install(config, recorder)
+
+
+def _install(config: pytest.Config, recorder: RunRecorder) -> None:
+    config.stash[RECORDER] = recorder
+    hypothesis_run = recorder.hypothesis
+    config.pluginmanager.register(recorder, "dcr_harness_recorder")
+    if not config.getoption("dcr_no_example_db"):
+        hypothesis_run.example_db_key = example_db_key(recorder.target, config)
+    ReportPlugin.install(config, recorder)
+
+
+def example_db_key(target: Target | None, config: pytest.Config) -> str:
+    """Examples replay against the target they were found on: its base URL, or the embedded reference and its switches."""
+    if target is not None and target.source != "embedded reference server":
+        return target.base_url
+    switches = sorted(config.getoption("dcr_faults")) + sorted(config.getoption("dcr_embedded_args"))
+    return "embedded reference " + " ".join(switches)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = selection.parse(config.getoption("dcr_req"))
+    if not wanted:
+        return
+    kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
+    problem = chosen.problem(len(kept))
+    if problem:
+        pytest.exit(problem, returncode=ExitCode.USAGE)
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.narrowed(chosen.note())
+    keep, kept_set = [items[i] for i in kept], set(kept)
+    drop = [item for i, item in enumerate(items) if i not in kept_set]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# Fixtures for checks ---------------------------------------------------------------
+
+
+def _recorder(request: pytest.FixtureRequest) -> RunRecorder:
+    recorder = request.config.stash.get(RECORDER, None)
+    if recorder is None:
+        pytest.fail("conformance fixtures need a conformance run: run `pytest conformance` or pass --target")
+    return recorder
+
+
+@pytest.fixture
+def check_record(request: pytest.FixtureRequest) -> CheckRecord | None:
+    """The running check's record (its exchanges and message go to the reports); None outside a conformance run."""
+    recorder = request.config.stash.get(RECORDER, None)
+    return recorder.current if recorder is not None else None
+
+
+@pytest.fixture(scope="session")
+def file_on_running_check(request: pytest.FixtureRequest) -> Callable[[Exchange], None]:
+    """file(exchange): an exchange sent outside the running check (a reused positive control) is shown on it too."""
+    recorder = request.config.stash.get(RECORDER, None)
+    return recorder.file_on_running_check if recorder is not None else (lambda exchange: None)
+
+
+@pytest.fixture(scope="session")
+def embedded_data_dir(request: pytest.FixtureRequest, target: Target) -> str | None:
+    """The embedded reference server's data folder (its keys), None when the target is another server."""
+    embedded = request.config.stash[RECORDER].embedded
+    return embedded.data_dir if embedded is not None else None
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    """The deployment under test (the embedded reference server when none is named)."""
+    return ensure_target(request.config, _recorder(request), request.session)
+
+
+@pytest.fixture(scope="session")
+def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
+    """The run's HTTP session: pacing, masking, budget, recording; the happy path tried once first."""
+    recorder = _recorder(request)
+    session = recorder.session_for(target)
+    try:
+        tried = (recorder.reachability or {}).get("happy_path")  # by the main process of a concurrent run
+        if tried is None:
+            with recorder.outside_checks():
+                recorder.tried_happy_path(happy_path(session) or "ok")
+        elif recorder.target_file_problem is not None:
+            raise TargetFileRefused(recorder.target_file_problem)
+    except TargetFileRefused as exc:
+        # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
+        recorder.stop_target_file_refused(f"target file error: {exc}")
+        request.session.shouldstop = recorder.stop_reason
+        raise TargetFileRefused(recorder.stop_reason) from None
+    return session
+
+
+@pytest.fixture
+def dcr(http_session: Session) -> DcrClient:
+    """A client with its own device identity, paced to the target's throttle profile."""
+    return DcrClient(http_session)
+
+
+@pytest.fixture
+def credentials(dcr: DcrClient) -> Credentials:
+    """Fresh client credentials from the valid statement (FLOW-1)."""
+    return dcr.register_ok()
+
+
+@pytest.fixture
+def access_token(dcr: DcrClient, credentials: Credentials) -> str:
+    """A fresh access token for fresh credentials (FLOW-2)."""
+    return dcr.token_ok(credentials)[0]
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest):
+    """seeded(MachineClass): a state machine with the run's seed (a @given check gets it without asking)."""
+    hypothesis_run = request.config.pluginmanager.get_plugin("dcr_harness_hypothesis_run")
+    return hypothesis_run.seeded if hypothesis_run is not None else (lambda test: test)
+
+
+@pytest.fixture
+def needs(target: Target):
+    """needs("statements.revoked") skips the check, naming the target key it lacks and the line to add."""
+
+    def _needs(*keys: str) -> None:
+        for key in keys:
+            value: Any = target
+            for part in key.split("."):
+                value = getattr(value, part, None)
+            if value in (None, ""):
+                pytest.skip(not_covered(key))
+
+    return _needs
+
+
+# Recording and masking of each check's outcome ------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    recorder = item.config.stash.get(RECORDER, None)
+    if recorder is not None and requirement_ids(item):
+        item.stash[RECORD] = recorder.begin(item, requirement_ids(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    recorder = item.config.stash.get(RECORDER, None)
+    record = item.stash.get(RECORD, None)
+    if recorder is None or record is None:
+        return report
+    recorder.observe(record, report, call)
+    if (recorder.unreachable or recorder.target_file_refused) and report.failed:
+        report.longrepr = recorder.stop_reason
+    recorder.mask_report(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """Soft assertions: a check that ran to its end fails here when it recorded a breach, so that
+    pytest, JUnit and Allure all see an ordinary failure with its message."""
+    try:
+        result = yield
+    except BudgetExceeded as exc:  # the run's request budget ran out: a skip, not a failure
+        pytest.skip(str(exc))
+    finally:
+        shrink_budget.check_ended()
+    record = pyfuncitem.stash.get(RECORD, None)
+    if record is not None:
+        checks.raise_if_breached(record.evidence)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest):
+    """A fixture that ran out of the run's request budget skips its checks (as a check does)."""
+    try:
+        return (yield)
+    except BudgetExceeded as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    recorder = session.config.stash.get(RECORDER, None)
+    if recorder is not None and recorder.unreachable:
+        session.exitstatus = ExitCode.UNREACHABLE
+    elif recorder is not None and recorder.target_file_refused:
+        session.exitstatus = ExitCode.USAGE
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    recorder = item.config.stash.get(RECORDER, None)
+    record = item.stash.get(RECORD, None)
+    if recorder is not None and record is not None:
+        recorder.end(record)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

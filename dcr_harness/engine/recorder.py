@@ -1,0 +1,467 @@
+"""The run's record: one CheckRecord per check, written to results.json at the end.
+
+Reports (JUnit, certification, Allure) are built from what is recorded here, and every
+text passes through the run's masker before it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .. import __version__, checks
+from .embedded import EmbeddedServer, EmbeddedServerError
+from ..http import Exchange, Masker, Session
+from ..http.client import PreconditionFailed
+from ..http.secret_scan import SecretScanner, console_guard, variables_in
+from ..contract.target import Target
+from ..contract.verdicts import Outcome
+from ..paths import CONFORMANCE_DIR
+from ..report import failure_view
+from ..report.failure_view import FailureView
+from ..report.summary import write_certification_summary
+from .items import check_title
+from .shrink_budget import shrink_seconds
+from ..errors import ExitCode
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_dir_name(target_name: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
+    return f"{stamp}-{slug}-{os.getpid()}"
+
+
+# Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
+FULL_EXCHANGES = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
+
+
+@dataclass
+class CheckRecord:
+    nodeid: str
+    title: str
+    requirements: list[str]
+    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see finish_unrun
+    message: str = ""
+    evidence: checks.Evidence = field(default_factory=checks.Evidence)
+    exchanges: list[Exchange] = field(default_factory=list)
+    duration: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def warnings(self) -> list[checks.Finding]:
+        return self.evidence.findings
+
+    @property
+    def failed_requirements(self) -> list[str]:
+        return self.evidence.broken
+
+    def not_verified(self) -> dict[str, str]:
+        """Cited requirements this check did not verify, with the reason (never a pass)."""
+        ev = self.evidence
+        warned = {f.requirement for f in ev.findings}
+        default = {
+            Outcome.FAILED: f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
+            Outcome.BLOCKED: f"blocked: {self.message.splitlines()[0] if self.message else 'the check could not judge'}",
+            Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
+            Outcome.SKIPPED: self.message or "skipped",
+        }.get(self.outcome, "the check passed without exercising it")
+        return {r: ev.unverified.get(r, default) for r in self.requirements
+                if r not in ev.verified and r not in ev.broken and r not in warned}
+
+    def freeze(self, masker: Masker) -> None:
+        """Render the masked record now and let go of the raw exchanges: once a check has ended,
+        the run holds its requests and answers only in masked form."""
+        self.frozen = self.to_dict(masker)
+        self.exchanges = []
+        self.evidence.breaches = [replace(b, exchange=None) for b in self.evidence.breaches]
+
+    def to_dict(self, masker: Masker) -> dict[str, Any]:
+        frozen = getattr(self, "frozen", None)
+        if frozen is not None and frozen["outcome"] == self.outcome:
+            return frozen
+        ev = self.evidence
+        index = {id(e): i for i, e in enumerate(self.exchanges)}
+        return {
+            "nodeid": self.nodeid,
+            "title": self.title,
+            "requirements": self.requirements,
+            "outcome": str(self.outcome),  # a plain string: pytest-xdist sends it to the main process
+            "message": masker.mask(self.message),
+            "failed_requirements": ev.broken,
+            "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
+            "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
+                          "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
+            "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
+            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
+            "duration": round(self.duration, 3),
+            "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
+            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
+        }
+
+
+def natural_key(name: str) -> tuple[str, int]:
+    """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
+    base, _, n = name.rpartition("_")
+    return (base, int(n)) if n.isdigit() else (name, 0)
+
+
+def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str]:
+    """(outcome, message): failed when anything broke, blocked when the check could not judge,
+    error when the harness itself stumbled, warned/passed otherwise."""
+    ev = record.evidence
+    exc = excinfo.value if excinfo is not None else None
+    if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
+        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER))  # raised directly, not via fail()
+    if ev.breaches:
+        return Outcome.FAILED, ev.summary()
+    if isinstance(exc, (checks.CheckBlocked, PreconditionFailed)):
+        where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
+        return Outcome.BLOCKED, f"blocked: {exc}{where}"
+    if exc is not None:
+        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+    if ev.findings:
+        return Outcome.WARNED, "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
+    return Outcome.PASSED, record.message
+
+
+class RunRecorder:
+    """The run's state, and the plugin object that records each check (registered for conformance runs).
+
+    Other engine modules read its fields and change them only through the methods under
+    "State changes" below; the report writers get `results()`, a dict.
+    """
+
+    def __init__(self, config: pytest.Config, target: Target | None, target_path: str | None, run_dir: Path) -> None:
+        self.config = config
+        self.target = target
+        self.target_path = target_path
+        self.run_dir = run_dir
+        self.embedded: EmbeddedServer | None = None
+        self.session: Session | None = None
+        self.masker = Masker()
+        self.scanner = SecretScanner(self.masker)  # every artifact of the run is written through it
+        self.console: Any = None
+        self.records: list[CheckRecord] = []
+        self.current: CheckRecord | None = None
+        self.reachability: dict[str, object] | None = None
+        # The main process of a concurrent run found the target file refused by the target (its workers stop on it).
+        self.target_file_problem: str | None = None
+        self.stop_reason: str | None = None
+        self.unreachable = False
+        self.target_file_refused = False  # the preflight's answer says statements.valid is wrong (exit 2)
+        self.deselected = 0
+        self.stopper: Any = None  # dcr_harness.engine.stopping.RunStopper: why the run was stopped, if it was
+        self.hypothesis: Any = None  # dcr_harness.engine.hypothesis_setup.HypothesisRun: the run's seed
+        self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
+        self.selection_note: str | None = None  # what --req chose, said on the console
+        self.certification: dict[str, Any] | None = None  # written at session end (engine/report_hooks.py)
+        self.certification_path: Path | None = None
+        self.signature_path: Path | None = None
+        self.signature_error: str | None = None
+        self.started_at = utc_now()
+        if target is not None:
+            self._learn_target_secrets(target)
+
+    # State changes -------------------------------------------------------------------
+
+    def attach(self, stopper: Any, hypothesis_run: Any) -> None:
+        """What stops the run (engine/stopping.py) and its Hypothesis seed and database (engine/hypothesis_setup.py)."""
+        self.stopper, self.hypothesis = stopper, hypothesis_run
+
+    def reached(self, facts: dict[str, object], target_file_problem: str | None = None) -> None:
+        """The target answered the preflight (engine/preflight.py); facts go to results.json.
+        A concurrent run's worker also gets the main process's target_file_problem (see tried_happy_path)."""
+        self.reachability, self.target_file_problem = facts, target_file_problem
+
+    def tried_happy_path(self, outcome: str, target_file_problem: str | None = None) -> None:
+        """statements.valid registered and got a token ("ok"), or what the server did instead;
+        target_file_problem: the answer says the target file is wrong (the run stops, exit 2)."""
+        self.reachability = {**(self.reachability or {}), "happy_path": outcome}
+        self.target_file_problem = target_file_problem
+
+    def stop_unreachable(self, reason: str) -> None:
+        """No verdicts: the target does not answer (exit 3)."""
+        self.stop_reason, self.unreachable = reason, True
+
+    def stop_target_file_refused(self, reason: str | None) -> None:
+        """No verdicts: the target's answer says the target file is wrong (exit 2)."""
+        self.stop_reason, self.target_file_refused = reason, True
+
+    def narrowed(self, note: str | None) -> None:
+        self.selection_note = note
+
+    def merge_worker_record(self, record: Any, deselected: int) -> None:
+        """A concurrent run's worker finished a check (engine/concurrency.py); every worker deselects alike."""
+        self.records.append(record)
+        self.deselected = max(self.deselected, deselected)
+
+    def count_with(self, totals: Any) -> None:
+        """A concurrent run's main process: the run's request figures are its workers' totals."""
+        self.session = totals
+
+    def share_embedded(self, embedded: Any) -> None:
+        """A concurrent run's worker: the embedded server its main process started."""
+        self.embedded = embedded
+
+    def collected_ids(self, ids: list[str]) -> None:
+        self.collected = self.collected or list(ids)
+
+    def certified(self, document: dict[str, Any], path: Path) -> None:
+        self.certification, self.certification_path = document, path
+
+    def signed(self, path: Path | None = None, error: str | None = None) -> None:
+        self.signature_path, self.signature_error = path, error
+
+    def _learn_target_secrets(self, target: Target) -> None:
+        self.masker.add_target(target)
+
+    # The target and its session
+
+    def start_embedded(self, faults: list[str], extra_args: list[str]) -> None:
+        self.embedded = EmbeddedServer(self.run_dir / "reference-server", faults=faults, extra_args=extra_args)
+        try:
+            self.target = self.embedded.start()
+        except EmbeddedServerError as exc:
+            self.stop_reason = f"the embedded reference server did not start: {exc}"
+            pytest.exit(self.stop_reason, returncode=ExitCode.UNREACHABLE)
+        self._learn_target_secrets(self.target)
+
+    def session_for(self, target: Target) -> Session:
+        if self.session is None:
+            # The embedded reference is a fresh process each run: no device cursor to keep.
+            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None)
+            if self.reachability is not None:
+                self.session.sent += 1  # preflight()'s reachability request counts against budget.max_requests
+            self.session.listeners.append(self._on_exchange)
+        return self.session
+
+    @contextmanager
+    def outside_checks(self) -> Iterator[None]:
+        """Exchanges sent in here (the preflight) belong to no check, even inside a check's setup."""
+        current, self.current = self.current, None
+        try:
+            yield
+        finally:
+            self.current = current
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        if self.current is not None:
+            self.current.exchanges.append(exchange)
+
+    # Per check
+
+    def begin(self, item: pytest.Item, requirements: list[str]) -> CheckRecord:
+        record = CheckRecord(nodeid=item.nodeid, title=check_title(item), requirements=requirements)
+        self.records.append(record)
+        self.current = record
+        self.masker.context = item.nodeid  # secrets the server issues now are "issued in" this check (legend)
+        checks.collect_evidence_into(record.evidence)
+        return record
+
+    def observe(self, record: CheckRecord, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+        """The check's outcome from its evidence and how it ended (see outcome_of)."""
+        if report.when == "teardown" and not report.failed:
+            return
+        if report.skipped and not record.evidence.breaches:
+            if record.outcome == Outcome.PENDING:  # the reason is the skip exception's message
+                record.outcome, record.message = Outcome.SKIPPED, str(call.excinfo.value) if call.excinfo else ""
+            return
+        if report.when == "setup" and report.passed:
+            return
+        record.outcome, record.message = outcome_of(record, call.excinfo)
+
+    def mask_report(self, report: pytest.TestReport) -> None:
+        if report.longrepr is not None and not report.skipped:
+            text = str(report.longrepr)
+            if report.failed and self.current is not None and self.current.exchanges:
+                text += "\n\nReproduce (secrets are shell variables):\n" + "\n".join(
+                    "  " + e.curl(self.masker) for e in self.current.exchanges[-3:]
+                )
+            report.longrepr = self.masker.mask(text)
+        report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        report = yield
+        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
+            self.show_failure_briefly(report, call.excinfo, self.current)
+        return report
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """With -v, a failed check's one line says what broke."""
+        if report.failed and isinstance(report.longrepr, FailureView):
+            word = "FAILED" if report.when == "call" else "ERROR"
+            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
+        return None
+
+    @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read a worker's report
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        failure_view.restore(report)
+
+    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
+        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
+        if failure_view.wants_full_traceback(self.config):
+            return
+        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
+        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
+        failure_view.attach(report, failure_view.build(
+            excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
+            reports=f"{junit} and {self.run_dir / 'results.json'}",
+        ))
+
+    def file_on_running_check(self, exchange: Exchange) -> None:
+        """Show an exchange sent outside the running check (a reused positive control) on it, once."""
+        if self.current is not None and all(e is not exchange for e in self.current.exchanges):
+            self.current.exchanges.append(exchange)
+
+    def end(self, record: CheckRecord) -> None:
+        record.duration = time.monotonic() - record.started
+        if record.outcome != Outcome.PENDING:
+            record.freeze(self.masker)
+        self.current = None
+        self.masker.context = None
+        checks.collect_evidence_into(None)
+
+    # End of run
+
+    def _rendered_checks(self) -> list[dict[str, Any]]:
+        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
+        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
+        if getattr(self, "_rendered", (None,))[0] != key:
+            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
+        return self._rendered[1]
+
+    def results(self) -> dict[str, Any]:
+        checks_ = self._rendered_checks()
+        return {
+            "harness_version": __version__,
+            "started_at": self.started_at,
+            "finished_at": utc_now(),
+            "target": self.target.masked() if self.target else None,
+            "embedded": self.embedded is not None,
+            "embedded_faults": list(self.embedded.faults) if self.embedded else [],
+            "reachability": self.reachability,
+            "seed": self.config.getoption("hypothesis_seed", None),
+            "selection": self.selection(),
+            "unreachable": self.unreachable,
+            "stop_reason": self.stop_reason,
+            "requests_sent": self.session.sent if self.session else 0,
+            "unexpected_429": self.session.unexpected_429 if self.session else 0,
+            # Run-level notes of the HTTP layer (issue 10: a throttle stricter than the profile; devices).
+            "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
+            "device_note": self.session.devices.note if self.session else None,
+            "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
+            "checks": checks_,
+            # The legend of the reproductions: what each ${DCR_...} variable stands for.
+            "variables": self.masker.legend(variables_in(json.dumps(checks_))),
+            **self.run_fields(),
+        }
+
+    def run_fields(self) -> dict[str, Any]:
+        """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
+        fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
+        if self.hypothesis is not None:
+            fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
+        if self.stopped:
+            done = {r.nodeid for r in self.records}
+            fields["incomplete"] = self.stopper.reason
+            fields["not_run"] = [n for n in self.collected if n not in done]
+        return fields
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = [item.nodeid for item in session.items]
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopper is not None and self.stopper.stopped
+
+    def drop_unfinished(self) -> None:
+        """A stopped run reports the checks that finished; the one cut short is listed as not run."""
+        if self.stopped:
+            self.records = [r for r in self.records if r.outcome != Outcome.PENDING]
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
+    def selection(self) -> dict[str, Any]:
+        """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
+        opt = self.config.getoption
+        subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
+        chosen = {"req": list(opt("dcr_req") or []), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
+                  "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
+        narrowed = bool(self.deselected or any(chosen.values()))
+        return {"narrowed": narrowed, **chosen, "deselected": self.deselected, "ran": len(self.records)}
+
+    def finish_unrun(self) -> None:
+        """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
+        for record in self.records:
+            if record.outcome == Outcome.PENDING:
+                record.outcome = Outcome.ERROR
+                record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.drop_unfinished()
+        self.finish_unrun()
+        if self.records or self.stopped:
+            path = self.run_dir / "results.json"
+            self.scanner.write_text(path, json.dumps(self.results(), indent=2))
+            latest = self.run_dir.parent / "latest"
+            try:
+                if latest.is_symlink() or latest.exists():
+                    latest.unlink()
+                latest.symlink_to(self.run_dir.name)
+            except OSError:
+                pass  # a file system without symlinks still has the dated directory
+        self.close()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()  # kept, closed, so that the summary can still count requests
+        if self.embedded is not None:
+            self.embedded.stop()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.console = console_guard(self.config, self.scanner)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if getattr(self, "selection_note", None):
+            terminalreporter.write_line(self.selection_note, yellow=True)
+        happy_path = (self.reachability or {}).get("happy_path", "ok")
+        if happy_path != "ok":
+            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
+        certification = getattr(self, "certification", None)  # set by the report plugin at session end
+        if self.session is not None and self.session.throttle_mismatch:
+            terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
+        if certification is not None:
+            write_certification_summary(terminalreporter, self, certification)
+        elif self.records:
+            terminalreporter.write_line(f"report: {self.run_dir}")
+        self.write_legend(terminalreporter)
+
+    def write_legend(self, terminalreporter: Any) -> None:
+        """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
+        failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.records)
+        legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
+        if legend:
+            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
+            for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
+                terminalreporter.write_line(f"  {variable} = {origin}")
+        for artifact, kind, places in self.scanner.hits:
+            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
+                                        "that masking at the source missed")

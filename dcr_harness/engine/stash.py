@@ -1,0 +1,11 @@
+"""Where a run keeps its state in pytest's stash: the run's recorder on the config, each
+check's record on its item. One definition, read by the plugin and the pytest-xdist glue."""
+
+from __future__ import annotations
+
+import pytest
+
+from .recorder import CheckRecord, RunRecorder
+
+RECORDER = pytest.StashKey[RunRecorder]()
+RECORD = pytest.StashKey[CheckRecord]()

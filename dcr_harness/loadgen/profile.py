@@ -1,0 +1,250 @@
+"""What every locustfile in load/ shares: the target, safety limits, judging, metrics, the gate.
+
+A locustfile calls `install(PROFILE, embedded_args)` once at import and gets a LoadRun.
+The target comes from --dcr-target / $DCR_TARGET (Locust's --host overrides its base_url);
+with none, the master (or the single process) starts the embedded reference server.
+Safety: a target off loopback needs `load.allow_remote = true` in its file, and every run
+stops at target.load.max_duration_s and max_requests (defaults: dcr_harness.contract.target.LoadSafety).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, HttpUser, events
+from locust.runners import WorkerRunner
+
+from ..contract import device_info
+from ..engine.embedded import EmbeddedServer
+from ..contract.target import Target, TargetError, load_target
+from ..contract.throttle_model import DeviceAllowance
+from ..contract.verdicts import RunVerdict
+from ..http.masking import Masker, learn_from_request
+from ..http.session import DEVICE_NETWORK
+from ..http.secret_scan import SecretScanner
+from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
+from .metrics import LoadMetrics
+from .safety import remote_refusal
+from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
+from ..errors import ExitCode, RemoteTargetRefused
+
+SAFETY_POLL_S = 0.5
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() not in ("0", "false", "no", "")
+
+
+def user_base() -> type:
+    """FastHttpUser unless DCR_LOAD_CLIENT=http (the benchmark compares both)."""
+    return HttpUser if os.environ.get("DCR_LOAD_CLIENT", "fast") == "http" else FastHttpUser
+
+
+class LoadRun:
+    def __init__(self, profile: str, embedded_args: list[str]) -> None:
+        self.profile = profile
+        self.embedded_args = embedded_args
+        self.target: Target | None = None
+        self.embedded: EmbeddedServer | None = None
+        self.metrics = LoadMetrics()
+        self.judging = env_flag("DCR_LOAD_JUDGE", True)
+        self.sent = 0
+        self.started = time.monotonic()
+        self.environment: Any = None
+        self.masker = Masker()
+        self.scanner = SecretScanner(self.masker)
+        self._device_offset = secrets.randbelow(DEVICE_NETWORK.num_addresses)
+        self._devices = 0
+
+    # Devices and pacing
+
+    def new_device(self) -> str:
+        self._devices += 1
+        return str(DEVICE_NETWORK[(self._device_offset + self._devices) % DEVICE_NETWORK.num_addresses])
+
+    def allowance(self) -> DeviceAllowance:
+        assert self.target is not None
+        return DeviceAllowance(self.target.throttle.rate_per_s, self.target.throttle.burst)
+
+    def headers(self, device: str, **extra: str) -> dict[str, str]:
+        assert self.target is not None
+        return {self.target.throttle.device_header: device, "Accept": "application/json",
+                "X-Device-Info": device_info.header_value(), **extra}
+
+    # One judged request
+
+    def request(self, user: Any, name: str, method: str, path: str, headers: dict[str, str], body: bytes = b"",
+                judge: Callable[[Any], Verdict] | None = None) -> Any:
+        """Send, judge with the conformance checks, record success or failure (citing the requirement)."""
+        assert self.target is not None
+        with user.client.request(method, path, data=body or None, headers=headers, name=name,
+                                 catch_response=True) as resp:
+            ex = exchange_of(resp, method, self.target.url(path), headers, body)
+            if ex.error is not None:
+                self.metrics.add("errors")
+                resp.failure(f"error: {ex.error}")
+                return ex
+            verdict = judge(ex) if judge else (judged(JUDGES[name], ex) if self.judging else None)
+            self.metrics.add("judged")
+            if verdict is not None:
+                requirement, message = verdict[0], self.masked(verdict[1], ex)
+                if requirement != MODEL_MISMATCH:  # scored as throttle precision/recall instead
+                    self.metrics.violation(requirement)
+                resp.failure(f"[{requirement}] {message}")
+            else:
+                resp.success()
+            return ex
+
+    def masked(self, message: str, ex: Any) -> str:
+        """A failure message as Locust's CSV/HTML reports may show it (secrets only ever masked).
+
+        Learned from the failing exchange only: parsing every response would cost throughput.
+        """
+        self.masker.add_from_json(ex.json())
+        learn_from_request(self.masker, ex)
+        return self.scanner.clean(self.masker.mask(message), "locust failure message")
+
+    # Locust wiring
+
+    def on_init(self, environment: Any, **_: Any) -> None:
+        self.environment = environment
+        options = environment.parsed_options
+        worker = isinstance(environment.runner, WorkerRunner)
+        path = getattr(options, "dcr_target", None) or os.environ.get("DCR_TARGET")
+        try:
+            if path:
+                self.target = load_target(path)
+            elif worker:
+                raise TargetError("a worker needs the target file: set DCR_TARGET or --dcr-target")
+            else:
+                self.embedded = EmbeddedServer(extra_args=self.embedded_args)
+                self.target = self.embedded.start()
+                os.environ["DCR_TARGET"] = str(self.embedded.target_file)
+        except TargetError as exc:
+            print(f"dcr-harness load: target file error: {exc}", file=sys.stderr)
+            raise SystemExit(ExitCode.USAGE) from None
+        host = getattr(options, "host", None) or environment.host
+        if host and host.rstrip("/") != self.target.base_url:
+            self.target = dataclasses.replace(self.target, base_url=host.rstrip("/"))
+        refusal = remote_refusal(self.target)
+        if refusal:
+            self._stop_embedded()
+            print(f"dcr-harness load: {refusal}", file=sys.stderr)
+            raise RemoteTargetRefused(ExitCode.USAGE)
+        self.masker.add_target(self.target)
+        environment.host = self.target.base_url
+        for user_class in environment.user_classes:
+            user_class.host = self.target.base_url
+        if not worker:
+            gevent.spawn(self._enforce_limits)
+
+    def on_request(self, **_: Any) -> None:
+        self.sent += 1
+        assert self.target is not None
+        if self.sent == self.target.load.max_requests and self.environment.runner:
+            # A hard cap per process; the master also watches the total.
+            print(f"dcr-harness load: load.max_requests ({self.sent}) sent by this process: stopping", file=sys.stderr)
+            self.environment.runner.quit()
+
+    def _enforce_limits(self) -> None:
+        assert self.target is not None
+        limits = self.target.load
+        while True:
+            gevent.sleep(SAFETY_POLL_S)
+            runner = self.environment.runner
+            if runner is None:
+                continue
+            total = runner.stats.total.num_requests
+            elapsed = time.monotonic() - self.started
+            if total >= limits.max_requests or elapsed >= limits.max_duration_s:
+                print(f"dcr-harness load: safety limit reached ({total} requests of {limits.max_requests}, "
+                      f"{elapsed:.0f} s of {limits.max_duration_s:.0f} s): stopping", file=sys.stderr)
+                runner.quit()
+                return
+
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        data["dcr"] = self.metrics.take()
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        self.metrics.merge(data.get("dcr", {}))
+
+    def on_quitting(self, environment: Any, **_: Any) -> None:
+        if isinstance(environment.runner, WorkerRunner) or self.target is None:
+            self._stop_embedded()
+            return
+        try:
+            # The thresholds decide the exit code, not Locust's "any failure": a tolerated
+            # ratio of failures passes, and a broken latency threshold fails without any.
+            environment.process_exit_code = self.gate(environment)
+        finally:
+            self._stop_embedded()
+
+    def gate(self, environment: Any) -> int:
+        """Check the thresholds, print and write the summary; the exit code it implies."""
+        stats = environment.runner.stats
+        figures = self.metrics.to_dict(stats.total.num_requests)
+        latency = latency_from_stats(stats)
+        options = environment.parsed_options
+        try:
+            thresholds = load_thresholds(getattr(options, "dcr_thresholds", None), self.profile)
+        except ThresholdsError as exc:
+            print(f"dcr-harness load: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        broken, lines = evaluate(thresholds, figures, latency)
+        verdict = RunVerdict.FAIL if broken else RunVerdict.PASS
+        summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
+                   f"(version {thresholds['_version']}): {verdict}", *lines]
+        summary += [f"broken: {b}" for b in broken]
+        summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                               for k, v in figures.items() if k != "violations_by_requirement"))
+        if figures["violations_by_requirement"]:
+            summary.append(f"violations by requirement: {figures['violations_by_requirement']}")
+        text = "\n".join(summary)
+        print(text, file=sys.stderr)
+        out = os.environ.get("DCR_LOAD_REPORT_DIR")
+        if out:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
+            self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
+                {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
+                 "latency_ms": latency, "judging": self.judging,
+                 "target": self.target.masked() if self.target else None}, indent=2))
+        return ExitCode.FAILED if broken else ExitCode.OK
+
+    def _stop_embedded(self) -> None:
+        if self.embedded is not None:
+            self.embedded.close()
+            self.embedded = None
+
+
+def _add_options(parser: Any) -> None:
+    group = parser.add_argument_group("dcr-harness")
+    group.add_argument("--dcr-target", default=os.environ.get("DCR_TARGET"),
+                       help="target file; default $DCR_TARGET, else the embedded reference server")
+    group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
+                       help="thresholds TOML (default load/thresholds.toml)")
+
+
+def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:
+    """Wire a LoadRun into Locust's events; call once at the top of a locustfile."""
+    run = LoadRun(profile, list(embedded_args or []))
+    events.init_command_line_parser.add_listener(_add_options)
+    events.init.add_listener(run.on_init)
+    events.request.add_listener(run.on_request)
+    events.report_to_master.add_listener(run.on_report_to_master)
+    events.worker_report.add_listener(run.on_worker_report)
+    events.quitting.add_listener(run.on_quitting)
+    return run
+
+
+__all__ = ["LoadRun", "install", "remote_refusal", "user_base"]

@@ -1,0 +1,83 @@
+"""The CI gate: thresholds from one versioned TOML file, checked at the end of a load run.
+
+Layout: one table per profile with error_ratio_max, contract_violation_ratio_max,
+throttle_precision_min, throttle_recall_min (each optional) and latency_ms.<request name>
+= {p95 = ms, p99 = ms}. A threshold whose figure could not be measured (no request of
+that name, no 429 predicted) is reported as "not measured", never as passed or broken.
+`must_exercise` names the counters that show the profile did what it exists for (a
+refresh, a 429): a run in which one stayed at zero fails the gate, because nothing it is
+about was exercised; an empty list in the thresholds file allows that explicitly.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..paths import LOAD_DIR
+from ..errors import ThresholdsError
+
+DEFAULT_THRESHOLDS = LOAD_DIR / "thresholds.toml"
+RATIO_LIMITS = {
+    "error_ratio_max": ("error_ratio", "max"),
+    "contract_violation_ratio_max": ("contract_violation_ratio", "max"),
+    "throttle_precision_min": ("throttle_precision", "min"),
+    "throttle_recall_min": ("throttle_recall", "min"),
+}
+
+
+def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:
+    path = Path(path or DEFAULT_THRESHOLDS)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ThresholdsError(f"cannot read thresholds {path}: {exc}") from None
+    section = data.get(profile)
+    if not isinstance(section, dict):
+        raise ThresholdsError(f"{path} has no [{profile}] table")
+    unknown = set(section) - set(RATIO_LIMITS) - {"latency_ms", "must_exercise"}
+    if unknown:
+        raise ThresholdsError(f"{path} [{profile}]: unknown keys {sorted(unknown)}")
+    return {**section, "_version": data.get("version"), "_path": str(path)}
+
+
+def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any],
+             latency: dict[str, dict[str, float]]) -> tuple[list[str], list[str]]:
+    """(broken, lines): a line per threshold; broken names each threshold that broke."""
+    broken, lines = [], []
+
+    def judge(name: str, value: float | None, limit: float, kind: str, unit: str = "") -> None:
+        if value is None:
+            lines.append(f"  {name}: not measured (limit {kind} {limit}{unit})")
+            return
+        ok = value <= limit if kind == "max" else value >= limit
+        lines.append(f"  {name}: {value:.4g}{unit} ({kind} {limit}{unit}) {'ok' if ok else 'BROKEN'}")
+        if not ok:
+            broken.append(f"{name} = {value:.4g}{unit}, {kind} {limit}{unit}")
+
+    for counter in thresholds.get("must_exercise", []):
+        value = metrics.get(counter) or 0
+        lines.append(f"  must_exercise {counter}: {value} {'ok' if value else 'NOT EXERCISED'}")
+        if not value:
+            broken.append(f"{counter} = 0: what this profile exists to exercise never happened "
+                          f"(e.g. tokens outlive the run; see must_exercise in the thresholds file)")
+    for key, (figure, kind) in RATIO_LIMITS.items():
+        if key in thresholds:
+            judge(key, metrics.get(figure), float(thresholds[key]), kind)
+    for endpoint, limits in thresholds.get("latency_ms", {}).items():
+        for pct, limit in limits.items():
+            value = latency.get(endpoint, {}).get(pct)
+            judge(f"latency_ms.{endpoint}.{pct}", value, float(limit), "max", " ms")
+    return broken, lines
+
+
+def latency_from_stats(stats: Any) -> dict[str, dict[str, float]]:
+    """p95/p99 per request name from a Locust RequestStats (all methods of a name merged)."""
+    out: dict[str, dict[str, float]] = {}
+    for (name, _method), entry in stats.entries.items():
+        if entry.num_requests:
+            out[name] = {"p95": entry.get_response_time_percentile(0.95),
+                         "p99": entry.get_response_time_percentile(0.99),
+                         "count": entry.num_requests}
+    return out

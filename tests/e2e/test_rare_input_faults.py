@@ -1,0 +1,67 @@
+"""Proof that the generated checks find every rare-input fault on every run (issue 20).
+
+Each rare-input fault of the reference (refserver/faults.py: rare-*, and gen-accept-empty-secret)
+turns one unusual value of one input into a 500 or an acceptance. With the ci profile
+(derandomized, what a CI gate runs), the generated checks (the coverage phase and the random
+search) must fail exactly the requirements the fault declares: found, and no cascade. The
+default profile's three seeds are measured by bench/rare_faults_bench.py (the coverage phase
+is the same in every profile). The runs go three at a time, each against its own embedded server.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dcr_harness.paths import CONFORMANCE_DIR
+from dcr_harness.refserver.faults import FAULTS
+
+from ..harness_runs import HarnessRun, run_suite
+
+GENERATED = [CONFORMANCE_DIR / "test_coverage.py", CONFORMANCE_DIR / "test_properties.py"]
+RARE = sorted(name for name in FAULTS if name.startswith("rare-"))
+# Declares two requirements; an empty secret served breaks the one that says it counts as omitted.
+ALSO = {"gen-accept-empty-secret": {"TOK-REQ-2"}}
+
+
+def run_generated(tmp: Path, fault: str | None) -> HarnessRun:
+    return run_suite(GENERATED, tmp, *(["--embedded-fault", fault] if fault else []), timeout=600)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, HarnessRun]:
+    jobs = [*RARE, *ALSO, None]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {job: pool.submit(run_generated, tmp_path_factory.mktemp(job or "unfaulted"), job) for job in jobs}
+        return {job or "unfaulted": future.result() for job, future in futures.items()}
+
+
+def test_every_rare_fault_is_proven_here():
+    assert len(RARE) >= 10
+    assert all(FAULTS[name].requirements and not FAULTS[name].conformant for name in RARE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", [*RARE, *ALSO])
+def test_the_ci_profile_finds_the_fault_and_only_what_it_breaks(runs, fault):
+    run = runs[fault]
+    failed = {r for check in run.checks("failed") for r in check["failed_requirements"]}
+    expected = ALSO.get(fault, set(FAULTS[fault].requirements))
+    assert failed == expected, f"{fault}: failed {sorted(failed)}, declared {sorted(expected)}\n{run.output[-3000:]}"
+    assert run.code == 1
+    assert any("reproduce with: curl" in check["message"] for check in run.checks("failed"))
+    coverage = [c for c in run.checks() if "test_coverage_phase" in c["nodeid"]]
+    assert any(c["outcome"] == "failed" for c in coverage), "the coverage phase missed it"
+
+
+@pytest.mark.slow
+def test_the_unfaulted_reference_passes_every_generated_check_and_the_run_counts_its_phases(runs):
+    run = runs["unfaulted"]
+    assert run.code == 0, run.output[-3000:]
+    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [c["nodeid"] for c in run.checks("failed")]
+    phases = run.certification()["profile"]["cases"]
+    assert phases["coverage"]["cases"] > 300 and phases["coverage"]["checks"] >= 20, phases
+    assert phases["generate"]["cases"] > 0 and "shrink" not in phases, phases
+    assert "generated cases: coverage" in run.output

@@ -1,0 +1,46 @@
+"""What a throttle probe's answer means (served / 429 / neither) and the timing bounds the checks judge with."""
+
+import pytest
+
+from dcr_harness.http import Exchange
+from dcr_harness.checks.throttle_lab import OTHER, SERVED, THROTTLED, Probe, Shot, Timeline
+
+TOKEN = Probe("token", lambda client: None, 201)
+
+
+def shot(status: int | None, sent: float = 0.0, rtt: float = 0.01) -> Shot:
+    return Shot(TOKEN, None, sent, rtt, Exchange("POST", "http://127.0.0.1/t", [], b"", status=status), "198.18.0.1")
+
+
+@pytest.mark.parametrize(("status", "outcome"), [
+    (201, SERVED),      # the probe's normal answer
+    (429, THROTTLED),
+    (503, OTHER),       # THR-3 breaks; never counted as served (THR-1/4/5)
+    (403, OTHER),
+    (400, OTHER),       # a valid probe refused for its content is no normal answer either
+    (200, OTHER),
+])
+def test_only_the_normal_answer_is_served(status, outcome):
+    assert shot(status).outcome == outcome
+    assert shot(status).served == (outcome == SERVED)
+
+
+def _timeline(*shots: Shot) -> Timeline:
+    return Timeline(client=None, probe_kind=TOKEN, shots=list(shots))  # type: ignore[arg-type]
+
+
+def test_arrival_bounds_use_the_first_round_trip_and_each_own():
+    first, later = shot(201, 0.0, 0.02), shot(201, 0.95, 0.04)
+    tl = _timeline(first, later)
+    assert tl.arrival(first) == (0.0, 0.0)
+    assert tl.arrival(later) == pytest.approx((0.93, 0.99))
+    assert tl.in_window(later, 0)
+    straddling = shot(201, 0.97, 0.05)
+    tl.shots.append(straddling)
+    assert not tl.in_window(straddling, 0) and not tl.in_window(straddling, 1)
+
+
+def test_last_429_before_a_shot():
+    a, b, c, d = shot(201), shot(429, 0.1), shot(429, 0.2), shot(201, 1.5)
+    tl = _timeline(a, b, c, d)
+    assert tl.last_429_before(d) is c and tl.last_429_before(b) is None
