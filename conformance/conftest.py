@@ -91,12 +91,12 @@ def scenario(request, throttle_lab, target, check_record):
                     f"shared by all devices, or devices not told apart by the first "
                     f"{target.throttle.device_header} address)", lab.exchange)
     if isinstance(lab, PreconditionFailed):
-        checks.not_verified(reqs, f"blocked: {lab}")
+        checks.not_verified(reqs, f"blocked: {lab}", blocked=True)
         raise CheckBlocked(f"no throttle probe could be learnt: {lab}", lab.exchange)
     try:
         result = lab.result(name, throttle_scenarios.SCENARIOS[name])
     except Confounded as exc:
-        checks.not_verified(reqs, f"blocked: {exc}")
+        checks.not_verified(reqs, f"blocked: {exc}", blocked=True)
         raise CheckBlocked(str(exc)) from None
     except Unjudgeable as exc:
         checks.not_verified(reqs, str(exc))

@@ -38,7 +38,7 @@ def test_client_id_issued_at_is_now(dcr):
     body = checks.register_success(ex)
     issued = body.get("client_id_issued_at")
     if not isinstance(issued, (int, float)) or isinstance(issued, bool):
-        checks.not_verified("REG-OK-4", f"blocked: client_id_issued_at is {issued!r}, not a number (REG-OK-2)")
+        checks.not_verified("REG-OK-4", f"blocked: client_id_issued_at is {issued!r}, not a number (REG-OK-2)", blocked=True)
         return
     expect(abs(issued - before) <= ISSUED_AT_TOLERANCE_S + ex.elapsed, "REG-OK-4",
            f"client_id_issued_at {issued} is {issued - before:+.0f} s from now "

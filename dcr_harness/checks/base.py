@@ -81,6 +81,8 @@ class Evidence:
     breaches_dropped: int = 0
     findings: list[Finding] = field(default_factory=list)
     unverified: dict[str, str] = field(default_factory=dict)  # requirement -> why it was not verified
+    # Requirements a step of this check was blocked from judging (its pass would rest on part of its cases).
+    blocked: set[str] = field(default_factory=set)
     cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
 
     def held(self, reqs: Iterable[str], what: str) -> None:
@@ -98,9 +100,11 @@ class Evidence:
             return
         self.breaches.append(found)
 
-    def not_verified(self, reqs: Iterable[str], reason: str) -> None:
+    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False) -> None:
         for req in reqs:
             self.unverified.setdefault(req, reason)
+            if blocked:
+                self.blocked.add(req)
 
     @property
     def broken(self) -> list[str]:
@@ -125,6 +129,7 @@ class Evidence:
         self.findings.extend(f for f in other.findings if f not in self.findings)
         for req, reason in other.unverified.items():
             self.unverified.setdefault(req, reason)
+        self.blocked |= other.blocked
         for phase, count in other.cases.items():
             self.cases[phase] = self.cases.get(phase, 0) + count
 
@@ -190,11 +195,14 @@ def expect(condition: bool, requirements: str | Iterable[str], broken: str, exch
     return condition
 
 
-def not_verified(requirements: str | Iterable[str], reason: str) -> None:
-    """This check could not verify these requirements (a skipped part, a blocked step): never a pass."""
+def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: bool = False) -> None:
+    """This check could not verify these requirements (a skipped part, a blocked step): never a pass.
+
+    blocked: a step that judges them was stopped (a refusal, a 429, a value that is not there), so
+    a pass of theirs would rest on part of their cases (contract/verdicts.py)."""
     sink = _evidence.get()
     if sink is not None:
-        sink.not_verified(_as_reqs(requirements), reason)
+        sink.not_verified(_as_reqs(requirements), reason, blocked)
 
 
 def warn(requirement: str, message: str) -> Finding:

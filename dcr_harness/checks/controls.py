@@ -95,7 +95,7 @@ def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: s
     _current.file(base)
     why = (f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}), blocked by "
            f"{CONTROL_REQUIREMENT.get(name, 'REG-OK-1')}: the refusal says nothing about what this request changed")
-    not_verified(reqs, f"not verified: {why}")
+    not_verified(reqs, f"not verified: {why}", blocked=True)
     raise CheckBlocked(why, base)
 
 

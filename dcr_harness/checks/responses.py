@@ -67,7 +67,7 @@ def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
     __tracebackhide__ = True
     if ex.status == THROTTLED:
         why = ex.note or "after pacing and one retry"
-        not_verified(reqs, f"blocked: answered 429 ({why})")
+        not_verified(reqs, f"blocked: answered 429 ({why})", blocked=True)
         raise CheckBlocked(f"answered 429 ({why}): no verdict ({ex.describe()})", ex)
 
 
@@ -93,7 +93,7 @@ def _stop_on_server_error(ex: Exchange, reqs: Reqs, blocked: Iterable[str]) -> N
     __tracebackhide__ = True
     problem = server_error(ex)
     if problem is not None:
-        not_verified(blocked, f"blocked: {answer(ex)}")
+        not_verified(blocked, f"blocked: {answer(ex)}", blocked=True)
         fail(reqs, problem, ex, BreachKind.SERVER_CRASH)
 
 
@@ -175,11 +175,11 @@ def _success(ex: Exchange, endpoint: str, because: Reqs, baseline: bool = False)
     assert ex.status is not None
     if not 200 <= ex.status < 300:
         if baseline:
-            not_verified((shape,), f"blocked: the request was refused ({answer(ex)})")
+            not_verified((shape,), f"blocked: the request was refused ({answer(ex)})", blocked=True)
             fail((ok, *because), f"the valid request was refused: {answer(ex)}", ex)
         # A variant (a header left out, an optional member) is to blame only when the baseline is served.
         controls.baseline_refused(endpoint, (ok, shape, *because))
-        not_verified((ok, shape), f"blocked: the request was refused ({answer(ex)})")
+        not_verified((ok, shape), f"blocked: the request was refused ({answer(ex)})", blocked=True)
         if because:
             fail(because, f"a request the contract says must be served was refused: {answer(ex)}", ex)
         fail((ok,), f"expected status 201, got {answer(ex)}", ex)
@@ -248,7 +248,7 @@ def api_rejected(ex: Exchange, reqs: Reqs = ("API-2",)) -> None:
     if ex.status == 401:
         held(status_reqs, "401")
     elif ex.status < 400:
-        not_verified(("API-3",), f"blocked: the request was served ({ex.status}): no error body to judge")
+        not_verified(("API-3",), f"blocked: the request was served ({ex.status}): no error body to judge", blocked=True)
         fail(status_reqs, f"expected 401, but the request was served ({ex.status})", ex)
     else:
         breach(status_reqs, f"expected 401, got {ex.status}", ex)

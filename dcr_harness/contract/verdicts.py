@@ -87,7 +87,6 @@ RAN = (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.
 # the requirement's pass would rest on part of its cases (a generated check that simply drew no
 # example for it is not blocked).
 STOPPED = (Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR)
-BLOCKING_REASONS = ("blocked", "not verified")
 
 
 def area_of(requirement: str) -> str:
@@ -163,11 +162,12 @@ def requirement_verdicts(
         for warning in check.get("warnings", []):
             ledger.warned.add(warning["requirement"])
             ledger.reason(ledger.get(warning["requirement"], nodeid), warning["message"])
+        blocked = set(check.get("blocked") or ())
         for req, why in (check.get("not_verified") or {}).items():
             v = ledger.get(req, nodeid)
             if outcome in RAN:
                 ledger.not_verified.add(req)
-                if outcome in STOPPED or why.startswith(BLOCKING_REASONS):
+                if outcome in STOPPED or req in blocked:
                     v.unjudged.setdefault(nodeid, why)
             ledger.reason(v, why)
         if outcome in RAN:

@@ -106,6 +106,7 @@ class CheckRecord:
             "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
                           "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
             "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
+            "blocked": sorted(ev.blocked),  # of those, the ones a step was blocked from judging
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
             "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
