@@ -4,7 +4,7 @@ Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage 
 target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
 SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE.
 With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
-(report/exit_codes.py).
+(dcr_harness/errors.py: ExitCode).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from .. import checks
@@ -102,27 +103,30 @@ def device_info(traffic: Traffic, offend: Callable[..., None]) -> None:
             checks.held("DEV-2", "X-Device-Info has the required keys and listed values")
 
 
+def _request_rule(traffic: Traffic, offend: Callable[..., None], kind: str, req: str,
+                  problem_of: Callable[[Any], str | None], required: str, held: str) -> None:
+    """Judge every request of one kind by one rule: each offending request names its problem and the rule."""
+    for ex in traffic.of_kind(kind):
+        problem = problem_of(ex)
+        if problem:
+            offend(req, f"{_described(ex)}: {problem}; required: {required}", ex)
+        else:
+            checks.held(req, held)
+
+
 def register_body(traffic: Traffic, offend: Callable[..., None]) -> None:
     """REG-REQ-5: a JSON object with software_statement (a string) and, optionally, redirect_uri (a string)."""
-    for ex in traffic.of_kind("register"):
-        problem = register_body_problem(ex)
-        if problem:
-            offend("REG-REQ-5", f"{_described(ex)}: {problem}; required: a JSON object with software_statement "
-                   "(string) and optionally redirect_uri (string)", ex)
-        else:
-            checks.held("REG-REQ-5", "register body: a JSON object with software_statement as a string")
+    _request_rule(traffic, offend, "register", "REG-REQ-5", register_body_problem,
+                  "a JSON object with software_statement (string) and optionally redirect_uri (string)",
+                  "register body: a JSON object with software_statement as a string")
 
 
 def token_params(traffic: Traffic, offend: Callable[..., None]) -> None:
     """TOK-REQ-2: client_id, client_secret and grant_type=client_credentials in the form body, once each;
     not in the query string, not in HTTP Basic (alone or besides the body)."""
-    for ex in traffic.of_kind("token"):
-        problem = token_params_problem(ex)
-        if problem:
-            offend("TOK-REQ-2", f"{_described(ex)}: {problem}; required: client_id, client_secret and "
-                   "grant_type=client_credentials once each in the form body", ex)
-        else:
-            checks.held("TOK-REQ-2", "token request: credentials and grant_type=client_credentials in the form body")
+    _request_rule(traffic, offend, "token", "TOK-REQ-2", token_params_problem,
+                  "client_id, client_secret and grant_type=client_credentials once each in the form body",
+                  "token request: credentials and grant_type=client_credentials in the form body")
 
 
 def bearer(traffic: Traffic, offend: Callable[..., None]) -> None:
