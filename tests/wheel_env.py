@@ -4,9 +4,11 @@ fresh virtual environment outside it (what `pipx install` or `pip install` in a 
 - DCR_HARNESS_WHEEL=path: use that wheel instead of building one (offline runs).
 - DCR_PROOF_CLEAN_VENV=1: a venv without the system site-packages, its runtime dependencies
   installed by pip from the wheel's requirements (needs the package index). Otherwise the
-  venv sees the system site-packages for the dependencies (no network) and pip resolves
-  the wheel's requirements there. Either way `installed.python` imports dcr_harness from
-  the venv, never from the checkout: the fixture proves it before any test uses it.
+  venv borrows the dependencies of the Python running the tests (no network): the system
+  site-packages, or, when the tests run in a virtual environment (as CI and the README do),
+  that environment's site-packages through a .pth line, and the wheel goes in without its
+  dependencies. Either way `installed.python` imports dcr_harness from the venv, never from
+  the checkout: the fixture proves it before any test uses it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +76,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("installed")
     wheel = build_wheel(root / "dist")
     clean = os.environ.get("DCR_PROOF_CLEAN_VENV") == "1"
+    in_venv = sys.prefix != sys.base_prefix  # a venv's --system-site-packages would not see this one's packages
     venv = root / "venv"
-    _check(subprocess.run([sys.executable, "-m", "venv", *([] if clean else ["--system-site-packages"]), str(venv)],
+    system = not clean and not in_venv
+    _check(subprocess.run([sys.executable, "-m", "venv", *(["--system-site-packages"] if system else []), str(venv)],
                           capture_output=True, text=True, timeout=120), "python -m venv")
     inst = Installed(wheel, venv)
     pip = [str(inst.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if not clean and in_venv:
+        # After the venv's own site-packages on sys.path: the wheel's copy of dcr_harness comes first.
+        purelib = inst.run([str(inst.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                           cwd=root, timeout=60).stdout.strip()
+        (Path(purelib) / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        pip += ["--no-deps"]
     _check(inst.run(pip + ([] if clean else ["--no-index"]) + [str(wheel)], cwd=root, timeout=600), "pip install")
     where = inst.run([str(inst.python), "-c", "import dcr_harness, dcr_harness.paths as p; "
                       "print(dcr_harness.__file__); print(p.CONFORMANCE_DIR); print(p.INSTALLED)"],

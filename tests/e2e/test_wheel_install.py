@@ -40,7 +40,7 @@ def test_run_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
 
 
 def test_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
-    load = installed.run(["dcr-harness", "load", "token_refresh", "--duration", "5", "--users", "4",
+    load = installed.run(["dcr-harness", "load", "token_refresh", "--duration", "8", "--users", "4",
                           "--spawn-rate", "4"], cwd=empty, timeout=RUN_TIMEOUT_S)
     assert load.returncode == 0, load.stderr[-4000:]
     (load_dir,) = (empty / "reports").glob("*-load-token_refresh")
