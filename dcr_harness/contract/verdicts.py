@@ -196,7 +196,7 @@ _EXCHANGE = re.compile(r" \((?:GET|POST|PUT|PATCH|DELETE) \S+ -> [^()]*(?:\([^)]
 
 
 def _short(reason: str) -> str:
-    return _EXCHANGE.sub("", reason).replace("blocked: blocked", "blocked")
+    return _EXCHANGE.sub("", reason)
 
 
 def partial_reason(v: RequirementVerdict) -> str:

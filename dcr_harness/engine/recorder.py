@@ -75,7 +75,8 @@ class CheckRecord:
         warned = {f.requirement for f in ev.findings}
         default = {
             Outcome.FAILED: f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
-            Outcome.BLOCKED: f"blocked: {self.message.splitlines()[0] if self.message else 'the check could not judge'}",
+            # outcome_of wrote a blocked check's message as its reason ("blocked: ...")
+            Outcome.BLOCKED: self.message.splitlines()[0] if self.message else "blocked: the check could not judge",
             Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
             Outcome.SKIPPED: self.message or "skipped",
         }.get(self.outcome, "the check passed without exercising it")
