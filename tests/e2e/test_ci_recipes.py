@@ -27,7 +27,7 @@ RECIPES = paths.PACKAGE_DIR.parent / "examples" / "ci"
 STEP_TIMEOUT_S = 600
 # Speed only: a short selection of checks (the whole suite from the wheel is test_wheel_install's) and short loads.
 SHORTER = [(re.compile(r"dcr-harness run\b"), "dcr-harness run --req REG-OK-1 --req TOK-OK-1"),
-           (re.compile(r"--duration \d+"), "--duration 5"), (re.compile(r"--users \d+"), "--users 4"),
+           (re.compile(r"--duration \d+"), "--duration 8"), (re.compile(r"--users \d+"), "--users 4"),
            (re.compile(r"--spawn-rate \d+"), "--spawn-rate 4")]
 # Steps that a CI service runs for the recipe, and what stands in for them here.
 PROVIDED_ACTIONS = {"actions/setup-python", "actions/upload-artifact", "actions/checkout"}
