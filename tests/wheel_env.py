@@ -24,6 +24,8 @@ import pytest
 
 from dcr_harness import paths
 
+from .once import once_per_run
+
 CHECKOUT = paths.PACKAGE_DIR.parent
 BUILD_TIMEOUT_S = 300
 # What a shell in a fresh CI image does not have: nothing may point back at this checkout.
@@ -73,6 +75,10 @@ def build_wheel(out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    return once_per_run(tmp_path_factory, "installed-wheel", lambda: _install(tmp_path_factory))
+
+
+def _install(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("installed")
     wheel = build_wheel(root / "dist")
     clean = os.environ.get("DCR_PROOF_CLEAN_VENV") == "1"

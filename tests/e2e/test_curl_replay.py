@@ -28,6 +28,7 @@ import pytest
 from dcr_harness.engine.embedded import EmbeddedServer
 
 from ..harness_runs import run_harness
+from ..once import once_per_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")]
 FAULTS = ["reg-ignore-revocation", "tok-accept-wrong-secret", "reg-accept-foreign-key"]
@@ -37,6 +38,10 @@ STATUS_LINE = re.compile(rb"^HTTP/[0-9.]+ (\d{3})", re.M)
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory):
+    return once_per_run(tmp_path_factory, "curl-replays", lambda: _replayed(tmp_path_factory))
+
+
+def _replayed(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("replay")
     log = base / "secret-log.txt"
     with EmbeddedServer(base / "server", faults=FAULTS, token_ttl=3600):  # up until every line is replayed

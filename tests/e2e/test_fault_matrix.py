@@ -14,7 +14,7 @@ import pytest
 
 from dcr_harness.refserver.faults import FAULTS
 
-from ..harness_runs import WITHOUT_GENERATED, run_harness
+from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, run_harness
 
 # SHOULD-level or advisory: reported as warnings (TOK-OK-4 is a SHOULD; API-3 asks a JSON
 # error body to follow the structure, and a non-JSON body is a finding).
@@ -56,7 +56,7 @@ def test_the_groups_hold_every_fault_once_with_disjoint_requirements():
 @pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS, ids="+".join)
 def test_faults_fail_exactly_the_requirements_they_break(tmp_path, group):
-    run = run_harness(["run", "--", *[f"--embedded-fault={f}" for f in group], *WITHOUT_GENERATED], tmp_path / "reports")
+    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in group], *WITHOUT_GENERATED], tmp_path / "reports")
     expected = violated(group)
     assert run.code == (1 if expected else 0), run.output[-3000:]
     failed = run.requirements_with("fail")
@@ -88,7 +88,7 @@ WHOLE_SUITE_GROUP = ("reg-accept-alg-none", "tok-status-200", "api-accept-unknow
 
 @pytest.mark.slow
 def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_break(tmp_path):
-    run = run_harness(["run", "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports")
+    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports")
     assert run.code == 1, run.output[-3000:]
     expected = {r for f in WHOLE_SUITE_GROUP for r in FAULTS[f].requirements}
     assert run.requirements_with("fail") == expected, run.output[-3000:]
@@ -101,7 +101,7 @@ REFUSED_ANYWAY = {"REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4"}
 
 @pytest.mark.slow
 def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says_what_it_blocked(tmp_path):
-    run = run_harness(["run", "--", "--embedded-fault=reg-refuses-all"], tmp_path / "reports")
+    run = run_harness(["run", *ONE_PROCESS, "--", "--embedded-fault=reg-refuses-all"], tmp_path / "reports")
     assert run.code == 1, run.output[-3000:]
     assert run.requirements_with("fail") == {"REG-OK-1", "FLOW-1"}, run.output[-3000:]
     doc = run.certification()

@@ -22,6 +22,7 @@ import pytest
 
 from ..harness_runs import WITHOUT_GENERATED, HarnessRun
 from ..harness_runs import run_harness as harness_run
+from ..once import once_per_run
 
 pytestmark = pytest.mark.slow
 # Failures with statements spliced and tampered (REG-ERR-1/3), wrong and mutated secrets (TOK-ERR-2),
@@ -36,6 +37,10 @@ def run_harness(report_dir: Path, *args: str, env: dict[str, str] | None = None)
 
 @pytest.fixture(scope="module")
 def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, HarnessRun, list[str]]:
+    return once_per_run(tmp_path_factory, "secrets-run", lambda: _failing_run(tmp_path_factory))
+
+
+def _failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, HarnessRun, list[str]]:
     base = tmp_path_factory.mktemp("secrets")
     log, key = base / "secret-log.txt", base / "signer.pem"
     from dcr_harness.report.signing import generate_key

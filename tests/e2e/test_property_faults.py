@@ -18,6 +18,7 @@ from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
 
 from ..harness_runs import HarnessRun, run_suite
+from ..once import once_per_run
 
 PROPERTIES = CONFORMANCE_DIR / "test_properties.py"
 SEED = "12345"
@@ -39,13 +40,16 @@ def run_properties(tmp: Path, fault: str | None, select: str | None = None) -> H
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, HarnessRun]:
     """Every run this module needs, in parallel: each fault (one twice) and the unfaulted reference."""
-    jobs = {name: (name, select) for name, (select, _) in EXPECTED.items()}
-    jobs["gen-accept-empty-secret#again"] = ("gen-accept-empty-secret", EXPECTED["gen-accept-empty-secret"][0])
-    jobs["unfaulted"] = (None, None)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {key: pool.submit(run_properties, tmp_path_factory.mktemp(key.replace("#", "-")), *job)
-                   for key, job in jobs.items()}
-        return {key: future.result() for key, future in futures.items()}
+    def all_runs() -> dict[str, HarnessRun]:
+        jobs = {name: (name, select) for name, (select, _) in EXPECTED.items()}
+        jobs["gen-accept-empty-secret#again"] = ("gen-accept-empty-secret", EXPECTED["gen-accept-empty-secret"][0])
+        jobs["unfaulted"] = (None, None)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = {key: pool.submit(run_properties, tmp_path_factory.mktemp(key.replace("#", "-")), *job)
+                       for key, job in jobs.items()}
+            return {key: future.result() for key, future in futures.items()}
+
+    return once_per_run(tmp_path_factory, "property-fault-runs", all_runs)
 
 
 def test_every_generation_fault_is_listed():

@@ -20,6 +20,7 @@ from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
 
 from ..harness_runs import HarnessRun, run_suite
+from ..once import once_per_run
 
 COVERAGE = CONFORMANCE_DIR / "test_coverage.py"
 GENERATED = [COVERAGE, CONFORMANCE_DIR / "test_properties.py"]
@@ -37,10 +38,13 @@ def run_generated(tmp: Path, fault: str | None) -> HarnessRun:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, HarnessRun]:
-    jobs = [*RARE, *ALSO, None]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {job: pool.submit(run_generated, tmp_path_factory.mktemp(job or "unfaulted"), job) for job in jobs}
-        return {job or "unfaulted": future.result() for job, future in futures.items()}
+    def all_runs() -> dict[str, HarnessRun]:
+        jobs = [*RARE, *ALSO, None]
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = {job: pool.submit(run_generated, tmp_path_factory.mktemp(job or "unfaulted"), job) for job in jobs}
+            return {job or "unfaulted": future.result() for job, future in futures.items()}
+
+    return once_per_run(tmp_path_factory, "rare-input-fault-runs", all_runs)
 
 
 def test_every_rare_fault_is_proven_here():
