@@ -13,10 +13,9 @@ Two ways, chosen by what the report's check is:
   other lone request has no oracle of its own, and its answer is compared with the recorded
   one: the same answer is still failing, another answer is changed (run the check again).
 
-The report holds no secret, so nothing is taken from it but masked text. There is no default
-target: the run's embedded reference is gone, and a new one without the run's faults would
-say "fixed" of everything; give --target (or $DCR_TARGET), e.g. a file written by
-`dcr-harness serve --target-out FILE`.
+The report holds no secret, so nothing is taken from it but masked text. The target is the
+caller's (replay_command.replay_target): a target file, or for an embedded run a fresh embedded
+reference started with the run's faults and arguments.
 """
 
 from __future__ import annotations

@@ -1,21 +1,31 @@
-"""dcr-harness replay RUN_DIR CHECK_OR_CASE --target FILE (wired into dcr_harness.cli.commands)."""
+"""dcr-harness replay RUN_DIR CHECK_OR_CASE [--target FILE] (wired into dcr_harness.cli.commands).
+
+Without --target, a run against the embedded reference is replayed against a fresh embedded
+reference started as the run's was (its faults and arguments, recorded in results.json): the
+same server, so "still failing" means the same defect, and a report handed over from another
+machine replays there too. A run against a deployment needs its target file.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 from ..http import Masker
 from .replay import Outcome, ReplayError, replay
 from ..errors import ExitCode
 from ..report.diff import RunError, load_run
 from ..http.secret_scan import SecretScanner
-from ..contract.target import TargetError, load_target, target_path_from_env
+from ..contract.target import Target, TargetError, load_target, target_path_from_env
+from ..engine.embedded import EmbeddedServer, EmbeddedServerError
 from ..argparsing import Subcommands
 
-NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run's embedded reference is gone, and a fresh one "
-             "without its faults proves nothing; start one with `dcr-harness serve --target-out FILE`")
+NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run was against {name}, not the embedded reference, "
+             "and the report holds no secret to reach it with")
 
 
 def render(outcome: Outcome, masker: Masker, what: str, target_name: str) -> str:
@@ -36,22 +46,37 @@ def cmd_replay(args: argparse.Namespace, extra: list[str]) -> int:
         print(f"dcr-harness: {message}", file=sys.stderr)
         return code
 
-    target_path = target_path_from_env(args.target)
-    if not target_path:
-        return error(NO_TARGET)
     try:
-        target = load_target(target_path)
         run = load_run(args.run)
-        outcome, masker, what = replay(run.results, args.case, target)
+        with replay_target(args.target, run.results) as (target, described):
+            outcome, masker, what = replay(run.results, args.case, target)
     except TargetError as exc:
         return error(f"target file error: {exc}")
     except (RunError, ReplayError) as exc:
         return error(str(exc))
-    text = as_json(outcome, masker, what) if args.json else render(outcome, masker, what, f"{target.name} ({target.base_url})")
+    except EmbeddedServerError as exc:
+        return error(f"the embedded reference did not start as the run's did: {exc}", ExitCode.UNREACHABLE)
+    text = as_json(outcome, masker, what) if args.json else render(outcome, masker, what, described)
     print(SecretScanner(masker).clean(text, "console"))
     if outcome.exchanges and all(e.error for e in outcome.exchanges):
         return ExitCode.UNREACHABLE
     return ExitCode.OK if outcome.status in ("fixed", "passes") else ExitCode.FAILED
+
+
+@contextmanager
+def replay_target(target_option: str | None, results: Mapping[str, Any]) -> Iterator[tuple[Target, str]]:
+    """(the target, how the output names it): the target file given, else the run's embedded reference again."""
+    target_path = target_path_from_env(target_option)
+    if target_path:
+        target = load_target(target_path)
+        yield target, f"{target.name} ({target.base_url})"
+        return
+    if not results.get("embedded"):
+        raise ReplayError(NO_TARGET.format(name=(results.get("target") or {}).get("name") or "a target file"))
+    faults, extra = list(results.get("embedded_faults") or []), list(results.get("embedded_args") or [])
+    with EmbeddedServer(faults=faults, extra_args=extra) as target:
+        started = " ".join([*(f"--fault {f}" for f in faults), *extra]) or "no faults"
+        yield target, f"a fresh embedded reference started as the run's was ({started}; {target.base_url})"
 
 
 def add_command(sub: Subcommands) -> None:
@@ -64,6 +89,7 @@ def add_command(sub: Subcommands) -> None:
     p.add_argument("run", metavar="RUN_DIR", help="the run directory (or its results.json)")
     p.add_argument("case", metavar="CHECK_OR_CASE",
                    help="a check's node id (or a unique part of one) or a case ID such as 'TOK-ERR-4:grant_type unknown URN'")
-    p.add_argument("--target", help="target file to replay against; default $DCR_TARGET (required: see --help)")
+    p.add_argument("--target", help="target file to replay against; default $DCR_TARGET, else, for a run against the "
+                                    "embedded reference, a fresh one started with the run's faults and arguments")
     p.add_argument("--json", action="store_true", help="the outcome and the new exchanges as JSON")
     p.set_defaults(func=cmd_replay)

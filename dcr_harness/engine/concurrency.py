@@ -344,6 +344,7 @@ class SharedEmbedded:
     def __init__(self, data_dir: str, faults: list[str]) -> None:
         self.data_dir = Path(data_dir)
         self.faults = tuple(faults)
+        self.extra_args: tuple[str, ...] = ()  # the main process records them (results.json)
 
     def stop(self) -> None:
         pass

@@ -356,6 +356,8 @@ class RunRecorder:
             "target": self.target.masked() if self.target else None,
             "embedded": self.embedded is not None,
             "embedded_faults": list(self.embedded.faults) if self.embedded else [],
+            # What else the embedded reference was started with (permitted choices, policies): replay starts it again.
+            "embedded_args": list(self.embedded.extra_args) if self.embedded else [],
             "reachability": self.reachability,
             "seed": self.config.getoption("hypothesis_seed", None),
             "selection": self.selection(),

@@ -165,9 +165,21 @@ def test_replay_of_a_generated_checks_shrunk_example_is_judged_by_the_oracle(tmp
     assert fixed.code == 0 and "FIXED: example REG-ERR-2:" in fixed.stdout, fixed.output
 
 
-def test_replay_needs_a_target_and_names_the_secrets_it_lacks(runs, servers):
+def test_an_embedded_runs_case_replays_without_a_target_against_the_same_faults(runs):
     out = run_harness(["replay", str(runs.faulty), CASE], runs.root)
-    assert out.code == 2 and "--target" in out.stderr and "Traceback" not in out.output
+    assert out.code == 1, out.output
+    assert "STILL FAILING" in out.stdout and f"[{BROKEN}]" in out.stdout
+    assert f"a fresh embedded reference started as the run's was (--fault {FAULT};" in out.stdout
+
+
+def test_a_deployments_run_needs_its_target_file_and_an_unknown_case_is_named(runs, servers, tmp_path):
+    handed = tmp_path / "staging-run"
+    handed.mkdir()
+    results = json.loads((runs.faulty / "results.json").read_text())
+    results.update(embedded=False, embedded_faults=[], embedded_args=[], target={**results["target"], "name": "staging"})
+    (handed / "results.json").write_text(json.dumps(results))
+    out = run_harness(["replay", str(handed), CASE], tmp_path)
+    assert out.code == 2 and "--target" in out.stderr and "staging" in out.stderr and "Traceback" not in out.output
     out = replay(runs.faulty, "no such check", servers["conforming"])
     assert out.code == 2 and "no check of the report matches" in out.stderr
 
