@@ -127,7 +127,15 @@ class Timeline:
         return next((s for s in reversed(earlier) if s.outcome == THROTTLED), None)
 
     def table(self) -> str:
-        return "; ".join(s.describe() for s in self.shots)
+        """Each request's send offset and answer, grouped by device and endpoint: short enough to read
+        in a report line (each exchange's note keeps its planned time, timing error and round trip)."""
+        groups: list[tuple[str, list[str]]] = []
+        for shot in self.shots:
+            who = f"{shot.device} {shot.probe.name}"
+            if not groups or groups[-1][0] != who:
+                groups.append((who, []))
+            groups[-1][1].append(f"+{shot.sent:.3f} {shot.exchange.status}")
+        return "(sent at +s, status) " + "; ".join(f"{who}: {', '.join(sent)}" for who, sent in groups)
 
     def exchanges(self) -> list[Exchange]:
         return [s.exchange for s in self.shots]

@@ -154,7 +154,10 @@ def requirement_verdicts(
         for found in check.get("breaches") or []:
             for req in found["requirements"]:
                 v = ledger.get(req, nodeid)
-                (ledger.waived.add(req) if waived else v.broken_by.append(nodeid))
+                if waived:
+                    ledger.waived.add(req)
+                elif nodeid not in v.broken_by:  # a check may break a requirement twice (two breaches)
+                    v.broken_by.append(nodeid)
                 first_line = found["message"].splitlines()[0] if found["message"] else ""
                 ledger.reason(v, first_line)
                 if first_line and first_line not in ledger.breach_reasons.setdefault(req, []):
