@@ -4,12 +4,18 @@ pytest already turns KeyboardInterrupt into an orderly end (session finish hooks
 results.json, JUnit and the certification are written with what has run). SIGTERM and the
 deadline (--max-time) raise RunStopped, a KeyboardInterrupt, in the main thread, so they take
 the same path; the reason is kept and every artifact says INCOMPLETE.
+
+A signal handler's exception is lost when the handler happens to run inside a finalizer (a
+`__del__`, a weakref callback during garbage collection: Python prints "Exception ignored" and
+goes on). So the stop is also delivered before the next check starts, from the kept reason or the
+deadline itself: a run never outlives its deadline by more than the check that was running.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -24,6 +30,7 @@ class RunStopper:
         self.max_time = max_time
         self.reason: str | None = None
         self._previous: dict[int, Any] = {}
+        self._deadline: float | None = None  # time.monotonic() value, once the session started
 
     @property
     def stopped(self) -> bool:
@@ -37,7 +44,10 @@ class RunStopper:
         self._stop("stopped by SIGTERM")
 
     def _on_deadline(self, signum: int, frame: Any) -> None:
-        self._stop(f"the run deadline (--max-time {self.max_time:g} s) was reached")
+        self._stop(self._deadline_reason())
+
+    def _deadline_reason(self) -> str:
+        return f"the run deadline (--max-time {self.max_time:g} s) was reached"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -45,8 +55,17 @@ class RunStopper:
             return  # signals reach the main thread only (pytest.main called from a thread: no handlers)
         self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._on_sigterm)
         if self.max_time:
+            self._deadline = time.monotonic() + self.max_time
             self._previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_deadline)
             signal.setitimer(signal.ITIMER_REAL, self.max_time)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """The stop again, before this check: the signal's own exception may have been swallowed."""
+        if self.reason is not None:
+            raise RunStopped(self.reason)
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            self._stop(self._deadline_reason())
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Only a real Ctrl-C (or our own stop): pytest.exit(), and pytest's or pytest-xdist's Interrupted
@@ -57,6 +76,7 @@ class RunStopper:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Writing the reports is not interrupted by the deadline; a SIGTERM now is noted, not obeyed."""
+        self._deadline = None
         if signal.SIGALRM in self._previous:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if self._previous:
