@@ -214,8 +214,10 @@ def test_the_restart_signal_counts_only_after_the_prompt_and_is_not_client_traff
     from dcr_harness.clientcert.scenarios import RESTART_MARKER_PATH, Settings
     from dcr_harness.clientcert.server import CertificationServer
 
-    prompts: list[int] = []
-    with CertificationServer(Settings.of(["restart"]), on_restart=lambda: prompts.append(1)) as server:
+    import threading
+
+    prompted = threading.Event()
+    with CertificationServer(Settings.of(["restart"]), on_restart=prompted.set) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as http:
             assert http.post(RESTART_MARKER_PATH).status_code == 409  # no prompt yet: no restart to signal
             assert http.get(RESTART_MARKER_PATH).status_code == 405
@@ -223,7 +225,8 @@ def test_the_restart_signal_counts_only_after_the_prompt_and_is_not_client_traff
             token = http.post("/o/client/token", data={**{k: creds[k] for k in ("client_id", "client_secret")},
                                                         "grant_type": "client_credentials"}).json()["access_token"]
             assert http.get(server.endpoints["api"], headers={"Authorization": f"Bearer {token}"}).status_code == 200
-            assert prompts == [1] and server.recording.restart_at is None
+            # The prompt follows the first API answer, once it has been sent: wait for it (bounded).
+            assert prompted.wait(timeout=10) and server.recording.restart_at is None
             assert http.post(RESTART_MARKER_PATH).status_code == 200
         assert server.recording.restart_at is not None
         assert not [ex for ex in server.recording.exchanges if RESTART_MARKER_PATH in ex.url]
