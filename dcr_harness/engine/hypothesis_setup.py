@@ -51,7 +51,7 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 
 def current_profile() -> str | None:
-    return settings.get_current_profile_name()  # public since Hypothesis 6.139 (allowlisted for name patterns only: not private)
+    return settings.get_current_profile_name()  # public since Hypothesis 6.139
 
 
 def choose_seed(explicit: int | None, profile: str | None) -> int | None:
