@@ -4,7 +4,7 @@ dcr_harness.engine.plugin; the run's positive controls and the throttle lab are 
 import pytest
 
 from dcr_harness import checks
-from dcr_harness.checks import CheckBlocked, controls, throttle_scenarios
+from dcr_harness.checks import CheckBlocked, controls, envelope, throttle_scenarios
 from dcr_harness.checks.provocations import MADE_UP_CONTROL, Context
 from dcr_harness.checks.throttle_lab import FirstRequestRefused, Lab, Timeline
 from dcr_harness.engine.items import requirement_ids
@@ -42,8 +42,10 @@ def positive_controls(http_session, file_on_running_check):
 
     controls.install(controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up},
                                        file_on_running_check))
+    envelope.install(envelope.Limits.of(http_session.target.front_door))
     yield
     controls.install(None)
+    envelope.install(envelope.Limits())
 
 
 @pytest.fixture

@@ -82,6 +82,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.held: list[Token] = []  # tokens issued in this example, oldest first
         # Per example, not per run: a replay of a shrunk example must see what the first run saw.
         self.client_ids: set[str] = set()
+        self.tokens_for: set[str] = set()  # clients that got a token in this example
 
     @invariant()
     def nothing_broke(self) -> None:
@@ -115,7 +116,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self._revoked(client):
             checks.oauth_error(ex, "token", {"invalid_client"}, ("TOK-ERR-2",))
             return Token(None, client)
-        body = checks.token_success(ex)  # TOK-OK-3: good credentials always give a token
+        # The first token is the plain one (TOK-OK-1); asking again is a refresh, whose refusal breaks TOK-OK-3.
+        again = client.creds.client_id in self.tokens_for
+        body = checks.token_success(ex, ("TOK-OK-3", "FLOW-4") if again else ())
+        self.tokens_for.add(client.creds.client_id)
         token = Token(body["access_token"], client, sent, time.monotonic(), float(body["expires_in"]))
         self.held.append(token)
         return token

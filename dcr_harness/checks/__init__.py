@@ -5,7 +5,7 @@ judges every property of an answer; `fail` records a breach and stops the check.
 recorder turns the evidence into verdicts (dcr_harness.contract.verdicts).
 """
 
-from . import controls
+from . import controls, envelope
 from .base import (
     Breach,
     BreachKind,
@@ -13,6 +13,7 @@ from .base import (
     CheckFailed,
     Evidence,
     Finding,
+    at_the_envelope,
     breach,
     collect_evidence_into,
     current_evidence,
@@ -44,7 +45,7 @@ from .responses import (
 
 __all__ = [
     "Breach", "BreachKind", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
-    "api_rejected", "breach", "controls", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
+    "api_rejected", "at_the_envelope", "breach", "controls", "envelope", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
     "fail", "held", "json_media_type", "judged_apart", "matches_schema", "no_server_error", "not_verified",
     "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_stopped_working", "token_success", "warn",
 ]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..http.exchange import Exchange
 from ..errors import CheckBlocked, CheckFailed, CrashFailed
@@ -84,6 +84,8 @@ class Evidence:
     # Requirements a step of this check was blocked from judging (its pass would rest on part of its cases).
     blocked: set[str] = field(default_factory=set)
     cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
+    # Requests at HTTP's envelope (over a limit, not well-formed: checks/envelope.py) and who refused them, if anyone.
+    envelope: list[dict[str, Any]] = field(default_factory=list)
 
     def held(self, reqs: Iterable[str], what: str) -> None:
         for req in reqs:
@@ -132,6 +134,7 @@ class Evidence:
         self.blocked |= other.blocked
         for phase, count in other.cases.items():
             self.cases[phase] = self.cases.get(phase, 0) + count
+        self.envelope.extend(other.envelope)
 
     def summary(self) -> str:
         lines = [b.line() for b in self.breaches]
@@ -203,6 +206,13 @@ def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: boo
     sink = _evidence.get()
     if sink is not None:
         sink.not_verified(_as_reqs(requirements), reason, blocked)
+
+
+def at_the_envelope(entry: dict[str, Any]) -> None:
+    """A request at HTTP's envelope was sent (checks/envelope.py); the deployment section reports it."""
+    sink = _evidence.get()
+    if sink is not None:
+        sink.envelope.append(entry)
 
 
 def warn(requirement: str, message: str) -> Finding:

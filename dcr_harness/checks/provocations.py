@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .. import checks
+from ..checks import envelope
 from ..contract import device_info, statements
 from ..http import DcrClient, Exchange
 from ..http.client import Credentials, PreconditionFailed, basic_auth, encode_form
@@ -79,6 +80,8 @@ class Provocation:
     needs: tuple[str, ...] = ()
     # Sent with made-up credentials, its one defect is theirs (an unknown client): judged without a control.
     judged_blind: bool = False
+    # The requirements a wrong answer breaks, where the codes permitted do not tell (responses.oauth_error).
+    breaks: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -100,11 +103,43 @@ def P(reqs: str, name: str, endpoint: str, permitted: set[str] | frozenset[str] 
 MADE_UP_CONTROL = checks.controls.MADE_UP_CONTROL
 
 
+MALFORMED_RULE = {"register": "REG-ERR-1", "token": "TOK-ERR-1"}
+
+
+def at_the_envelope(p: Provocation, exchange: Exchange) -> Provocation | None:
+    """Section 0 of the contract: a request over a limit or not well-formed may be refused before the API.
+
+    Such a refusal is set aside (None: not verified, "front door"); a request that is not well-formed may
+    also get the contract's invalid_request, and a wrong code then breaks the malformed-request rule alone.
+    Every envelope request is recorded for the deployment section, refused or not."""
+    found = envelope.classify(exchange)
+    if found is None:
+        return p
+    by = envelope.refused_before_the_api(exchange, found, p.endpoint, p.permitted)
+    checks.at_the_envelope(envelope.record(exchange, found, p.name, p.endpoint, by))
+    if by is not None:
+        closing = checks.responses.CLOSING.get(p.endpoint)
+        if closing:
+            checks.held((closing,), f"refused without a server error ({exchange.status})")
+        checks.not_verified(tuple(r for r in p.requirements if r != closing),
+                            f"not verified (front door): {found.what} ({found.kind}) was refused by {by} "
+                            f"({checks.answer(exchange)}) before the API judged it")
+        return None
+    if found.kind == envelope.MALFORMED and p.endpoint in MALFORMED_RULE:
+        rule = MALFORMED_RULE[p.endpoint]
+        return replace(p, permitted=p.permitted | {INVALID_REQUEST}, breaks=(rule,) if rule in p.requirements else p.breaks)
+    return p
+
+
 def judge(p: Provocation, exchange: Exchange, made_up: bool = False) -> None:
     """The generic check: a permitted error, or service where the contract allows it.
 
     A refusal answered like the refused control (checks/controls.py) is no evidence: not verified.
     made_up: sent with made-up credentials, so an unknown client's invalid_client is permitted too."""
+    enveloped = at_the_envelope(p, exchange)
+    if enveloped is None:
+        return
+    p = enveloped
     if made_up:
         p = replace(p, permitted=p.permitted | {"invalid_client"})
     if not (made_up and p.judged_blind):
@@ -122,7 +157,7 @@ def judge(p: Provocation, exchange: Exchange, made_up: bool = False) -> None:
     if not codes:
         success(exchange, p.requirements)  # must be served: a refusal breaks the requirements that say so
         return
-    checks.oauth_error(exchange, p.endpoint, codes, p.requirements)
+    checks.oauth_error(exchange, p.endpoint, codes, p.requirements, p.breaks)
 
 
 def _dup_member(statement: str) -> bytes:

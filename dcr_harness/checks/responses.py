@@ -58,6 +58,14 @@ def error_requirements(reqs: Reqs, endpoint: str | None = None, permitted: Itera
     return tuple(r for r in errors if r in prescribing) or errors or reqs[:1]
 
 
+def served_breaks(reqs: Reqs, endpoint: str, permitted: Iterable[str]) -> Reqs:
+    """The one rule a request that every reading says to refuse breaks by being served: the requirement of the
+    most specific code permitted (REG-ERR-2 for a redirect URI, TOK-ERR-2 for credentials), else the request rule
+    it defies (REG-REQ-1, ...), else its first requirement."""
+    specific = {CODE_REQUIREMENT.get(endpoint, {}).get(code) for code in permitted if code != "invalid_request"}
+    return (tuple(r for r in reqs if r in specific) or tuple(r for r in reqs if "-ERR-" not in r) or reqs)[:1]
+
+
 def request_requirements(reqs: Reqs, errors: Reqs = ()) -> Reqs:
     """The request rules a case defies (REG-REQ-n, DEV-n, ...), else its error requirements."""
     return tuple(r for r in reqs if "-ERR-" not in r) or errors or reqs
@@ -141,8 +149,11 @@ def error_code_in(ex: Exchange, body: Any, permitted: Iterable[str], reqs: Reqs)
     return None
 
 
-def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Reqs) -> str | None:
-    """A contract error answer: 400, JSON, {"error": CODE} with CODE among those permitted."""
+def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Reqs, breaks: Reqs = ()) -> str | None:
+    """A contract error answer: 400, JSON, {"error": CODE} with CODE among those permitted.
+
+    breaks: the requirements a wrong answer breaks, where the case knows better than the codes it permits
+    (a request that is not well-formed breaks the malformed-request rule alone, REG-ERR-1 or TOK-ERR-1)."""
     __tracebackhide__ = True
     closing = CLOSING[endpoint]
     case = tuple(r for r in reqs if r != closing)
@@ -150,9 +161,9 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
     _stop_on_server_error(ex, (closing, *(r for r in case if r in FORBID_5XX)), case)
     _blocked_if_throttled(ex, case)
     assert ex.status is not None
-    errors = error_requirements(case, endpoint, permitted) or (closing,)
+    errors = breaks or error_requirements(case, endpoint, permitted) or (closing,)
     if ex.status < 400:
-        fail(request_requirements(case, errors), f"expected a 400 error ({' or '.join(permitted)}), "
+        fail(served_breaks(case, endpoint, permitted), f"expected a 400 error ({' or '.join(permitted)}), "
              f"but the request was answered {answer(ex)}", ex)
     held(request_requirements(case, errors), f"refused ({ex.status})")
     if ex.status == 400:

@@ -65,6 +65,17 @@ class LoadSafety:
 
 
 @dataclass(frozen=True)
+class FrontDoor:
+    """What sits before the service, where the target file declares it (the contract's section 0): its name
+    and limits. Absent limits are probed and reported; declared ones make a refusal within them a finding."""
+
+    name: str | None = None
+    max_body_bytes: int | None = None
+    max_header_bytes: int | None = None  # the largest header line (name, colon and value)
+    repeated_header: str | None = None  # "refused" or "one value": how it handles a repeated singleton field
+
+
+@dataclass(frozen=True)
 class Target:
     base_url: str
     statements: Statements
@@ -79,6 +90,7 @@ class Target:
     tls: Tls = field(default_factory=Tls)
     max_requests: int | None = None
     load: LoadSafety = field(default_factory=LoadSafety)
+    front_door: FrontDoor = field(default_factory=FrontDoor)
     source: str | None = None
 
     def url(self, path: str) -> str:
@@ -113,6 +125,7 @@ class Target:
             "admin": {"revoke_url": self.admin.revoke_url, "token": "<masked>"} if self.admin else None,
             "tls": vars(self.tls),
             "budget": {"max_requests": self.max_requests},
+            "front_door": vars(self.front_door),
             "source": self.source,
         }
 
@@ -177,6 +190,7 @@ def target_from_dict(data: Any, base_dir: Path | None = None, source: str | None
         tls=Tls(**data.get("tls", {})),
         max_requests=data.get("budget", {}).get("max_requests"),
         load=LoadSafety(**data.get("load", {})),
+        front_door=FrontDoor(**data.get("front_door", {})),
         source=source,
     )
 

@@ -111,6 +111,7 @@ class CheckRecord:
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
             "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
+            "envelope": [{**e, "case": masker.mask(e["case"])} for e in ev.envelope],  # requests at HTTP's envelope
             "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
         }
 

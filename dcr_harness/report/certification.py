@@ -17,6 +17,7 @@ from typing import Any
 from .. import __version__, paths
 from ..contract import requirements
 from ..contract.verdicts import VERDICTS, Outcome, RunVerdict, area_of, requirement_verdicts
+from . import deployment
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
 SCHEMA_ID = "urn:dcr-harness:schema:certification"
@@ -197,6 +198,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
                    for c in checks],
         "waivers": _waiver_report(waivers, today, checks, list(by_check.values()) + list(by_req.values())),
         "variables": dict(results.get("variables") or {}),
+        "deployment": deployment.build(checks, target),
     }
 
 

@@ -308,6 +308,28 @@ def _trend(trend: Mapping[str, Any] | None) -> str:
             f'{e(Path(d["new"]["report"]).name)}</code></p></section>')
 
 
+def _deployment(doc: Mapping[str, Any]) -> str:
+    """The deployment as HTTP's envelope showed it (contract section 0): limits, repeated headers, what never reached the API."""
+    dep = doc.get("deployment") or {}
+    if not dep.get("envelope_requests"):
+        return ""
+    declared = dep["front_door"].get("declared") or {}
+    who = declared.get("name") or dep["front_door"].get("server") or "not identified"
+    facts = "".join(f"<li>{e(line)}</li>" for line in dep["limit_lines"])
+    facts += "".join(f"<li>{e(field)} sent twice: {e(fate)}</li>" for field, fate in dep["repeated_headers"].items())
+    facts += "".join(f"<li>declared {e(k)}: {e(v)}</li>" for k, v in declared.items() if k != "name")
+    rows = "".join(f'<tr><td>{e(r["status"])}</td><td>{e(r["refused_by"])}</td><td>{e(r["case"])}<div class="small muted">'
+                   f'{e(r["what"])} ({e(r["kind"])}); {e(r["media_type"])}, Server {e(r["server"])}</div></td></tr>'
+                   for r in dep["refused_at_front_door"])
+    more = dep["refused_before_the_api"] - len(dep["refused_at_front_door"])
+    note = (f"{dep['refused_before_the_api']} of {dep['envelope_requests']} requests over a limit or not well-formed were refused "
+            f"before the API (front door: {e(who)}). HTTP permits such refusals (the contract's section 0): they are not verified, "
+            "never failed; a 5xx is still a failure.")
+    table = f'<table><tr><th>status</th><th>refused by</th><th>request</th></tr>{rows}</table>' if rows else ""
+    return (f'<section id="deployment"><h2>Deployment</h2><p class="small muted">{note}</p><ul>{facts}</ul>{table}'
+            + (f'<p class="small muted">... and {more} more</p>' if more > 0 else "") + "</section>")
+
+
 def render(doc: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> str:
     verdict = doc["overall"]["verdict"]
     target = doc.get("target") or {}
@@ -331,6 +353,7 @@ def render(doc: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> st
 <section><h2>Coverage matrix</h2><p class="small muted">Each cell is a requirement of the contract; grey cells are not covered by this run.</p>{_matrix(doc)}</section>
 <section><h2>Requirements</h2><div class="filters"><button class="on" data-filter="all">all ({doc["coverage"]["total"]})</button>{filters}</div>
 <table><tr><th>ID</th><th>verdict</th><th>requirement, evidence</th></tr>{_req_rows(doc, check_index)}</table></section>
+{_deployment(doc)}
 <section><h2>Waivers</h2>{_waivers(doc)}</section>
 <section><h2>Checks</h2><table><tr><th>outcome</th><th>check</th></tr>{_check_rows(doc)}</table></section>
 {_variables(doc)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..contract.verdicts import LABELS, VERDICTS
+from . import deployment
 from .certification import root_cause_line
 
 
@@ -32,6 +33,8 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish")
     if scope.get("narrowed"):
         tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
+    for line in deployment.summary_lines(doc.get("deployment") or {}):
+        tr.write_line(recorder.masker.mask(line))
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
     seed = doc["profile"].get("hypothesis_seed")

@@ -424,7 +424,8 @@ def content_type(inputs: Inputs, endpoint: str) -> list[Provocation]:
     cases += [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"Content-Type": v})) for label, v in either]
     cases.append(P(reqs, _name(where, "sent twice, the same"), endpoint, SERVED_OR_REFUSED,
                    _send(endpoint, inputs.creds, extra=[("Content-Type", media)])))
-    cases.append(P(reqs, _name(where, "sent twice, the second text/plain"), endpoint, INVALID_REQUEST,
+    # RFC 9110 5.3: a repeated singleton may be refused, or acted on with one of its values (either answer).
+    cases.append(P(reqs, _name(where, "sent twice, the second text/plain"), endpoint, SERVED_OR_REFUSED,
                    _send(endpoint, inputs.creds, extra=[("Content-Type", "text/plain")])))
     return cases
 
@@ -557,6 +558,27 @@ def api_authorization(inputs: Inputs) -> list[Provocation]:
     return cases
 
 
+# Both sides of the limits deployments commonly set (nginx: 8 KiB header lines, 1 MiB bodies; many services: 64 KiB
+# bodies). Each request is valid, so below a deployment's limit it is served; above, refused at the envelope.
+HEADER_LINES = (4_000, 8_000, 8_400, 16_600)
+BODIES = (64 * 1024 - 512, 64 * 1024 + 512, 1024 * 1024 - 4096, 1024 * 1024 + 4096)
+
+
+def envelope_limits(inputs: Inputs) -> list[Provocation]:
+    """Valid requests of growing size: where the deployment's limits lie (the report's deployment section)."""
+    good = _object([("software_statement", json.dumps(inputs.valid))]).encode()
+    cases = []
+    for size in HEADER_LINES:
+        value = "dcr-harness/" + "a" * (size - len("User-Agent: ") - len("dcr-harness/"))
+        cases.append(P("REG-REQ-4", _name("register User-Agent", f"a {size:,}-byte line"), REG, SUCCESS,
+                       _send(REG, inputs.creds, {"User-Agent": value})))
+    for size in BODIES:
+        padded = good[:-1] + b" " * (size - len(good)) + b"}"  # JSON white space: the same object (RFC 8259 2)
+        cases.append(P("REG-REQ-5", _name("register body", f"{size:,} bytes (padded with white space)"), REG, SUCCESS,
+                       _bytes_to_register(padded)))
+    return cases
+
+
 def _both(build: Callable[[Inputs, str], list[Provocation]], endpoint: str) -> Callable[[Inputs], list[Provocation]]:
     return lambda inputs: build(inputs, endpoint)
 
@@ -579,6 +601,7 @@ GROUPS: dict[str, Callable[[Inputs], list[Provocation]]] = {
     **{f"{e}-x-forwarded-for": _both(forwarded_for, e) for e in (REG, TOK)},
     **{f"{e}-x-device-info": _both(device_header, e) for e in (REG, TOK)},
     "api-authorization": api_authorization,
+    "envelope-limits": envelope_limits,
 }
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from .. import checks
 from ..http import Exchange
-from ..checks.provocations import INVALID_REQUEST, SUCCESS, Provocation, judge
+from ..checks.provocations import INVALID_REQUEST, SUCCESS, Provocation, at_the_envelope, judge
 
 REQUIRED_TOKEN_PARAMS = ("client_id", "client_secret", "grant_type")
 GRANT = "client_credentials"
@@ -18,6 +18,8 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 def judge_case(case: Provocation, ex: Exchange) -> None:
     """Record whether the answer is one the case permits; CheckBlocked when it was not judged (429)."""
     if case.endpoint == "api":
+        if at_the_envelope(case, ex) is None:
+            return
         if SUCCESS in case.permitted:
             checks.api_accepted(ex)
         else:

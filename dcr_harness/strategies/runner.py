@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import note
 
-from ..checks import CheckBlocked, CheckFailed, Evidence, current_evidence, judged_apart, not_verified, raise_if_breached
+from ..checks import CheckBlocked, CheckFailed, Evidence, answer, current_evidence, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..checks.provocations import Context, Provocation
@@ -58,15 +58,38 @@ def _send(session: Session, case: Provocation, creds: Credentials | None) -> Exc
         pytest.skip(str(exc))
 
 
-def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins: bool) -> Evidence | None:
+def credentials_dead(session: Session, case: Provocation, creds: Credentials | None) -> str | None:
+    """Why a token case's breaches are no evidence: the credentials it was sent with no longer work. A case
+    is judged on credentials known to work at that moment: when it breaks something, the same credentials'
+    plain token request (a positive control) is sent; refused too, the refusal is the credentials' doing."""
+    if case.endpoint != "token" or creds is None:
+        return None
+    control = DcrClient(session).token(creds.client_id, creds.client_secret)
+    if control.status is None or 200 <= control.status < 300 or control.status == 429 or control.status >= 500:
+        return None
+    control.note = "positive control: the case's credentials, in a plain token request"
+    return (f"blocked by TOK-OK-3: the case's credentials no longer work (their plain token request is refused: "
+            f"{answer(control)}), so the answer says nothing about what the case changed")
+
+
+def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins: bool,
+           creds: Credentials | None = None) -> Evidence | None:
     """Judge on its own, then merge into the check's evidence: every broken property is recorded, each with
-    the case and its curl reproduction. None when the case could not be judged (a 429 after pacing and one retry)."""
+    the case and its curl reproduction. None when the case could not be judged (a 429 after pacing and one retry,
+    or credentials that stopped working)."""
     try:
         with judged_apart(latest_wins=latest_wins) as evidence:
             try:
                 judge_case(case, exchange)
             except CheckFailed:
                 pass  # recorded in evidence
+            dead = credentials_dead(session, case, creds) if evidence.breaches or evidence.findings else None
+            if dead is not None:
+                evidence.breaches.clear()
+                evidence.findings.clear()
+                evidence.verified.clear()
+                not_verified(case.requirements, f"a case was not judged: {dead}", blocked=True)
+                return None
             if evidence.breaches:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
                 curl = reproduction(session, exchange)
@@ -85,7 +108,7 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
     evidence = current_evidence()
     count_case(SHRINK if evidence is not None and evidence.breaches else GENERATE)
     exchange = _send(session, case, creds)
-    judged = _judge(session, case, exchange, latest_wins=True)
+    judged = _judge(session, case, exchange, latest_wins=True, creds=creds)
     if judged is None:
         note(f"case {case.id}: not judged (blocked)")
         return exchange
@@ -103,4 +126,4 @@ def cover(session: Session, cases: list[Provocation], creds: Credentials | None 
     check fails at its end with all of them), none stops the others."""
     for case in cases:
         count_case(COVERAGE)
-        _judge(session, case, _send(session, case, creds), latest_wins=False)
+        _judge(session, case, _send(session, case, creds), latest_wins=False, creds=creds)
