@@ -58,12 +58,13 @@ def _send(session: Session, case: Provocation, creds: Credentials | None) -> Exc
         pytest.skip(str(exc))
 
 
-def credentials_dead(session: Session, case: Provocation, creds: Credentials | None) -> str | None:
+def credentials_dead(session: Session, case: Provocation, exchange: Exchange, creds: Credentials | None) -> str | None:
     """Why a token case's breaches are no evidence: the credentials it was sent with no longer work. A case
     is judged on credentials known to work at that moment: when it breaks something, the same credentials'
     plain token request (a positive control) is sent; refused too, the refusal is the credentials' doing."""
-    if case.endpoint != "token" or creds is None:
-        return None
+    refused = exchange.status is not None and 400 <= exchange.status < 500 and exchange.status != 429
+    if case.endpoint != "token" or creds is None or not refused:
+        return None  # dead credentials show as a refusal; a served or crashed case is judged as it is
     control = DcrClient(session).token(creds.client_id, creds.client_secret)
     if control.status is None or 200 <= control.status < 300 or control.status == 429 or control.status >= 500:
         return None
@@ -83,7 +84,7 @@ def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins:
                 judge_case(case, exchange)
             except CheckFailed:
                 pass  # recorded in evidence
-            dead = credentials_dead(session, case, creds) if evidence.breaches or evidence.findings else None
+            dead = credentials_dead(session, case, exchange, creds) if evidence.breaches or evidence.findings else None
             if dead is not None:
                 evidence.breaches.clear()
                 evidence.findings.clear()

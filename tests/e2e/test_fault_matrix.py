@@ -119,3 +119,19 @@ def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says
     assert doc["overall"]["root_cause"]["requirement"] == "REG-OK-1"
     assert HEADER_VARIANTS <= set(doc["overall"]["root_cause"]["prevented"])
     assert "ROOT CAUSE: REG-OK-1 fails" in run.output
+
+
+# Issue 26: faults whose effect reaches later cases through state, the whole suite (coverage and generated included).
+# Credentials that work for one token only: later token cases reuse them, and a case judged on dead credentials
+# is blocked by TOK-OK-3, not failed; a server that accepts any redirect URI breaks REG-ERR-2 alone.
+CASCADE_GROUP = ("tok-no-refresh", "reg-accept-any-redirect")
+
+
+@pytest.mark.slow
+def test_faults_that_reach_later_cases_through_state_fail_only_their_requirements(tmp_path):
+    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in CASCADE_GROUP]], tmp_path / "reports")
+    assert run.code == 1, run.output[-3000:]
+    expected = {r for f in CASCADE_GROUP for r in FAULTS[f].requirements}
+    assert run.requirements_with("fail") == expected, run.output[-3000:]
+    unjudged = [why for c in run.checks() for why in c["not_verified"].values()]
+    assert any("blocked by TOK-OK-3" in why for why in unjudged), "dead credentials must be named as the cause"
