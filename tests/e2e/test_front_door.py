@@ -1,0 +1,78 @@
+"""Certifying a deployment as it stands in staging: behind its front door (issue 26, CONTRACT.md section 0).
+
+A stock nginx refuses some of the harness's provocations itself (a repeated Authorization with its
+HTML 400 page, a header line over its 8 KiB buffers, a body over its 1 MiB cap with 413). The
+contract's HTTP envelope permits those answers, so a conforming service behind nginx must still
+certify PASS, and a broken one must still fail exactly what it breaks. The reference server is
+started as the embedded one is (tests/front_door.py) and the harness sees it as a deployment.
+"""
+
+import pytest
+
+from ..front_door import MISSING, NGINX, reference_target
+from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, run_harness
+from .test_fault_matrix import GROUPS, violated
+
+needs_nginx = pytest.mark.skipif(NGINX is None, reason=MISSING)
+pytestmark = pytest.mark.slow
+FULL_RUN_TIMEOUT_S = 900  # the default run, coverage phase included, on a loaded 2-core machine
+CAP = "65536"  # a service's own body cap, far below nginx's 1 MiB: the service answers first
+
+
+def _certify(tmp_path, server_args=(), *, behind_nginx=True, run_args=(), timeout=FULL_RUN_TIMEOUT_S):
+    # The device cursor of a deployment's run is kept under XDG_CACHE_HOME: this test's own.
+    with reference_target(tmp_path / "deployment", list(server_args), behind_nginx=behind_nginx) as target:
+        return run_harness(["run", "--target", str(target), *run_args], tmp_path / "reports",
+                           env={"XDG_CACHE_HOME": str(tmp_path / "cache")}, timeout=timeout)
+
+
+def _assert_clean_pass(run):
+    doc = run.certification()
+    summary = run.output[-4000:]
+    assert run.requirements_with("fail") == set(), summary
+    assert run.warned_requirements() == set() and run.requirements_with("warn") == set(), summary
+    assert doc["overall"]["verdict"] == "PASS", summary
+    assert run.code == 0, summary
+    assert run.results()["unexpected_429"] == 0, "nginx must keep the harness's device (first X-Forwarded-For address)"
+    assert run.unexercised_requirements() == set(), summary
+
+
+@needs_nginx
+def test_the_reference_behind_stock_nginx_certifies_pass(tmp_path):
+    _assert_clean_pass(_certify(tmp_path))
+
+
+@needs_nginx
+def test_the_certification_names_the_front_door_and_what_it_refused(tmp_path):
+    """The agreed shape (issue 26): results.json and certification.json carry "deployment"."""
+    run = _certify(tmp_path)
+    for doc in (run.results(), run.certification()):
+        deployment = doc.get("deployment")
+        assert isinstance(deployment, dict), f"no deployment section in {sorted(doc)}"
+        assert {"front_door", "limits", "refused_at_front_door"} <= set(deployment), deployment
+        assert "nginx" in str(deployment["front_door"]).lower(), deployment["front_door"]
+        assert deployment["limits"], "nginx's limits (1 MiB body, 8 KiB header line) were met and must be named"
+        assert deployment["refused_at_front_door"], "nginx refuses a repeated Authorization: the run must list it"
+
+
+@pytest.mark.parametrize("behind_nginx", [pytest.param(False, id="alone"), pytest.param(True, id="behind-nginx", marks=needs_nginx)])
+def test_a_service_with_its_own_body_cap_certifies_pass(tmp_path, behind_nginx):
+    _assert_clean_pass(_certify(tmp_path, ["--max-body-bytes", CAP], behind_nginx=behind_nginx))
+
+
+# The groups whose faults answer 5xx (nginx passes an upstream's 500 through: it must stay a crash), and the
+# first group (wrong success statuses and accepted bad input). The fault matrix proves that without nginx each
+# group fails exactly violated(group), so behind nginx it must fail exactly that too.
+FRONT_DOOR_GROUPS = [GROUPS[0]] + [g for g in GROUPS if any("-500-" in f for f in g)]
+
+
+@needs_nginx
+@pytest.mark.parametrize("group", FRONT_DOOR_GROUPS, ids="+".join)
+def test_faults_behind_the_front_door_fail_exactly_what_they_break(tmp_path, group):
+    server_args = [arg for fault in group for arg in ("--fault", fault)]
+    run = _certify(tmp_path, server_args, run_args=[*ONE_PROCESS, "--", *WITHOUT_GENERATED], timeout=300)
+    expected = violated(group)
+    failed = run.requirements_with("fail")
+    assert failed - expected == set(), f"failed behind nginx although no fault breaks them: {failed - expected}\n{run.output[-3000:]}"
+    assert expected - failed == set(), f"broken by a fault but not failed behind nginx: {expected - failed}\n{run.output[-3000:]}"
+    assert run.code == (1 if expected else 0), run.output[-3000:]
