@@ -7,10 +7,14 @@ certify PASS, and a broken one must still fail exactly what it breaks. The refer
 started as the embedded one is (tests/front_door.py) and the harness sees it as a deployment.
 """
 
+import json
+
+import httpx
 import pytest
 
 from ..front_door import MISSING, NGINX, reference_target
-from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, run_harness
+from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, HarnessRun, run_harness
+from ..once import once_per_run
 from .test_fault_matrix import GROUPS, violated
 
 needs_nginx = pytest.mark.skipif(NGINX is None, reason=MISSING)
@@ -26,6 +30,41 @@ def _certify(tmp_path, server_args=(), *, behind_nginx=True, run_args=(), timeou
                            env={"XDG_CACHE_HOME": str(tmp_path / "cache")}, timeout=timeout)
 
 
+@pytest.fixture(scope="module")
+def throttled_front_door(tmp_path_factory):
+    """nginx before a reference whose devices get 3 requests (rate allowance and a burst of 2) and then 429."""
+    if NGINX is None:
+        pytest.skip(MISSING)
+    with reference_target(tmp_path_factory.mktemp("stock"), ["--rate", "0.01", "--burst", "2"]) as target:
+        yield json.loads(target.read_text())
+
+
+def _register(target, device, headers=(), content=None):
+    body = content if content is not None else json.dumps({"software_statement": target["statements"]["valid"]}).encode()
+    return httpx.post(target["base_url"] + target["register_path"], content=body, timeout=30,
+                      headers=[("Content-Type", "application/json"), ("X-Forwarded-For", f"{device}, 203.0.113.7"), *headers])
+
+
+def test_nginx_keeps_the_harness_device_the_first_forwarded_address(throttled_front_door):
+    # nginx appends the peer (127.0.0.1) to X-Forwarded-For; the reference must still tell devices apart by the first.
+    statuses = [_register(throttled_front_door, "198.18.7.1").status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429], statuses
+    assert _register(throttled_front_door, "198.18.7.2").status_code == 201, "another device was throttled with the first"
+
+
+def test_the_front_door_keeps_nginx_defaults(throttled_front_door):
+    """What issue 26 is about: stock nginx answers these itself, in HTML, before the service sees them."""
+    refusals = {
+        "Authorization twice": _register(throttled_front_door, "198.18.7.3", [("Authorization", "Bearer a"), ("Authorization", "Bearer b")]),
+        "a header line over 8 KiB": _register(throttled_front_door, "198.18.7.4", [("X-Device-Info", "A" * 8192)]),
+        "a body over 1 MiB": _register(throttled_front_door, "198.18.7.5", content=b"{" + b" " * (1 << 20) + b"}"),
+    }
+    assert {name: r.status_code for name, r in refusals.items()} == {
+        "Authorization twice": 400, "a header line over 8 KiB": 400, "a body over 1 MiB": 413}
+    for name, answer in refusals.items():
+        assert answer.headers["server"].startswith("nginx") and answer.headers["content-type"] == "text/html", name
+
+
 def _assert_clean_pass(run):
     doc = run.certification()
     summary = run.output[-4000:]
@@ -37,16 +76,21 @@ def _assert_clean_pass(run):
     assert run.unexercised_requirements() == set(), summary
 
 
-@needs_nginx
-def test_the_reference_behind_stock_nginx_certifies_pass(tmp_path):
-    _assert_clean_pass(_certify(tmp_path))
+@pytest.fixture(scope="module")
+def behind_nginx(tmp_path_factory) -> HarnessRun:
+    """The default run (coverage phase included) against the reference behind nginx, shared by the tests below."""
+    if NGINX is None:
+        pytest.skip(MISSING)
+    return once_per_run(tmp_path_factory, "front-door-default-run", lambda: _certify(tmp_path_factory.mktemp("front-door")))
 
 
-@needs_nginx
-def test_the_certification_names_the_front_door_and_what_it_refused(tmp_path):
+def test_the_reference_behind_stock_nginx_certifies_pass(behind_nginx):
+    _assert_clean_pass(behind_nginx)
+
+
+def test_the_certification_names_the_front_door_and_what_it_refused(behind_nginx):
     """The agreed shape (issue 26): results.json and certification.json carry "deployment"."""
-    run = _certify(tmp_path)
-    for doc in (run.results(), run.certification()):
+    for doc in (behind_nginx.results(), behind_nginx.certification()):
         deployment = doc.get("deployment")
         assert isinstance(deployment, dict), f"no deployment section in {sorted(doc)}"
         assert {"front_door", "limits", "refused_at_front_door"} <= set(deployment), deployment
