@@ -32,10 +32,11 @@ def _certify(tmp_path, server_args=(), *, behind_nginx=True, run_args=(), timeou
 
 @pytest.fixture(scope="module")
 def throttled_front_door(tmp_path_factory):
-    """nginx before a reference whose devices get 3 requests (rate allowance and a burst of 2) and then 429."""
+    """nginx before a reference whose devices get 3 requests (rate allowance and a burst of 2) and then 429,
+    with its own body cap."""
     if NGINX is None:
         pytest.skip(MISSING)
-    with reference_target(tmp_path_factory.mktemp("stock"), ["--rate", "0.01", "--burst", "2"]) as target:
+    with reference_target(tmp_path_factory.mktemp("stock"), ["--rate", "0.01", "--burst", "2", "--max-body-bytes", CAP]) as target:
         yield json.loads(target.read_text())
 
 
@@ -63,6 +64,19 @@ def test_the_front_door_keeps_nginx_defaults(throttled_front_door):
         "Authorization twice": 400, "a header line over 8 KiB": 400, "a body over 1 MiB": 413}
     for name, answer in refusals.items():
         assert answer.headers["server"].startswith("nginx") and answer.headers["content-type"] == "text/html", name
+
+
+def test_a_body_over_the_service_cap_is_its_400_never_nginx_502(throttled_front_door):
+    """A service that answered before reading the body and closed reset the connection: nginx then lost the
+    400 now and then (about 1 in 30 here) and sent its own 502. The reference reads and drops the rest."""
+    over = b"client_id=a&client_secret=b&grant_type=client_credentials&x=" + b"v" * int(CAP)
+    url = throttled_front_door["base_url"] + throttled_front_door["token_path"]
+    statuses = []
+    with httpx.Client(timeout=30) as client:
+        for n in range(300):
+            statuses.append(client.post(url, content=over, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": f"198.18.{8 + n // 250}.{n % 250}"}).status_code)
+    assert set(statuses) == {400}, sorted(set(statuses))
 
 
 def _assert_clean_pass(run):
@@ -101,7 +115,8 @@ def test_the_certification_names_the_front_door_and_what_it_refused(behind_nginx
 
 @pytest.mark.parametrize("behind_nginx", [pytest.param(False, id="alone"), pytest.param(True, id="behind-nginx", marks=needs_nginx)])
 def test_a_service_with_its_own_body_cap_certifies_pass(tmp_path, behind_nginx):
-    _assert_clean_pass(_certify(tmp_path, ["--max-body-bytes", CAP], behind_nginx=behind_nginx))
+    # The whole suite, coverage phase included, in one process: a run's own workers only add CPU under CI's workers.
+    _assert_clean_pass(_certify(tmp_path, ["--max-body-bytes", CAP], behind_nginx=behind_nginx, run_args=ONE_PROCESS))
 
 
 # The groups whose faults answer 5xx (nginx passes an upstream's 500 through: it must stay a crash), and the
