@@ -113,10 +113,10 @@ def test_the_certification_names_the_front_door_and_what_it_refused(behind_nginx
         assert deployment["refused_at_front_door"], "nginx refuses a repeated Authorization: the run must list it"
 
 
-@pytest.mark.parametrize("behind_nginx", [pytest.param(False, id="alone"), pytest.param(True, id="behind-nginx", marks=needs_nginx)])
-def test_a_service_with_its_own_body_cap_certifies_pass(tmp_path, behind_nginx):
+@pytest.mark.parametrize("with_nginx", [pytest.param(False, id="alone"), pytest.param(True, id="behind-nginx", marks=needs_nginx)])
+def test_a_service_with_its_own_body_cap_certifies_pass(tmp_path, with_nginx):
     # The whole suite, coverage phase included, in one process: a run's own workers only add CPU under CI's workers.
-    _assert_clean_pass(_certify(tmp_path, ["--max-body-bytes", CAP], behind_nginx=behind_nginx, run_args=ONE_PROCESS))
+    _assert_clean_pass(_certify(tmp_path, ["--max-body-bytes", CAP], behind_nginx=with_nginx, run_args=ONE_PROCESS))
 
 
 # The groups whose faults answer 5xx (nginx passes an upstream's 500 through: it must stay a crash), and the
