@@ -23,6 +23,7 @@ from .context import Context
 from .device import DeviceInfoCheck
 from .errors import ApiError, DcrError, InjectedFailure, RequestError, injected_failure, invalid_request, oauth_error
 from .keys import Keys
+from .parsing import drain
 from .store import Store
 from .throttle import Throttle
 
@@ -37,7 +38,7 @@ Renderer = Callable[[Any, Context], Response]
 
 
 def _endpoint(handler: Handler, render: Renderer, fallback: Callable[[], RequestError], throttled: bool = True):
-    async def run(request: Request) -> Response:
+    async def answer(request: Request) -> Response:
         ctx: Context = request.app.state.ctx
         try:
             refusal = ctx.throttle.refusal(request) if throttled else None
@@ -49,6 +50,11 @@ def _endpoint(handler: Handler, render: Renderer, fallback: Callable[[], Request
         except Exception:
             log.exception("unexpected error on %s %s; answered as a malformed request", request.method, request.url.path)
             return render(fallback(), ctx)
+
+    async def run(request: Request) -> Response:
+        response = await answer(request)
+        await drain(request)  # a refusal decided before the body was read (size cap, headers, throttle)
+        return response
 
     return run
 

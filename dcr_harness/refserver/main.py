@@ -104,6 +104,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -130,6 +137,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                    help="throttle: requests per second per device (default %(default)s)")
     p.add_argument("--burst", type=_non_negative_int, default=defaults.burst,
                    help="throttle: one-time burst per device (default %(default)s)")
+    p.add_argument("--max-body-bytes", type=_positive_int, default=defaults.max_body_bytes, metavar="N",
+                   help="register and token bodies over N bytes get 400 invalid_request, as a deployment's "
+                        "own cap would (default %(default)s)")
     p.add_argument("--device-header", default=defaults.device_header,
                    help="header whose first address identifies a device (default %(default)s)")
     p.add_argument("--device-info-policy", choices=DEVICE_INFO_POLICIES, default=defaults.device_info_policy,
@@ -149,7 +159,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         choices=tuple(choices.parse(args.choice).items()),
         host=args.host, port=args.port, data_dir=args.data_dir, token_ttl=args.token_ttl,
-        rate_per_s=args.rate, burst=args.burst, device_header=args.device_header,
+        rate_per_s=args.rate, burst=args.burst, device_header=args.device_header, max_body_bytes=args.max_body_bytes,
         device_info_policy=args.device_info_policy, faults=frozenset(args.fault), admin_token=args.admin_token,
     )
 

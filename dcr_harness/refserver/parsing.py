@@ -13,7 +13,7 @@ import re
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote_plus
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from .errors import invalid_request
 
@@ -34,6 +34,24 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise invalid_request("request body too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# What is left of a request body is read and dropped up to this size once the answer is decided: a
+# server that closes with body bytes unread resets the connection, and a proxy in front (nginx) then
+# loses the answer and sends its own 502 (issue 26). Beyond it the client is cut off: the work is bounded.
+DRAIN_BYTES = 16 << 20
+
+
+async def drain(request: Request, limit: int = DRAIN_BYTES) -> None:
+    """Read and drop the rest of the body (nothing when the handler read it all or the client left)."""
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return
+    except (RuntimeError, ClientDisconnect):  # RuntimeError: the stream was already read to its end
+        return
 
 
 def _no_constants(name: str) -> Any:

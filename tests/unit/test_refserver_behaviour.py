@@ -5,6 +5,7 @@ gets (REG-ERR-*, TOK-ERR-*), X-Device-Info policies (DEV-3), protected-API rejec
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,33 @@ def test_no_input_gets_a_5xx(server, endpoint, content_type, body, accept, devic
     r = server.client.post(endpoint, content=body, headers=headers)
     assert r.status_code == 400 and r.json()["error"] in {
         "invalid_request", "invalid_software_statement", "invalid_client", "unsupported_grant_type"}, r.text
+
+
+def test_the_body_size_cap_refuses_larger_bodies_with_invalid_request_and_serves_the_rest(key_dir, tmp_path):
+    """--max-body-bytes: a deployment's own cap answered in the contract's shape (CONTRACT.md section 0)."""
+    copy_keys(key_dir, tmp_path)
+    cap = 2048
+    with in_process(tmp_path, burst=10**9, max_body_bytes=cap) as srv:
+        def body(size: int) -> bytes:  # a valid registration padded with an unknown member to exactly `size` bytes
+            doc = {"software_statement": srv.statements["valid"], "x": ""}
+            doc["x"] = "a" * (size - len(json.dumps(doc).encode()))
+            return json.dumps(doc).encode()
+
+        json_type = {"Content-Type": "application/json"}
+        served = srv.client.post(REGISTER, content=body(cap), headers=json_type)
+        assert served.status_code == 201, served.text
+        form = f"client_id={served.json()['client_id']}&client_secret={served.json()['client_secret']}&grant_type=client_credentials&x="
+        token_body = (form + "a" * (cap - len(form))).encode()
+        assert srv.client.post(TOKEN, content=token_body, headers=FORM).status_code == 201
+        for endpoint, content, headers in ((REGISTER, body(cap + 1), json_type), (TOKEN, token_body + b"a", FORM)):
+            refused = srv.client.post(endpoint, content=content, headers=headers)
+            assert refused.status_code == 400 and refused.headers["content-type"].startswith("application/json")
+            assert refused.json()["error"] == "invalid_request", refused.text
+
+
+def test_the_body_size_cap_is_a_serve_option():
+    from dcr_harness.refserver.main import build_parser, config_from_args
+    assert config_from_args(build_parser().parse_args(["--max-body-bytes", "65536"])).max_body_bytes == 65536
+    assert config_from_args(build_parser().parse_args([])).max_body_bytes == 1 << 20
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--max-body-bytes", "0"])
