@@ -90,7 +90,7 @@ def over_limit(ex: Exchange, limits: Limits = Limits()) -> Envelope | None:
     name, value = max(ex.request_headers, key=lambda h: _line_size(*h), default=("", ""))
     if name and _line_size(name, value) > limits.header_line:
         size = _line_size(name, value)
-        return Envelope(LIMIT, f"a {size:,}-byte {name} line", "header line", size)
+        return Envelope(LIMIT, f"a {size:,}-byte {name.title()} line", "header line", size)
     split = urlsplit(ex.url)
     target = len(split.path) + (len(split.query) + 1 if split.query else 0)
     if target > limits.target:
@@ -102,11 +102,10 @@ def not_well_formed(ex: Exchange) -> Envelope | None:
     names = [name.lower() for name, _ in ex.request_headers]
     for single in SINGLETONS:
         if names.count(single) > 1:
-            shown = next(n for n, _ in ex.request_headers if n.lower() == single)
-            return Envelope(MALFORMED, f"{shown} sent {names.count(single)} times")
+            return Envelope(MALFORMED, f"{single.title()} sent {names.count(single)} times")
     for name, value in ex.request_headers:
         if not _utf8(_raw(value)):
-            return Envelope(MALFORMED, f"invalid UTF-8 in {name}")
+            return Envelope(MALFORMED, f"invalid UTF-8 in {name.title()}")
     body = ex.request_body
     if not _utf8(body):
         return Envelope(MALFORMED, "invalid UTF-8 in the body")

@@ -103,14 +103,18 @@ def test_the_reference_behind_stock_nginx_certifies_pass(behind_nginx):
 
 
 def test_the_certification_names_the_front_door_and_what_it_refused(behind_nginx):
-    """The agreed shape (issue 26): results.json and certification.json carry "deployment"."""
-    for doc in (behind_nginx.results(), behind_nginx.certification()):
-        deployment = doc.get("deployment")
-        assert isinstance(deployment, dict), f"no deployment section in {sorted(doc)}"
-        assert {"front_door", "limits", "refused_at_front_door"} <= set(deployment), deployment
-        assert "nginx" in str(deployment["front_door"]).lower(), deployment["front_door"]
-        assert deployment["limits"], "nginx's limits (1 MiB body, 8 KiB header line) were met and must be named"
-        assert deployment["refused_at_front_door"], "nginx refuses a repeated Authorization: the run must list it"
+    """The certification's deployment section names nginx, its limits as observed, and what it refused."""
+    deployment = behind_nginx.certification().get("deployment")
+    assert isinstance(deployment, dict), "no deployment section in certification.json"
+    assert (deployment["front_door"]["server"] or "").startswith("nginx"), deployment["front_door"]
+    body, line = deployment["limits"]["body"], deployment["limits"]["header line"]
+    # nginx's defaults: client_max_body_size 1m (413), large_client_header_buffers 4 8k (400).
+    assert body["reached_the_api_up_to"] < 1 << 20 < body["refused_from"] and body["refused_with"] == "413 by the front door", body
+    assert line["reached_the_api_up_to"] < 8192 < line["refused_from"] and line["refused_with"].startswith("400 by the front door"), line
+    assert deployment["repeated_headers"]["Authorization"] == "refused by the front door", deployment["repeated_headers"]
+    refused = {r["case"] for r in deployment["refused_at_front_door"]}
+    assert "api Authorization: sent twice" in refused and "token Authorization: sent twice" in refused, refused
+    assert any(line.startswith("  body: reached the API up to") for line in behind_nginx.output.splitlines()), "the console states the limits"
 
 
 @pytest.mark.parametrize("with_nginx", [pytest.param(False, id="alone"), pytest.param(True, id="behind-nginx", marks=needs_nginx)])
