@@ -163,6 +163,8 @@ def token_client_secret(inputs: Inputs) -> list[Provocation]:
     """The secret's near misses, and each client's secret beside the other's id."""
     a, b = inputs.creds, inputs.other
     cases = _credential_cases(inputs, "client_secret")
+    if a.client_id == b.client_id or a.client_secret == b.client_secret:
+        return cases  # a server that reissues credentials (REG-OK-3 fails) leaves no other client to pair with
     for label, cid, secret in (("client A's id with client B's secret", a.client_id, b.client_secret),
                                ("client B's id with client A's secret", b.client_id, a.client_secret)):
         content = _form([("client_id", quote_plus(cid)), ("client_secret", quote_plus(secret)), ("grant_type", "client_credentials")])

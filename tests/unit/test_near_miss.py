@@ -100,3 +100,9 @@ def test_each_group_cites_what_its_cases_judge():
     assert near_miss.requirements("token-client_id")[:2] == ["TOK-ERR-2", "TOK-ERR-5"]
     assert set(near_miss.requirements("api-access-token")) == {"API-1", "API-2", "API-3"}
     assert set(near_miss.requirements("register-statement")) == {"REG-ERR-3", "REG-ERR-5"}
+
+
+def test_no_pairing_without_a_second_client():
+    inputs = _inputs()
+    same = near_miss.Inputs(inputs.target, inputs.creds, inputs.creds, inputs.token)
+    assert not [c for c in near_miss.cases("token-client_secret", same) if c.name.startswith("wrong pairing")]
