@@ -19,6 +19,7 @@ cases: they must be served. The admin hook (TARGET.md) has no requirement to cit
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -45,7 +46,6 @@ class Miss:
 
     label: str
     value: str
-    same: bool = False  # an equivalent encoding of the valid value (to be served)
 
 
 def _traced(valid: str, value: str, how: str) -> str:
@@ -74,9 +74,9 @@ def derive(valid: str) -> list[Miss]:
     s, n = str(valid), len(valid)
     misses: list[Miss] = []
 
-    def add(label: str, value: str, same: bool = False) -> None:
-        if value != s or same:
-            misses.append(Miss(label, _traced(valid, value, label), same))
+    def add(label: str, value: str) -> None:
+        if value != s:
+            misses.append(Miss(label, _traced(valid, value, label)))
 
     letter = _last(s, lambda c: c.isascii() and c.isalpha())
     if letter is not None:
@@ -97,6 +97,8 @@ def derive(valid: str) -> list[Miss]:
     wide = _last(s, lambda c: "!" <= c <= "~")
     if wide is not None:
         add(f"compatibility form at character {wide} (NFKC folds it back)", s[:wide] + chr(ord(s[wide]) + FULLWIDTH_OFFSET) + s[wide + 1:])
+    for form in ("NFD", "NFC"):  # only a value with accented or composed characters has another canonical form
+        add(f"another normal form ({form})", unicodedata.normalize(form, s))
     return misses
 
 

@@ -23,7 +23,7 @@ def _labels(value: str) -> list[str]:
 def test_every_kind_is_derived_and_each_differs_from_the_valid_value():
     misses = near_miss.derive(TOKENISH)
     assert all(any(kind in m.label for m in misses) for kind in KINDS), _labels(TOKENISH)
-    assert all(m.value != TOKENISH and not m.same for m in misses)
+    assert all(m.value != TOKENISH for m in misses) and not any("normal form" in m.label for m in misses)
     changed = next(m for m in misses if m.label.startswith("one letter's case"))
     assert changed.value.lower() == TOKENISH.lower() and sum(a != b for a, b in zip(changed.value, TOKENISH)) == 1
 
@@ -31,6 +31,11 @@ def test_every_kind_is_derived_and_each_differs_from_the_valid_value():
 def test_derivations_are_deterministic_and_choose_the_last_letter():
     assert near_miss.derive(TOKENISH) == near_miss.derive(TOKENISH)
     assert "one letter's case changed (character 41)" in _labels(TOKENISH)  # the final "8" is no letter
+
+
+def test_a_value_with_a_composed_character_gets_its_other_normal_form():
+    (nfd,) = [m for m in near_miss.derive("caf\u00e9") if "normal form" in m.label]
+    assert nfd.label == "another normal form (NFD)" and nfd.value == "cafe\u0301"
 
 
 def test_a_value_without_letters_or_characters_gets_the_kinds_it_can_have():
