@@ -112,6 +112,13 @@ FAULTS: dict[str, Fault] = {
     "rare-accept-repeated-same-param": _f("a token parameter repeated with the same value is accepted", "TOK-ERR-1"),
     "rare-accept-padded-statement": _f("a valid statement with surrounding white space is trimmed and accepted",
                                        "REG-ERR-3"),
+    # Near misses (issue 27): a comparison that accepts a value nearly the valid one; the near-miss phase finds each.
+    "near-client-id-case-insensitive": _f("client_id is looked up ignoring letter case", "TOK-ERR-2"),
+    "near-secret-case-insensitive": _f("client_secret is compared ignoring letter case", "TOK-ERR-2"),
+    "near-secret-trimmed": _f("client_secret is trimmed of white space before it is compared", "TOK-ERR-2"),
+    "near-cross-client-secret": _f("a client_secret of another client of the same application is accepted", "TOK-ERR-2"),
+    "near-token-prefix": _f("only the first 32 characters of an access token are compared", "API-2"),
+    "near-bearer-first-word": _f("the bearer token is the word after Bearer, whatever follows it", "API-2"),
 }
 
 

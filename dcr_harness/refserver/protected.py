@@ -12,9 +12,8 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import rare
+from . import lenient, rare
 from .context import Context
-from .credentials import token_digest
 from .errors import HELP_URL, ApiError
 
 PATH = "/api/v2/{service_provider}/configuration"
@@ -35,7 +34,7 @@ def bearer_token(values: list[str]) -> str:
 
 def _check_token(token: str, ctx: Context) -> None:
     cfg = ctx.config
-    record = ctx.store.token(token_digest(token))
+    record = ctx.store.token(lenient.token_key(token, cfg))
     if record is None:
         if not cfg.fault("api-accept-unknown-token"):
             raise ApiError(CLIENT_APPLICATION, "unknown access token")
@@ -51,7 +50,10 @@ async def handle(request: Request, ctx: Context) -> Response:
     authorization = request.headers.getlist("authorization")
     rare.bearer(authorization, cfg)
     query_token = request.query_params.get("access_token") if cfg.choice("query-token") == "accept" else None
-    _check_token(query_token if query_token and not authorization else bearer_token(authorization), ctx)
+    if query_token and not authorization:
+        _check_token(query_token, ctx)
+    else:
+        _check_token(lenient.first_word_token(authorization, cfg) or bearer_token(authorization), ctx)
     if cfg.fault("api-reject-valid"):
         raise ApiError(CLIENT_APPLICATION, "access token rejected")
     provider = request.path_params["service_provider"]

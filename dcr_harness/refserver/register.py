@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from . import credentials, rare
+from . import credentials, lenient, rare
 from .context import Context
 from .errors import NO_STORE, DcrError, InjectedFailure, invalid_request, oauth_error
 from .faults import CONTROL_CHARS
@@ -124,7 +124,7 @@ def _credentials(app: Application, issued_at: int, ctx: Context) -> tuple[str, s
     if reuse and app.software_id in ctx.reused_credentials:
         return ctx.reused_credentials[app.software_id]
     client_id, secret, salt = credentials.new_client_id(), credentials.new_secret(), credentials.new_salt()
-    ctx.store.add_client(client_id, salt, credentials.hash_secret(secret, salt), app, issued_at)
+    ctx.store.add_client(client_id, salt, credentials.hash_secret(lenient.secret_form(secret, ctx.config), salt), app, issued_at)
     if reuse:
         ctx.reused_credentials[app.software_id] = (client_id, secret)
     return client_id, secret

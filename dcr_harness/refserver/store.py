@@ -121,16 +121,23 @@ class Store:
              json.dumps(list(app.redirect_uris)), json.dumps(list(app.grant_types)), json.dumps(list(app.scopes))),
         )
 
-    def client(self, client_id: str) -> ClientRecord | None:
-        row = self._one(
-            "SELECT c.client_id, c.secret_salt, c.secret_hash, c.software_id, c.grant_types, r.software_id IS NOT NULL"
-            " FROM clients c LEFT JOIN revocations r ON r.software_id = c.software_id WHERE c.client_id = ?",
-            (client_id,),
-        )
-        if row is None:
-            return None
+    _CLIENT = ("SELECT c.client_id, c.secret_salt, c.secret_hash, c.software_id, c.grant_types, r.software_id IS NOT NULL"
+               " FROM clients c LEFT JOIN revocations r ON r.software_id = c.software_id")
+
+    @staticmethod
+    def _client(row: tuple) -> ClientRecord:
         cid, salt, digest, sid, grants, revoked = row
         return ClientRecord(cid, bytes(salt), bytes(digest), sid, tuple(json.loads(grants)), bool(revoked))
+
+    def client(self, client_id: str, ignore_case: bool = False) -> ClientRecord | None:
+        """ignore_case: the near-client-id-case-insensitive fault's collation."""
+        row = self._one(self._CLIENT + " WHERE c.client_id = ?" + (" COLLATE NOCASE" if ignore_case else ""), (client_id,))
+        return None if row is None else self._client(row)
+
+    def recent_clients(self, software_id: str, limit: int) -> list[ClientRecord]:
+        """The newest clients of an application (the near-cross-client-secret fault tries them)."""
+        rows = self._run(self._CLIENT + " WHERE c.software_id = ? ORDER BY c.rowid DESC LIMIT ?", (software_id, limit)).fetchall()
+        return [self._client(row) for row in rows]
 
     # Tokens
 

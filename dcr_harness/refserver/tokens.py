@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import credentials, rare
+from . import credentials, lenient, rare
 from .context import Context
 from .errors import DcrError, InjectedFailure, invalid_request
 from .faults import CONTROL_CHARS
@@ -112,11 +112,11 @@ async def handle(request: Request, ctx: Context) -> Response:
         code = "invalid_request" if cfg.fault("tok-unknown-grant-invalid-request") else "unsupported_grant_type"
         raise DcrError(code, "grant_type is not supported by this server")
 
-    client = ctx.store.client(client_id)
+    client = ctx.store.client(client_id, ignore_case=cfg.fault("near-client-id-case-insensitive"))
     if client is None:
         raise _invalid_client("unknown client")
     skip_secret = cfg.fault("tok-accept-wrong-secret") or (empty_secret_ok and secret == "")
-    if not skip_secret and not credentials.secret_matches(secret, client.secret_salt, client.secret_hash):
+    if not skip_secret and not lenient.secret_ok(secret, client, ctx):
         raise _invalid_client("wrong client secret")
     if client.revoked:
         raise _invalid_client("the client's software statement is revoked")
@@ -124,7 +124,7 @@ async def handle(request: Request, ctx: Context) -> Response:
         raise DcrError("unauthorized_client", "grant_type not granted to this client")
     if cfg.fault("tok-no-refresh") and ctx.store.has_tokens(client_id):
         raise _invalid_client("credentials already used")
-    return _issue(client_id, ctx)
+    return _issue(client.client_id, ctx)
 
 
 def _check_values(params: dict[str, str], ctx: Context) -> None:
@@ -132,10 +132,10 @@ def _check_values(params: dict[str, str], ctx: Context) -> None:
     grant_type, client_id, secret = params.get("grant_type"), params.get("client_id"), params.get("client_secret")
     if grant_type and grant_type not in KNOWN_GRANT_TYPES:
         raise DcrError("unsupported_grant_type", "grant_type is not supported by this server")
-    client = ctx.store.client(client_id) if client_id else None
+    client = ctx.store.client(client_id, ignore_case=ctx.config.fault("near-client-id-case-insensitive")) if client_id else None
     if client_id and client is None:
         raise _invalid_client("unknown client")
-    if client is not None and secret and not credentials.secret_matches(secret, client.secret_salt, client.secret_hash):
+    if client is not None and secret and not lenient.secret_ok(secret, client, ctx):
         raise _invalid_client("wrong client secret")
 
 
@@ -143,7 +143,7 @@ def _issue(client_id: str, ctx: Context) -> Response:
     cfg = ctx.config
     now = time.time()
     token, token_id, created_ms = credentials.new_access_token(), str(uuid.uuid4()), int(now * 1000)
-    ctx.store.add_token(credentials.token_digest(token), token_id, client_id, created_ms, now + cfg.token_ttl)
+    ctx.store.add_token(lenient.token_key(token, cfg), token_id, client_id, created_ms, now + cfg.token_ttl)
     created_at: int | str = created_ms
     if cfg.fault("tok-created-at-seconds"):
         created_at = datetime.fromtimestamp(now, timezone.utc).isoformat()

@@ -234,7 +234,7 @@ def cases_per_phase(checks: list[Mapping[str, Any]]) -> dict[str, dict[str, int]
             entry = phases.setdefault(phase, {"cases": 0, "checks": 0})
             entry["cases"] += count
             entry["checks"] += 1
-    order = ("coverage", "generate", "shrink")  # strategies/runner.py's phases, in the order a check runs them
+    order = ("coverage", "near-miss", "generate", "shrink")  # strategies/runner.py's phases, in the order a check runs them
     return dict(sorted(phases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
 
 

@@ -18,6 +18,7 @@ from .oracle import judge_case
 # random search up to the check's first failure (generate), and every example after it (shrink: shrinking, and in
 # a profile that reports multiple bugs, the search for more).
 COVERAGE, GENERATE, SHRINK = "coverage", "generate", "shrink"
+NEAR_MISS = "near-miss"  # the near-miss catalogue (strategies/near_miss.py), sent like the coverage one
 
 
 class CaseContext(Context):
@@ -122,9 +123,9 @@ def run_case(session: Session, case: Provocation, creds: Credentials | None = No
     return exchange
 
 
-def cover(session: Session, cases: list[Provocation], creds: Credentials | None = None) -> None:
+def cover(session: Session, cases: list[Provocation], creds: Credentials | None = None, phase: str = COVERAGE) -> None:
     """The coverage phase: send every case once, in order, and judge each; every breach is recorded (the
     check fails at its end with all of them), none stops the others."""
     for case in cases:
-        count_case(COVERAGE)
+        count_case(phase)
         _judge(session, case, _send(session, case, creds), latest_wins=False, creds=creds)

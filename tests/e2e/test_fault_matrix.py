@@ -19,7 +19,7 @@ from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, run_harness
 # SHOULD-level or advisory: reported as warnings (TOK-OK-4 is a SHOULD; API-3 asks a JSON
 # error body to follow the structure, and a non-JSON body is a finding).
 WARNED = {"tok-no-cache-headers": "TOK-OK-4", "api-error-body-plain": "API-3"}
-PROVEN_ELSEWHERE = ("thr-", "gen-", "rare-")  # rare-: tests/e2e/test_rare_input_faults.py
+PROVEN_ELSEWHERE = ("thr-", "gen-", "rare-", "near-")  # rare-: tests/e2e/test_rare_input_faults.py; near-: test_near_miss_faults.py
 
 # Faults that do not interact: disjoint declared requirements, and no pair where one fault
 # changes the precondition of another's detection (e.g. reused credentials with no refresh).

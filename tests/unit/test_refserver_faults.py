@@ -213,7 +213,20 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "rare-500-empty-bearer": (lambda s: _status(s.api(headers={"Authorization": "Bearer"})), 401, 500),
     "rare-accept-repeated-same-param": (_token_form(GOOD_FORM + "&grant_type=client_credentials"), 400, 201),
     "rare-accept-padded-statement": (lambda s: _status(s.register(" " + s.statements["valid"] + "\n")), 400, 201),
+    "near-client-id-case-insensitive": (lambda s: _near_token(s, lambda cid, secret, other: (cid.swapcase(), secret)), 400, 201),
+    "near-secret-case-insensitive": (lambda s: _near_token(s, lambda cid, secret, other: (cid, secret.swapcase())), 400, 201),
+    "near-secret-trimmed": (lambda s: _near_token(s, lambda cid, secret, other: (cid, f" {secret}\t")), 400, 201),
+    "near-cross-client-secret": (lambda s: _near_token(s, lambda cid, secret, other: (cid, other)), 400, 201),
+    "near-token-prefix": (lambda s: _status(s.api(s.access_token()[:-1])), 401, 200),
+    "near-bearer-first-word": (lambda s: _status(s.api(headers={"Authorization": f"Bearer {s.access_token()} extra"})), 401, 200),
 }
+
+
+def _near_token(s: InProcess, near: Callable[[str, str, str], tuple[str, str]]) -> int:
+    """A token request with a near miss of fresh credentials (near(id, secret, another client's secret))."""
+    (client_id, secret), (_, other) = s.credentials(), s.credentials()
+    cid, sent = near(client_id, secret, other)
+    return _status(s.token(cid, sent))
 
 
 @pytest.fixture(scope="module")
