@@ -41,6 +41,7 @@ def assert_reports(out: Path, verdict: str) -> dict:
     return metrics
 
 
+@pytest.mark.timing
 def test_token_refresh_profile(tmp_path):
     # 8 s: gevent may count locust's run time from before the embedded server started (a blocking
     # start leaves its clock stale), and a refresh is due only after 3.2 s of a 4 s token.
@@ -54,6 +55,7 @@ def test_token_refresh_profile(tmp_path):
     assert {"register", "token", "api"} <= set(m["latency_ms"])
 
 
+@pytest.mark.timing
 def test_throttling_profile_distributed(tmp_path):
     proc = harness_load(tmp_path, "throttling", "--users", "6", "--spawn-rate", "6", "--duration", "6",
                         "--workers", "2", "--shape", "ramp")
@@ -64,6 +66,7 @@ def test_throttling_profile_distributed(tmp_path):
     assert f["judged"] == f["requests"]
 
 
+@pytest.mark.timing  # recall is measured only when 429s were due within the 4 s run
 def test_plain_locust_without_target_breaks_strict_thresholds(tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text("version = 1\n[throttling]\nthrottle_recall_min = 1.1\n"
@@ -102,6 +105,7 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
 MAX_REQUESTS = 8
 
 
+@pytest.mark.timing
 def test_safety_limits_stop_the_run(tmp_path):
     from dcr_harness.engine.embedded import EmbeddedServer
 
@@ -159,6 +163,7 @@ def test_shapes():
     assert proc.stdout.split("\n")[0] == "[0, 5, 10, 10] [2, 10, 2] 10 SpikeShape", proc.stderr[-2000:]
 
 
+@pytest.mark.timing
 def test_throttling_profile_catches_a_refilling_burst(tmp_path):
     from dcr_harness.engine.embedded import EmbeddedServer
 
