@@ -1,9 +1,9 @@
 """Does the harness's own test suite pass on any machine, fast or loaded? (issue 25)
 
-    .venv/bin/python tests/flakiness.py [--rounds N] [--busy K] [--timing-rounds M] [--max-minutes T]
+    .venv/bin/python tests/flakiness.py [--rounds N] [--busy K] [--timing-rounds M] [--timing-k EXPR] [--max-minutes T]
 
 Runs the unit layer N times in a seeded random order (tests/shuffle_order.py), and the
-timing-marked e2e tests (`-m timing`) M times, each both on the machine as it is ("idle") and
+timing-marked e2e tests (`-m timing`, narrowed with `-k EXPR` if given) M times, each both on the machine as it is ("idle") and
 beside K busy loops (processes spinning `while True: pass`, started for that run and killed
 after it). Prints what failed where: test id x condition x round, then one line per run.
 Exit 1 when anything failed. Every pytest run is bounded (--run-timeout), and no run starts
@@ -72,8 +72,10 @@ def read_summary(output: str, run: Run) -> None:
     run.passed = int(passed[-1]) if passed else 0
 
 
-def run_pytest(run: Run, timeout_s: float, log_dir: Path) -> None:
+def run_pytest(run: Run, timeout_s: float, log_dir: Path, timing_k: str | None) -> None:
     cmd = [sys.executable, "-m", "pytest", *LAYERS[run.layer], "-q", "-rfE", "-p", "no:randomly"]
+    if run.layer == "timing" and timing_k:
+        cmd += ["-k", timing_k]
     if run.seed is not None:
         cmd += ["--shuffle-seed", str(run.seed)]
     log = log_dir / f"{run.column.replace('/', '-')}.log"
@@ -129,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the unit layer, each in a new order (3)")
     parser.add_argument("--timing-rounds", type=int, default=1, help="rounds of the timing e2e tests (1; 0: none)")
+    parser.add_argument("--timing-k", metavar="EXPR", help="only the timing tests this -k expression selects")
     parser.add_argument("--busy", type=int, default=2, help="busy loops beside the second run of each round (2; 0: idle only)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the orders (default: a fresh one, printed)")
     parser.add_argument("--run-timeout", type=float, default=900, help="seconds one pytest run may take (900)")
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"--max-minutes {args.max_minutes} reached: the remaining runs were not started", flush=True)
             break
         with busy_loops(int(run.condition[4:]) if run.condition.startswith("busy") else 0):
-            run_pytest(run, args.run_timeout, log_dir)
+            run_pytest(run, args.run_timeout, log_dir, args.timing_k)
         print(f"  {run.column}: {run.passed} passed, {len(run.failed)} failed, {run.seconds:.1f} s {run.note}", flush=True)
         done.append(run)
     print(table(done))
