@@ -48,6 +48,7 @@ def _statement(output: str) -> str:
     return next(line.split("=", 1)[1].strip() for line in output.splitlines() if line.startswith("DCR_SOFTWARE_STATEMENT="))
 
 
+@pytest.mark.timing  # the app is paced in real time against a short token lifetime and the throttle
 def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) -> None:
     key = tmp_path / "sign.pem"
     generate_key(key)
@@ -86,6 +87,7 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     assert len(secrets) > 5 and not [s for s in secrets if s in artifacts]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("fault, scenarios, args, broken", BROKEN, ids=[b[0] for b in BROKEN])
 def test_broken_client_fails_exactly_its_requirement(tmp_path: Path, fault: str, scenarios: list[str],
                                                       args: list[str], broken: set[str]) -> None:
@@ -116,6 +118,7 @@ def test_what_the_client_never_met_is_not_exercised_never_pass(tmp_path: Path) -
     assert cli3["reasons"][0].startswith("not exercised")
 
 
+@pytest.mark.timing  # 16 calls 0.45 s apart outlive the short token: renewals happen
 def test_a_client_that_never_restarts_gets_not_exercised_for_the_restart(tmp_path: Path) -> None:
     # The prompt is printed, the app goes on without a restart (it opens connections as it likes): the
     # harness does not guess a restart, and the certification is not a PASS.

@@ -5,6 +5,7 @@ import pytest
 from ..harness_runs import WITHOUT_GENERATED, run_harness
 
 
+@pytest.mark.timing  # the whole run: its throttle checks and the live token expiry (API-4) are about time
 def test_reference_server_passes_with_zero_failures(tmp_path):
     run = run_harness(["run"], tmp_path / "reports")
     assert run.code == 0, run.output[-4000:]

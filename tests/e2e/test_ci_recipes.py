@@ -155,6 +155,7 @@ def run_job(job: Job, workspace: Path, inst) -> list[str]:
     return failures
 
 
+@pytest.mark.timing  # the jobs run whole conformance and load runs, shortened in time (SHORTER)
 @pytest.mark.parametrize("recipe, job_name", [
     ("github-actions.yml", "certify"),
     ("github-actions-nightly.yml", "nightly"),

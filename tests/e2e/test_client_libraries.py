@@ -11,7 +11,7 @@ import pytest
 
 from ..clientcert_libraries import CASES, Case
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # apps paced in real time against short token lifetimes
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -87,6 +87,7 @@ WHOLE_SUITE_GROUP = ("reg-accept-alg-none", "tok-status-200", "api-accept-unknow
 
 
 @pytest.mark.slow
+@pytest.mark.timing  # thr-burst-refills is judged on the throttle's real-time schedule
 def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_break(tmp_path):
     run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports")
     assert run.code == 1, run.output[-3000:]
@@ -100,6 +101,7 @@ REFUSED_ANYWAY = {"REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4"}
 
 
 @pytest.mark.slow
+@pytest.mark.timing  # the throttle's shape is judged on refused requests, in real time
 def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says_what_it_blocked(tmp_path):
     run = run_harness(["run", *ONE_PROCESS, "--", "--embedded-fault=reg-refuses-all"], tmp_path / "reports")
     assert run.code == 1, run.output[-3000:]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from ..harness_runs import HarnessRun, run_harness
 
 TWO_CHECKS = "test_register_returns_client_credentials or test_token_for_fresh_credentials"
 FAST = {"DCR_HTTP_TIMEOUT": "2"}
-RUN_LIMIT_S = 90
+RUN_LIMIT_S = 90  # the bound on each run (its subprocess timeout): a run that hung on a misbehaving server fails
 
 
 def write_target(path: Path, base_url: str, **extra: object) -> Path:
@@ -30,13 +29,11 @@ def write_target(path: Path, base_url: str, **extra: object) -> Path:
 
 
 def run_against(tmp_path: Path, server: HostileServer, env: dict[str, str] | None = None, *args: str,
-                **extra: object) -> tuple[HarnessRun, float]:
+                **extra: object) -> HarnessRun:
     target = write_target(tmp_path / "target.json", server.base_url, **extra)
-    started = time.monotonic()
     # One process: which request meets a broken connection (short-length) depends on which requests share it.
-    run = run_harness(["run", "--target", str(target), "--workers", "0", "-k", TWO_CHECKS, *args], tmp_path / "reports",
-                      env=env, timeout=RUN_LIMIT_S)
-    return run, time.monotonic() - started
+    return run_harness(["run", "--target", str(target), "--workers", "0", "-k", TWO_CHECKS, *args], tmp_path / "reports",
+                       env=env, timeout=RUN_LIMIT_S)
 
 
 def artifacts(run: HarnessRun) -> str:
@@ -62,7 +59,9 @@ def failure_messages(run: HarnessRun) -> str:
 
 # (behaviour, harness env, exit code, phrase on the console and in the failed checks' messages)
 MISBEHAVIOURS = [
-    ("stall", FAST, 1, "the server stalled mid-body"),
+    # The stalled answer is cut by the harness's 2 s read timeout, long before the server's 60 s stall ends: the
+    # phrase says so (a server that closed first would be "closed the connection mid-body").
+    pytest.param("stall", FAST, 1, "the server stalled mid-body", marks=pytest.mark.timing, id="stall"),
     ("reset", FAST, 1, "connection"),
     ("huge", FAST, 1, "larger than the 1024 KiB cap"),
     ("truncated", FAST, 1, "closed the connection mid-body"),
@@ -73,13 +72,13 @@ MISBEHAVIOURS = [
 ]
 
 
-@pytest.mark.parametrize("behaviour, env, code, phrase", MISBEHAVIOURS, ids=[m[0] for m in MISBEHAVIOURS])
+@pytest.mark.parametrize("behaviour, env, code, phrase", MISBEHAVIOURS,
+                         ids=[m[0] if isinstance(m, tuple) else m.id for m in MISBEHAVIOURS])
 def test_misbehaving_server_fails_its_checks_by_name(tmp_path, behaviour, env, code, phrase):
     with HostileServer(behaviour, after=3 if behaviour == "reset" else 1) as server:
-        run, took = run_against(tmp_path, server, env)
+        run = run_against(tmp_path, server, env)  # ends in time: RUN_LIMIT_S bounds it
     assert_survived(run, server, code, phrase)
     assert phrase in failure_messages(run)
-    assert took < 60
     # CI dashboards show JUnit's message: the one-line statement, not a traceback.
     junit = next(run.report_dir.glob("*/junit.xml")).read_text()
     messages = re.findall(r'<failure message="([^"]*)"', junit)
@@ -89,23 +88,24 @@ def test_misbehaving_server_fails_its_checks_by_name(tmp_path, behaviour, env, c
 @pytest.mark.parametrize("behaviour", ["http10", "bad-header-bytes"])
 def test_odd_but_valid_http_is_served(tmp_path, behaviour):
     with HostileServer(behaviour) as server:
-        run, _ = run_against(tmp_path, server, FAST)
+        run = run_against(tmp_path, server, FAST)
     assert_survived(run, server, 0)
     assert len(run.checks("passed")) == 2
 
 
+@pytest.mark.timing  # a 3 s answer within the default 10 s read timeout
 def test_slow_server_is_waited_for(tmp_path):
     with HostileServer("slow", delay=3.0) as server:
-        run, took = run_against(tmp_path, server)
+        run = run_against(tmp_path, server)
     assert_survived(run, server, 0)
     elapsed = [e["elapsed_ms"] for c in run.checks() for e in c["exchanges"]]
-    assert elapsed and min(elapsed) >= 3000 and took < RUN_LIMIT_S
+    assert elapsed and min(elapsed) >= 3000  # waited for, not cut short (at least the server's delay, on any machine)
 
 
 def test_redirect_to_another_host_is_not_followed(tmp_path):
     with HostileServer("ok", host="127.0.0.2") as other, \
             HostileServer("redirect", redirect_to=other.base_url) as server:
-        run, _ = run_against(tmp_path, server, FAST)
+        run = run_against(tmp_path, server, FAST)
     assert_survived(run, server, 1, "307", f"redirect to {other.base_url}/o/client/register (never followed)")
     assert "307" in failure_messages(run)
     assert other.requests == []  # never followed, so no credentials reached the other host
@@ -122,15 +122,17 @@ REFUSALS = [
 @pytest.mark.parametrize("behaviour, phrase, error", REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_refused_valid_statement_is_a_target_file_error(tmp_path, behaviour, phrase, error):
     with HostileServer(behaviour) as server:
-        run, took = run_against(tmp_path, server, FAST)
+        run = run_against(tmp_path, server, FAST)
     assert_survived(run, server, 2, "target file error", phrase, error)
     assert not run.checks("passed") and not run.checks("failed")  # nothing judged on a wrong target file
-    assert took < 30
+    # It ends at the preflight (counted in requests, not seconds): the reachability probe (a GET), one registration,
+    # and the token request it allows.
+    assert len([r for r in server.requests if r[0] == "POST"]) <= 2, server.requests
 
 
 def test_broken_happy_path_is_reported_not_refused(tmp_path):
     with HostileServer("register-500") as server:
-        run, _ = run_against(tmp_path, server, FAST, "-v")
+        run = run_against(tmp_path, server, FAST, "-v")
     assert_survived(run, server, 1, "preflight: registering statements.valid did not give credentials: 500 Internal Server Error (not JSON)")
     # -v: one line per check, and a failed one says what broke
     # (one process: "nodeid FAILED [REG-...]"; with workers: "FAILED [REG-...] nodeid")
@@ -140,13 +142,13 @@ def test_broken_happy_path_is_reported_not_refused(tmp_path):
 
 def test_preflight_counts_against_the_budget_and_belongs_to_no_check(tmp_path):
     with HostileServer("ok") as server:
-        run, _ = run_against(tmp_path, server, FAST, budget={"max_requests": 2})
+        run = run_against(tmp_path, server, FAST, budget={"max_requests": 2})
     assert run.code in (0, 1, 2), run.output[-3000:]
     assert "Traceback" not in run.output
     assert len(server.requests) <= 2 and run.results()["requests_sent"] <= 2
     (tmp_path / "second").mkdir()
     with HostileServer("ok") as server:
-        run, _ = run_against(tmp_path / "second", server, FAST)
+        run = run_against(tmp_path / "second", server, FAST)
     assert_survived(run, server, 0)
     register_check = next(c for c in run.checks() if "test_register_returns_client_credentials" in c["nodeid"])
     assert len(register_check["exchanges"]) == 1  # the preflight's registration is not this check's
@@ -168,9 +170,8 @@ def test_tls_certificates_are_checked_as_the_target_file_says(tmp_path, names, t
     ca, context = issue_certificates(tmp_path / "pki", names)
     tls = {"verify": verify, **({"ca_bundle": str(ca)} if trust else {})}
     with HostileServer("ok", tls=context) as server:
-        run, took = run_against(tmp_path, server, FAST, tls=tls)
+        run = run_against(tmp_path, server, FAST, tls=tls)
     assert_survived(run, server, code, *([phrase, "target unreachable"] if phrase else []))
-    assert took < 60
 
 
 def test_second_loopback_address_is_usable():

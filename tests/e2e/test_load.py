@@ -41,6 +41,7 @@ def assert_reports(out: Path, verdict: str) -> dict:
     return metrics
 
 
+@pytest.mark.timing
 def test_token_refresh_profile(tmp_path):
     # 8 s: gevent may count locust's run time from before the embedded server started (a blocking
     # start leaves its clock stale), and a refresh is due only after 3.2 s of a 4 s token.
@@ -54,6 +55,7 @@ def test_token_refresh_profile(tmp_path):
     assert {"register", "token", "api"} <= set(m["latency_ms"])
 
 
+@pytest.mark.timing
 def test_throttling_profile_distributed(tmp_path):
     proc = harness_load(tmp_path, "throttling", "--users", "6", "--spawn-rate", "6", "--duration", "6",
                         "--workers", "2", "--shape", "ramp")
@@ -64,6 +66,7 @@ def test_throttling_profile_distributed(tmp_path):
     assert f["judged"] == f["requests"]
 
 
+@pytest.mark.timing  # recall is measured only when 429s were due within the 4 s run
 def test_plain_locust_without_target_breaks_strict_thresholds(tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text("version = 1\n[throttling]\nthrottle_recall_min = 1.1\n"
@@ -100,23 +103,29 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
 
 
 MAX_REQUESTS = 8
+CAPPED_USERS = 3
 
 
+@pytest.mark.timing
 def test_safety_limits_stop_the_run(tmp_path):
     from dcr_harness.engine.embedded import EmbeddedServer
 
     with EmbeddedServer(tmp_path / "ref", extra_args=["--rate", "1000", "--burst", "1000"]) as target:
         data = json.loads((tmp_path / "ref" / "target.json").read_text())
-        # A cap the first second reaches (3 users register and take tokens): Locust's run may end early on a loaded machine.
         data["load"] = {"max_requests": MAX_REQUESTS, "max_duration_s": 4}
         capped = tmp_path / "capped.json"
         capped.write_text(json.dumps(data))
-        proc = harness_load(tmp_path, "token_refresh", "--target", str(capped), "--users", "3", "--duration", "60")
+        proc = harness_load(tmp_path, "token_refresh", "--target", str(capped), "--users", str(CAPPED_USERS),
+                            "--duration", "60")
         assert target.is_loopback
     assert "duration capped at load.max_duration_s = 4" in proc.stderr
-    assert "safety limit reached" in proc.stderr or "load.max_requests" in proc.stderr
-    metrics = json.loads((run_dir(tmp_path) / "metrics.json").read_text())
-    assert metrics["figures"]["requests"] <= MAX_REQUESTS + 10  # the cap, plus requests already in flight
+    requests = json.loads((run_dir(tmp_path) / "metrics.json").read_text())["figures"]["requests"]
+    # Which limit stops the run depends on the machine's speed (fewer requests: the 4 s cap said above ended it);
+    # what the request cap says when it is reached, and the cap itself, do not.
+    if requests >= MAX_REQUESTS:
+        assert f"load.max_requests ({MAX_REQUESTS}) sent by this process: stopping" in proc.stderr, proc.stderr[-3000:]
+    # The cap, plus what the other users had in flight when it was reached (one request each at most).
+    assert requests <= MAX_REQUESTS + CAPPED_USERS - 1, requests
 
 
 def test_thresholds_name_what_broke_and_what_was_not_measured():
@@ -159,6 +168,7 @@ def test_shapes():
     assert proc.stdout.split("\n")[0] == "[0, 5, 10, 10] [2, 10, 2] 10 SpikeShape", proc.stderr[-2000:]
 
 
+@pytest.mark.timing
 def test_throttling_profile_catches_a_refilling_burst(tmp_path):
     from dcr_harness.engine.embedded import EmbeddedServer
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.load_reference import reference  # noqa: F401  (a fixture)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # a 5 s load run: what it exercises depends on time
 TIMEOUT_S = 150
 USERS = 4
 

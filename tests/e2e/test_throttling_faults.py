@@ -26,7 +26,8 @@ THR = [f"THR-{n}" for n in range(1, 7)]
 RUN_TIMEOUT_S = 120
 MISMATCH_RUN_TIMEOUT_S = 300  # a conforming whole run takes about 90 s here; waiting each 429 out took 12 minutes
 
-pytestmark = pytest.mark.slow
+# timing: the throttle is a schedule in real time (the checks derive their tolerance from the timings they measure).
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 
 def verdicts(run: HarnessRun) -> dict[str, str]:
