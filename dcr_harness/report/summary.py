@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..contract.verdicts import LABELS, VERDICTS
-from .certification import root_cause_line
+from .certification import root_cause_line, unjudged_lines
 
 
 def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:
@@ -32,6 +32,8 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish")
     if scope.get("narrowed"):
         tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
+    for line in unjudged_lines(scope):
+        tr.write_line(f"  {line}", yellow=True)
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
     seed = doc["profile"].get("hypothesis_seed")
@@ -46,3 +48,4 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"signature: {recorder.signature_path}")
     if getattr(recorder, "signature_error", None):
         tr.write_line(f"signature NOT written: {recorder.signature_error}")
+
