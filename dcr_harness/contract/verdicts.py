@@ -200,12 +200,12 @@ def requirement_verdicts(
             v.reasons = []  # a pass shows its evidence, not the reasons other checks could not reach it
         elif v.verdict == "not_verified" and v.verified_by and v.unjudged:
             v.reasons = [partial_reason(v)]
-        if v.verdict == "not_verified":
-            v.unjudged_as = _unjudged_as(req, v, ledger)
         elif v.verdict in ("fail", "waived"):
             v.reasons = ledger.breach_reasons.get(req, []) or v.reasons  # what broke it, not what it blocked
         elif v.verdict == "not_covered" and not v.checks:
             v.reasons = ["not covered: no check of this suite cites it"]
+        if v.verdict == "not_verified":
+            v.unjudged_as = _unjudged_as(req, v, ledger)
     return dict(sorted(ledger.items.items()))
 
 
