@@ -1,11 +1,13 @@
 """A loopback TCP proxy that makes the throttle unjudgeable for timing, deterministically (issue 26).
 
-It forwards bytes both ways unchanged, except that a device's first request, when it is a GET of the
-protected API (the throttle lab's probe), is held for `delay` seconds before it goes on. A throttle
-timeline bounds each arrival by the first request's round trip ([sent_i - rtt_0, sent_i + rtt_i]), so
-with rtt_0 over one throttle window no later request is certainly in any one window: the scenarios that
-need that (burst, one-time burst, the THR-6 schedule, the forwarded chains) stay unjudged, however fast
-the machine is. Ordinary checks register before they call the API, so they are not slowed.
+It forwards bytes both ways unchanged, except that it holds for `delay` seconds a device's first
+request when that is a token request with a client_id another device used before: the throttle lab's
+probe (tokens living under a minute make the lab probe the token endpoint with the credentials its
+baseline registered, from fresh device after fresh device). A throttle timeline bounds each arrival by
+the first request's round trip ([sent_i - rtt_0, sent_i + rtt_i]), so with rtt_0 over one throttle
+window no later request is certainly in any one window: the scenarios that need that (burst, one-time
+burst, the THR-6 schedule, the forwarded chains) stay unjudged, however fast the machine is. Ordinary
+checks use credentials of their own, registered from their own device, and are not slowed.
 """
 
 from __future__ import annotations
@@ -16,20 +18,23 @@ import threading
 import time
 
 FIRST_ADDRESS = re.compile(rb"\r\nx-forwarded-for:[ \t]*([^,\r\n]+)", re.IGNORECASE)
+LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+CLIENT_ID = re.compile(rb"(?:^|&)client_id=([^&]*)")
+TOKEN_REQUEST = b"POST /o/client/token "
 HEAD_LIMIT = 64 * 1024
 
 
 class DelayingProxy:
-    def __init__(self, upstream: tuple[str, int], api_path: str, delay: float) -> None:
+    def __init__(self, upstream: tuple[str, int], delay: float) -> None:
         self.upstream, self.delay = upstream, delay
-        self.api_request = f"GET {api_path}".encode()
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.sock.settimeout(0.2)  # accept() wakes up to see `stop`
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
-        self.seen: set[bytes] = set()
+        self.seen: set[bytes] = set()  # devices
+        self.client_ids: dict[bytes, bytes] = {}  # client_id -> the first device that asked a token with it
         self.held = 0  # requests held back (what the test can check happened)
         self.lock = threading.Lock()
 
@@ -59,32 +64,33 @@ class DelayingProxy:
             threading.Thread(target=self._requests, args=(client, server), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
 
-    def _hold(self, head: bytes) -> bool:
-        """Whether this request is a device's first and a GET of the protected API."""
-        found = FIRST_ADDRESS.search(head)
+    def _hold(self, request: bytes) -> bool:
+        """Whether this request is a device's first, and a token request with another device's client_id."""
+        found = FIRST_ADDRESS.search(request)
         device = found.group(1).strip() if found else b""
+        head, _, body = request.partition(b"\r\n\r\n")
+        client = CLIENT_ID.search(body) if head.startswith(TOKEN_REQUEST) else None
         with self.lock:
             first = device not in self.seen
             self.seen.add(device)
-            if first and head.startswith(self.api_request):
+            if client is None:
+                return False
+            owner = self.client_ids.setdefault(client.group(1), device)
+            if first and owner != device:
                 self.held += 1
                 return True
         return False
 
     def _requests(self, client: socket.socket, server: socket.socket) -> None:
-        """Client to server. The harness sends one request at a time per connection, its head in one
-        write: a chunk that starts a GET is read on until its head is whole, then judged by _hold."""
+        """Client to server. The harness sends one request at a time per connection: a token request is
+        read on until its head and body (Content-Length) are whole, then judged by _hold."""
         try:
             while True:
                 chunk = client.recv(65536)
                 if not chunk:
                     break
-                if chunk.startswith(b"GET "):
-                    while b"\r\n\r\n" not in chunk and len(chunk) < HEAD_LIMIT:
-                        more = client.recv(65536)
-                        if not more:
-                            break
-                        chunk += more
+                if chunk.startswith(TOKEN_REQUEST):
+                    chunk = _whole(client, chunk)
                 if self._hold(chunk):
                     time.sleep(self.delay)  # the point of this proxy: a slow first round trip
                 server.sendall(chunk)
@@ -105,6 +111,22 @@ class DelayingProxy:
             pass
         finally:
             _shut(sink)
+
+
+def _whole(sock: socket.socket, data: bytes) -> bytes:
+    """data read on until it holds a whole request (its head, then Content-Length bytes of body)."""
+    while b"\r\n\r\n" not in data and len(data) < HEAD_LIMIT:
+        more = sock.recv(65536)
+        if not more:
+            return data
+        data += more
+    length = LENGTH.search(data.partition(b"\r\n\r\n")[0])
+    while length and len(data.partition(b"\r\n\r\n")[2]) < min(int(length.group(1)), HEAD_LIMIT):
+        more = sock.recv(65536)
+        if not more:
+            break
+        data += more
+    return data
 
 
 def _shut(sock: socket.socket) -> None:

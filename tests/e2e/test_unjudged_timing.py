@@ -2,7 +2,8 @@
 with the reason as data, and PASS once --accept-unjudged names those requirements, which every artifact lists.
 
 The timing is made unjudgeable deterministically, not by loading the machine: a proxy holds each device's
-first protected-API request (the throttle probe) for longer than a throttle window (tests/delaying_proxy.py).
+first token request when its credentials are another device's (the throttle lab's probe) for longer
+than a throttle window (tests/delaying_proxy.py).
 """
 
 from __future__ import annotations
@@ -20,17 +21,21 @@ from .test_refserver import Live
 
 pytestmark = pytest.mark.slow
 WINDOW_S = 1.0  # the reference's throttle window (rate 1/s)
+# Short-lived tokens, as the embedded reference's: API-4 (expiry) is judged live, and the throttle lab probes
+# the token endpoint (tokens living under a minute cannot probe the API).
+SERVER_ARGS = ("--token-ttl", "4")
+RUN_TIMEOUT_S = 540  # a whole run in one process on a loaded 2-core machine; the run's own deadline is 600 s
 TIMED = {"THR-1", "THR-2", "THR-3", "THR-6"}  # what the scenarios that need a certain window judge
 
 
 @pytest.fixture(scope="module")
 def proxied_target(tmp_path_factory) -> Iterator[tuple[Path, DelayingProxy]]:
     folder = tmp_path_factory.mktemp("proxied")
-    server = Live(folder / "server")
+    server = Live(folder / "server", *SERVER_ARGS)
     target = server.start()
     host, port = target.base_url.split("//")[1].rsplit(":", 1)
     try:
-        with DelayingProxy((host, int(port)), target.protected_api.path, delay=WINDOW_S + 0.3) as proxy:
+        with DelayingProxy((host, int(port)), delay=WINDOW_S + 0.3) as proxy:
             doc = json.loads(server.target_file.read_text())
             path = folder / "proxied-target.json"
             path.write_text(json.dumps({**doc, "name": "proxied", "base_url": proxy.base_url}))
@@ -44,7 +49,7 @@ def whole_run(target: Path, root: Path, *args: str) -> HarnessRun:
     # the persistent server) and the example database go to this test's own cache.
     (root / "run").mkdir(parents=True, exist_ok=True)
     return run_harness(["run", "--target", str(target), *ONE_PROCESS, *args], root / "run" / "reports",
-                       env={"XDG_CACHE_HOME": str(root / "cache")})
+                       env={"XDG_CACHE_HOME": str(root / "cache")}, timeout=RUN_TIMEOUT_S)
 
 
 def test_a_throttle_unjudged_for_timing_is_inconclusive_then_passes_when_accepted(proxied_target, tmp_path):
