@@ -102,7 +102,7 @@ def scenario(request, throttle_lab, target, check_record):
         # Structured (exc.unjudged, e.g. "timing"): it applies and was left unjudged, which no PASS hides;
         # otherwise the target explains it (another profile, no throttle at all: other checks say so).
         checks.not_verified(reqs, str(exc), unjudged=exc.unjudged)
-        pytest.skip(f"{'unjudged' if exc.unjudged else 'not covered'}: {exc}")
+        pytest.skip(f"{'not judged' if exc.unjudged else 'not covered'}: {exc}")
     if check_record is not None:
         timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
         check_record.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])

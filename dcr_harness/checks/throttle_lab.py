@@ -201,7 +201,7 @@ def retrying(run: Callable[[L], T], lab: L) -> T:
             if time.monotonic() - started > RETRY_WITHIN_S:
                 break
     tries = f"{len(void)} attempts, each with fresh devices" if len(void) > 1 else "1 attempt (no time left to retry)"
-    raise PoorTiming(f"timing: unjudged in {tries} ({' | '.join(void)})")
+    raise PoorTiming(f"timing: still unjudgeable after {tries} ({' | '.join(void)})")
 
 
 class Lab:

@@ -15,12 +15,12 @@ from dcr_harness.report.samples import check, results
 
 BURST = "conformance/test_throttle_burst_rate.py::test_burst_size_and_sustained_rate"
 ONE_TIME = "conformance/test_throttle_burst_rate.py::test_burst_is_one_time"
-TIMING = "timing: unjudged in 3 attempts, each with fresh devices (attempt 1: timing: could not send 23 requests ...)"
+TIMING = "timing: still unjudgeable after 3 attempts, each with fresh devices (attempt 1: timing: could not send 23 requests ...)"
 
 
 def timing_skipped(nodeid: str, reqs: list[str]) -> dict:
     """A throttle check whose scenario stayed unjudgeable for timing, as the scenario fixture records it."""
-    return {**check(nodeid, reqs, "skipped", message=f"unjudged: {TIMING}", not_verified={r: TIMING for r in reqs}),
+    return {**check(nodeid, reqs, "skipped", message=f"not judged: {TIMING}", not_verified={r: TIMING for r in reqs}),
             "unjudged": "timing"}
 
 
@@ -126,11 +126,11 @@ def test_a_scenario_unjudged_for_timing_is_retried_with_its_bound(monkeypatch) -
         raise PoorTiming("timing: never fitted")
 
     calls.clear()
-    with pytest.raises(PoorTiming, match=r"unjudged in 3 attempts, each with fresh devices \(attempt 1: timing: never"):
+    with pytest.raises(PoorTiming, match=r"still unjudgeable after 3 attempts, each with fresh devices \(attempt 1: timing: never"):
         retrying(hopeless, object())
     assert len(calls) == throttle_lab.RETRIES + 1
     calls.clear()
     monkeypatch.setattr(throttle_lab, "RETRY_WITHIN_S", -1.0)  # past the bound at once: no retry
-    with pytest.raises(PoorTiming, match=r"in 1 attempt \(no time left to retry\)"):
+    with pytest.raises(PoorTiming, match=r"after 1 attempt \(no time left to retry\)"):
         retrying(hopeless, object())
     assert len(calls) == 1
