@@ -1,13 +1,13 @@
 """A loopback TCP proxy that makes the throttle unjudgeable for timing, deterministically (issue 26).
 
 It forwards bytes both ways unchanged, except that it holds for `delay` seconds a device's first
-request when that is a token request with a client_id another device used before: the throttle lab's
-probe (tokens living under a minute make the lab probe the token endpoint with the credentials its
-baseline registered, from fresh device after fresh device). A throttle timeline bounds each arrival by
+request when that is a token request with credentials that met a 429 before: the throttle lab's probe
+(tokens living under a minute make the lab probe the token endpoint, with the credentials its baseline
+registered, from fresh device after fresh device, unpaced). A throttle timeline bounds each arrival by
 the first request's round trip ([sent_i - rtt_0, sent_i + rtt_i]), so with rtt_0 over one throttle
 window no later request is certainly in any one window: the scenarios that need that (burst, one-time
-burst, the THR-6 schedule, the forwarded chains) stay unjudged, however fast the machine is. Ordinary
-checks use credentials of their own, registered from their own device, and are not slowed.
+burst, the THR-6 schedule, the forwarded chains) stay unjudged, however fast the machine is. Paced
+checks never meet a 429, so their credentials are never held.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class DelayingProxy:
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
         self.seen: set[bytes] = set()  # devices
-        self.client_ids: dict[bytes, bytes] = {}  # client_id -> the first device that asked a token with it
+        self.throttled: set[bytes] = set()  # client_ids whose token request was answered 429
         self.held = 0  # requests held back (what the test can check happened)
         self.lock = threading.Lock()
 
@@ -61,27 +61,26 @@ class DelayingProxy:
             except OSError:
                 client.close()
                 continue
-            threading.Thread(target=self._requests, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+            asked: list[bytes | None] = [None]  # the client_id of this connection's token request in flight
+            threading.Thread(target=self._requests, args=(client, server, asked), daemon=True).start()
+            threading.Thread(target=self._answers, args=(server, client, asked), daemon=True).start()
 
-    def _hold(self, request: bytes) -> bool:
-        """Whether this request is a device's first, and a token request with another device's client_id."""
+    def _hold(self, request: bytes, asked: list[bytes | None]) -> bool:
+        """Whether this request is a device's first, and a token request with credentials that met a 429."""
         found = FIRST_ADDRESS.search(request)
         device = found.group(1).strip() if found else b""
         head, _, body = request.partition(b"\r\n\r\n")
         client = CLIENT_ID.search(body) if head.startswith(TOKEN_REQUEST) else None
+        asked[0] = client.group(1) if client else None
         with self.lock:
             first = device not in self.seen
             self.seen.add(device)
-            if client is None:
-                return False
-            owner = self.client_ids.setdefault(client.group(1), device)
-            if first and owner != device:
+            if first and client is not None and client.group(1) in self.throttled:
                 self.held += 1
                 return True
         return False
 
-    def _requests(self, client: socket.socket, server: socket.socket) -> None:
+    def _requests(self, client: socket.socket, server: socket.socket, asked: list[bytes | None]) -> None:
         """Client to server. The harness sends one request at a time per connection: a token request is
         read on until its head and body (Content-Length) are whole, then judged by _hold."""
         try:
@@ -91,7 +90,7 @@ class DelayingProxy:
                     break
                 if chunk.startswith(TOKEN_REQUEST):
                     chunk = _whole(client, chunk)
-                if self._hold(chunk):
+                if self._hold(chunk, asked):
                     time.sleep(self.delay)  # the point of this proxy: a slow first round trip
                 server.sendall(chunk)
         except OSError:
@@ -99,18 +98,21 @@ class DelayingProxy:
         finally:
             _shut(server)
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _answers(self, server: socket.socket, client: socket.socket, asked: list[bytes | None]) -> None:
+        """Server to client, learning which credentials were throttled."""
         try:
             while True:
-                chunk = source.recv(65536)
+                chunk = server.recv(65536)
                 if not chunk:
                     break
-                sink.sendall(chunk)
+                if chunk.startswith(b"HTTP/1.1 429") and asked[0] is not None:
+                    with self.lock:
+                        self.throttled.add(asked[0])
+                client.sendall(chunk)
         except OSError:
             pass
         finally:
-            _shut(sink)
+            _shut(client)
 
 
 def _whole(sock: socket.socket, data: bytes) -> bytes:

@@ -2,8 +2,8 @@
 with the reason as data, and PASS once --accept-unjudged names those requirements, which every artifact lists.
 
 The timing is made unjudgeable deterministically, not by loading the machine: a proxy holds each device's
-first token request when its credentials are another device's (the throttle lab's probe) for longer
-than a throttle window (tests/delaying_proxy.py).
+first token request for longer than a throttle window when its credentials met a 429 before (the throttle
+lab's probe; tests/delaying_proxy.py).
 """
 
 from __future__ import annotations
