@@ -101,8 +101,10 @@ def scenario(request, throttle_lab, target, check_record):
         checks.not_verified(reqs, f"blocked: {exc}", blocked=True)
         raise CheckBlocked(str(exc)) from None
     except Unjudgeable as exc:
-        checks.not_verified(reqs, str(exc))
-        pytest.skip(f"not covered: {exc}")
+        # Structured (exc.unjudged, e.g. "timing"): it applies and was left unjudged, which no PASS hides;
+        # otherwise the target explains it (another profile, no throttle at all: other checks say so).
+        checks.not_verified(reqs, str(exc), unjudged=exc.unjudged)
+        pytest.skip(f"{'not judged' if exc.unjudged else 'not covered'}: {exc}")
     if check_record is not None:
         timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
         check_record.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])

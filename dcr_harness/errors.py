@@ -23,6 +23,7 @@
     PreconditionFailed (AssertionError)  a step the check needs first did not work: blocked
     CheckBlocked                         the check could not judge (an unavoidable 429 ...)
     Unjudgeable ── Confounded            a throttle scenario gave no usable timeline
+                └─ PoorTiming            ... because the machine's timing was too poor (retried)
     RunStopped (KeyboardInterrupt)       a signal or the deadline stopped the run
 
     Values that do not parse (ValueError, raised by the contract's decoders):
@@ -45,10 +46,13 @@ class ExitCode(IntEnum):
     """What every `dcr-harness` command (and `python -m dcr_harness.refserver`) exits with."""
 
     OK = 0
-    FAILED = 1  # a check or a load threshold failed, or the verdict is INCONCLUSIVE
+    FAILED = 1  # a check or a load threshold failed
     USAGE = 2  # a wrong option or input file; the target says its target file is wrong
     UNREACHABLE = 3  # the target (or certify-client's server) could not be reached / started
     INCOMPLETE = 4  # the run was stopped (signal, --max-time): the report says INCOMPLETE
+    # The run could not judge what applies (INCONCLUSIVE): not a failure of the target. Not 5: pytest's
+    # "no tests collected", which bare `pytest conformance` shares with this code space.
+    INCONCLUSIVE = 6
 
 
 class HarnessError(Exception):
@@ -156,6 +160,17 @@ class CheckBlocked(Exception):
 
 class Unjudgeable(Exception):
     """A scenario could not produce a timeline that judges its requirement (timing, no throttle at all)."""
+
+    # Why, as data (results.json's "unjudged"), when the requirement applies and only the run's
+    # conditions kept it from being judged; None when the target itself explains it (a profile
+    # other than the documented one, no throttle at all: other checks report that).
+    unjudged: str | None = None
+
+
+class PoorTiming(Unjudgeable):
+    """The requests could not be placed certainly enough in throttle windows (a loaded machine)."""
+
+    unjudged = "timing"
 
 
 class Confounded(Unjudgeable):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dcr_harness.contract.verdicts import RunVerdict
+from dcr_harness.errors import ExitCode
 from dcr_harness.paths import CONFORMANCE_DIR
 
 RUN_TIMEOUT_S = 300
@@ -60,19 +62,29 @@ class HarnessRun:
         return {r for c in self.checks("failed") + self.checks("error") for r in (c["failed_requirements"] or c["requirements"])}
 
     def unexercised_requirements(self) -> set[str]:
-        """Requirements neither verified nor broken, except throttle requirements left unjudged because the
-        machine's timing was too poor (a loaded CI machine): the harness rightly reports those as not
-        verified or not covered, and a test cannot make the timing good."""
-        timing_only = {r for r in self.requirements_with("not_verified") | self.requirements_with("not_covered")
-                       if r.startswith("THR-") and self._unjudged_only_for_timing(r)}
-        return (self.requirements_with("not_verified") | self.requirements_with("not_covered")) - timing_only
+        """Requirements neither verified nor broken, except those the run left unjudged for timing (a loaded CI
+        machine: results.json says so as data, "unjudged": "timing", and a test cannot make the timing good)."""
+        return (self.requirements_with("not_verified") | self.requirements_with("not_covered")) - self.unjudged_for_timing()
 
-    def _unjudged_only_for_timing(self, requirement: str) -> bool:
-        citing = [c for c in self.checks() if requirement in c["requirements"] and requirement not in c["verified"]]
-        return bool(citing) and all(c["outcome"] == "skipped" and "timing" in (c["message"] or "") for c in citing)
+    def unjudged_for_timing(self) -> set[str]:
+        return {r["id"] for r in self.certification()["requirements"] if r.get("unjudged") == "timing"}
+
+    def certified_but_for_timing(self) -> bool:
+        """Exit 0 and a PASS, or exit 6 and INCONCLUSIVE only because of requirements left unjudged for timing."""
+        if self.code == ExitCode.OK:
+            return RunVerdict(self.certification()["overall"]["verdict"]).certifies
+        return self.code == ExitCode.INCONCLUSIVE and inconclusive_only_for_timing(self.certification())
 
     def warned_requirements(self) -> set[str]:
         return {w["requirement"] for c in self.results()["checks"] for w in c["warnings"]}
+
+
+def inconclusive_only_for_timing(certification: dict[str, Any]) -> bool:
+    """An INCONCLUSIVE certification whose every unjudged requirement was left so for timing (nothing blocked)."""
+    overall = certification["overall"]
+    not_verified = [r for r in certification["requirements"] if r["verdict"] == "not_verified"]
+    return (overall["verdict"] == RunVerdict.INCONCLUSIVE and not overall["scope"]["blocked_checks"]
+            and bool(not_verified) and all(r.get("unjudged") == "timing" for r in not_verified))
 
 
 def harness_env(env: dict[str, str] | None = None) -> dict[str, str]:

@@ -86,6 +86,8 @@ class Evidence:
     cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
     # Requests at HTTP's envelope (over a limit, not well-formed: checks/envelope.py) and who refused them, if anyone.
     envelope: list[dict[str, Any]] = field(default_factory=list)
+    # Why, as data, the check could not judge what applies ("timing"): results.json's "unjudged".
+    unjudged: str | None = None
 
     def held(self, reqs: Iterable[str], what: str) -> None:
         for req in reqs:
@@ -102,7 +104,8 @@ class Evidence:
             return
         self.breaches.append(found)
 
-    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False) -> None:
+    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False, unjudged: str | None = None) -> None:
+        self.unjudged = self.unjudged or unjudged
         for req in reqs:
             self.unverified.setdefault(req, reason)
             if blocked:
@@ -132,6 +135,7 @@ class Evidence:
         for req, reason in other.unverified.items():
             self.unverified.setdefault(req, reason)
         self.blocked |= other.blocked
+        self.unjudged = self.unjudged or other.unjudged
         for phase, count in other.cases.items():
             self.cases[phase] = self.cases.get(phase, 0) + count
         self.envelope.extend(other.envelope)
@@ -198,14 +202,17 @@ def expect(condition: bool, requirements: str | Iterable[str], broken: str, exch
     return condition
 
 
-def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: bool = False) -> None:
+def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: bool = False,
+                 unjudged: str | None = None) -> None:
     """This check could not verify these requirements (a skipped part, a blocked step): never a pass.
 
     blocked: a step that judges them was stopped (a refusal, a 429, a value that is not there), so
-    a pass of theirs would rest on part of their cases (contract/verdicts.py)."""
+    a pass of theirs would rest on part of their cases (contract/verdicts.py).
+    unjudged: they apply, and only the run's conditions kept them from being judged ("timing"):
+    the run is INCONCLUSIVE unless the user accepts them (--accept-unjudged)."""
     sink = _evidence.get()
     if sink is not None:
-        sink.not_verified(_as_reqs(requirements), reason, blocked)
+        sink.not_verified(_as_reqs(requirements), reason, blocked, unjudged)
 
 
 def at_the_envelope(entry: dict[str, Any]) -> None:

@@ -32,15 +32,21 @@ from ..http.client import Credentials, PreconditionFailed
 from ..http.pacing import AFTER_429_WAIT_S
 from ..http.session import Session
 from ..contract.throttle_model import windows_between
-from ..errors import Confounded, Unjudgeable
+from ..errors import Confounded, PoorTiming, Unjudgeable
 
 T = TypeVar("T")
+L = TypeVar("L")
 SERVED, THROTTLED, OTHER = "served", "429", "other"
 # A token may expire mid-scenario when it lives shorter than this: probe the token endpoint instead.
 API_PROBE_MIN_TTL_S = 60
 # The baseline waits out a 429 (CLI-5) this many times: a throttle stricter than the profile has
 # often spent the allowance just before, and the throttling checks are the ones that diagnose it.
 BASELINE_ATTEMPTS = 4
+# A scenario left unjudged for timing (a loaded machine) is run again, each time with fresh devices,
+# before the run reports it unjudged: up to RETRIES more times, none started later than
+# RETRY_WITHIN_S after its first attempt (so that a hopeless machine does not hold the run).
+RETRIES = 2
+RETRY_WITHIN_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,21 @@ def _waiting_out_429(step: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def retrying(run: Callable[[L], T], lab: L) -> T:
+    """run(lab), run again (fresh devices: every scenario asks for its own) while timing leaves it
+    unjudged, within RETRIES and RETRY_WITHIN_S; the last PoorTiming names every attempt."""
+    started, void = time.monotonic(), []
+    for attempt in range(1, RETRIES + 2):
+        try:
+            return run(lab)
+        except PoorTiming as exc:
+            void.append(f"attempt {attempt}: {exc}")
+            if time.monotonic() - started > RETRY_WITHIN_S:
+                break
+    tries = f"{len(void)} attempts, each with fresh devices" if len(void) > 1 else "1 attempt (no time left to retry)"
+    raise PoorTiming(f"timing: still unjudgeable after {tries} ({' | '.join(void)})")
+
+
 class Lab:
     """The run's throttling scenarios: started once, in threads; each check asks for its result."""
 
@@ -259,13 +280,13 @@ class Lab:
     def start(self, scenarios: Iterable[tuple[str, Callable[[Lab], object]]]) -> None:
         for name, run in scenarios:
             if name not in self._futures:
-                self._futures[name] = self._pool.submit(run, self)
+                self._futures[name] = self._pool.submit(retrying, run, self)
 
     def run_now(self, name: str, run: Callable[[Lab], object]) -> None:
         """Run a scenario on this thread first (a gate that others depend on)."""
         future: Future = Future()
         try:
-            future.set_result(run(self))
+            future.set_result(retrying(run, self))
         except Exception as exc:  # kept for the check that judges it
             future.set_exception(exc)
         self._futures[name] = future

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .throttle_lab import Lab, Shot, Timeline, Unjudgeable
+from .throttle_lab import Lab, PoorTiming, Shot, Timeline, Unjudgeable
 from ..contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
 
 # THR-6 as documented: (offset in seconds since the device's first request, served?).
@@ -45,7 +45,7 @@ def _rapid_in_first_window(lab: Lab) -> tuple[Timeline, list[Shot]]:
         shots = tl.until_refused(_burst_limit(lab))
         if tl.in_window(shots[-1], 0, _model(lab).window_seconds):
             return tl, shots
-    raise Unjudgeable(f"timing: could not send {_burst_limit(lab)} requests certainly within one throttle window")
+    raise PoorTiming(f"timing: could not send {_burst_limit(lab)} requests certainly within one throttle window")
 
 
 def replay_schedule(lab: Lab) -> tuple[Timeline, list[str]]:
@@ -64,7 +64,7 @@ def replay_schedule(lab: Lab) -> tuple[Timeline, list[str]]:
         if not blurred or inconsistent is not None:
             return tl, void
         void.append(f"attempt {attempt}: {len(blurred)} arrivals straddle a window boundary ({blurred[0].describe()})")
-    raise Unjudgeable("timing too poor to judge THR-6 in {} attempts: {}".format(ATTEMPTS, " | ".join(void)))
+    raise PoorTiming("timing too poor to judge THR-6 in {} attempts: {}".format(ATTEMPTS, " | ".join(void)))
 
 
 def burst_then_sustained(lab: Lab) -> tuple[Timeline, list[Shot]]:
@@ -115,7 +115,7 @@ def forwarded_chains(lab: Lab) -> tuple[Timeline, Shot, Shot]:
         if c.in_window(same_first, 0, _model(lab).window_seconds):
             return c, same_first, other_first
         first, other = lab.new_address(), lab.new_address()
-    raise Unjudgeable("timing: the shared-first-address request never certainly reached the first window")
+    raise PoorTiming("timing: the shared-first-address request never certainly reached the first window")
 
 
 def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Timeline]]:
@@ -141,7 +141,7 @@ def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Ti
             if all(tl.in_window(s, 0, _model(lab).window_seconds) for s in after):
                 return tl, spent, after, unrefused
     if refused or len(unrefused) < len(lab.probes):
-        raise Unjudgeable("timing: no endpoint's probes certainly fitted into one throttle window")
+        raise PoorTiming("timing: no endpoint's probes certainly fitted into one throttle window")
     raise Unjudgeable(NO_THROTTLE.format(n=_burst_limit(lab), kinds=", ".join(t.probe_kind.name for t in unrefused)))
 
 
@@ -158,7 +158,7 @@ def burst_then_idle(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot]]:
         later = [tl.probe(start if i == 0 else None) for i in range(model.per_window + 3)]
         if all(tl.in_window(s, IDLE_WINDOWS, model.window_seconds) for s in later):
             return tl, burst, later
-    raise Unjudgeable("timing: the second sequence never certainly fitted into one throttle window")
+    raise PoorTiming("timing: the second sequence never certainly fitted into one throttle window")
 
 
 

@@ -2,7 +2,9 @@
 
 Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage or
 target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
-SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE.
+SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE;
+6 INCONCLUSIVE: nothing failed, but something that applies was not judged (a blocked check,
+a throttle left unjudged for timing that --accept-unjudged does not name).
 With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
 (dcr_harness/errors.py: ExitCode).
 """
@@ -51,6 +53,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     unknown = selection.unknown(selection.parse(args.req))
     if unknown:
         return _error(selection.unknown_message(unknown), ExitCode.USAGE)
+    accept, problem = selection.exact_ids(args.accept_unjudged, "--accept-unjudged")
+    if problem:
+        return _error(problem, ExitCode.USAGE)
     target_path = target_path_from_env(args.target)
     if target_path:
         try:
@@ -72,6 +77,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["-k", args.k]
     for req in args.req:
         argv += ["--req", req]
+    if accept:
+        argv += ["--accept-unjudged", ",".join(accept)]
     if args.hypothesis_seed is not None:
         argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
     argv += speed_pytest_args(args)
@@ -83,8 +90,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(f"{stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
     if code == 5:
         return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
-    code = PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE,) else ExitCode.FAILED)
-    if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED):
+    code = PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE, ExitCode.INCONCLUSIVE) else ExitCode.FAILED)
+    if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
         return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
     return code
 
@@ -165,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
+    run.add_argument("--accept-unjudged", action="append", default=[], metavar="IDS",
+                     help="requirement IDs that may stay unjudged for timing (a busy CI runner) without making the run "
+                          f"INCONCLUSIVE (exit {ExitCode.INCONCLUSIVE}); repeatable or comma-separated: THR-2,THR-6; "
+                          "the certification lists each one it accepted")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     add_speed_arguments(run)
     report_run_arguments(run)

@@ -8,7 +8,10 @@ A verdict is evidence, never an inference from a check's outcome:
   every check that cites it and ran judged it;
 - not_verified: checks citing it ran but none verified it (blocked by an earlier failure,
   a skipped part, an example that never reached it), or some did and others were blocked
-  ("k of n cases judged"): the reasons say why;
+  ("k of n cases judged"): the reasons say why; also when a check citing it was left
+  unjudged for a reason given as data (a check's "unjudged", e.g. "timing": the requirement
+  applies and only the run's conditions kept it from being judged), whether or not it ran;
+  `unjudged` then names that reason when it alone explains the verdict;
 - not_covered: no check citing it ran (skipped for a missing target key, deselected, or
   no check of the suite cites it);
 - not_applicable: a client obligation (CLI-*) in a server run; in a client certification
@@ -110,6 +113,9 @@ class RequirementVerdict:
     evidence: list[str] = field(default_factory=list)  # a few descriptions of what held
     cases: list[str] = field(default_factory=list)  # the checks that cite it and ran
     unjudged: dict[str, str] = field(default_factory=dict)  # of those, the ones blocked before judging it: why
+    unjudged_for: dict[str, str] = field(default_factory=dict)  # of those, the ones left unjudged for a structured reason
+    # not_verified for structured reasons alone ("timing"): what --accept-unjudged may accept; else None.
+    unjudged_as: str | None = None
 
     @property
     def area(self) -> str:
@@ -122,6 +128,7 @@ class _Ledger:
         self.waived: set[str] = set()
         self.warned: set[str] = set()
         self.not_verified: set[str] = set()
+        self.not_verified_otherwise: set[str] = set()  # not verified for a reason that is not structured
         self.breach_reasons: dict[str, list[str]] = {}
 
     def get(self, req: str, nodeid: str) -> RequirementVerdict:
@@ -166,17 +173,23 @@ def requirement_verdicts(
             ledger.warned.add(warning["requirement"])
             ledger.reason(ledger.get(warning["requirement"], nodeid), warning["message"])
         blocked = set(check.get("blocked") or ())
+        structured = check.get("unjudged")  # skipped or not, it applies and was left unjudged: never "not covered"
+        ran = outcome in RAN or bool(structured)
         for req, why in (check.get("not_verified") or {}).items():
             v = ledger.get(req, nodeid)
-            if outcome in RAN:
+            if ran:
                 ledger.not_verified.add(req)
-                if outcome in STOPPED or req in blocked:
+                if outcome in STOPPED or req in blocked or structured:
                     v.unjudged.setdefault(nodeid, why)
+                if structured:
+                    v.unjudged_for.setdefault(nodeid, structured)
+                else:
+                    ledger.not_verified_otherwise.add(req)
             ledger.reason(v, why)
-        if outcome in RAN:
+        if ran:
             for req in check["requirements"]:
                 ledger.get(req, nodeid).cases.append(nodeid)
-        if outcome not in RAN:
+        else:
             for req in check["requirements"]:
                 ledger.reason(ledger.get(req, nodeid), check.get("message", "") or outcome)
     for req, v in ledger.items.items():
@@ -191,6 +204,8 @@ def requirement_verdicts(
             v.reasons = ledger.breach_reasons.get(req, []) or v.reasons  # what broke it, not what it blocked
         elif v.verdict == "not_covered" and not v.checks:
             v.reasons = ["not covered: no check of this suite cites it"]
+        if v.verdict == "not_verified":
+            v.unjudged_as = _unjudged_as(req, v, ledger)
     return dict(sorted(ledger.items.items()))
 
 
@@ -208,6 +223,15 @@ def partial_reason(v: RequirementVerdict) -> str:
     blocked = list(dict.fromkeys(_short(r) for r in v.unjudged.values()))
     more = f" (and {len(blocked) - 3} other reasons)" if len(blocked) > 3 else ""
     return f"{n - len(v.unjudged)} of {n} cases judged; not judged: " + " | ".join(blocked[:3]) + more
+
+
+def _unjudged_as(req: str, v: RequirementVerdict, ledger: _Ledger) -> str | None:
+    """The structured reasons ("timing") when they alone left this not_verified requirement unjudged."""
+    if not v.unjudged_for or any(n not in v.unjudged_for for n in v.unjudged):
+        return None
+    if not v.verified_by and req in ledger.not_verified_otherwise:
+        return None
+    return ", ".join(sorted(set(v.unjudged_for.values())))
 
 
 def _verdict(req: str, v: RequirementVerdict, ledger: _Ledger) -> str:

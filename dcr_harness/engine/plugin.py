@@ -55,6 +55,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not keep or replay Hypothesis examples (the ci profile never keeps them)")
     group.addoption("--keep", dest="dcr_keep", type=int, default=None, metavar="N",
                     help="keep only the N newest run directories under the report root (default: keep all)")
+    group.addoption("--accept-unjudged", dest="dcr_accept_unjudged", action="append", default=[], metavar="IDS",
+                    help="requirement IDs (repeatable or comma-separated: THR-2,THR-6) that may stay unjudged for timing "
+                         "without making the run INCONCLUSIVE; the certification lists each one it accepted")
     add_report_options(group)
 
 
@@ -99,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
             target = load_target(target_path)
         except TargetError as exc:
             pytest.exit(f"target file error: {exc}", returncode=ExitCode.USAGE)
+    _, problem = selection.exact_ids(config.getoption("dcr_accept_unjudged"), "--accept-unjudged")
+    if problem:
+        pytest.exit(problem, returncode=ExitCode.USAGE)
     report_root = Path(config.getoption("dcr_report_dir") or DEFAULT_REPORT_DIR)
     run_dir = report_root / run_dir_name(target.name if target else "reference")
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from ..report.failure_view import FailureView
 from ..report.summary import write_certification_summary
 from .items import check_title
 from .shrink_budget import shrink_seconds
+from .selection import parse as parse_ids
 from ..errors import ExitCode
 
 
@@ -108,6 +109,7 @@ class CheckRecord:
                           "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
             "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
             "blocked": sorted(ev.blocked),  # of those, the ones a step was blocked from judging
+            "unjudged": ev.unjudged,  # why, as data, it could not judge what applies ("timing"), else None
             "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
             "duration": round(self.duration, 3),
             "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
@@ -370,6 +372,8 @@ class RunRecorder:
             "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
             "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
+            # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
+            "accept_unjudged": parse_ids(self.config.getoption("dcr_accept_unjudged", None) or []),
             "checks": checks_,
             # The legend of the reproductions: what each ${DCR_...} variable stands for.
             "variables": self.masker.legend(variables_in(json.dumps(checks_))),

@@ -44,6 +44,9 @@ def verdict_facts(document: dict[str, Any]) -> dict[str, str]:
             f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
     if scope.get("unreachable"):
         facts["dcr-harness.no-verdict"] = str(scope["unreachable"])
+    accepted = scope.get("accepted_unjudged") or []
+    if accepted:  # a PASS that leaves these unjudged says so wherever the verdict is shown
+        facts["dcr-harness.accepted-unjudged"] = ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in accepted)
     return facts
 
 
@@ -156,10 +159,12 @@ class ReportPlugin:
 
     @staticmethod
     def _apply_waivers_to_exit(session: pytest.Session, document: dict[str, Any]) -> None:
-        """Exit 0 when every failure of the run is waived (and nothing else failed); exit 1 when the
-        run could not verify what it exercised (INCONCLUSIVE), although no check failed."""
-        if document["overall"]["verdict"] == RunVerdict.INCONCLUSIVE and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        """Exit 0 when every failure of the run is waived (and nothing else failed); exit 6 (ExitCode.INCONCLUSIVE)
+        when the run could not judge what applies, although no requirement failed (a blocked check fails in
+        pytest's eyes: 1 becomes 6 too)."""
+        if document["overall"]["verdict"] == RunVerdict.INCONCLUSIVE and session.exitstatus in (
+                pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = ExitCode.INCONCLUSIVE
             return
         outcomes = document["overall"]["checks"]
         waived = outcomes.get(Outcome.WAIVED, 0)

@@ -46,6 +46,18 @@ def unknown_message(unknown: Sequence[str]) -> str:
     return "no such requirement: " + "; ".join(parts)
 
 
+def exact_ids(values: Iterable[str], option: str) -> tuple[list[str], str | None]:
+    """Requirement IDs named one by one (--accept-unjudged THR-2,THR-6): no prefixes, since what a run
+    accepts must be named; (the IDs, None) or (the IDs, a one-line usage error naming the unknown ones)."""
+    ids = parse(values)
+    known = {r.id for r in requirements.all_requirements()}
+    bad = [i for i in ids if i not in known]
+    if not bad:
+        return ids, None
+    parts = [f"{b} (nearest: {', '.join(nearest(b))})" if nearest(b) else f"{b} (IDs look like THR-2)" for b in bad]
+    return ids, f"{option}: no such requirement: " + "; ".join(parts)
+
+
 @dataclass
 class Selection:
     wanted: list[str]

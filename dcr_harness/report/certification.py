@@ -93,13 +93,17 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
         "verified_by": list(verdict.verified_by), "broken_by": list(verdict.broken_by),
         "evidence": list(verdict.evidence), "reasons": list(verdict.reasons),
         "waiver": waiver.to_dict() if waiver else None,
+        "unjudged": verdict.unjudged_as,  # not_verified for a structured reason alone ("timing"), else None
     }
 
 
 def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = None) -> RunVerdict:
     """FAIL when any requirement fails; otherwise a run that was stopped, narrowed or could not
     judge never certifies PASS: NO VERDICT (target unreachable), INCOMPLETE, PARTIAL,
-    INCONCLUSIVE (a check was blocked, or a requirement its checks exercised was not verified)."""
+    INCONCLUSIVE (a check was blocked, or a requirement that applies was not verified: exercised
+    without a verdict, or left unjudged for a structured reason such as timing). The one exception
+    is explicit: run["accepted_unjudged"], the requirements left unjudged for a structured reason
+    that the user accepted (--accept-unjudged), each listed in the certification."""
     run = run or {}
     if run.get("unreachable"):
         return RunVerdict.NO_VERDICT
@@ -109,11 +113,19 @@ def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = N
         return RunVerdict.INCOMPLETE
     if run.get("narrowed"):
         return RunVerdict.PARTIAL
-    if run.get("blocked_checks") or counts.get("not_verified"):
+    if run.get("blocked_checks") or counts.get("not_verified", 0) > len(run.get("accepted_unjudged") or ()):
         return RunVerdict.INCONCLUSIVE
     if counts.get("waived"):
         return RunVerdict.PASS_WITH_WAIVERS
     return RunVerdict.PASS_WITH_WARNINGS if counts.get("warn") else RunVerdict.PASS
+
+
+def unjudged_scope(entries: list[dict[str, Any]], accept: list[str]) -> dict[str, Any]:
+    """The requirements left unjudged for a structured reason alone: those --accept-unjudged accepted, and the others."""
+    unjudged = [{"requirement": e["id"], "unjudged": e["unjudged"], "reason": (e["reasons"] or [""])[0]}
+                for e in entries if e["verdict"] == "not_verified" and e["unjudged"]]
+    return {"accepted_unjudged": [u for u in unjudged if u["requirement"] in accept],
+            "unjudged": [u for u in unjudged if u["requirement"] not in accept]}
 
 
 def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,6 +168,8 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
     entries = [] if scope["unreachable"] else [_requirement_entry(r, v, by_req.get(r)) for r, v in verdicts.items()]
     order = {r.id: i for i, r in enumerate(requirements.all_requirements())}
     entries.sort(key=lambda e: (order.get(e["id"], len(order)), e["id"]))
+    accept = list(results.get("accept_unjudged") or [])
+    scope.update(unjudged_scope(entries, accept))
     areas: dict[str, dict[str, int]] = {}
     for e in entries:
         areas.setdefault(e["area"], {k: 0 for k in VERDICTS})[e["verdict"]] += 1
@@ -185,6 +199,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         },
         "digests": digests(),
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
+                    "accept_unjudged": accept,  # what --accept-unjudged named (scope says which it accepted)
                     "root_cause": root_cause(entries),
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
                                for o in (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIPPED)}},
@@ -223,6 +238,20 @@ def root_cause_line(cause: Mapping[str, Any]) -> str:
     prevented = cause["prevented"]
     return (f"{cause['requirement']} fails ({cause['reason']}), and that kept {len(prevented)} requirement(s) from "
             f"being judged: {', '.join(prevented)}")
+
+
+def unjudged_lines(scope: Mapping[str, Any]) -> list[str]:
+    """What was left unjudged for a structured reason (timing), accepted or not: never silent."""
+    lines = []
+    accepted = scope.get("accepted_unjudged") or []
+    if accepted:
+        lines.append("accepted unjudged: " + ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in accepted))
+    unjudged = scope.get("unjudged") or []
+    if unjudged:
+        ids = ",".join(u["requirement"] for u in unjudged)
+        lines.append("unjudged: " + ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in unjudged)
+                     + f": no PASS; a busy CI runner may accept them with --accept-unjudged {ids}")
+    return lines
 
 
 def cases_per_phase(checks: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:

@@ -10,6 +10,7 @@ show) is the headline. `--tb=long`, `--tb=native` or `--full-trace` keep pytest'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -136,11 +137,21 @@ def _statement(exc: BaseException | None, breaches: list[Breach], requirements: 
         lines = ["failed"]
     else:
         lines = [f"harness error in a check of {cited}: {type(exc).__name__}: {exc}"]
-    others = list(dict.fromkeys(b.line().splitlines()[0] for b in breaches if b.line().splitlines()[0] != lines[0]))
+    said = {lines[0]} | {line.strip().removeprefix("also ") for line in lines[1:]}  # the raised failure names its others
+    others = list(dict.fromkeys(b.line().splitlines()[0] for b in breaches if b.line().splitlines()[0] not in said))
     lines += [f"also: {_cut(line)}" for line in others[:MAX_MORE_BREACHES]]
     if len(others) > MAX_MORE_BREACHES:
         lines.append(f"also: {len(others) - MAX_MORE_BREACHES} more breaches in the report files")
     return lines
+
+
+def _counted(lines: Iterable[str]) -> dict[str, int]:
+    """Each distinct line once, where it first came, with how often it came: the examples of a generated
+    check often break a requirement alike ("also [TOK-OK-1] expected status 201, got 200" ten times)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return counts
 
 
 def _exchange_of(exc: BaseException | None, breaches: list[Breach], fallback: list[Exchange]) -> Exchange | None:
@@ -164,7 +175,8 @@ def build(
     lines = _statement(exc, breaches, requirements)
     headline = masker.mask(lines[0])
     skip = ("case:", "reproduce with:", "exchange:")
-    body = [f"  {_cut(line.strip())}" for line in lines[1:] if line.strip() and not line.strip().startswith(skip)]
+    shown = _counted(line.strip() for line in lines[1:] if line.strip() and not line.strip().startswith(skip))
+    body = [f"  {_cut(line)}" + (f" (\u00d7{n})" if n > 1 else "") for line, n in shown.items()]
     body += _case_lines(exc, lines)
     exchange = _exchange_of(exc, breaches, exchanges)
     if exchange is not None:

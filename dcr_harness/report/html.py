@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.verdicts import LABELS, VERDICTS, RunVerdict
-from .certification import root_cause_line
+from .certification import root_cause_line, unjudged_lines
 from .contract_page import CONTRACT_PAGE
 
 COLORS = {"fail": "#c62828", "waived": "#6a1b9a", "warn": "#ef8f00", "pass": "#2e7d32", "not_verified": "#5c6bc0",
@@ -231,6 +231,7 @@ def _scope(doc: Mapping[str, Any]) -> str:
         notes.append(f"Partial run ({how}): {narrowed.get('deselected', 0)} checks left out; requirements they cover are not certified here.")
     if scope.get("blocked_checks"):
         notes.append(f"{len(scope['blocked_checks'])} check(s) could not judge (blocked or harness error): see Checks.")
+    notes += [line[0].upper() + line[1:] for line in unjudged_lines(scope)]
     if scope.get("throttle_mismatch"):
         notes.append(f"Throttle: {scope['throttle_mismatch']}")
     if scope.get("device_note"):

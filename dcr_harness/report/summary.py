@@ -6,7 +6,7 @@ from typing import Any
 
 from ..contract.verdicts import LABELS, VERDICTS
 from . import deployment
-from .certification import root_cause_line
+from .certification import root_cause_line, unjudged_lines
 
 
 def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:
@@ -33,6 +33,8 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish")
     if scope.get("narrowed"):
         tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
+    for line in unjudged_lines(scope):
+        tr.write_line(f"  {line}", yellow=True)
     for line in deployment.summary_lines(doc.get("deployment") or {}):
         tr.write_line(recorder.masker.mask(line))
     target = doc["target"].get("name") or "?"
@@ -49,3 +51,4 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
         tr.write_line(f"signature: {recorder.signature_path}")
     if getattr(recorder, "signature_error", None):
         tr.write_line(f"signature NOT written: {recorder.signature_error}")
+

