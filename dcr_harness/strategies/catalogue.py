@@ -627,8 +627,13 @@ def sample_inputs() -> Inputs:
 
 def requirements(group: str) -> list[str]:
     """Every requirement a group's cases cite or may judge (success members, the never-a-5xx rule)."""
+    return cited_by(cases(group, sample_inputs()))
+
+
+def cited_by(provocations: list[Provocation]) -> list[str]:
+    """What a check sending these cases cites: each case's requirements, the never-a-5xx rule, the success members."""
     cited: dict[str, None] = {}
-    for case in cases(group, sample_inputs()):
+    for case in provocations:
         cited.update(dict.fromkeys(case.requirements))
         if case.endpoint in CLOSING:
             cited[CLOSING[case.endpoint]] = None

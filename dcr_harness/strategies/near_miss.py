@@ -30,7 +30,7 @@ from ..contract import statements as forge
 from ..contract.secret_values import Derived, secret_of
 from ..http.client import Credentials
 from ..contract.target import Target
-from .catalogue import API, CLOSING, REG, SERVED, TOK, sample_inputs
+from .catalogue import API, REG, TOK, cited_by, sample_inputs
 from .oracle import form_permitted
 
 # Lookalikes (Cyrillic, Greek) of Latin letters and digits, and the fullwidth forms NFKC folds back.
@@ -287,12 +287,5 @@ def sample() -> Inputs:
 
 def requirements(group: str) -> list[str]:
     """What a group's check cites: each case's requirement, the never-a-5xx rule, the success members it judges."""
-    cited: dict[str, None] = {}
-    for case in cases(group, sample()):
-        cited.update(dict.fromkeys(case.requirements))
-        if case.endpoint in CLOSING:
-            cited[CLOSING[case.endpoint]] = None
-            if SUCCESS in case.permitted:
-                cited.update(dict.fromkeys(SERVED[case.endpoint]))
-    return list(cited)
+    return cited_by(cases(group, sample()))
 
