@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
@@ -111,3 +112,14 @@ def test_no_pairing_without_a_second_client():
     inputs = _inputs()
     same = near_miss.Inputs(inputs.target, inputs.creds, inputs.creds, inputs.token)
     assert not [c for c in near_miss.cases("token-client_secret", same) if c.name.startswith("wrong pairing")]
+
+
+def test_the_phase_draws_nothing_from_hypothesis_so_every_profile_sends_the_same_cases():
+    """Why the e2e proof runs every fault in one profile only: no Hypothesis profile can change these cases."""
+    from dcr_harness.paths import CONFORMANCE_DIR
+
+    for source in (CONFORMANCE_DIR / "test_near_miss.py", Path(near_miss.__file__)):
+        assert "hypothesis" not in source.read_text().lower(), source
+    first = [(c.id, sorted(c.permitted)) for g in near_miss.GROUPS for c in near_miss.cases(g, near_miss.sample())]
+    again = [(c.id, sorted(c.permitted)) for g in near_miss.GROUPS for c in near_miss.cases(g, near_miss.sample())]
+    assert first == again and len(first) >= 60
