@@ -59,9 +59,10 @@ class Envelope:
     what: str  # "a 9,254-byte X-Device-Info line", "Authorization sent twice", "invalid UTF-8 in the body"
     dimension: str = ""  # for a limit: "body", "header line" or "target"
     size: int = 0
+    repeated: str = ""  # for a repeated singleton field: its name
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "what": self.what, "dimension": self.dimension, "size": self.size}
+        return {"kind": self.kind, "what": self.what, "dimension": self.dimension, "size": self.size, "repeated": self.repeated}
 
 
 def _raw(value: str) -> bytes:
@@ -102,7 +103,7 @@ def not_well_formed(ex: Exchange) -> Envelope | None:
     names = [name.lower() for name, _ in ex.request_headers]
     for single in SINGLETONS:
         if names.count(single) > 1:
-            return Envelope(MALFORMED, f"{single.title()} sent {names.count(single)} times")
+            return Envelope(MALFORMED, f"{single.title()} sent {names.count(single)} times", repeated=single.title())
     for name, value in ex.request_headers:
         if not _utf8(_raw(value)):
             return Envelope(MALFORMED, f"invalid UTF-8 in {name.title()}")

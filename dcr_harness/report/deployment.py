@@ -43,9 +43,8 @@ def _repeats(entries: list[Mapping[str, Any]]) -> dict[str, str]:
     """Per repeated header field, what became of the requests that repeated it."""
     seen: dict[str, set[str]] = {}
     for e in entries:
-        if e["kind"] != LIMIT and " sent " in e["what"]:
-            field = e["what"].split(" sent ")[0]
-            seen.setdefault(field, set()).add(f"refused by {e['refused_by']}" if e["refused_by"] else "reached the API")
+        if e.get("repeated"):
+            seen.setdefault(e["repeated"], set()).add(f"refused by {e['refused_by']}" if e["refused_by"] else "reached the API")
     return {field: " / ".join(sorted(ways)) for field, ways in sorted(seen.items())}
 
 

@@ -322,7 +322,8 @@ def _good_form(creds: Credentials) -> list[tuple[str, bytes]]:
             ("grant_type", b"client_credentials")]
 
 
-def _form(pairs: list[tuple[str, bytes]]) -> bytes:
+def form_body(pairs: list[tuple[str, bytes]]) -> bytes:
+    """A form body from (name, value already encoded) pairs, in order, repeats kept."""
     return b"&".join(quote_plus(name).encode() + b"=" + value for name, value in pairs)
 
 
@@ -342,7 +343,7 @@ def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
     reqs = PARAM_REQS[param]
 
     def replaced(new: bytes | None) -> bytes:
-        return _form([(k, new if k == param else v) for k, v in good if k != param or new is not None])
+        return form_body([(k, new if k == param else v) for k, v in good if k != param or new is not None])
 
     cases = [_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, "missing"), replaced(None), creds)]
     for label, raw in ODD_FORM:
@@ -353,8 +354,8 @@ def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
         ("repeated, empty", good + [(param, b"")]),
         ("repeated, empty first", [(param, b"")] + good),
     ):
-        cases.append(_token_bytes("TOK-ERR-1", _name(where, label), _form(pairs), creds))
-    upper = _form([(k.upper() if k == param else k, v) for k, v in good])
+        cases.append(_token_bytes("TOK-ERR-1", _name(where, label), form_body(pairs), creds))
+    upper = form_body([(k.upper() if k == param else k, v) for k, v in good])
     escaped = replaced(None) + b"&" + param.replace("_", "%5F").encode() + b"=" + value  # the same name, written escaped
     for label, content in (("name in upper case", upper), ("name percent-encoded", escaped)):
         cases.append(_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, label), content, creds))
@@ -374,7 +375,7 @@ def token_grant_type(inputs: Inputs) -> list[Provocation]:
 
 
 def token_body(inputs: Inputs) -> list[Provocation]:
-    creds, good = inputs.creds, _form(_good_form(inputs.creds))
+    creds, good = inputs.creds, form_body(_good_form(inputs.creds))
     where = "token body"
     none: frozenset[str] = frozenset()
     unknown = frozenset({REFUSAL_IS_FINDING})  # an unknown parameter is to be ignored (a SHOULD)

@@ -30,7 +30,7 @@ from ..contract import statements as forge
 from ..contract.secret_values import Derived, secret_of
 from ..http.client import Credentials
 from ..contract.target import Target
-from .catalogue import API, REG, TOK, cited_by, sample_inputs
+from .catalogue import API, REG, TOK, cited_by, form_body, sample_inputs
 from .oracle import form_permitted
 
 # Lookalikes (Cyrillic, Greek) of Latin letters and digits, and the fullwidth forms NFKC folds back.
@@ -132,7 +132,7 @@ class Inputs:
 
 
 def _form(pairs: list[tuple[str, str]]) -> bytes:
-    return "&".join(f"{quote_plus(k)}={v}" for k, v in pairs).encode()
+    return form_body([(k, v.encode()) for k, v in pairs])
 
 
 def _token(name: str, content: bytes, inputs: Inputs, reqs: str = "TOK-ERR-2") -> Provocation:

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import note
 
+from ..checks import controls
 from ..checks import CheckBlocked, CheckFailed, Evidence, answer, current_evidence, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
@@ -67,8 +68,8 @@ def credentials_dead(session: Session, case: Provocation, exchange: Exchange, cr
     if case.endpoint != "token" or creds is None or not refused:
         return None  # dead credentials show as a refusal; a served or crashed case is judged as it is
     control = DcrClient(session).token(creds.client_id, creds.client_secret)
-    if control.status is None or 200 <= control.status < 300 or control.status == 429 or control.status >= 500:
-        return None
+    if controls.served(control) or control.status in (None, 429) or control.status >= 500:
+        return None  # the credentials work, or the control itself says nothing (throttled, crashed)
     control.note = "positive control: the case's credentials, in a plain token request"
     return (f"blocked by TOK-OK-3: the case's credentials no longer work (their plain token request is refused: "
             f"{answer(control)}), so the answer says nothing about what the case changed")
