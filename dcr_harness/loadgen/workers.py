@@ -5,7 +5,8 @@ host went away, or it was starved of CPU for seconds. A lost worker's users stop
 master does not hand them to the others unless rebalancing is on), so the run offered less load
 than it planned. The master samples its workers while the run is running; the load is counted
 in user-seconds: what a lost worker's users would have run from the loss to the end of the run.
-A worker that comes back (Locust's "self-healed") stays counted as lost: its users were gone
+The loss counts from when the master noticed it (a few missed beats after it happened): a lower
+bound. A worker that comes back (Locust's "self-healed") stays counted as lost: its users were gone
 meanwhile. Pure bookkeeping: the master's Locust runner feeds it (profile.py).
 """
 
@@ -75,6 +76,8 @@ class WorkerLedger:
         if not self.lost_at:
             return None
         users = sum(self.lost_users.values())
+        if not self.delivered_user_s + self.lost_user_s:
+            return f"{len(self.lost_at)} of {self.seen} workers lost (missed heartbeats) before the run's users ran"
         return (f"{len(self.lost_at)} of {self.seen} workers lost (missed heartbeats) with {users} users: at least "
                 f"{self.lost_share():.0%} of the planned load ({self.lost_user_s:.0f} of "
                 f"{self.delivered_user_s + self.lost_user_s:.0f} user-seconds) was not offered")

@@ -47,7 +47,7 @@ def test_a_worker_that_comes_back_stays_counted_as_lost():
 def test_a_worker_lost_before_any_user_is_still_reported():
     ledger = ledger_after([(0.0, {"a": (MISSING, 0), "b": (LIVE, 0)}, False)])
     assert ledger.lost == ["a"] and ledger.to_dict()["seen"] == 2
-    assert ledger.sentence().startswith("1 of 2 workers lost")
+    assert ledger.sentence() == "1 of 2 workers lost (missed heartbeats) before the run's users ran"
 
 
 @pytest.mark.parametrize("workers", [1, 2, 5, DEVICE_STRIDE, DEVICE_STRIDE + 3])
