@@ -3,6 +3,12 @@
 Selected with DCR_LOAD_SHAPE=ramp|spike|soak (`dcr-harness load --shape`); sized by
 DCR_LOAD_USERS, DCR_LOAD_SPAWN_RATE and DCR_LOAD_DURATION (seconds). A locustfile binds
 `LoadShape = shapes.selected()`: with no shape selected that is None and Locust uses -u/-r/-t.
+
+In a distributed run the user count changes at most every DISTRIBUTED_STEP_S seconds: the master
+sends every worker a spawn message for each change, and a worker handles one with a fraction of a
+second of CPU without yielding (Locust rebuilds its argument parser once per option, bench/load_bench.py
+measures it); a change every second keeps a worker on a busy host from sending its heartbeats, and
+the master drops it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 import os
 
 from locust import LoadTestShape
+from locust.runners import MasterRunner
+
+DISTRIBUTED_STEP_S = 5.0
 
 
 def _env(name: str, default: float) -> float:
@@ -27,6 +36,8 @@ class _Shape(LoadTestShape):
         self.users = max(1, int(_env("DCR_LOAD_USERS", 10)))
         self.spawn_rate = max(1.0, _env("DCR_LOAD_SPAWN_RATE", self.users))
         self.duration = max(1.0, _env("DCR_LOAD_DURATION", 60))
+        self._level: int | None = None
+        self._changed_at = 0.0
 
     def users_at(self, fraction: float) -> int:
         raise NotImplementedError
@@ -35,7 +46,13 @@ class _Shape(LoadTestShape):
         elapsed = self.get_run_time()
         if elapsed >= self.duration:
             return None
-        return max(1, self.users_at(elapsed / self.duration)), self.spawn_rate
+        users = max(1, self.users_at(elapsed / self.duration))
+        if (isinstance(self.runner, MasterRunner) and self._level is not None
+                and elapsed - self._changed_at < DISTRIBUTED_STEP_S):
+            users = self._level
+        if users != self._level:
+            self._level, self._changed_at = users, elapsed
+        return users, self.spawn_rate
 
 
 class RampShape(_Shape):

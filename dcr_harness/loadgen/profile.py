@@ -9,6 +9,7 @@ stops at target.load.max_duration_s and max_requests (defaults: dcr_harness.cont
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -21,7 +22,7 @@ from typing import Any
 
 import gevent
 from locust import FastHttpUser, HttpUser, events
-from locust.runners import WorkerRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from ..contract import device_info
 from ..engine.embedded import EmbeddedServer
@@ -31,10 +32,12 @@ from ..contract.verdicts import RunVerdict
 from ..http.masking import Masker, learn_from_request
 from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
+from .devices import device_address, stride_for
 from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
 from .metrics import LoadMetrics
 from .safety import remote_refusal
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
+from .workers import WorkerLedger, WorkerSample
 from ..errors import ExitCode, RemoteTargetRefused
 
 SAFETY_POLL_S = 0.5
@@ -63,14 +66,22 @@ class LoadRun:
         self.environment: Any = None
         self.masker = Masker()
         self.scanner = SecretScanner(self.masker)
-        self._device_offset = secrets.randbelow(DEVICE_NETWORK.num_addresses)
+        self._device_slot: tuple[int, int, int] | None = None  # (offset, worker index, stride), set at the first device
         self._devices = 0
+        self.workers: WorkerLedger | None = None  # the master's account of its workers
 
     # Devices and pacing
 
     def new_device(self) -> str:
+        if self._device_slot is None:
+            # Read when users start: by then a worker has the master's options (its offset, the workers expected).
+            options, runner = self.environment.parsed_options, self.environment.runner
+            distributed = isinstance(runner, WorkerRunner)
+            self._device_slot = (int(getattr(options, "dcr_device_offset", 0) or 0), max(0, runner.worker_index),
+                                 stride_for(int(getattr(options, "expect_workers", 1) or 1)) if distributed else 1)
         self._devices += 1
-        return str(DEVICE_NETWORK[(self._device_offset + self._devices) % DEVICE_NETWORK.num_addresses])
+        offset, index, stride = self._device_slot
+        return device_address(offset, index, self._devices, stride)
 
     def allowance(self) -> DeviceAllowance:
         assert self.target is not None
@@ -147,6 +158,9 @@ class LoadRun:
             user_class.host = self.target.base_url
         if not worker:
             gevent.spawn(self._enforce_limits)
+        if isinstance(environment.runner, MasterRunner):
+            self.workers = WorkerLedger(started=time.monotonic())
+            gevent.spawn(self._watch_workers)
 
     def on_request(self, **_: Any) -> None:
         self.sent += 1
@@ -171,6 +185,19 @@ class LoadRun:
                       f"{elapsed:.0f} s of {limits.max_duration_s:.0f} s): stopping", file=sys.stderr)
                 runner.quit()
                 return
+
+    def _watch_workers(self) -> None:
+        while True:
+            self.sample_workers()
+            gevent.sleep(SAFETY_POLL_S)
+
+    def sample_workers(self) -> None:
+        runner = self.environment.runner
+        if self.workers is None or runner is None:
+            return
+        self.workers.observe(time.monotonic(), {c.id: WorkerSample(c.state == STATE_MISSING, c.user_count)
+                                                for c in runner.clients.values()},
+                             running=runner.state in (STATE_SPAWNING, STATE_RUNNING))
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         data["dcr"] = self.metrics.take()
@@ -201,10 +228,14 @@ class LoadRun:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
             return ExitCode.USAGE
         broken, lines = evaluate(thresholds, figures, latency)
-        verdict = RunVerdict.FAIL if broken else RunVerdict.PASS
+        self.sample_workers()
+        lost = self.workers.sentence() if self.workers else None
+        # What was judged stands (a broken threshold fails the run); a lost worker's load was never offered.
+        verdict = RunVerdict.FAIL if broken else RunVerdict.INCOMPLETE if lost else RunVerdict.PASS
         summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
                    f"(version {thresholds['_version']}): {verdict}", *lines]
         summary += [f"broken: {b}" for b in broken]
+        summary += [f"incomplete: {lost}"] if lost else []
         summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                                for k, v in figures.items() if k != "violations_by_requirement"))
         if figures["violations_by_requirement"]:
@@ -218,8 +249,9 @@ class LoadRun:
             self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
                  "latency_ms": latency, "judging": self.judging,
+                 "workers": self.workers.to_dict() if self.workers else None,
                  "target": self.target.masked() if self.target else None}, indent=2))
-        return ExitCode.FAILED if broken else ExitCode.OK
+        return {RunVerdict.FAIL: ExitCode.FAILED, RunVerdict.INCOMPLETE: ExitCode.INCOMPLETE}.get(verdict, ExitCode.OK)
 
     def _stop_embedded(self) -> None:
         if self.embedded is not None:
@@ -231,6 +263,9 @@ def _add_options(parser: Any) -> None:
     group = parser.add_argument_group("dcr-harness")
     group.add_argument("--dcr-target", default=os.environ.get("DCR_TARGET"),
                        help="target file; default $DCR_TARGET, else the embedded reference server")
+    # The master's value reaches every worker with its options: one placement of the run's devices.
+    group.add_argument("--dcr-device-offset", type=int, default=secrets.randbelow(DEVICE_NETWORK.num_addresses),
+                       help=argparse.SUPPRESS)
     group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
                        help="thresholds TOML (default load/thresholds.toml)")
 

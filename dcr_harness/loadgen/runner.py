@@ -8,7 +8,8 @@ hosts, which join with `--worker --master-host H`. The master merges the workers
 Exit codes: 0 every threshold held; 1 a threshold broke (the summary names it); 2 usage,
 target-file error, or a remote target without `load.allow_remote = true` (refused before
 any traffic); 3 the target is unreachable (one request to its register path finds no HTTP
-server); other codes are Locust's own. A worker exits 0 when its master ends the run.
+server); 4 a worker was lost mid-run (the summary says how much of the planned load went with it;
+a broken threshold still says 1); other codes are Locust's own. A worker exits 0 when its master ends the run.
 """
 
 from __future__ import annotations

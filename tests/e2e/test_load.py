@@ -55,25 +55,11 @@ def test_token_refresh_profile(tmp_path):
     assert {"register", "token", "api"} <= set(m["latency_ms"])
 
 
-def skip_if_workers_starved(out: Path, master_output: str) -> None:
-    """Locust's master drops a worker that sends no heartbeat for 3 s; on a machine starved of CPU (busy loops
-    beside a loaded suite) both workers can miss them before sending anything. Read from the run: workers lost
-    to missed heartbeats, no request judged, and the workers themselves stopped cleanly (a crash shows a
-    traceback or another exit code, and fails). That run is no evidence either way: skipped, with the reason."""
-    workers = (out / "locust.log").read_text()  # the workers' log; the master's is its own output
-    metrics = json.loads((out / "metrics.json").read_text())
-    clean = "Traceback" not in workers + master_output and workers.count("Shutting down (exit code 0)") >= 2
-    if "failed to send heartbeat" in master_output and metrics["figures"]["requests"] == 0 and clean:
-        pytest.skip("Locust's master lost both workers to missed heartbeats (3 s) before any request: "
-                    "this machine is too starved of CPU for a distributed run; not a verdict")
-
-
 @pytest.mark.timing
 def test_throttling_profile_distributed(tmp_path):
     proc = harness_load(tmp_path, "throttling", "--users", "6", "--spawn-rate", "6", "--duration", "6",
                         "--workers", "2", "--shape", "ramp")
-    if proc.returncode != 0:
-        skip_if_workers_starved(run_dir(tmp_path), proc.stdout + proc.stderr)
+    # No lost worker (the ramp steps, in a distributed run, at most every 5 s: shapes.py): PASS, not INCOMPLETE.
     assert proc.returncode == 0, proc.stderr[-3000:]
     f = assert_reports(run_dir(tmp_path), "PASS")["figures"]
     assert f["tp"] > 0 and f["tn"] > 0  # 429s were due and observed, from both workers merged
