@@ -32,6 +32,7 @@ from ..http.masking import Masker, learn_from_request
 from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
 from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
+from .histograms import ExactLatency, summary_lines as latency_lines
 from .metrics import LoadMetrics
 from .safety import remote_refusal
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
@@ -57,6 +58,7 @@ class LoadRun:
         self.target: Target | None = None
         self.embedded: EmbeddedServer | None = None
         self.metrics = LoadMetrics()
+        self.latency = ExactLatency()
         self.judging = env_flag("DCR_LOAD_JUDGE", True)
         self.sent = 0
         self.started = time.monotonic()
@@ -174,9 +176,11 @@ class LoadRun:
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         data["dcr"] = self.metrics.take()
+        data["dcr_latency"] = self.latency.take()
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         self.metrics.merge(data.get("dcr", {}))
+        self.latency.merge(data.get("dcr_latency", {}))
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner) or self.target is None:
@@ -193,18 +197,19 @@ class LoadRun:
         """Check the thresholds, print and write the summary; the exit code it implies."""
         stats = environment.runner.stats
         figures = self.metrics.to_dict(stats.total.num_requests)
-        latency = latency_from_stats(stats)
+        latency, exact = latency_from_stats(stats), self.latency.figures()
         options = environment.parsed_options
         try:
             thresholds = load_thresholds(getattr(options, "dcr_thresholds", None), self.profile)
         except ThresholdsError as exc:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        broken, lines = evaluate(thresholds, figures, latency)
+        broken, lines = evaluate(thresholds, figures, latency, exact)
         verdict = RunVerdict.FAIL if broken else RunVerdict.PASS
         summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
                    f"(version {thresholds['_version']}): {verdict}", *lines]
         summary += [f"broken: {b}" for b in broken]
+        summary += latency_lines(exact, latency)
         summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                                for k, v in figures.items() if k != "violations_by_requirement"))
         if figures["violations_by_requirement"]:
@@ -217,7 +222,7 @@ class LoadRun:
             self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
             self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
-                 "latency_ms": latency, "judging": self.judging,
+                 "latency_ms": latency, "latency_ms_exact": exact, "judging": self.judging,
                  "target": self.target.masked() if self.target else None}, indent=2))
         return ExitCode.FAILED if broken else ExitCode.OK
 
@@ -241,6 +246,7 @@ def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:
     events.init_command_line_parser.add_listener(_add_options)
     events.init.add_listener(run.on_init)
     events.request.add_listener(run.on_request)
+    events.request.add_listener(run.latency.on_request)
     events.report_to_master.add_listener(run.on_report_to_master)
     events.worker_report.add_listener(run.on_worker_report)
     events.quitting.add_listener(run.on_quitting)
