@@ -32,6 +32,7 @@ from ..http.masking import Masker, learn_from_request
 from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
 from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
+from .arrival import arrival_marker, budget_for, open_model_line, open_model_wait, run_report
 from .histograms import ExactLatency, summary_lines as latency_lines
 from .metrics import LoadMetrics
 from .safety import remote_refusal
@@ -115,6 +116,19 @@ class LoadRun:
         self.masker.add_from_json(ex.json())
         learn_from_request(self.masker, ex)
         return self.scanner.clean(self.masker.mask(message), "locust failure message")
+
+    # An open model (--dcr-rate, loadgen/arrival.py): the profile's task is marked @RUN.arrival, and its
+    # wait_time is RUN.wait_time(its own): the slots of the known arrival rate, when there is one.
+
+    @staticmethod
+    def rate_of(user: Any) -> float | None:
+        return getattr(user.environment.parsed_options, "dcr_rate", None)
+
+    def arrival(self, task: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return arrival_marker(self.rate_of, self.metrics.add)(task)
+
+    def wait_time(self, default: Callable[[Any], float]) -> Callable[[Any], float]:
+        return open_model_wait(default, self.rate_of, self.metrics.add, budget_for(self.profile))
 
     # Locust wiring
 
@@ -204,12 +218,17 @@ class LoadRun:
         except ThresholdsError as exc:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
             return ExitCode.USAGE
+        open_model = run_report(getattr(options, "dcr_rate", None), self.metrics.counts, stats,
+                                getattr(options, "num_users", None), getattr(options, "run_time", None),
+                                budget_for(self.profile))
+        if open_model:
+            figures["arrivals_dropped_ratio"] = open_model["dropped_ratio"]
         broken, lines = evaluate(thresholds, figures, latency, exact)
         verdict = RunVerdict.FAIL if broken else RunVerdict.PASS
         summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
                    f"(version {thresholds['_version']}): {verdict}", *lines]
         summary += [f"broken: {b}" for b in broken]
-        summary += latency_lines(exact, latency)
+        summary += latency_lines(exact, latency) + ([open_model_line(open_model)] if open_model else [])
         summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                                for k, v in figures.items() if k != "violations_by_requirement"))
         if figures["violations_by_requirement"]:
@@ -222,7 +241,8 @@ class LoadRun:
             self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
             self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
-                 "latency_ms": latency, "latency_ms_exact": exact, "judging": self.judging,
+                 "latency_ms": latency, "latency_ms_exact": exact, "open_model": open_model,
+                 "judging": self.judging,
                  "target": self.target.masked() if self.target else None}, indent=2))
         return ExitCode.FAILED if broken else ExitCode.OK
 
@@ -238,6 +258,9 @@ def _add_options(parser: Any) -> None:
                        help="target file; default $DCR_TARGET, else the embedded reference server")
     group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
                        help="thresholds TOML (default load/thresholds.toml)")
+    group.add_argument("--dcr-rate", type=float, default=float(os.environ.get("DCR_LOAD_RATE") or 0) or None,
+                       help="open model: arrivals per second in all (start as many users as "
+                            "dcr_harness.loadgen.arrival.users_for sizes); default $DCR_LOAD_RATE, else closed")
 
 
 def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:

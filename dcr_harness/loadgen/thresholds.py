@@ -26,6 +26,7 @@ RATIO_LIMITS = {
     "contract_violation_ratio_max": ("contract_violation_ratio", "max"),
     "throttle_precision_min": ("throttle_precision", "min"),
     "throttle_recall_min": ("throttle_recall", "min"),
+    "arrivals_dropped_ratio_max": ("arrivals_dropped_ratio", "max"),  # an open-model run (--rate) only
 }
 # Latency limits per request name, in ms: Locust's rounded percentiles, or the exact ones of the
 # HDR histograms merged across workers (loadgen/histograms.py).
