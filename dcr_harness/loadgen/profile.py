@@ -258,7 +258,7 @@ def _add_options(parser: Any) -> None:
                        help="target file; default $DCR_TARGET, else the embedded reference server")
     group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
                        help="thresholds TOML (default load/thresholds.toml)")
-    group.add_argument("--dcr-rate", type=float, default=float(os.environ.get("DCR_LOAD_RATE") or 0) or None,
+    group.add_argument("--dcr-rate", type=float, default=os.environ.get("DCR_LOAD_RATE") or None,
                        help="open model: arrivals per second in all (start as many users as "
                             "dcr_harness.loadgen.arrival.users_for sizes); default $DCR_LOAD_RATE, else closed")
 
