@@ -60,7 +60,10 @@ def objects(files: dict[str, list[dict]]) -> dict[str, dict]:
 
 
 def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(tmp_path, user_target):
-    files = render(tmp_path / "k8s", "load", "throttling", "--workers", "3", "--rate", "2", "--target", str(user_target))
+    thresholds = tmp_path / "mine.toml"
+    thresholds.write_text("version = 2\n[throttling]\narrivals_dropped_ratio_max = 0.01\n")
+    files = render(tmp_path / "k8s", "load", "throttling", "--workers", "3", "--rate", "2", "--target", str(user_target),
+                   "--thresholds", str(thresholds))
     kinds = objects(files)
     assert set(kinds) == {"ConfigMap", "Secret", "Service", "Job", "Deployment", "LocustTest"}
     for kind, obj in kinds.items():
@@ -74,6 +77,10 @@ def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(tmp_path, use
     assert master["args"][master["args"].index("--expect-workers") + 1] == "3"
     assert master["args"][master["args"].index("--rate") + 1] == "2" and "--users" not in master["args"]
     assert kinds["LocustTest"]["spec"]["master"]["extraArgs"][:2] == ["-u", "16"]  # sized for 2 devices a second
+    # The run's own thresholds travel in the ConfigMap, and both masters gate on them.
+    assert kinds["ConfigMap"]["data"]["thresholds.toml"] == thresholds.read_text()
+    assert master["args"][master["args"].index("--thresholds") + 1] == "/work/config/thresholds.toml"
+    assert "/work/config/thresholds.toml" in kinds["LocustTest"]["spec"]["master"]["extraArgs"]
 
 
 def test_the_objects_name_each_other_consistently(tmp_path, user_target):
