@@ -19,13 +19,13 @@ it: the same image, ConfigMap and Secret, its own master and workers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..contract.target import Target, TargetError, load_target, parse_target_text
+from ..contract.target import TargetError, load_target, parse_target_text
 from .safety import remote_refusal
 
 # The Kubernetes release whose API schemas the manifests are validated against (tests/unit/
@@ -71,11 +71,10 @@ class KubeRun:
     name: str = "dcr-load"
     thresholds: str | None = None  # the thresholds file's text, when the run has its own
     max_wait_s: int = 120
-    labels: dict[str, str] = field(default_factory=dict)
 
 
-def cluster_target(path: str | Path) -> tuple[Target, dict[str, Any], dict[str, str], dict[str, str]]:
-    """(target, the ConfigMap's target document, the ConfigMap's other files, the Secret's files).
+def cluster_target(path: str | Path) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """(the ConfigMap's target document, the ConfigMap's other files, the Secret's files).
 
     Raises TargetError for a target file that does not load, or that a pod cannot use."""
     path = Path(path)
@@ -98,12 +97,12 @@ def cluster_target(path: str | Path) -> tuple[Target, dict[str, Any], dict[str, 
         except OSError as exc:
             raise TargetError(f"{path}: tls.ca_bundle: cannot read {ca_bundle}: {exc.strerror or exc}") from None
         document["tls"]["ca_bundle"] = f"{CONFIG_DIR}/{CA_BUNDLE_FILE}"
-    return target, document, files, {k: str(v) for k, v in secrets.items()}
+    return document, files, {k: str(v) for k, v in secrets.items()}
 
 
 def _labels(run: KubeRun, component: str | None = None) -> dict[str, str]:
     """A fresh dict each time: the YAML then repeats the labels instead of anchoring them."""
-    labels = {"app.kubernetes.io/name": run.name, "app.kubernetes.io/part-of": "dcr-harness", **run.labels}
+    labels = {"app.kubernetes.io/name": run.name, "app.kubernetes.io/part-of": "dcr-harness"}
     if component:
         labels["app.kubernetes.io/component"] = component
     return labels
@@ -231,7 +230,7 @@ def locust_environment(run: KubeRun) -> dict[str, str]:
 def render(target_path: str | Path, run: KubeRun) -> dict[str, list[dict[str, Any]]]:
     """{file name: its objects}: everything `kubectl apply -f DIR` needs, and the operator's alternative
     in a folder of its own (applying DIR does not apply both). Raises TargetError."""
-    _target, document, files, secrets = cluster_target(target_path)
+    document, files, secrets = cluster_target(target_path)
     return {"configmap.yaml": [config_map(run, document, files)],
             "secret.yaml": [secret(run, secrets)],
             "master.yaml": [master_service(run), master_job(run)],
