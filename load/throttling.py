@@ -113,8 +113,9 @@ PATTERNS = (DevicePlay.burst, DevicePlay.over_rate, DevicePlay.idle_then_burst)
 
 
 class Devices(user_base()):
-    wait_time = constant(0)
+    wait_time = RUN.wait_time(constant(0))  # a known arrival rate (--rate) paces it instead
 
     @task
+    @RUN.arrival  # one arrival of an open-model run (--rate)
     def play_one_device(self):
         PATTERNS[next(_patterns) % len(PATTERNS)](DevicePlay(self))

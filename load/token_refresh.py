@@ -30,7 +30,7 @@ REGISTER_ATTEMPTS = 3
 
 class AppInstance(user_base()):
     # DCR_LOAD_WAIT=0 removes think time (the benchmarks saturate the generator with it).
-    wait_time = constant(0) if os.environ.get("DCR_LOAD_WAIT") == "0" else between(0.05, 0.3)
+    wait_time = RUN.wait_time(constant(0) if os.environ.get("DCR_LOAD_WAIT") == "0" else between(0.05, 0.3))
 
     def on_start(self):
         self.device = RUN.new_device()
@@ -75,6 +75,7 @@ class AppInstance(user_base()):
             self.token, self.refresh_due = data["access_token"], time.monotonic() + REFRESH_AT * lifetime
 
     @task
+    @RUN.arrival  # one arrival of an open-model run (--rate)
     def use_the_app(self):
         if self.token is None or time.monotonic() >= self.refresh_due:
             self.fetch_token()

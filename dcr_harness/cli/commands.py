@@ -21,6 +21,7 @@ from .surface import finish
 from ..argparsing import OneLineErrorParser, Subcommands
 from .init_target import add_init_command
 from ..loadgen.runner import add_role_arguments
+from .load_options import add_arguments as add_load_options
 from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from ..contract.target import TargetError, load_target, target_path_from_env
 from ..report.cli import add_commands as add_report_commands
@@ -132,14 +133,18 @@ def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
 
 def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
     from ..loadgen.runner import role_from_args, run_load
+    from .load_options import render_kubernetes, users_and_spawn_rate
 
     try:
         role = role_from_args(args)
+        users, spawn_rate = users_and_spawn_rate(args)
     except ValueError as exc:
         return _error(f"load: {exc}", ExitCode.USAGE)
-    return run_load(args.profile, role=role, target=args.target, users=args.users, spawn_rate=args.spawn_rate,
+    if args.render_kubernetes:
+        return render_kubernetes(args, users, spawn_rate)
+    return run_load(args.profile, role=role, target=args.target, users=users, spawn_rate=spawn_rate,
                     duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
-                    thresholds=args.thresholds, judge=not args.no_judge, client=args.client)
+                    thresholds=args.thresholds, judge=not args.no_judge, client=args.client, rate=args.rate)
 
 
 def add_load_command(sub: Subcommands) -> None:
@@ -147,8 +152,8 @@ def add_load_command(sub: Subcommands) -> None:
                           description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.")
     load.add_argument("profile", help="token_refresh or throttling (a file in load/)")
     load.add_argument("--target", help="target file; default $DCR_TARGET, else the embedded reference")
-    load.add_argument("--users", type=int, default=10, help="simulated users (default 10)")
-    load.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second (default 5)")
+    load.add_argument("--users", type=int, help="simulated users (default 10; --rate sizes them)")
+    load.add_argument("--spawn-rate", type=float, help="users started per second (default 5; with --rate: all in a second)")
     load.add_argument("--duration", type=float, default=30.0, help="seconds (default 30; capped by load.max_duration_s)")
     load.add_argument("--workers", type=int, default=0, help="Locust worker processes on loopback (0: one process)")
     load.add_argument("--shape", choices=["ramp", "spike", "soak"], help="a load shape instead of constant users")
@@ -157,6 +162,7 @@ def add_load_command(sub: Subcommands) -> None:
     load.add_argument("--no-judge", action="store_true", help="do not judge responses (benchmarks only)")
     load.add_argument("--client", choices=["fast", "http"], default="fast", help="FastHttpUser (default) or HttpUser")
     add_role_arguments(load)
+    add_load_options(load)
     load.set_defaults(func=cmd_load)
 
 

@@ -34,6 +34,8 @@ from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
 from .devices import device_address, stride_for
 from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
+from .arrival import arrival_marker, budget_for, open_model_line, open_model_wait, run_report
+from .histograms import ExactLatency, summary_lines as latency_lines
 from .metrics import LoadMetrics
 from .safety import remote_refusal
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
@@ -60,6 +62,7 @@ class LoadRun:
         self.target: Target | None = None
         self.embedded: EmbeddedServer | None = None
         self.metrics = LoadMetrics()
+        self.latency = ExactLatency()
         self.judging = env_flag("DCR_LOAD_JUDGE", True)
         self.sent = 0
         self.started = time.monotonic()
@@ -124,6 +127,19 @@ class LoadRun:
         self.masker.add_from_json(ex.json())
         learn_from_request(self.masker, ex)
         return self.scanner.clean(self.masker.mask(message), "locust failure message")
+
+    # An open model (--dcr-rate, loadgen/arrival.py): the profile's task is marked @RUN.arrival, and its
+    # wait_time is RUN.wait_time(its own): the slots of the known arrival rate, when there is one.
+
+    @staticmethod
+    def rate_of(user: Any) -> float | None:
+        return getattr(user.environment.parsed_options, "dcr_rate", None)
+
+    def arrival(self, task: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return arrival_marker(self.rate_of, self.metrics.add)(task)
+
+    def wait_time(self, default: Callable[[Any], float]) -> Callable[[Any], float]:
+        return open_model_wait(default, self.rate_of, self.metrics.add, budget_for(self.profile))
 
     # Locust wiring
 
@@ -201,9 +217,11 @@ class LoadRun:
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         data["dcr"] = self.metrics.take()
+        data["dcr_latency"] = self.latency.take()
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         self.metrics.merge(data.get("dcr", {}))
+        self.latency.merge(data.get("dcr_latency", {}))
 
     def on_quitting(self, environment: Any, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner) or self.target is None:
@@ -220,14 +238,19 @@ class LoadRun:
         """Check the thresholds, print and write the summary; the exit code it implies."""
         stats = environment.runner.stats
         figures = self.metrics.to_dict(stats.total.num_requests)
-        latency = latency_from_stats(stats)
+        latency, exact = latency_from_stats(stats), self.latency.figures()
         options = environment.parsed_options
         try:
             thresholds = load_thresholds(getattr(options, "dcr_thresholds", None), self.profile)
         except ThresholdsError as exc:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        broken, lines = evaluate(thresholds, figures, latency)
+        open_model = run_report(getattr(options, "dcr_rate", None), self.metrics.counts, stats,
+                                getattr(options, "num_users", None), getattr(options, "run_time", None),
+                                budget_for(self.profile))
+        if open_model:
+            figures["arrivals_dropped_ratio"] = open_model["dropped_ratio"]
+        broken, lines = evaluate(thresholds, figures, latency, exact)
         self.sample_workers()
         lost = self.workers.sentence() if self.workers else None
         # What was judged stands (a broken threshold fails the run); a lost worker's load was never offered.
@@ -236,6 +259,7 @@ class LoadRun:
                    f"(version {thresholds['_version']}): {verdict}", *lines]
         summary += [f"broken: {b}" for b in broken]
         summary += [f"incomplete: {lost}"] if lost else []
+        summary += latency_lines(exact, latency) + ([open_model_line(open_model)] if open_model else [])
         summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                                for k, v in figures.items() if k != "violations_by_requirement"))
         if figures["violations_by_requirement"]:
@@ -248,7 +272,8 @@ class LoadRun:
             self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
             self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
                 {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
-                 "latency_ms": latency, "judging": self.judging,
+                 "latency_ms": latency, "latency_ms_exact": exact, "open_model": open_model,
+                 "judging": self.judging,
                  "workers": self.workers.to_dict() if self.workers else None,
                  "target": self.target.masked() if self.target else None}, indent=2))
         return {RunVerdict.FAIL: ExitCode.FAILED, RunVerdict.INCOMPLETE: ExitCode.INCOMPLETE}.get(verdict, ExitCode.OK)
@@ -268,6 +293,9 @@ def _add_options(parser: Any) -> None:
                        help=argparse.SUPPRESS)
     group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
                        help="thresholds TOML (default load/thresholds.toml)")
+    group.add_argument("--dcr-rate", type=float, default=os.environ.get("DCR_LOAD_RATE") or None,
+                       help="open model: arrivals per second in all (start as many users as "
+                            "dcr_harness.loadgen.arrival.users_for sizes); default $DCR_LOAD_RATE, else closed")
 
 
 def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:
@@ -276,6 +304,7 @@ def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:
     events.init_command_line_parser.add_listener(_add_options)
     events.init.add_listener(run.on_init)
     events.request.add_listener(run.on_request)
+    events.request.add_listener(run.latency.on_request)
     events.report_to_master.add_listener(run.on_report_to_master)
     events.worker_report.add_listener(run.on_worker_report)
     events.quitting.add_listener(run.on_quitting)

@@ -99,7 +99,7 @@ def locust_commands(locustfile: Path, out: Path, users: int, spawn_rate: float, 
 def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_rate: float = 5.0,
              duration: float = 30.0, workers: int = 0, shape: str | None = None,
              report_dir: str | os.PathLike[str] = DEFAULT_REPORT_DIR, thresholds: str | None = None,
-             judge: bool = True, client: str = "fast", role: Role = LOCAL) -> int:
+             judge: bool = True, client: str = "fast", role: Role = LOCAL, rate: float | None = None) -> int:
     if profile not in profiles():
         return _fail(f"unknown profile {profile!r}; profiles in {LOAD_DIR}: {', '.join(profiles())}")
     if thresholds and not Path(thresholds).is_file():
@@ -134,7 +134,7 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
             duration = tgt.load.max_duration_s
         env = {**os.environ, "DCR_TARGET": str(Path(target_path).resolve()),
                "DCR_LOAD_USERS": str(users), "DCR_LOAD_SPAWN_RATE": str(spawn_rate),
-               "DCR_LOAD_DURATION": str(duration), "DCR_LOAD_SHAPE": shape or "",
+               "DCR_LOAD_DURATION": str(duration), "DCR_LOAD_SHAPE": shape or "", "DCR_LOAD_RATE": f"{rate or ''}",
                "DCR_LOAD_JUDGE": "1" if judge else "0", "DCR_LOAD_CLIENT": client}
         if thresholds:
             env["DCR_LOAD_THRESHOLDS"] = str(Path(thresholds).resolve())

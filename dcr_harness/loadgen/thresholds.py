@@ -1,9 +1,12 @@
 """The CI gate: thresholds from one versioned TOML file, checked at the end of a load run.
 
 Layout: one table per profile with error_ratio_max, contract_violation_ratio_max,
-throttle_precision_min, throttle_recall_min (each optional) and latency_ms.<request name>
-= {p95 = ms, p99 = ms}. A threshold whose figure could not be measured (no request of
-that name, no 429 predicted) is reported as "not measured", never as passed or broken.
+throttle_precision_min, throttle_recall_min, arrivals_dropped_ratio_max (an open-model run;
+each optional), and latency limits per request name in ms, {p95 = ms, p99 = ms} (or p50, max):
+latency_ms.<request name> judges Locust's percentiles (rounded to about two significant
+digits), latency_ms_exact.<request name> the HDR histograms' (within 0.1%, merged across
+workers). A threshold whose figure could not be measured (no request of that name, no 429
+predicted) is reported as "not measured", never as passed or broken.
 `must_exercise` names the counters that show the profile did what it exists for (a
 refresh, a 429): a run in which one stayed at zero fails the gate, because nothing it is
 about was exercised; an empty list in the thresholds file allows that explicitly.
@@ -17,6 +20,7 @@ from typing import Any
 
 from ..paths import LOAD_DIR
 from ..errors import ThresholdsError
+from .histograms import FIGURES
 
 DEFAULT_THRESHOLDS = LOAD_DIR / "thresholds.toml"
 RATIO_LIMITS = {
@@ -24,7 +28,11 @@ RATIO_LIMITS = {
     "contract_violation_ratio_max": ("contract_violation_ratio", "max"),
     "throttle_precision_min": ("throttle_precision", "min"),
     "throttle_recall_min": ("throttle_recall", "min"),
+    "arrivals_dropped_ratio_max": ("arrivals_dropped_ratio", "max"),  # an open-model run (--rate) only
 }
+# Latency limits per request name, in ms: Locust's rounded percentiles, or the exact ones of the
+# HDR histograms merged across workers (loadgen/histograms.py).
+LATENCY_TABLES = {"latency_ms": FIGURES, "latency_ms_exact": FIGURES}
 
 
 def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:
@@ -36,14 +44,20 @@ def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:
     section = data.get(profile)
     if not isinstance(section, dict):
         raise ThresholdsError(f"{path} has no [{profile}] table")
-    unknown = set(section) - set(RATIO_LIMITS) - {"latency_ms", "must_exercise"}
+    unknown = set(section) - set(RATIO_LIMITS) - set(LATENCY_TABLES) - {"must_exercise"}
     if unknown:
         raise ThresholdsError(f"{path} [{profile}]: unknown keys {sorted(unknown)}")
+    for table, allowed in LATENCY_TABLES.items():
+        for endpoint, limits in section.get(table, {}).items():
+            wrong = sorted(set(limits) - set(allowed)) if isinstance(limits, dict) else [repr(limits)]
+            if wrong:
+                raise ThresholdsError(f"{path} [{profile}.{table}] {endpoint}: {', '.join(wrong)} is not a limit "
+                                      f"(give {' / '.join(allowed)} in ms)")
     return {**section, "_version": data.get("version"), "_path": str(path)}
 
 
-def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any],
-             latency: dict[str, dict[str, float]]) -> tuple[list[str], list[str]]:
+def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any], latency: dict[str, dict[str, float]],
+             exact: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[str]]:
     """(broken, lines): a line per threshold; broken names each threshold that broke."""
     broken, lines = [], []
 
@@ -65,10 +79,11 @@ def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any],
     for key, (figure, kind) in RATIO_LIMITS.items():
         if key in thresholds:
             judge(key, metrics.get(figure), float(thresholds[key]), kind)
-    for endpoint, limits in thresholds.get("latency_ms", {}).items():
-        for pct, limit in limits.items():
-            value = latency.get(endpoint, {}).get(pct)
-            judge(f"latency_ms.{endpoint}.{pct}", value, float(limit), "max", " ms")
+    for table, measured in (("latency_ms", latency), ("latency_ms_exact", exact or {})):
+        for endpoint, limits in thresholds.get(table, {}).items():
+            for pct, limit in limits.items():
+                value = measured.get(endpoint, {}).get(pct)
+                judge(f"{table}.{endpoint}.{pct}", value, float(limit), "max", " ms")
     return broken, lines
 
 
@@ -77,7 +92,9 @@ def latency_from_stats(stats: Any) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for (name, _method), entry in stats.entries.items():
         if entry.num_requests:
-            out[name] = {"p95": entry.get_response_time_percentile(0.95),
+            out[name] = {"p50": entry.median_response_time,
+                         "p95": entry.get_response_time_percentile(0.95),
                          "p99": entry.get_response_time_percentile(0.99),
+                         "max": entry.max_response_time,
                          "count": entry.num_requests}
     return out

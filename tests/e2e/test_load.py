@@ -135,9 +135,9 @@ def test_thresholds_name_what_broke_and_what_was_not_measured():
     th = load_thresholds(None, "throttling")
     figures = {"error_ratio": 0.0, "contract_violation_ratio": 0.01, "throttle_precision": 1.0, "throttle_recall": None,
                "throttled": 3}
-    broken, lines = evaluate(th, figures, {"api-probe": {"p95": 10.0, "p99": 2000.0}})
+    broken, lines = evaluate(th, figures, {}, {"api-probe": {"p95": 10.0, "p99": 2000.0}})
     assert any(b.startswith("contract_violation_ratio_max") for b in broken)
-    assert any(b.startswith("latency_ms.api-probe.p99") for b in broken)
+    assert any(b.startswith("latency_ms_exact.api-probe.p99") for b in broken)
     assert len(broken) == 2
     assert any("throttle_recall_min: not measured" in line for line in lines)
 
