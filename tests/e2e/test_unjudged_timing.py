@@ -1,4 +1,4 @@
-"""No silent PASS: a run whose throttle stays unjudged for timing is INCONCLUSIVE (exit 6)
+"""No silent PASS: a whole run whose throttle stays unjudged for timing is INCONCLUSIVE (exit 6)
 with the reason as data, and PASS once --accept-unjudged names those requirements, which every artifact lists.
 
 The timing is made unjudgeable deterministically, not by loading the machine: a proxy holds each device's
@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.errors import ExitCode
-from dcr_harness.paths import CONFORMANCE_DIR
-
 from ..delaying_proxy import DelayingProxy
-from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, HarnessRun, run_harness
+from ..harness_runs import ONE_PROCESS, HarnessRun, run_harness
 from .test_refserver import Live
 
 pytestmark = pytest.mark.slow
@@ -27,7 +25,6 @@ WINDOW_S = 1.0  # the reference's throttle window (rate 1/s)
 # the token endpoint (tokens living under a minute cannot probe the API).
 SERVER_ARGS = ("--token-ttl", "4")
 RUN_TIMEOUT_S = 540  # a whole run in one process on a loaded 2-core machine; the run's own deadline is 600 s
-WITHOUT_NEAR_MISS = f"--ignore={CONFORMANCE_DIR / 'test_near_miss.py'}"
 TIMED = {"THR-1", "THR-2", "THR-3", "THR-6"}  # what the scenarios that need a certain window judge
 
 
@@ -51,11 +48,9 @@ def proxied_target(tmp_path_factory) -> Iterator[tuple[Path, DelayingProxy]]:
 
 def whole_run(target: Path, root: Path, *args: str) -> HarnessRun:
     # A deployment's run: the device cursor (one per target, so that a later run's devices are fresh to the
-    # persistent server) and the example database go to the target's own folder. The generated phases are
-    # left out: they judge no throttle, and the verdict rule under test is the same without them.
+    # persistent server) and the example database go to the target's own folder.
     (root / "run").mkdir(parents=True, exist_ok=True)
-    return run_harness(["run", "--target", str(target), *ONE_PROCESS, *args, "--", *WITHOUT_GENERATED, WITHOUT_NEAR_MISS],
-                       root / "run" / "reports",
+    return run_harness(["run", "--target", str(target), *ONE_PROCESS, *args], root / "run" / "reports",
                        env={"XDG_CACHE_HOME": str(target.parent / "cache")}, timeout=RUN_TIMEOUT_S)
 
 
