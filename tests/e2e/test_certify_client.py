@@ -48,6 +48,7 @@ def _statement(output: str) -> str:
     return next(line.split("=", 1)[1].strip() for line in output.splitlines() if line.startswith("DCR_SOFTWARE_STATEMENT="))
 
 
+@pytest.mark.slow
 @pytest.mark.timing  # the app is paced in real time against a short token lifetime and the throttle
 def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) -> None:
     key = tmp_path / "sign.pem"
@@ -87,6 +88,7 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     assert len(secrets) > 5 and not [s for s in secrets if s in artifacts]
 
 
+@pytest.mark.slow
 @pytest.mark.timing
 @pytest.mark.parametrize("fault, scenarios, args, broken", BROKEN, ids=[b[0] for b in BROKEN])
 def test_broken_client_fails_exactly_its_requirement(tmp_path: Path, fault: str, scenarios: list[str],

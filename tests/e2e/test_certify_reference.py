@@ -5,6 +5,7 @@ import pytest
 from ..harness_runs import WITHOUT_GENERATED, run_harness
 
 
+@pytest.mark.slow
 @pytest.mark.timing  # the whole run: its throttle checks and the live token expiry (API-4) are about time
 def test_reference_server_passes_with_zero_failures(tmp_path):
     run = run_harness(["run"], tmp_path / "reports")
@@ -23,6 +24,7 @@ def test_reference_server_passes_with_zero_failures(tmp_path):
     assert run.requirements_with("not_applicable") == {f"CLI-{n}" for n in range(1, 6)}
 
 
+@pytest.mark.slow
 def test_a_narrowed_run_is_partial_in_every_artifact(tmp_path):
     run = run_harness(["run", "--req", "REG-OK-1"], tmp_path / "reports")
     assert run.code == 0, run.output[-4000:]
@@ -33,6 +35,7 @@ def test_a_narrowed_run_is_partial_in_every_artifact(tmp_path):
     assert 'name="dcr-harness.verdict" value="PARTIAL"' in junit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("server_args", [
     pytest.param(["--embedded-arg=--device-info-policy=fallback"], id="device info ignored instead of rejected (DEV-3)"),
     pytest.param(["--embedded-fault=tok-accept-query-params"], id="query-string token parameters served (TOK-REQ-2)"),

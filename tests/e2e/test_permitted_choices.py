@@ -23,6 +23,7 @@ def _choice_args(chosen: dict[str, str]) -> list[str]:
     return [f"--embedded-arg=--choice={name}={value}" for name, value in chosen.items()]
 
 
+@pytest.mark.slow  # a whole run per alternative
 @pytest.mark.parametrize("run_number", range(1, choices.runs_needed() + 1))
 def test_whole_suite_passes_under_every_permitted_alternative(tmp_path, run_number):
     chosen = choices.alternatives(run_number)

@@ -21,6 +21,7 @@ import string
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +154,7 @@ def _outputs(masker: Masker, exchange: Exchange, message: str, tmp: Path) -> dic
     return outputs
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(scenario=scenarios())
 def test_no_window_of_a_secret_survives_any_mutation_in_any_artifact(tmp_path_factory, scenario) -> None:
