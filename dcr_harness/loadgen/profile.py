@@ -22,6 +22,7 @@ from typing import Any
 
 import gevent
 from locust import FastHttpUser, HttpUser, events
+from locust.exception import StopUser
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from ..contract import device_info
@@ -37,7 +38,7 @@ from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
 from .arrival import arrival_marker, budget_for, open_model_line, open_model_wait, run_report
 from .histograms import ExactLatency, summary_lines as latency_lines
 from .metrics import LoadMetrics
-from .safety import remote_refusal
+from .safety import remote_refusal, request_share
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
 from .workers import WorkerLedger, WorkerSample
 from ..errors import ExitCode, RemoteTargetRefused
@@ -65,6 +66,7 @@ class LoadRun:
         self.latency = ExactLatency()
         self.judging = env_flag("DCR_LOAD_JUDGE", True)
         self.sent = 0
+        self.share: int | None = None  # of load.max_requests, this process's (set at the first request)
         self.started = time.monotonic()
         self.environment: Any = None
         self.masker = Masker()
@@ -101,6 +103,8 @@ class LoadRun:
                 judge: Callable[[Any], Verdict] | None = None) -> Any:
         """Send, judge with the conformance checks, record success or failure (citing the requirement)."""
         assert self.target is not None
+        if self.share is not None and self.sent >= self.share:
+            raise StopUser()  # this process has sent its share of load.max_requests
         with user.client.request(method, path, data=body or None, headers=headers, name=name,
                                  catch_response=True) as resp:
             ex = exchange_of(resp, method, self.target.url(path), headers, body)
@@ -181,10 +185,21 @@ class LoadRun:
     def on_request(self, **_: Any) -> None:
         self.sent += 1
         assert self.target is not None
-        if self.sent == self.target.load.max_requests and self.environment.runner:
-            # A hard cap per process; the master also watches the total.
-            print(f"dcr-harness load: load.max_requests ({self.sent}) sent by this process: stopping", file=sys.stderr)
-            self.environment.runner.quit()
+        runner = self.environment.runner
+        if self.share is None:
+            # Read at the first request: by then a worker has the master's options (the workers expected).
+            workers = int(getattr(self.environment.parsed_options, "expect_workers", 1) or 1)
+            self.share = request_share(self.target.load.max_requests, workers if isinstance(runner, WorkerRunner) else 1)
+        if self.sent == self.share and runner:
+            # A hard cap per process (a worker's share of the total); the master also watches the total. A worker
+            # stops sending (its users stop at their next request) rather than quit: the master would hand a quitting
+            # worker's users to the others.
+            total = self.target.load.max_requests
+            of = "" if self.share == total else f", this worker's share of {total}"
+            print(f"dcr-harness load: load.max_requests ({self.sent}{of}) sent by this process: stopping",
+                  file=sys.stderr)
+            if not isinstance(runner, WorkerRunner):
+                runner.quit()
 
     def _enforce_limits(self) -> None:
         assert self.target is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dcr_harness.loadgen.devices import DEVICE_STRIDE, device_address, devices_per_worker, stride_for
+from dcr_harness.loadgen.safety import request_share
 from dcr_harness.loadgen.workers import WorkerLedger, WorkerSample
 
 LIVE, MISSING = False, True
@@ -73,3 +74,9 @@ def test_a_worker_takes_many_devices_before_its_addresses_repeat_and_stays_in_th
 
 def test_a_single_process_takes_consecutive_devices():
     assert [device_address(0, 0, k, 1) for k in (1, 2, 3)] == ["198.18.0.1", "198.18.0.2", "198.18.0.3"]
+
+
+@pytest.mark.parametrize("limit, workers, share", [(8, 1, 8), (8, 2, 4), (9, 2, 5), (10, 3, 4), (1, 4, 1)])
+def test_a_workers_share_of_the_request_cap_keeps_the_total_within_it_plus_one_request_per_worker(limit, workers, share):
+    assert request_share(limit, workers) == share
+    assert limit <= workers * share < limit + workers
