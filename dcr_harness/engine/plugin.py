@@ -26,7 +26,8 @@ from .items import requirement_ids
 from .reachability import ensure_target
 from .report_hooks import ReportPlugin
 from .report_hooks import add_options as add_report_options
-from .recorder import CheckRecord, RunRecorder, run_dir_name
+from .recorder import CheckRecord, RunRecorder
+from ..results.run_result import run_dir_name
 from .retention import prune_run_dirs
 from .stash import RECORD, RECORDER
 from ..contract.target import Target, TargetError, load_target, target_path_from_env

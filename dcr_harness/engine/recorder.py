@@ -7,140 +7,36 @@ text passes through the run's masker before it is written anywhere.
 from __future__ import annotations
 
 import json
-import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .. import __version__, checks
+from .. import checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from ..http import Exchange, Masker, Session
-from ..http.client import PreconditionFailed
-from ..http.secret_scan import SecretScanner, console_guard, variables_in
+from ..http.secret_scan import SecretScanner, console_guard
 from ..contract.target import Target
 from ..contract.verdicts import Outcome
 from ..paths import CONFORMANCE_DIR
-from ..report import failure_view
-from ..report.failure_view import FailureView
+from . import failure_view
+from .failure_view import FailureView
 from ..report.summary import write_certification_summary
+from ..results.record import CheckRecord, outcome_of
+from ..results.run_result import ResultsBuilder, utc_now
 from .items import check_title
 from .shrink_budget import shrink_seconds
 from .selection import parse as parse_ids
 from ..errors import ExitCode
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def run_dir_name(target_name: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
-    return f"{stamp}-{slug}-{os.getpid()}"
-
-
-# Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
-FULL_EXCHANGES = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
-
-
-@dataclass
-class CheckRecord:
-    nodeid: str
-    title: str
-    requirements: list[str]
-    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see finish_unrun
-    message: str = ""
-    evidence: checks.Evidence = field(default_factory=checks.Evidence)
-    exchanges: list[Exchange] = field(default_factory=list)
-    duration: float = 0.0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def warnings(self) -> list[checks.Finding]:
-        return self.evidence.findings
-
-    @property
-    def failed_requirements(self) -> list[str]:
-        return self.evidence.broken
-
-    def not_verified(self) -> dict[str, str]:
-        """Cited requirements this check did not verify, with the reason (never a pass)."""
-        ev = self.evidence
-        warned = {f.requirement for f in ev.findings}
-        default = {
-            Outcome.FAILED: f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
-            # outcome_of wrote a blocked check's message as its reason ("blocked: ...")
-            Outcome.BLOCKED: self.message.splitlines()[0] if self.message else "blocked: the check could not judge",
-            Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
-            Outcome.SKIPPED: self.message or "skipped",
-        }.get(self.outcome, "the check passed without exercising it")
-        return {r: ev.unverified.get(r, default) for r in self.requirements
-                if r not in ev.verified and r not in ev.broken and r not in warned}
-
-    def freeze(self, masker: Masker) -> None:
-        """Render the masked record now and let go of the raw exchanges: once a check has ended,
-        the run holds its requests and answers only in masked form."""
-        self.frozen = self.to_dict(masker)
-        self.exchanges = []
-        self.evidence.breaches = [replace(b, exchange=None) for b in self.evidence.breaches]
-
-    def to_dict(self, masker: Masker) -> dict[str, Any]:
-        frozen = getattr(self, "frozen", None)
-        if frozen is not None and frozen["outcome"] == self.outcome:
-            return frozen
-        ev = self.evidence
-        index = {id(e): i for i, e in enumerate(self.exchanges)}
-        return {
-            "nodeid": self.nodeid,
-            "title": self.title,
-            "requirements": self.requirements,
-            "outcome": str(self.outcome),  # a plain string: pytest-xdist sends it to the main process
-            "message": masker.mask(self.message),
-            "failed_requirements": ev.broken,
-            "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
-            "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
-                          "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
-            "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
-            "blocked": sorted(ev.blocked),  # of those, the ones a step was blocked from judging
-            "unjudged": ev.unjudged,  # why, as data, it could not judge what applies ("timing"), else None
-            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
-            "duration": round(self.duration, 3),
-            "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
-            "envelope": [{**e, "case": masker.mask(e["case"])} for e in ev.envelope],  # requests at HTTP's envelope
-            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
-        }
-
-
 def natural_key(name: str) -> tuple[str, int]:
     """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
     base, _, n = name.rpartition("_")
     return (base, int(n)) if n.isdigit() else (name, 0)
-
-
-def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str]:
-    """(outcome, message): failed when anything broke, blocked when the check could not judge,
-    error when the harness itself stumbled, warned/passed otherwise."""
-    ev = record.evidence
-    exc = excinfo.value if excinfo is not None else None
-    if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
-        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER))  # raised directly, not via fail()
-    if ev.breaches:
-        return Outcome.FAILED, ev.summary()
-    if isinstance(exc, (checks.CheckBlocked, PreconditionFailed)):
-        where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
-        return Outcome.BLOCKED, f"blocked: {exc}{where}"
-    if exc is not None:
-        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
-    if ev.findings:
-        return Outcome.WARNED, "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
-    return Outcome.PASSED, record.message
 
 
 class RunRecorder:
@@ -287,7 +183,7 @@ class RunRecorder:
             return
         if report.when == "setup" and report.passed:
             return
-        record.outcome, record.message = outcome_of(record, call.excinfo)
+        record.outcome, record.message = outcome_of(record, call.excinfo.value if call.excinfo else None)
 
     def mask_report(self, report: pytest.TestReport) -> None:
         if report.longrepr is not None and not report.skipped:
@@ -351,11 +247,11 @@ class RunRecorder:
         return self._rendered[1]
 
     def results(self) -> dict[str, Any]:
-        checks_ = self._rendered_checks()
+        return ResultsBuilder(self.started_at, self.masker, self.run_facts(), self.run_fields()).build(self._rendered_checks())
+
+    def run_facts(self) -> dict[str, Any]:
+        """What results.json says about the run before its checks."""
         return {
-            "harness_version": __version__,
-            "started_at": self.started_at,
-            "finished_at": utc_now(),
             "target": self.target.masked() if self.target else None,
             "embedded": self.embedded is not None,
             "embedded_faults": list(self.embedded.faults) if self.embedded else [],
@@ -368,16 +264,12 @@ class RunRecorder:
             "stop_reason": self.stop_reason,
             "requests_sent": self.session.sent if self.session else 0,
             "unexpected_429": self.session.unexpected_429 if self.session else 0,
-            # Run-level notes of the HTTP layer (issue 10: a throttle stricter than the profile; devices).
+            # Run-level notes of the HTTP layer (a throttle stricter than the profile; devices).
             "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
             "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
             # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
             "accept_unjudged": parse_ids(self.config.getoption("dcr_accept_unjudged", None) or []),
-            "checks": checks_,
-            # The legend of the reproductions: what each ${DCR_...} variable stands for.
-            "variables": self.masker.legend(variables_in(json.dumps(checks_))),
-            **self.run_fields(),
         }
 
     def run_fields(self) -> dict[str, Any]:

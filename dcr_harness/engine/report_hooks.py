@@ -16,11 +16,11 @@ import pytest
 
 from ..contract.verdicts import Outcome, RunVerdict
 from ..report import allure_glue, har
+from ..report.junit import mark_junit_incomplete, stamp_junit, verdict_facts
 from ..report.certification import build, write
 from ..report.signing import SigningError, load_private_key, sign_report
 from ..report.waivers import WaiverError, WaiverFile, load_waivers
 from .items import check_title, requirement_ids
-from .stopping import mark_junit_incomplete
 from ..errors import ExitCode
 
 
@@ -32,38 +32,6 @@ def add_options(group: Any) -> None:
                     help="sign certification.json with this Ed25519 private key (PEM) at the end of the run")
     group.addoption("--allure-in-run-dir", dest="dcr_allure_in_run_dir", action="store_true", default=False,
                     help="write Allure results to <run dir>/allure-results unless --alluredir is given")
-
-
-def verdict_facts(document: dict[str, Any]) -> dict[str, str]:
-    scope = document["overall"].get("scope") or {}
-    narrowed = scope.get("narrowed") or {}
-    facts = {"dcr-harness.verdict": document["overall"]["verdict"],
-             "dcr-harness.requirements.covered": f'{document["coverage"]["covered"]} of {document["coverage"]["total"]}'}
-    if narrowed:
-        facts["dcr-harness.partial"] = f'{narrowed.get("deselected", 0)} checks left out ' + ", ".join(
-            f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
-    if scope.get("unreachable"):
-        facts["dcr-harness.no-verdict"] = str(scope["unreachable"])
-    accepted = scope.get("accepted_unjudged") or []
-    if accepted:  # a PASS that leaves these unjudged says so wherever the verdict is shown
-        facts["dcr-harness.accepted-unjudged"] = ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in accepted)
-    return facts
-
-
-def stamp_junit(path: Path, facts: dict[str, str]) -> None:
-    """Add the facts as <properties> of every testsuite of a JUnit file."""
-    from xml.etree import ElementTree
-
-    tree = ElementTree.parse(path)
-    root = tree.getroot()
-    for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
-        props = suite.find("properties")
-        if props is None:
-            props = ElementTree.Element("properties")
-            suite.insert(0, props)
-        for name, value in facts.items():
-            ElementTree.SubElement(props, "property", name=name, value=value)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 def hypothesis_profile() -> str | None:
