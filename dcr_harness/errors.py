@@ -55,6 +55,7 @@ class ExitCode(IntEnum):
     # The run could not judge what applies (INCONCLUSIVE): not a failure of the target. Not 5: pytest's
     # "no tests collected", which bare `pytest conformance` shares with this code space.
     INCONCLUSIVE = 6
+    INTERNAL = 7  # the harness itself crashed (a bug to report): not the target's doing
 
 
 class HarnessError(Exception):

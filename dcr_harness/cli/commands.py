@@ -4,7 +4,9 @@ Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage 
 target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
 SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE;
 6 INCONCLUSIVE: nothing failed, but something that applies was not judged (a blocked check,
-a throttle left unjudged for timing that --accept-unjudged does not name).
+a throttle left unjudged for timing that --accept-unjudged does not name); 7 the harness itself
+crashed (an internal error, never the target's doing). The code is chosen by one rule,
+dcr_harness/results/exit.py exit_code(result), from the RunResult the run hands back.
 With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
 (dcr_harness/errors.py: ExitCode).
 """
@@ -12,7 +14,6 @@ With --baseline, 0 and 1 say whether a requirement got worse than in the baselin
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -27,16 +28,16 @@ from ..report.cli import add_commands as add_report_commands
 from ..report.cli import run_arguments as report_run_arguments
 from ..report.cli import run_pytest_args
 from ..clientcert.cli import add_command as add_certify_client_command
-from ..report.diff_cli import gate, load_baseline, run_dir_of_this_process
+from ..report.diff_cli import gate, load_baseline
+from ..results.exit import exit_code
+from ..results.run_result import Ending
+from .conformance_run import INTERNAL_ERROR, run_conformance
 from .replay_command import add_command as add_replay_command
 from ..engine.plugin import DEFAULT_SHRINK_SECONDS
-from ..engine.stopping import RunStopper
 from ..errors import ExitCode
 
 DEFAULT_MAX_TIME_S = 600.0
 DEFAULT_WORKERS = 4
-# pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
-PYTEST_TO_HARNESS = {0: ExitCode.OK, 1: ExitCode.FAILED, 2: ExitCode.USAGE, 4: ExitCode.USAGE, 5: ExitCode.USAGE}
 
 
 def _error(message: str, code: int) -> int:
@@ -45,8 +46,6 @@ def _error(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    import pytest
-
     for option in ("max_time", "shrink_time", "workers", "keep"):
         if getattr(args, option) < 0:
             return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE)
@@ -67,10 +66,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(baseline_problem, ExitCode.USAGE)
     if not CONFORMANCE_DIR.is_dir():
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
-    # No plugin that writes into the working directory (cache, benchmark storage).
-    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
-            f"--rootdir={CONFORMANCE_DIR.parent}"]
+    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir]
     if target_path:
         argv += ["--target", target_path]
     if args.k:
@@ -84,15 +80,19 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     argv += speed_pytest_args(args)
     argv += run_pytest_args(args, extra)
     argv += ["-q" if not args.verbose else "-v", *extra]
-    stopper = RunStopper(args.max_time or None)
-    code = int(pytest.main(argv, plugins=[stopper]))
-    if stopper.stopped:
-        return _error(f"{stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
-    if code == 5:
+    finished = run_conformance(argv, args.max_time or None)
+    if finished.stopper.stopped:
+        return _error(f"{finished.stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
+    result = finished.result
+    if result is None:  # the session never started: pytest refused an option, or the engine a file
+        return ExitCode.INTERNAL if finished.status == INTERNAL_ERROR else ExitCode.USAGE
+    if result.ending == Ending.NOTHING_SELECTED:
         return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
-    code = PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE, ExitCode.INCONCLUSIVE) else ExitCode.FAILED)
+    if result.ending == Ending.INTERNAL_ERROR:
+        return _error("internal error: the harness crashed (see the traceback above); please report it", ExitCode.INTERNAL)
+    code = exit_code(result)
     if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
-        return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
+        return gate(baseline, result.run_dir if result.written else None, code)
     return code
 
 

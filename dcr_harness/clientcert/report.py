@@ -209,5 +209,5 @@ def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: Tex
     written = Written(run_dir, document, html_path, masker=run.masker)
     if sign_key is not None:
         written.signature_path = sign_report(run_dir, load_private_key(sign_key))
-    write_certification_summary(_Console(out), written, document)
+    write_certification_summary(_Console(out), written, document, run.masker)
     return written

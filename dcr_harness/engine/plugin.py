@@ -307,15 +307,6 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest):
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    recorder = session.config.stash.get(RECORDER, None)
-    if recorder is not None and recorder.unreachable:
-        session.exitstatus = ExitCode.UNREACHABLE
-    elif recorder is not None and recorder.target_file_refused:
-        session.exitstatus = ExitCode.USAGE
-
-
-@pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     recorder = item.config.stash.get(RECORDER, None)
     record = item.stash.get(RECORD, None)

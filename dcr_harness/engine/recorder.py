@@ -26,11 +26,24 @@ from . import failure_view
 from .failure_view import FailureView
 from ..report.summary import write_certification_summary
 from ..results.record import CheckRecord, outcome_of
-from ..results.run_result import ResultsBuilder, utc_now
+from ..report.write_run import write_run
+from ..results.exit import exit_code
+from ..results.run_result import Ending, ResultsBuilder, RunResult, utc_now
+from .handoff import find_handoff
 from .items import check_title
 from .shrink_budget import shrink_seconds
 from .selection import parse as parse_ids
 from ..errors import ExitCode
+
+
+# How pytest's own status reads as the run's ending (the engine's states come first: RunRecorder.ending).
+PYTEST_ENDINGS = {
+    pytest.ExitCode.OK: Ending.COMPLETED, pytest.ExitCode.TESTS_FAILED: Ending.COMPLETED,
+    pytest.ExitCode.INTERRUPTED: Ending.USAGE, pytest.ExitCode.USAGE_ERROR: Ending.USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: Ending.NOTHING_SELECTED, pytest.ExitCode.INTERNAL_ERROR: Ending.INTERNAL_ERROR,
+}
+# The endings whose exit code bare pytest takes from the run; on the others it keeps its own (2 stopped, 5 nothing ran).
+SETS_PYTEST_STATUS = (Ending.COMPLETED, Ending.UNREACHABLE, Ending.TARGET_FILE_REFUSED)
 
 
 def natural_key(name: str) -> tuple[str, int]:
@@ -69,10 +82,9 @@ class RunRecorder:
         self.hypothesis: Any = None  # dcr_harness.engine.hypothesis_setup.HypothesisRun: the run's seed
         self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
         self.selection_note: str | None = None  # what --req chose, said on the console
-        self.certification: dict[str, Any] | None = None  # written at session end (engine/report_hooks.py)
-        self.certification_path: Path | None = None
-        self.signature_path: Path | None = None
-        self.signature_error: str | None = None
+        self.reports: Any = None  # engine/report_hooks.py ReportPlugin: what the run writes besides results.json
+        self.exit_requested: ExitCode | None = None  # a code the engine ended the session with (pytest.exit)
+        self.result: RunResult | None = None  # the run as a value, once it ended (finish)
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -121,12 +133,6 @@ class RunRecorder:
     def collected_ids(self, ids: list[str]) -> None:
         self.collected = self.collected or list(ids)
 
-    def certified(self, document: dict[str, Any], path: Path) -> None:
-        self.certification, self.certification_path = document, path
-
-    def signed(self, path: Path | None = None, error: str | None = None) -> None:
-        self.signature_path, self.signature_error = path, error
-
     def _learn_target_secrets(self, target: Target) -> None:
         self.masker.add_target(target)
 
@@ -138,6 +144,7 @@ class RunRecorder:
             self.target = self.embedded.start()
         except EmbeddedServerError as exc:
             self.stop_reason = f"the embedded reference server did not start: {exc}"
+            self.exit_requested = ExitCode.UNREACHABLE
             pytest.exit(self.stop_reason, returncode=ExitCode.UNREACHABLE)
         self._learn_target_secrets(self.target)
 
@@ -314,21 +321,36 @@ class RunRecorder:
                 record.outcome = Outcome.ERROR
                 record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: after pytest's JUnit and Allure wrote their files, before the summary
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
+        outcome = yield
+        self.close()
+        self.result = self.finish(session)
+        if self.result.ending in SETS_PYTEST_STATUS:  # bare `pytest conformance` exits as `dcr-harness run` does
+            session.exitstatus = exit_code(self.result)
+        handoff = find_handoff(self.config)
+        if handoff is not None:
+            handoff.result = self.result
+        return outcome
+
+    def finish(self, session: pytest.Session) -> RunResult:
+        """The run as a value: its results, how it ended; written (write_run) when any check ran or it was stopped."""
         self.drop_unfinished()
         self.finish_unrun()
+        result = RunResult(self.run_dir, self.results() if self.records or self.stopped else {}, self.ending(session.exitstatus),
+                           tests_failed=session.testsfailed, stop_reason=self.stopper.reason if self.stopped else self.stop_reason)
         if self.records or self.stopped:
-            path = self.run_dir / "results.json"
-            self.scanner.write_text(path, json.dumps(self.results(), indent=2))
-            latest = self.run_dir.parent / "latest"
-            try:
-                if latest.is_symlink() or latest.exists():
-                    latest.unlink()
-                latest.symlink_to(self.run_dir.name)
-            except OSError:
-                pass  # a file system without symlinks still has the dated directory
-        self.close()
+            result = write_run(result, self.reports.plan(), self.scanner)
+        return result
+
+    def ending(self, exitstatus: int) -> Ending:
+        if self.stopped:
+            return Ending.STOPPED
+        if self.unreachable or self.exit_requested == ExitCode.UNREACHABLE:
+            return Ending.UNREACHABLE
+        if self.target_file_refused:
+            return Ending.TARGET_FILE_REFUSED
+        return PYTEST_ENDINGS.get(int(exitstatus), Ending.INTERNAL_ERROR)
 
     def close(self) -> None:
         if self.session is not None:
@@ -346,11 +368,11 @@ class RunRecorder:
         happy_path = (self.reachability or {}).get("happy_path", "ok")
         if happy_path != "ok":
             terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
-        certification = getattr(self, "certification", None)  # set by the report plugin at session end
+        certification = self.result.certification if self.result is not None else None
         if self.session is not None and self.session.throttle_mismatch:
             terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
         if certification is not None:
-            write_certification_summary(terminalreporter, self, certification)
+            write_certification_summary(terminalreporter, self.result, certification, self.masker)
         elif self.records:
             terminalreporter.write_line(f"report: {self.run_dir}")
         self.write_legend(terminalreporter)

@@ -43,7 +43,7 @@ class Ending(str, Enum):
     UNREACHABLE = "unreachable"  # the target (or the embedded reference) did not answer: no verdicts
     TARGET_FILE_REFUSED = "target file refused"  # the target's answer says the target file is wrong
     NOTHING_SELECTED = "nothing selected"  # no check matched the selection
-    USAGE = "usage"  # an option or input file the run refused
+    USAGE = "usage"  # an option or input file the run refused, or pytest was told to stop (-x, pytest.exit)
     INTERNAL_ERROR = "internal error"  # the harness itself crashed
 
 
@@ -60,6 +60,7 @@ class RunResult:
     signature_path: Path | None = None
     signature_error: str | None = None
     stop_reason: str | None = None  # what ended the run when it did not complete
+    written: bool = False  # results.json and the reports are in run_dir (a run with no check writes none)
 
     @property
     def verdict(self) -> RunVerdict | None:
@@ -68,6 +69,10 @@ class RunResult:
     @property
     def checks(self) -> list[Mapping[str, Any]]:
         return list(self.results.get("checks") or [])
+
+    @property
+    def results_path(self) -> Path | None:
+        return self.run_dir / RESULTS_JSON if self.written and self.run_dir is not None else None
 
 
 def check_dicts(records: Iterable[CheckRecord], masker: Masker) -> list[dict[str, Any]]:

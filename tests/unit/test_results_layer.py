@@ -11,8 +11,11 @@ import pytest
 from dcr_harness import paths
 from dcr_harness.contract import schemas
 from dcr_harness.contract.verdicts import requirement_verdicts
+from dcr_harness.errors import ExitCode
 from dcr_harness.reasons import Reason, ReasonKind, blocked_by
 from dcr_harness.report import certification
+from dcr_harness.results.exit import exit_code
+from dcr_harness.results.run_result import Ending, RunResult
 from tests.unit.results_samples import blocked_record, sample_results
 
 # Ways of reading a reason back out of its sentence: each found once in the package, each gone.
@@ -100,3 +103,31 @@ def test_verdicts_keep_the_reasons_of_the_checks_that_did_not_judge() -> None:
     check = sample_results(record)["checks"][0]
     verdict = requirement_verdicts([check])["TOK-OK-2"]
     assert verdict.verdict == "not_verified" and verdict.blocked_by("REG-OK-1")
+
+
+def _result(ending: Ending = Ending.COMPLETED, verdict: str | None = None, tests_failed: int = 0, **checks: int) -> RunResult:
+    certification = {"overall": {"verdict": verdict, "checks": checks}} if verdict else None
+    return RunResult(None, {}, ending, tests_failed=tests_failed, certification=certification)
+
+
+# (what happened, the result, its exit code): the one rule, case by case.
+EXIT_CODES = [
+    ("every check passed", _result(verdict="PASS"), ExitCode.OK),
+    ("a check failed", _result(verdict="FAIL", tests_failed=1, failed=1), ExitCode.FAILED),
+    ("every failure waived", _result(verdict="PASS with waivers", tests_failed=2, waived=2), ExitCode.OK),
+    ("a waived and a blocked check", _result(verdict="PARTIAL", tests_failed=2, waived=1, blocked=1), ExitCode.FAILED),
+    ("a waived and an unwaived failure", _result(verdict="FAIL", tests_failed=2, waived=1, failed=1), ExitCode.FAILED),
+    ("a blocked check", _result(verdict="INCONCLUSIVE", tests_failed=1, blocked=1), ExitCode.INCONCLUSIVE),
+    ("unjudged for timing", _result(verdict="INCONCLUSIVE"), ExitCode.INCONCLUSIVE),
+    ("stopped by a signal", _result(Ending.STOPPED, verdict="INCOMPLETE", tests_failed=1, failed=1), ExitCode.INCOMPLETE),
+    ("target unreachable", _result(Ending.UNREACHABLE, verdict="NO VERDICT", tests_failed=3, error=3), ExitCode.UNREACHABLE),
+    ("the target refused the target file", _result(Ending.TARGET_FILE_REFUSED, tests_failed=1), ExitCode.USAGE),
+    ("nothing matched the selection", _result(Ending.NOTHING_SELECTED), ExitCode.USAGE),
+    ("the harness crashed", _result(Ending.INTERNAL_ERROR, verdict="PASS"), ExitCode.INTERNAL),
+    ("no check ran, nothing failed", _result(), ExitCode.OK),
+]
+
+
+@pytest.mark.parametrize("what, result, code", EXIT_CODES, ids=[w for w, *_ in EXIT_CODES])
+def test_exit_code(what: str, result: RunResult, code: ExitCode) -> None:
+    assert exit_code(result) == code
