@@ -32,7 +32,7 @@ from ..results.run_result import Ending, ResultsBuilder, RunResult, utc_now
 from .handoff import find_handoff
 from .items import check_title
 from .shrink_budget import shrink_seconds
-from .selection import parse as parse_ids
+from .run_config import RunConfig
 from ..errors import ExitCode
 
 
@@ -59,8 +59,10 @@ class RunRecorder:
     "State changes" below; the report writers get `results()`, a dict.
     """
 
-    def __init__(self, config: pytest.Config, target: Target | None, target_path: str | None, run_dir: Path) -> None:
+    def __init__(self, config: pytest.Config, run_config: RunConfig, target: Target | None, target_path: str | None,
+                 run_dir: Path) -> None:
         self.config = config
+        self.run_config = run_config
         self.target = target
         self.target_path = target_path
         self.run_dir = run_dir
@@ -265,7 +267,7 @@ class RunRecorder:
             # What else the embedded reference was started with (permitted choices, policies): replay starts it again.
             "embedded_args": list(self.embedded.extra_args) if self.embedded else [],
             "reachability": self.reachability,
-            "seed": self.config.getoption("hypothesis_seed", None),
+            "seed": self.run_config.hypothesis_seed,
             "selection": self.selection(),
             "unreachable": self.unreachable,
             "stop_reason": self.stop_reason,
@@ -276,7 +278,7 @@ class RunRecorder:
             "device_note": self.session.devices.note if self.session else None,
             "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
             # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
-            "accept_unjudged": parse_ids(self.config.getoption("dcr_accept_unjudged", None) or []),
+            "accept_unjudged": list(self.run_config.accept_unjudged),
         }
 
     def run_fields(self) -> dict[str, Any]:
@@ -309,7 +311,7 @@ class RunRecorder:
         """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
         opt = self.config.getoption
         subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
-        chosen = {"req": list(opt("dcr_req") or []), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
+        chosen = {"req": list(self.run_config.req), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
                   "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
         narrowed = bool(self.deselected or any(chosen.values()))
         return {"narrowed": narrowed, **chosen, "deselected": self.deselected, "ran": len(self.records)}

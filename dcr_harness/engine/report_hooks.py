@@ -46,13 +46,13 @@ class ReportPlugin:
     @classmethod
     def install(cls, config: pytest.Config, recorder: Any) -> ReportPlugin:
         try:
-            waivers = load_waivers(config.getoption("dcr_waivers"))
+            waivers = load_waivers(recorder.run_config.waivers)
         except WaiverError as exc:
             pytest.exit(f"waiver file error: {exc}", returncode=ExitCode.USAGE)
-        key = config.getoption("dcr_sign_key")
+        key = recorder.run_config.sign_key
         if key and not Path(key).is_file():
             pytest.exit(f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)", returncode=ExitCode.USAGE)
-        if config.getoption("dcr_allure_in_run_dir") and not getattr(config.option, "allure_report_dir", None):
+        if recorder.run_config.allure_in_run_dir and not getattr(config.option, "allure_report_dir", None):
             config.option.allure_report_dir = str(recorder.run_dir / "allure-results")
         plugin = cls(config, recorder, waivers)
         recorder.reports = plugin
@@ -86,7 +86,7 @@ class ReportPlugin:
 
     def plan(self) -> ArtifactPlan:
         xml = getattr(self.config.option, "xmlpath", None)
-        key = self.config.getoption("dcr_sign_key")
+        key = self.recorder.run_config.sign_key
         return ArtifactPlan(waivers=self.waivers, junit=Path(xml) if xml else None,
                             allure_dir=Path(self.config.option.allure_report_dir) if self.allure_enabled else None,
                             allure_since=self.started, sign_key=Path(key) if key else None,
