@@ -327,9 +327,6 @@ class WorkerRecorder(RunRecorder):
         if self.session is not None:
             self.session.close()
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        pass
-
     def session_for(self, target: Target) -> Session:
         if self.session is None:
             # The embedded reference forgets devices between runs: each worker takes its own block from the start.

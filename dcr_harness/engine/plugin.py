@@ -26,6 +26,7 @@ from .items import requirement_ids
 from .reachability import ensure_target
 from .report_hooks import ReportPlugin
 from .report_hooks import add_options as add_report_options
+from .console import RunConsole
 from .recorder import CheckRecord, RunRecorder
 from ..results.run_result import run_dir_name
 from .retention import prune_run_dirs
@@ -133,6 +134,9 @@ def _install(config: pytest.Config, recorder: RunRecorder) -> None:
     config.stash[RECORDER] = recorder
     hypothesis_run = recorder.hypothesis
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
+    # After the recorder: its makereport wrapper is outside the recorder's (the failure view reads the record).
+    worker = hasattr(config, "workerinput")
+    config.pluginmanager.register(RunConsole(recorder, summary=not worker), "dcr_harness_console")
     if recorder.run_config.example_db:
         target = recorder.target
         named = target is not None and target.source != "embedded reference server"

@@ -1,12 +1,12 @@
-"""The run's record: one CheckRecord per check, written to results.json at the end.
+"""The run's state: one CheckRecord per check, the target and its session, how the run stands;
+at the end, the run as a value (a RunResult), written by write_run and handed back.
 
-Reports (JUnit, certification, Allure) are built from what is recorded here, and every
-text passes through the run's masker before it is written anywhere.
+Every text passes through the run's masker before it is written anywhere. What the console
+shows is engine/console.py's; results.json's run-level facts are engine/results_of.py's.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,20 +18,16 @@ import pytest
 from .. import checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from ..http import Exchange, Masker, Session
-from ..http.secret_scan import SecretScanner, console_guard
+from ..http.secret_scan import SecretScanner
 from ..contract.target import Target
 from ..contract.verdicts import Outcome
-from ..paths import CONFORMANCE_DIR
-from . import failure_view
-from .failure_view import FailureView
-from ..report.summary import write_certification_summary
 from ..results.record import CheckRecord, outcome_of
 from ..report.write_run import write_run
 from ..results.exit import exit_code
-from ..results.run_result import Ending, ResultsBuilder, RunResult, utc_now
+from ..results.run_result import Ending, RunResult, utc_now
 from .handoff import find_handoff
 from .items import check_title
-from .shrink_budget import shrink_seconds
+from .results_of import results_of
 from .run_config import RunConfig
 from ..errors import ExitCode
 
@@ -46,17 +42,11 @@ PYTEST_ENDINGS = {
 SETS_PYTEST_STATUS = (Ending.COMPLETED, Ending.UNREACHABLE, Ending.TARGET_FILE_REFUSED)
 
 
-def natural_key(name: str) -> tuple[str, int]:
-    """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
-    base, _, n = name.rpartition("_")
-    return (base, int(n)) if n.isdigit() else (name, 0)
-
-
 class RunRecorder:
     """The run's state, and the plugin object that records each check (registered for conformance runs).
 
     Other engine modules read its fields and change them only through the methods under
-    "State changes" below; the report writers get `results()`, a dict.
+    "State changes" below; at the end, finish() hands back the RunResult.
     """
 
     def __init__(self, config: pytest.Config, run_config: RunConfig, target: Target | None, target_path: str | None,
@@ -70,7 +60,6 @@ class RunRecorder:
         self.session: Session | None = None
         self.masker = Masker()
         self.scanner = SecretScanner(self.masker)  # every artifact of the run is written through it
-        self.console: Any = None
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
@@ -204,35 +193,6 @@ class RunRecorder:
             report.longrepr = self.masker.mask(text)
         report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
-        report = yield
-        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
-            self.show_failure_briefly(report, call.excinfo, self.current)
-        return report
-
-    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
-        """With -v, a failed check's one line says what broke."""
-        if report.failed and isinstance(report.longrepr, FailureView):
-            word = "FAILED" if report.when == "call" else "ERROR"
-            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
-        return None
-
-    @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read a worker's report
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        failure_view.restore(report)
-
-    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
-        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
-        if failure_view.wants_full_traceback(self.config):
-            return
-        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
-        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
-        failure_view.attach(report, failure_view.build(
-            excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
-            reports=f"{junit} and {self.run_dir / 'results.json'}",
-        ))
-
     def file_on_running_check(self, exchange: Exchange) -> None:
         """Show an exchange sent outside the running check (a reused positive control) on it, once."""
         if self.current is not None and all(e is not exchange for e in self.current.exchanges):
@@ -248,50 +208,6 @@ class RunRecorder:
 
     # End of run
 
-    def _rendered_checks(self) -> list[dict[str, Any]]:
-        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
-        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
-        if getattr(self, "_rendered", (None,))[0] != key:
-            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
-        return self._rendered[1]
-
-    def results(self) -> dict[str, Any]:
-        return ResultsBuilder(self.started_at, self.masker, self.run_facts(), self.run_fields()).build(self._rendered_checks())
-
-    def run_facts(self) -> dict[str, Any]:
-        """What results.json says about the run before its checks."""
-        return {
-            "target": self.target.masked() if self.target else None,
-            "embedded": self.embedded is not None,
-            "embedded_faults": list(self.embedded.faults) if self.embedded else [],
-            # What else the embedded reference was started with (permitted choices, policies): replay starts it again.
-            "embedded_args": list(self.embedded.extra_args) if self.embedded else [],
-            "reachability": self.reachability,
-            "seed": self.run_config.hypothesis_seed,
-            "selection": self.selection(),
-            "unreachable": self.unreachable,
-            "stop_reason": self.stop_reason,
-            "requests_sent": self.session.sent if self.session else 0,
-            "unexpected_429": self.session.unexpected_429 if self.session else 0,
-            # Run-level notes of the HTTP layer (a throttle stricter than the profile; devices).
-            "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
-            "device_note": self.session.devices.note if self.session else None,
-            "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
-            # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
-            "accept_unjudged": list(self.run_config.accept_unjudged),
-        }
-
-    def run_fields(self) -> dict[str, Any]:
-        """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
-        fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
-        if self.hypothesis is not None:
-            fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
-        if self.stopped:
-            done = {r.nodeid for r in self.records}
-            fields["incomplete"] = self.stopper.reason
-            fields["not_run"] = [n for n in self.collected if n not in done]
-        return fields
-
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = [item.nodeid for item in session.items]
 
@@ -306,15 +222,6 @@ class RunRecorder:
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
-
-    def selection(self) -> dict[str, Any]:
-        """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
-        opt = self.config.getoption
-        subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
-        chosen = {"req": list(self.run_config.req), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
-                  "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
-        narrowed = bool(self.deselected or any(chosen.values()))
-        return {"narrowed": narrowed, **chosen, "deselected": self.deselected, "ran": len(self.records)}
 
     def finish_unrun(self) -> None:
         """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
@@ -339,7 +246,7 @@ class RunRecorder:
         """The run as a value: its results, how it ended; written (write_run) when any check ran or it was stopped."""
         self.drop_unfinished()
         self.finish_unrun()
-        result = RunResult(self.run_dir, self.results() if self.records or self.stopped else {}, self.ending(session.exitstatus),
+        result = RunResult(self.run_dir, results_of(self) if self.records or self.stopped else {}, self.ending(session.exitstatus),
                            tests_failed=session.testsfailed, stop_reason=self.stopper.reason if self.stopped else self.stop_reason)
         if self.records or self.stopped:
             result = write_run(result, self.reports.plan(), self.scanner)
@@ -359,34 +266,3 @@ class RunRecorder:
             self.session.close()  # kept, closed, so that the summary can still count requests
         if self.embedded is not None:
             self.embedded.stop()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.console = console_guard(self.config, self.scanner)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if getattr(self, "selection_note", None):
-            terminalreporter.write_line(self.selection_note, yellow=True)
-        happy_path = (self.reachability or {}).get("happy_path", "ok")
-        if happy_path != "ok":
-            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
-        certification = self.result.certification if self.result is not None else None
-        if self.session is not None and self.session.throttle_mismatch:
-            terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
-        if certification is not None:
-            write_certification_summary(terminalreporter, self.result, certification, self.masker)
-        elif self.records:
-            terminalreporter.write_line(f"report: {self.run_dir}")
-        self.write_legend(terminalreporter)
-
-    def write_legend(self, terminalreporter: Any) -> None:
-        """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
-        failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.records)
-        legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
-        if legend:
-            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
-            for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
-                terminalreporter.write_line(f"  {variable} = {origin}")
-        for artifact, kind, places in self.scanner.hits:
-            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
-                                        "that masking at the source missed")
