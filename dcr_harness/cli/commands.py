@@ -14,6 +14,7 @@ With --baseline, 0 and 1 say whether a requirement got worse than in the baselin
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 from collections.abc import Sequence
 
@@ -26,7 +27,6 @@ from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from ..contract.target import TargetError, load_target, target_path_from_env
 from ..report.cli import add_commands as add_report_commands
 from ..report.cli import run_arguments as report_run_arguments
-from ..report.cli import run_pytest_args
 from ..clientcert.cli import add_command as add_certify_client_command
 from ..report.diff_cli import gate, load_baseline
 from ..results.exit import exit_code
@@ -34,6 +34,7 @@ from ..results.run_result import Ending
 from .conformance_run import INTERNAL_ERROR, run_conformance
 from .replay_command import add_command as add_replay_command
 from ..engine.plugin import DEFAULT_SHRINK_SECONDS
+from ..engine.run_config import RunConfig
 from ..errors import ExitCode
 
 DEFAULT_MAX_TIME_S = 600.0
@@ -66,21 +67,18 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(baseline_problem, ExitCode.USAGE)
     if not CONFORMANCE_DIR.is_dir():
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
-    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir]
-    if target_path:
-        argv += ["--target", target_path]
+    # pytest's own options in argv; the harness's go to pytest as one value, the RunConfig plugin object.
+    argv = [str(CONFORMANCE_DIR)]
     if args.k:
         argv += ["-k", args.k]
-    for req in args.req:
-        argv += ["--req", req]
-    if accept:
-        argv += ["--accept-unjudged", ",".join(accept)]
     if args.hypothesis_seed is not None:
         argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
-    argv += speed_pytest_args(args)
-    argv += run_pytest_args(args, extra)
+    # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
+    # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
+    if args.workers > 0 and not args.req:
+        argv += ["-n", str(args.workers)]
     argv += ["-q" if not args.verbose else "-v", *extra]
-    finished = run_conformance(argv, args.max_time or None)
+    finished = run_conformance(argv, args.max_time or None, run_config_of(args, target_path, accept, extra))
     if finished.stopper.stopped:
         return _error(f"{finished.stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
     result = finished.result
@@ -96,18 +94,16 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     return code
 
 
-def speed_pytest_args(args: argparse.Namespace) -> list[str]:
-    """Workers, time budgets, example database and retention, as plugin options."""
-    argv = [f"--shrink-time={args.shrink_time:g}"]
-    # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
-    # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
-    if args.workers > 0 and not args.req:
-        argv += ["-n", str(args.workers)]
-    if args.no_example_db:
-        argv.append("--no-example-db")
-    if args.keep:
-        argv.append(f"--keep={args.keep}")
-    return argv
+def run_config_of(args: argparse.Namespace, target_path: str | None, accept: list[str], extra: list[str]) -> RunConfig:
+    """The run's options as the engine takes them (the embedded reference's switches come from pytest's, after --)."""
+    return RunConfig(
+        target_path=target_path, report_root=Path(args.report_dir), req=tuple(args.req), accept_unjudged=tuple(accept),
+        embedded_faults=(), embedded_args=(), max_time=args.max_time or None, shrink_time=args.shrink_time,
+        example_db=not args.no_example_db, keep=args.keep or None, waivers=args.waivers, sign_key=args.sign_key,
+        # Allure results (--allure) go to the run directory, unless pytest's --alluredir is given after --.
+        allure_in_run_dir=bool(args.allure) and not any(a.startswith("--alluredir") for a in extra),
+        hypothesis_seed=args.hypothesis_seed,
+    )
 
 
 def add_speed_arguments(run: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.handoff import RunHandoff
+from ..engine.run_config import RunConfig
 from ..engine.stopping import RunStopper
 from ..paths import CONFORMANCE_DIR
 from ..results.run_result import RunResult
@@ -26,9 +27,11 @@ class Finished:
     result: RunResult | None
 
 
-def run_conformance(argv: list[str], max_time: float | None = None) -> Finished:
+def run_conformance(argv: list[str], max_time: float | None = None, run_config: RunConfig | None = None) -> Finished:
+    """run_config: the run's options as one value (`dcr-harness run`); None: they are pytest options in argv."""
     import pytest
 
     stopper, handoff = RunStopper(max_time), RunHandoff()
-    status = int(pytest.main([*argv, *QUIET_PLUGINS], plugins=[stopper, handoff]))
+    plugins: list[object] = [stopper, handoff, *([run_config] if run_config is not None else [])]
+    status = int(pytest.main([*argv, *QUIET_PLUGINS], plugins=plugins))
     return Finished(status, stopper, handoff.result)

@@ -34,7 +34,6 @@ from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflig
 from .reachability import ensure_target
 from .recorder import RunRecorder
 from .shrink_budget import shrink_seconds
-from .run_config import RunConfig
 from .stash import RECORD
 from .wire import WorkerBrief, WorkerTotals
 from ..contract.target import Target, load_target, target_from_dict
@@ -295,6 +294,7 @@ class Controller:
             reachability=recorder.reachability,
             unreachable=recorder.stop_reason if recorder.unreachable else None,
             target_file_problem=recorder.target_file_problem,
+            run_config=recorder.run_config,
         ).to_wire())
 
     @pytest.hookimpl(tryfirst=True)
@@ -381,7 +381,7 @@ class Worker:
         return report
 
 
-def configure_worker(config: pytest.Config, brief: WorkerBrief, run_config: RunConfig) -> WorkerRecorder:
+def configure_worker(config: pytest.Config, brief: WorkerBrief) -> WorkerRecorder:
     """The worker's recorder, on the target and run directory the main process chose."""
     path = brief.target_file
     assert path is not None
@@ -390,7 +390,7 @@ def configure_worker(config: pytest.Config, brief: WorkerBrief, run_config: RunC
         target = target_from_dict(json.loads(Path(path).read_text()), base_dir=data_dir, source="embedded reference server")
     else:
         target = load_target(path)
-    recorder = WorkerRecorder(config, run_config, target, path, Path(brief.run_dir))
+    recorder = WorkerRecorder(config, brief.run_config, target, path, Path(brief.run_dir))
     recorder.brief = brief
     if brief.embedded_data_dir:
         recorder.share_embedded(SharedEmbedded(brief.embedded_data_dir, brief.embedded_faults))

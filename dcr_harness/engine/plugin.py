@@ -30,7 +30,7 @@ from .console import RunConsole
 from .recorder import CheckRecord, RunRecorder
 from ..results.run_result import run_dir_name
 from .retention import prune_run_dirs
-from .run_config import RunConfig
+from .run_config import RunConfig, handed_run_config
 from .stash import RECORD, RECORDER, RUN_CONFIG
 from .wire import WorkerBrief
 from ..contract.target import Target, TargetError, load_target
@@ -66,7 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
-    if config.getoption("dcr_target") or config.getoption("dcr_report_dir"):
+    if handed_run_config(config) or config.getoption("dcr_target") or config.getoption("dcr_report_dir"):
         return True
     for arg in config.args:
         path = Path(arg.split("::")[0]).resolve()
@@ -91,14 +91,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis_run")
     if not conformance:
         return
-    run_config = RunConfig.from_pytest(config)  # the run's options, read once
+    handed = handed_run_config(config)
+    # The run's options, taken once: from the main process (a worker), from `dcr-harness run`, or from pytest's options.
+    run_config = (brief.run_config if brief is not None else handed.with_embedded_switches(config) if handed is not None
+                  else RunConfig.from_pytest(config))
     config.stash[RUN_CONFIG] = run_config
     shrink_budget.set_shrink_budget(run_config.shrink_time)
     # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     if worker is not None:
         if brief is not None:
-            worker_recorder = concurrency.configure_worker(config, brief, run_config)
+            worker_recorder = concurrency.configure_worker(config, brief)
             worker_recorder.attach(None, hypothesis_run)  # the main process stops the run
             _install(config, worker_recorder)
         return
@@ -145,7 +148,8 @@ def _install(config: pytest.Config, recorder: RunRecorder) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = selection.parse(config.getoption("dcr_req"))  # also outside a conformance run: no RunConfig there
+    run_config = config.stash.get(RUN_CONFIG, None)  # none outside a conformance run: --req is then pytest's option
+    wanted = run_config.wanted if run_config is not None else selection.parse(config.getoption("dcr_req"))
     if not wanted:
         return
     kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])

@@ -1,14 +1,18 @@
-"""RunConfig: a conformance run's options, read once from pytest's options and frozen.
+"""RunConfig: a conformance run's options, one frozen value.
 
-`dcr-harness run` and a bare `pytest conformance` both reach the engine through pytest's options
-(declared in engine/plugin.py and engine/report_hooks.py); the engine reads them here, once, and
-every part of it takes the typed value (no option is read back by name elsewhere).
+`dcr-harness run` builds it from its own arguments and hands it to pytest as a plugin object
+(cli/commands.py); a bare `pytest conformance` builds it from pytest's options (declared in
+engine/plugin.py and engine/report_hooks.py). Either way the engine takes it once, in
+pytest_configure, sends it to pytest-xdist's workers in their brief (engine/wire.py), and every
+part of it reads the typed value (no option is read back by name elsewhere). The embedded
+reference's switches (--embedded-fault, --embedded-arg: harness self-tests) stay pytest options.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +65,19 @@ class RunConfig:
             hypothesis_seed=opt("hypothesis_seed", None),
         )
 
+    def with_embedded_switches(self, config: pytest.Config) -> RunConfig:
+        """The embedded reference's switches, which only pytest's options carry."""
+        return replace(self, embedded_faults=tuple(config.getoption("dcr_faults") or ()),
+                       embedded_args=tuple(config.getoption("dcr_embedded_args") or ()))
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**asdict(self), "report_root": str(self.report_root)}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> RunConfig:
+        tuples = {k: tuple(v) for k, v in data.items() if isinstance(v, list)}
+        return cls(**{**data, **tuples, "report_root": Path(data["report_root"])})
+
     @property
     def wanted(self) -> list[str]:
         """The requirement IDs and prefixes --req selects (empty: every check)."""
@@ -71,3 +88,8 @@ class RunConfig:
         if base_url is not None:
             return base_url
         return "embedded reference " + " ".join(sorted(self.embedded_faults) + sorted(self.embedded_args))
+
+
+def handed_run_config(config: pytest.Config) -> RunConfig | None:
+    """The RunConfig `dcr-harness run` handed to pytest.main as a plugin object, if it did."""
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, RunConfig)), None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .run_config import RunConfig
+
 BRIEF = "dcr_brief"  # the key of the brief in a worker's workerinput
 
 
@@ -26,14 +28,15 @@ class WorkerBrief:
     reachability: dict[str, Any] | None
     unreachable: str | None  # why the target is unreachable, found before the workers started
     target_file_problem: str | None
+    run_config: RunConfig  # the run's options, as the main process took them
 
     def to_wire(self) -> dict[str, Any]:
-        return {BRIEF: asdict(self)}
+        return {BRIEF: {**asdict(self), "run_config": self.run_config.to_wire()}}
 
     @classmethod
     def from_wire(cls, workerinput: dict[str, Any]) -> WorkerBrief | None:
         data = workerinput.get(BRIEF)
-        return cls(**data) if data is not None else None
+        return cls(**{**data, "run_config": RunConfig.from_wire(data["run_config"])}) if data is not None else None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -29,9 +30,16 @@ def test_examples_are_kept_per_target(pytestconfig: pytest.Config, base_url, fau
     assert config.example_db_key(base_url) == key
 
 
+RUN_CONFIG = RunConfig(target_path="/tmp/t.json", report_root=Path("/tmp/reports"), req=("TOK-",), accept_unjudged=("THR-2",),
+                       embedded_faults=(), embedded_args=("--rate=5",), max_time=60.0, shrink_time=1.0, example_db=False,
+                       keep=3, waivers=None, sign_key="key.pem", allure_in_run_dir=True, hypothesis_seed=None)
 BRIEF_SAMPLE = WorkerBrief(target_file="/tmp/t.json", embedded_data_dir=None, embedded_faults=[], run_dir="/tmp/run",
                            seed=7, seed_forced=True, device_offset=8192, reachability={"status": 405, "happy_path": "ok"},
-                           unreachable=None, target_file_problem=None)
+                           unreachable=None, target_file_problem=None, run_config=RUN_CONFIG)
+
+
+def test_a_run_config_survives_the_wire_as_plain_json() -> None:
+    assert RunConfig.from_wire(json.loads(json.dumps(RUN_CONFIG.to_wire()))) == RUN_CONFIG
 
 
 def test_a_worker_brief_survives_the_wire_as_plain_json() -> None:
