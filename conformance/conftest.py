@@ -93,7 +93,7 @@ def scenario(request, throttle_lab, target, check_record):
                     f"shared by all devices, or devices not told apart by the first "
                     f"{target.throttle.device_header} address)", lab.exchange)
     if isinstance(lab, PreconditionFailed):
-        checks.not_verified(reqs, f"blocked: {lab}", blocked=True)
+        checks.not_verified(reqs, f"blocked: {lab}", blocked=True, why=lab.reason)
         raise CheckBlocked(f"no throttle probe could be learnt: {lab}", lab.exchange)
     try:
         result = lab.result(name, throttle_scenarios.SCENARIOS[name])

@@ -37,6 +37,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from .reasons import Reason, ReasonKind
+
 if TYPE_CHECKING:
     from .checks.base import BreachKind
     from .http.exchange import Exchange
@@ -53,6 +55,7 @@ class ExitCode(IntEnum):
     # The run could not judge what applies (INCONCLUSIVE): not a failure of the target. Not 5: pytest's
     # "no tests collected", which bare `pytest conformance` shares with this code space.
     INCONCLUSIVE = 6
+    INTERNAL = 7  # the harness itself crashed (a bug to report): not the target's doing
 
 
 class HarnessError(Exception):
@@ -145,17 +148,19 @@ class CrashFailed(CheckFailed):
 class PreconditionFailed(AssertionError):
     """A step that a check needs before it can judge anything did not work."""
 
-    def __init__(self, message: str, exchange: Exchange) -> None:
+    def __init__(self, message: str, exchange: Exchange, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.exchange = exchange
+        self.reason = reason  # what blocked it, as data (the requirement whose failure it is)
 
 
 class CheckBlocked(Exception):
     """The check could not judge what it is about (a 429 it could not avoid, a failed precondition): no verdict."""
 
-    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+    def __init__(self, message: str, exchange: Exchange | None = None, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.exchange = exchange
+        self.reason = reason  # what blocked it, as data (the requirement whose failure it is)
 
 
 class Unjudgeable(Exception):
@@ -170,7 +175,7 @@ class Unjudgeable(Exception):
 class PoorTiming(Unjudgeable):
     """The requests could not be placed certainly enough in throttle windows (a loaded machine)."""
 
-    unjudged = "timing"
+    unjudged = ReasonKind.TIMING.value
 
 
 class Confounded(Unjudgeable):

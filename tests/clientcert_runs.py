@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from dcr_harness.clientcert.scenarios import RESTART_MARKER_PATH
+from .harness_runs import assert_results_follow_the_schema
 
 CLIENT = Path(__file__).parent / "clients" / "dcr_client.py"
 START_TIMEOUT_S = 20.0
@@ -90,4 +91,5 @@ def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    assert_results_follow_the_schema(report_dir)
     return Certification(proc.returncode, "".join(lines) + (rest or ""), report_dir)

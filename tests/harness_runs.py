@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dcr_harness.contract import schemas
 from dcr_harness.contract.verdicts import RunVerdict
 from dcr_harness.errors import ExitCode
 from dcr_harness.paths import CONFORMANCE_DIR
@@ -93,9 +94,19 @@ def harness_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return environment
 
 
+def assert_results_follow_the_schema(report_dir: Path) -> None:
+    """Every results.json a run wrote under report_dir validates against schemas/results.schema.json."""
+    for path in sorted(report_dir.glob("**/results.json")):
+        if path.parent.name == "latest":
+            continue  # the link to a run directory checked under its own name
+        errors = schemas.validate("results", json.loads(path.read_text()))
+        assert not errors, f"{path} does not follow schemas/results.schema.json:\n" + "\n".join(errors[:20])
+
+
 def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path | None, timeout: float) -> HarnessRun:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd or report_dir.parent,
                           env=harness_env(env), stdin=subprocess.DEVNULL)
+    assert_results_follow_the_schema(report_dir)
     return HarnessRun(proc.returncode, proc.stdout, proc.stderr, report_dir)
 
 

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from ..http.exchange import Exchange
 from ..errors import CheckBlocked, CheckFailed, CrashFailed
+from ..reasons import Reason, ReasonKind
 
 Reqs = tuple[str, ...]
 # Per requirement, how many descriptions of what held a record keeps (the count is exact).
@@ -88,6 +89,7 @@ class Evidence:
     envelope: list[dict[str, Any]] = field(default_factory=list)
     # Why, as data, the check could not judge what applies ("timing"): results.json's "unjudged".
     unjudged: str | None = None
+    reasons: dict[str, Reason] = field(default_factory=dict)  # requirement -> why it was not verified, as data
 
     def held(self, reqs: Iterable[str], what: str) -> None:
         for req in reqs:
@@ -104,9 +106,13 @@ class Evidence:
             return
         self.breaches.append(found)
 
-    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False, unjudged: str | None = None) -> None:
+    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False, unjudged: str | None = None,
+                     why: Reason | None = None) -> None:
         self.unjudged = self.unjudged or unjudged
+        why = why or (Reason(ReasonKind(unjudged)) if unjudged else None)
         for req in reqs:
+            if req not in self.unverified and why is not None:
+                self.reasons[req] = why
             self.unverified.setdefault(req, reason)
             if blocked:
                 self.blocked.add(req)
@@ -133,6 +139,8 @@ class Evidence:
         self.breaches_dropped += other.breaches_dropped
         self.findings.extend(f for f in other.findings if f not in self.findings)
         for req, reason in other.unverified.items():
+            if req not in self.unverified and req in other.reasons:
+                self.reasons[req] = other.reasons[req]
             self.unverified.setdefault(req, reason)
         self.blocked |= other.blocked
         self.unjudged = self.unjudged or other.unjudged
@@ -203,16 +211,17 @@ def expect(condition: bool, requirements: str | Iterable[str], broken: str, exch
 
 
 def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: bool = False,
-                 unjudged: str | None = None) -> None:
+                 unjudged: str | None = None, why: Reason | None = None) -> None:
     """This check could not verify these requirements (a skipped part, a blocked step): never a pass.
 
     blocked: a step that judges them was stopped (a refusal, a 429, a value that is not there), so
     a pass of theirs would rest on part of their cases (contract/verdicts.py).
     unjudged: they apply, and only the run's conditions kept them from being judged ("timing"):
-    the run is INCONCLUSIVE unless the user accepts them (--accept-unjudged)."""
+    the run is INCONCLUSIVE unless the user accepts them (--accept-unjudged).
+    why: the reason as data (blocked by a requirement, refused at the front door ...), for the reports."""
     sink = _evidence.get()
     if sink is not None:
-        sink.not_verified(_as_reqs(requirements), reason, blocked, unjudged)
+        sink.not_verified(_as_reqs(requirements), reason, blocked, unjudged, why)
 
 
 def at_the_envelope(entry: dict[str, Any]) -> None:

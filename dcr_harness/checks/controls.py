@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 
 from ..http.exchange import Exchange
+from ..reasons import Reason, ReasonKind, blocked_by
 from .base import CheckBlocked, not_verified
 
 # The requirement a refused baseline of each endpoint breaks, named in "blocked by ...".
@@ -93,10 +94,11 @@ def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: s
         return
     assert _current is not None
     _current.file(base)
+    by = Reason(ReasonKind.CONTROL_REFUSED, CONTROL_REQUIREMENT.get(name, "REG-OK-1"))
     why = (f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}), blocked by "
-           f"{CONTROL_REQUIREMENT.get(name, 'REG-OK-1')}: the refusal says nothing about what this request changed")
-    not_verified(reqs, f"not verified: {why}", blocked=True)
-    raise CheckBlocked(why, base)
+           f"{by.requirement}: the refusal says nothing about what this request changed")
+    not_verified(reqs, f"not verified: {why}", blocked=True, why=by)
+    raise CheckBlocked(why, base, by)
 
 
 def baseline_refused(endpoint: str, reqs: tuple[str, ...]) -> None:
@@ -105,14 +107,14 @@ def baseline_refused(endpoint: str, reqs: tuple[str, ...]) -> None:
     base = control(endpoint)
     if _current is None or served(base):
         return
-    baseline = BASELINE_REQUIREMENT[endpoint]
+    by = blocked_by("REG-OK-1" if base is None else BASELINE_REQUIREMENT[endpoint])
     if base is None:
-        why = f"blocked by REG-OK-1: no credentials for the {endpoint} baseline (registration is refused)"
+        why = f"blocked by {by.requirement}: no credentials for the {endpoint} baseline (registration is refused)"
     else:
         _current.file(base)
-        why = f"blocked by {baseline}: the baseline request is refused too ({base.status} {_code(base)})"
-    not_verified(reqs, why)
-    raise CheckBlocked(why, base)
+        why = f"blocked by {by.requirement}: the baseline request is refused too ({base.status} {_code(base)})"
+    not_verified(reqs, why, why=by)
+    raise CheckBlocked(why, base, by)
 
 
 def _code(ex: Exchange) -> str:

@@ -21,6 +21,7 @@ from ..contract import device_info, statements
 from ..http import DcrClient, Exchange
 from ..http.client import Credentials, PreconditionFailed, basic_auth, encode_form
 from ..contract.target import Target
+from ..reasons import Reason, ReasonKind
 
 SUCCESS = "<served>"
 REFUSAL_IS_FINDING = "<a 400 refusal is a SHOULD finding>"
@@ -123,7 +124,7 @@ def at_the_envelope(p: Provocation, exchange: Exchange) -> Provocation | None:
             checks.held((closing,), f"refused without a server error ({exchange.status})")
         checks.not_verified(tuple(r for r in p.requirements if r != closing),
                             f"not verified (front door): {found.what} ({found.kind}) was refused by {by} "
-                            f"({checks.answer(exchange)}) before the API judged it")
+                            f"({checks.answer(exchange)}) before the API judged it", why=Reason(ReasonKind.FRONT_DOOR))
         return None
     if found.kind == envelope.MALFORMED and p.endpoint in MALFORMED_RULE:
         rule = MALFORMED_RULE[p.endpoint]

@@ -4,7 +4,9 @@ Exit codes of `run`: 0 every applicable check passed; 1 a check failed; 2 usage 
 target-file error; 3 target unreachable (or not HTTP); 4 the run was stopped (Ctrl-C,
 SIGTERM or --max-time) and its report, written with the checks that finished, is INCOMPLETE;
 6 INCONCLUSIVE: nothing failed, but something that applies was not judged (a blocked check,
-a throttle left unjudged for timing that --accept-unjudged does not name).
+a throttle left unjudged for timing that --accept-unjudged does not name); 7 the harness itself
+crashed (an internal error, never the target's doing). The code is chosen by one rule,
+dcr_harness/results/exit.py exit_code(result), from the RunResult the run hands back.
 With --baseline, 0 and 1 say whether a requirement got worse than in the baseline run instead
 (dcr_harness/errors.py: ExitCode).
 """
@@ -12,7 +14,7 @@ With --baseline, 0 and 1 say whether a requirement got worse than in the baselin
 from __future__ import annotations
 
 import argparse
-import os
+from pathlib import Path
 import sys
 from collections.abc import Sequence
 
@@ -26,18 +28,18 @@ from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from ..contract.target import TargetError, load_target, target_path_from_env
 from ..report.cli import add_commands as add_report_commands
 from ..report.cli import run_arguments as report_run_arguments
-from ..report.cli import run_pytest_args
 from ..clientcert.cli import add_command as add_certify_client_command
-from ..report.diff_cli import gate, load_baseline, run_dir_of_this_process
+from ..report.diff_cli import gate, load_baseline
+from ..results.exit import exit_code
+from ..results.run_result import Ending
+from .conformance_run import INTERNAL_ERROR, run_conformance
 from .replay_command import add_command as add_replay_command
 from ..engine.plugin import DEFAULT_SHRINK_SECONDS
-from ..engine.stopping import RunStopper
+from ..engine.run_config import RunConfig
 from ..errors import ExitCode
 
 DEFAULT_MAX_TIME_S = 600.0
 DEFAULT_WORKERS = 4
-# pytest's own codes: 2 interrupted, 3 internal error, 4 usage error, 5 no tests collected.
-PYTEST_TO_HARNESS = {0: ExitCode.OK, 1: ExitCode.FAILED, 2: ExitCode.USAGE, 4: ExitCode.USAGE, 5: ExitCode.USAGE}
 
 
 def _error(message: str, code: int) -> int:
@@ -46,8 +48,6 @@ def _error(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    import pytest
-
     for option in ("max_time", "shrink_time", "workers", "keep"):
         if getattr(args, option) < 0:
             return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE)
@@ -68,47 +68,43 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(baseline_problem, ExitCode.USAGE)
     if not CONFORMANCE_DIR.is_dir():
         return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
-    # No plugin that writes into the working directory (cache, benchmark storage).
-    argv = [str(CONFORMANCE_DIR), "--report-dir", args.report_dir, "-p", "no:cacheprovider", "-p", "no:benchmark",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
-            f"--rootdir={CONFORMANCE_DIR.parent}"]
-    if target_path:
-        argv += ["--target", target_path]
+    # pytest's own options in argv; the harness's go to pytest as one value, the RunConfig plugin object.
+    argv = [str(CONFORMANCE_DIR)]
     if args.k:
         argv += ["-k", args.k]
-    for req in args.req:
-        argv += ["--req", req]
-    if accept:
-        argv += ["--accept-unjudged", ",".join(accept)]
     if args.hypothesis_seed is not None:
         argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
-    argv += speed_pytest_args(args)
-    argv += run_pytest_args(args, extra)
-    argv += ["-q" if not args.verbose else "-v", *extra]
-    stopper = RunStopper(args.max_time or None)
-    code = int(pytest.main(argv, plugins=[stopper]))
-    if stopper.stopped:
-        return _error(f"{stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
-    if code == 5:
-        return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
-    code = PYTEST_TO_HARNESS.get(code, code if code in (ExitCode.UNREACHABLE, ExitCode.INCONCLUSIVE) else ExitCode.FAILED)
-    if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
-        return gate(baseline, run_dir_of_this_process(args.report_dir, os.getpid()), code)
-    return code
-
-
-def speed_pytest_args(args: argparse.Namespace) -> list[str]:
-    """Workers, time budgets, example database and retention, as plugin options."""
-    argv = [f"--shrink-time={args.shrink_time:g}"]
     # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
     # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
     if args.workers > 0 and not args.req:
         argv += ["-n", str(args.workers)]
-    if args.no_example_db:
-        argv.append("--no-example-db")
-    if args.keep:
-        argv.append(f"--keep={args.keep}")
-    return argv
+    argv += ["-q" if not args.verbose else "-v", *extra]
+    finished = run_conformance(argv, args.max_time or None, run_config_of(args, target_path, accept, extra))
+    if finished.stopper.stopped:
+        return _error(f"{finished.stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
+    result = finished.result
+    if result is None:  # the session never started: pytest refused an option, or the engine a file
+        return ExitCode.INTERNAL if finished.status == INTERNAL_ERROR else ExitCode.USAGE
+    if result.ending == Ending.NOTHING_SELECTED:
+        return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
+    if result.ending == Ending.INTERNAL_ERROR:
+        return _error("internal error: the harness crashed (see the traceback above); please report it", ExitCode.INTERNAL)
+    code = exit_code(result)
+    if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
+        return gate(baseline, result.run_dir if result.written else None, code)
+    return code
+
+
+def run_config_of(args: argparse.Namespace, target_path: str | None, accept: list[str], extra: list[str]) -> RunConfig:
+    """The run's options as the engine takes them (the embedded reference's switches come from pytest's, after --)."""
+    return RunConfig(
+        target_path=target_path, report_root=Path(args.report_dir), req=tuple(args.req), accept_unjudged=tuple(accept),
+        embedded_faults=(), embedded_args=(), max_time=args.max_time or None, shrink_time=args.shrink_time,
+        example_db=not args.no_example_db, keep=args.keep or None, waivers=args.waivers, sign_key=args.sign_key,
+        # Allure results (--allure) go to the run directory, unless pytest's --alluredir is given after --.
+        allure_in_run_dir=bool(args.allure) and not any(a.startswith("--alluredir") for a in extra),
+        hypothesis_seed=args.hypothesis_seed,
+    )
 
 
 def add_speed_arguments(run: argparse.ArgumentParser) -> None:

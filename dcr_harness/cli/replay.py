@@ -5,13 +5,13 @@ Two ways, chosen by what the report's check is:
   or the case ID itself): the case is sent again as data describes it (fresh credentials where
   it needs them) and judged by the same oracle (provocations.judge): fixed, still failing, or
   still failing on other requirements (changed);
-- any other failed check: the exact request the report recorded (the breach's exchange) is
-  rebuilt from its masked form, secrets filled from the target file (statements.*,
-  admin.token) or the environment (the variables the report's legend names), and sent. A
-  generated check's shrunk example recorded its case (requirements, permitted answers), so
-  its answer is judged by the oracle of generated cases (strategies/oracle.judge_case); any
-  other lone request has no oracle of its own, and its answer is compared with the recorded
-  one: the same answer is still failing, another answer is changed (run the check again).
+- a generated check's shrunk example: the exact request the report recorded (the breach's
+  exchange) is rebuilt from its masked form, secrets filled from the target file (statements.*,
+  admin.token) or the environment (the variables the report's legend names), and sent; the
+  example recorded its case (requirements, permitted answers), so its answer is judged by the
+  oracle of generated cases (strategies/oracle.judge_case);
+- any other check (a hand-written one): a lone request has no oracle of its own, the check has,
+  so it runs again whole (cli/replay_check.py).
 
 The report holds no secret, so nothing is taken from it but masked text. The target is the
 caller's (replay_command.replay_target): a target file, or for an embedded run a fresh embedded
@@ -41,6 +41,8 @@ FAILING = ("failed", "error", "warned")
 # Added by the HTTP client per request, never part of what a check chose to send.
 REBUILT_HEADERS = {"host", "content-length"}
 TRUNCATED_BODY = re.compile(r"\.\.\. \((\d+) bytes\)$")
+NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run was against {name}, not the embedded reference, "
+             "and the report holds no secret to reach it with")
 
 
 class ReplayError(ValueError):
@@ -173,17 +175,8 @@ def rebuild_request(recorded: Mapping[str, Any], old_base: str, target: Target, 
     return recorded["method"], target.base_url.rstrip("/") + path, headers, content
 
 
-def _answer(status: Any, body: str) -> tuple[Any, Any]:
-    """What an answer is compared by: status and the error code (or the whole body when it is not an OAuth error)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return status, body.strip()[:200]
-    return status, data.get("error") if isinstance(data, dict) and "error" in data else sorted(data) if isinstance(data, dict) else data
-
-
 def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[str, Any]) -> Outcome:
-    """Send the recorded request again and compare the answer with the recorded one."""
+    """Send the recorded request of a generated example again and judge the answer by the example's case."""
     recorded = recorded_exchange(check)
     text = json.dumps([recorded["url"], recorded["request_headers"], recorded.get("request_body")])
     values = secret_values(results.get("variables") or {}, session.target, variables_used(text))
@@ -193,15 +186,15 @@ def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[
     exchange = session.send_raw(method, url, headers=headers, content=content, device=recorded.get("device"))
     if exchange.error:
         return Outcome("changed", f"no answer: {exchange.error}", [exchange], judged=False)
-    if recorded.get("case"):
-        return judge_generated(recorded, check, exchange)
-    old = _answer(recorded.get("status"), recorded.get("response_body") or "")
-    new = _answer(exchange.status, session.masker.mask_bytes(exchange.response_body))
-    reasons = "; ".join(b["message"].splitlines()[0] for b in check.get("breaches") or []) or check.get("message", "")
-    if old == new:
-        return Outcome("still failing", f"the same answer as in the report ({exchange.status}), which broke: {reasons}", [exchange], judged=False)
-    return Outcome("changed", f"answered {exchange.status} where the report has {recorded.get('status')} (which broke: {reasons}); "
-                              "a lone request has no oracle of its own: run the check again to judge it", [exchange], judged=False)
+    return judge_generated(recorded, check, exchange)
+
+
+def generated_example(check: Mapping[str, Any]) -> bool:
+    """Whether the check's recorded failure is a generated example that carries its case (its own oracle)."""
+    try:
+        return bool(recorded_exchange(check).get("case"))
+    except ReplayError:
+        return False
 
 
 def judge_generated(recorded: Mapping[str, Any], check: Mapping[str, Any], exchange: Exchange) -> Outcome:
@@ -218,17 +211,26 @@ def judge_generated(recorded: Mapping[str, Any], check: Mapping[str, Any], excha
     return _verdict(f"example {data['id']}", before, evidence, [exchange])
 
 
+def replayed_whole(check: Mapping[str, Any] | None, case: Provocation | None) -> bool:
+    """A hand-written check (no provocation case, no generated example): it runs again whole. A check the report
+    does not show failing cannot be fixed: refused."""
+    if case is not None or check is None:
+        return False
+    if check["outcome"] not in FAILING:
+        raise ReplayError(f"{check['nodeid']} {check['outcome']} in the report: replay takes a failed, errored or warned check")
+    return not generated_example(check)
+
+
 def replay(results: Mapping[str, Any], wanted: str, target: Target) -> tuple[Outcome, Masker, str]:
-    """Replay CHECK_OR_CASE of a report against the target: (outcome, the masker of its exchanges, what was replayed)."""
+    """Replay a case or a generated example of a report against the target: (outcome, the masker of its exchanges,
+    what was replayed)."""
     check, case = find_check(results, wanted)
     masker = Masker()
     session = Session(target, masker=masker)
     try:
         if case is not None:
             return replay_case(session, case, check), masker, f"case {case.id}"
-        assert check is not None
-        if check["outcome"] not in FAILING:
-            raise ReplayError(f"{check['nodeid']} {check['outcome']} in the report: replay takes a failed, errored or warned check")
+        assert check is not None and generated_example(check)  # any other check runs again whole (replay_check)
         return replay_request(session, check, results), masker, f"the recorded request of {check['nodeid']}"
     finally:
         session.close()

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..http import Masker
-from .replay import Outcome, ReplayError, replay
+from .replay import NO_TARGET, Outcome, ReplayError, find_check, replay, replayed_whole
+from .replay_check import replay_check
 from ..errors import ExitCode
 from ..report.diff import RunError, load_run
 from ..http.secret_scan import SecretScanner
@@ -24,8 +25,6 @@ from ..contract.target import Target, TargetError, load_target, target_path_from
 from ..engine.embedded import EmbeddedServer, EmbeddedServerError
 from ..argparsing import Subcommands
 
-NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run was against {name}, not the embedded reference, "
-             "and the report holds no secret to reach it with")
 
 
 def render(outcome: Outcome, masker: Masker, what: str, target_name: str) -> str:
@@ -48,8 +47,14 @@ def cmd_replay(args: argparse.Namespace, extra: list[str]) -> int:
 
     try:
         run = load_run(args.run)
-        with replay_target(args.target, run.results) as (target, described):
-            outcome, masker, what = replay(run.results, args.case, target)
+        check, case = find_check(run.results, args.case)
+        if replayed_whole(check, case):
+            assert check is not None
+            outcome, masker, what = replay_check(run.results, check, args.target), Masker(), check["nodeid"]
+            described = described_target(args.target, run.results)
+        else:
+            with replay_target(args.target, run.results) as (target, described):
+                outcome, masker, what = replay(run.results, args.case, target)
     except TargetError as exc:
         return error(f"target file error: {exc}")
     except (RunError, ReplayError) as exc:
@@ -63,27 +68,43 @@ def cmd_replay(args: argparse.Namespace, extra: list[str]) -> int:
     return ExitCode.OK if outcome.status in ("fixed", "passes") else ExitCode.FAILED
 
 
+def embedded_switches(results: Mapping[str, Any]) -> str:
+    """The faults and arguments the run's embedded reference was started with, as the output names them."""
+    return " ".join([*(f"--fault {f}" for f in results.get("embedded_faults") or []), *(results.get("embedded_args") or [])]) or "no faults"
+
+
+def named(target: Target) -> str:
+    return f"{target.name} ({target.base_url})"
+
+
 @contextmanager
 def replay_target(target_option: str | None, results: Mapping[str, Any]) -> Iterator[tuple[Target, str]]:
     """(the target, how the output names it): the target file given, else the run's embedded reference again."""
     target_path = target_path_from_env(target_option)
     if target_path:
         target = load_target(target_path)
-        yield target, f"{target.name} ({target.base_url})"
+        yield target, named(target)
         return
     if not results.get("embedded"):
         raise ReplayError(NO_TARGET.format(name=(results.get("target") or {}).get("name") or "a target file"))
     faults, extra = list(results.get("embedded_faults") or []), list(results.get("embedded_args") or [])
     with EmbeddedServer(faults=faults, extra_args=extra) as target:
-        started = " ".join([*(f"--fault {f}" for f in faults), *extra]) or "no faults"
-        yield target, f"a fresh embedded reference started as the run's was ({started}; {target.base_url})"
+        yield target, f"a fresh embedded reference started as the run's was ({embedded_switches(results)}; {target.base_url})"
+
+
+def described_target(target_option: str | None, results: Mapping[str, Any]) -> str:
+    """How the output names the target a check runs again against (replay_check starts an embedded one itself)."""
+    target_path = target_path_from_env(target_option)
+    if target_path:
+        return named(load_target(target_path))
+    return f"a fresh embedded reference started as the run's was ({embedded_switches(results)})"
 
 
 def add_command(sub: Subcommands) -> None:
     p = sub.add_parser("replay", help="re-send one failing case of a report and say whether it is fixed",
                        description="Replay one case of a run against a target: a negative case is sent again and judged "
-                                   "by the same oracle; any other failed check's recorded request is sent exactly and its "
-                                   "answer compared. Secrets come from the target file or the environment, never the "
+                                   "by the same oracle; a generated check's shrunk example is sent exactly and judged by its "
+                                   "case; any other failed check runs again whole, judged by its own oracle. Secrets come from the target file or the environment, never the "
                                    f"report. Exit {ExitCode.OK}: fixed; {ExitCode.FAILED}: still "
                                    f"failing or changed; {ExitCode.USAGE}: usage; {ExitCode.UNREACHABLE}: no answer.")
     p.add_argument("run", metavar="RUN_DIR", help="the run directory (or its results.json)")

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..contract.verdicts import RunVerdict
 from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
-from ..engine.recorder import run_dir_name, utc_now
+from ..results.run_result import run_dir_name, utc_now
 from .report import ClientRun, write_reports
 from .scenarios import RESTART_MARKER_PATH, Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError

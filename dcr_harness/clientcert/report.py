@@ -1,6 +1,6 @@
 """The reports of a client certification, in the formats of a server run.
 
-The judges become CheckRecords (dcr_harness.engine.recorder), so that results.json, the
+The judges become CheckRecords (dcr_harness.results.record), so that results.json, the
 certification JSON/HTML (report/certification.py, html.py), the console summary and the
 signature are those of a server run; only the scope differs: the client's requirements
 are verdicts, the server's are not applicable. JUnit has one test case per judge.
@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import __version__, checks
+from .. import checks
 from ..http.exchange import Exchange
 from ..http.masking import Masker
-from ..http.secret_scan import SecretScanner, variables_in
+from ..http.secret_scan import SecretScanner
 from ..report import certification
-from ..engine.report_hooks import stamp_junit, verdict_facts
+from ..report.junit import stamp_junit, verdict_facts
 from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
-from ..engine.recorder import CheckRecord, outcome_of, utc_now
+from ..results.record import CheckRecord, outcome_of
+from ..results.run_result import ResultsBuilder, check_dicts
 from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from .judges import CLOCK_TOLERANCE_S, EXCHANGES_KEPT, EXPIRY_GRACE_S, RENEW_ROOM, RESTART, WAIT_AFTER_429_S, Judge, judges_for
 from .refusals import explain
@@ -110,10 +111,9 @@ class ClientRun:
         self.refusals = [r.to_dict() for r in explain(traffic)]
 
     def results(self) -> dict[str, Any]:
-        checks_ = [r.to_dict(self.masker) for r in self.records]
+        checks_ = check_dicts(self.records, self.masker)
         rate, burst = self.settings.throttle
-        results: dict[str, Any] = {
-            "harness_version": __version__, "started_at": self.started_at, "finished_at": utc_now(),
+        facts: dict[str, Any] = {
             "scope": "client",
             "client": {"scenarios": self.settings.describe(), "requests": len(self.exchanges), "flows": self.flows,
                        "stop_reason": self.stop_reason, "restart_prompted_at_s": self.prompted_at,
@@ -123,9 +123,8 @@ class ClientRun:
                        "throttle": {"rate_per_s": rate, "burst": burst, "device_header": "X-Forwarded-For"}},
             "embedded": False, "embedded_faults": [], "seed": None, "selection": {"narrowed": False},
             "unreachable": False, "stop_reason": self.stop_reason, "requests_sent": len(self.exchanges),
-            "checks": checks_,
-            "variables": self.masker.legend(variables_in(json.dumps(checks_))),  # the legend of the reproductions
         }
+        results = ResultsBuilder(self.started_at, self.masker, facts).build(checks_)
         dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
         results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised()) if r) or None
         return results
@@ -210,5 +209,5 @@ def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: Tex
     written = Written(run_dir, document, html_path, masker=run.masker)
     if sign_key is not None:
         written.signature_path = sign_report(run_dir, load_private_key(sign_key))
-    write_certification_summary(_Console(out), written, document)
+    write_certification_summary(_Console(out), written, document, run.masker)
     return written

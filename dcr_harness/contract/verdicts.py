@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..reasons import Reason
+
 AREAS = {
     "FLOW": "flow", "REG": "register", "TOK": "token", "API": "protected-api",
     "THR": "throttling", "DEV": "device-info", "CLI": "client",
@@ -116,6 +118,13 @@ class RequirementVerdict:
     unjudged_for: dict[str, str] = field(default_factory=dict)  # of those, the ones left unjudged for a structured reason
     # not_verified for structured reasons alone ("timing"): what --accept-unjudged may accept; else None.
     unjudged_as: str | None = None
+    reasons_as_data: dict[str, list[Reason]] = field(default_factory=dict)  # check -> why it did not verify it
+
+    def blocked_by(self, requirement: str) -> bool:
+        """Whether a failure of `requirement` kept this requirement from being judged (the reasons its
+        verdict gives: of a partly judged requirement, those of the checks that did not judge it)."""
+        kept = [n for n in self.reasons_as_data if n in self.unjudged] if self.verified_by and self.unjudged else self.reasons_as_data
+        return any(why.blocked_by(requirement) for n in kept for why in self.reasons_as_data[n])
 
     @property
     def area(self) -> str:
@@ -175,8 +184,11 @@ def requirement_verdicts(
         blocked = set(check.get("blocked") or ())
         structured = check.get("unjudged")  # skipped or not, it applies and was left unjudged: never "not covered"
         ran = outcome in RAN or bool(structured)
+        as_data = check.get("reasons") or {}
         for req, why in (check.get("not_verified") or {}).items():
             v = ledger.get(req, nodeid)
+            if req in as_data:
+                v.reasons_as_data.setdefault(nodeid, []).append(Reason.from_dict(as_data[req]))
             if ran:
                 ledger.not_verified.add(req)
                 if outcome in STOPPED or req in blocked or structured:

@@ -35,6 +35,7 @@ from .reachability import ensure_target
 from .recorder import RunRecorder
 from .shrink_budget import shrink_seconds
 from .stash import RECORD
+from .wire import WorkerBrief, WorkerTotals
 from ..contract.target import Target, load_target, target_from_dict
 from ..contract.verdicts import Outcome
 
@@ -211,7 +212,7 @@ class WorkersTotals:
 
     def __init__(self, count: SharedRequestCount) -> None:
         self.count = count
-        self.per_worker: dict[str, dict[str, float]] = {}
+        self.per_worker: dict[str, WorkerTotals] = {}
         self.pacer = self.devices = self  # results.json reads session.pacer.waited_s and session.devices.note
 
     @property
@@ -219,7 +220,7 @@ class WorkersTotals:
         return self.count.value()
 
     def _sum(self, key: str) -> float:
-        return sum(w.get(key, 0) for w in self.per_worker.values())
+        return sum(getattr(w, key) for w in self.per_worker.values())
 
     @property
     def unexpected_429(self) -> int:
@@ -230,7 +231,7 @@ class WorkersTotals:
         return self._sum("pacing_wait_s")
 
     def _first(self, key: str) -> Any:
-        return next((w[key] for w in self.per_worker.values() if w.get(key)), None)
+        return next((getattr(w, key) for w in self.per_worker.values() if getattr(w, key)), None)
 
     @property
     def throttle_mismatch(self) -> str | None:
@@ -282,18 +283,19 @@ class Controller:
     def pytest_configure_node(self, node: Any) -> None:
         recorder = self.recorder
         index = int(str(node.workerinput["workerid"]).removeprefix("gw") or 0)
-        node.workerinput.update({
-            "dcr_target_file": str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
-            "dcr_embedded_data_dir": str(recorder.embedded.data_dir) if recorder.embedded else None,
-            "dcr_embedded_faults": list(recorder.embedded.faults) if recorder.embedded else [],
-            "dcr_run_dir": str(recorder.run_dir),
-            "dcr_seed": recorder.hypothesis.seed,
-            "dcr_seed_forced": recorder.hypothesis.forced,
-            "dcr_device_offset": index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
-            "dcr_reachability": recorder.reachability,
-            "dcr_unreachable": recorder.stop_reason if recorder.unreachable else None,
-            "dcr_target_file_problem": recorder.target_file_problem,
-        })
+        node.workerinput.update(WorkerBrief(
+            target_file=str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
+            embedded_data_dir=str(recorder.embedded.data_dir) if recorder.embedded else None,
+            embedded_faults=list(recorder.embedded.faults) if recorder.embedded else [],
+            run_dir=str(recorder.run_dir),
+            seed=recorder.hypothesis.seed,
+            seed_forced=recorder.hypothesis.forced,
+            device_offset=index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
+            reachability=recorder.reachability,
+            unreachable=recorder.stop_reason if recorder.unreachable else None,
+            target_file_problem=recorder.target_file_problem,
+            run_config=recorder.run_config,
+        ).to_wire())
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -303,13 +305,13 @@ class Controller:
         for value, kind, origin in getattr(report, "dcr_secrets", []):
             self.recorder.masker.add(value, kind, origin)
         totals = self.recorder.session
-        worker: dict[str, Any] = {}
+        worker = WorkerTotals.from_wire(getattr(report, "dcr_totals", None))
         if isinstance(totals, WorkersTotals):
-            worker = totals.per_worker[str(getattr(report, "node", "?"))] = getattr(report, "dcr_totals", {})
+            totals.per_worker[str(getattr(report, "node", "?"))] = worker
         # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
-        self.recorder.merge_worker_record(MergedRecord(data), int(worker.get("deselected", 0)))
-        if worker.get("target_file_refused"):  # statements.valid refused (preflight): exit 2, as without workers
-            self.recorder.stop_target_file_refused(worker.get("stop_reason"))
+        self.recorder.merge_worker_record(MergedRecord(data), worker.deselected)
+        if worker.target_file_refused:  # statements.valid refused (preflight): exit 2, as without workers
+            self.recorder.stop_target_file_refused(worker.stop_reason)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -319,20 +321,18 @@ class Controller:
 class WorkerRecorder(RunRecorder):
     """A worker's recorder: records checks, writes nothing (the main process writes the reports)."""
 
+    brief: WorkerBrief  # what the main process set up (configure_worker)
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.session is not None:
             self.session.close()
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        pass
-
     def session_for(self, target: Target) -> Session:
         if self.session is None:
-            info = self.config.workerinput  # type: ignore[attr-defined]
             # The embedded reference forgets devices between runs: each worker takes its own block from the start.
             # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
             self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None,
-                                   device_offset=info["dcr_device_offset"],
+                                   device_offset=self.brief.device_offset,
                                    shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE))
             self.session.listeners.append(self._on_exchange)
         return self.session
@@ -368,33 +368,34 @@ class Worker:
             report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent:]]
             self.secrets_sent = len(learned)
             session = recorder.session
-            report.dcr_totals = {
-                "deselected": recorder.deselected,
-                "target_file_refused": getattr(recorder, "target_file_refused", False),
-                "stop_reason": recorder.stop_reason,
-                "shrink_seconds": shrink_seconds(),
-                "unexpected_429": session.unexpected_429 if session else 0,
-                "throttle_mismatch": session.throttle_mismatch if session else None,
-                "device_note": session.devices.note if session else None,
-                "pacing_wait_s": round(session.pacer.waited_s, 2) if session and session.pacer else 0,
-            }
+            report.dcr_totals = WorkerTotals(
+                deselected=recorder.deselected,
+                target_file_refused=recorder.target_file_refused,
+                stop_reason=recorder.stop_reason,
+                shrink_seconds=shrink_seconds(),
+                unexpected_429=session.unexpected_429 if session else 0,
+                throttle_mismatch=session.throttle_mismatch if session else None,
+                device_note=session.devices.note if session else None,
+                pacing_wait_s=round(session.pacer.waited_s, 2) if session and session.pacer else 0,
+            ).to_wire()
         return report
 
 
-def configure_worker(config: pytest.Config) -> WorkerRecorder:
+def configure_worker(config: pytest.Config, brief: WorkerBrief) -> WorkerRecorder:
     """The worker's recorder, on the target and run directory the main process chose."""
-    info = config.workerinput  # type: ignore[attr-defined]
-    path = info["dcr_target_file"]
-    if info["dcr_embedded_data_dir"]:
-        data_dir = Path(info["dcr_embedded_data_dir"])
+    path = brief.target_file
+    assert path is not None
+    if brief.embedded_data_dir:
+        data_dir = Path(brief.embedded_data_dir)
         target = target_from_dict(json.loads(Path(path).read_text()), base_dir=data_dir, source="embedded reference server")
     else:
         target = load_target(path)
-    recorder = WorkerRecorder(config, target, path, Path(info["dcr_run_dir"]))
-    if info["dcr_embedded_data_dir"]:
-        recorder.share_embedded(SharedEmbedded(info["dcr_embedded_data_dir"], info["dcr_embedded_faults"]))
-    recorder.reached(info["dcr_reachability"], info["dcr_target_file_problem"])
-    if info["dcr_unreachable"]:
-        recorder.stop_unreachable(info["dcr_unreachable"])
+    recorder = WorkerRecorder(config, brief.run_config, target, path, Path(brief.run_dir))
+    recorder.brief = brief
+    if brief.embedded_data_dir:
+        recorder.share_embedded(SharedEmbedded(brief.embedded_data_dir, brief.embedded_faults))
+    recorder.reached(brief.reachability, brief.target_file_problem)
+    if brief.unreachable:
+        recorder.stop_unreachable(brief.unreachable)
     config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")
     return recorder

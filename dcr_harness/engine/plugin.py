@@ -20,16 +20,20 @@ from . import shrink_budget
 from .stopping import RunStopper, find_stopper
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
-from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
+from ..paths import CONFORMANCE_DIR
 from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .items import requirement_ids
 from .reachability import ensure_target
 from .report_hooks import ReportPlugin
 from .report_hooks import add_options as add_report_options
-from .recorder import CheckRecord, RunRecorder, run_dir_name
+from .console import RunConsole
+from .recorder import CheckRecord, RunRecorder
+from ..results.run_result import run_dir_name
 from .retention import prune_run_dirs
-from .stash import RECORD, RECORDER
-from ..contract.target import Target, TargetError, load_target, target_path_from_env
+from .run_config import RunConfig, handed_run_config
+from .stash import RECORD, RECORDER, RUN_CONFIG
+from .wire import WorkerBrief
+from ..contract.target import Target, TargetError, load_target
 from ..contract.target_keys import not_covered
 from ..errors import ExitCode
 
@@ -62,7 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
-    if config.getoption("dcr_target") or config.getoption("dcr_report_dir"):
+    if handed_run_config(config) or config.getoption("dcr_target") or config.getoption("dcr_report_dir"):
         return True
     for arg in config.args:
         path = Path(arg.split("::")[0]).resolve()
@@ -78,46 +82,51 @@ def pytest_configure(config: pytest.Config) -> None:
 
     conformance = _is_conformance_run(config)
     worker = getattr(config, "workerinput", None)
-    seed = worker["dcr_seed"] if worker and "dcr_seed" in worker else config.getoption("hypothesis_seed", None)
-    forced = worker["dcr_seed_forced"] if worker and "dcr_seed" in worker else seed is not None
+    brief = WorkerBrief.from_wire(worker) if worker is not None else None
+    seed = brief.seed if brief is not None else config.getoption("hypothesis_seed", None)
+    forced = brief.seed_forced if brief is not None else seed is not None
     if conformance and not worker:
         seed = hypothesis_setup.choose_seed(seed, config.getoption("hypothesis_profile", None))
     hypothesis_run = hypothesis_setup.HypothesisRun(config, seed, forced)
     config.pluginmanager.register(hypothesis_run, "dcr_harness_hypothesis_run")
     if not conformance:
         return
-    shrink_budget.set_shrink_budget(config.getoption("dcr_shrink_time"))
+    handed = handed_run_config(config)
+    # The run's options, taken once: from the main process (a worker), from `dcr-harness run`, or from pytest's options.
+    run_config = (brief.run_config if brief is not None else handed.with_embedded_switches(config) if handed is not None
+                  else RunConfig.from_pytest(config))
+    config.stash[RUN_CONFIG] = run_config
+    shrink_budget.set_shrink_budget(run_config.shrink_time)
     # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:libcst.*")
     if worker is not None:
-        if "dcr_run_dir" in worker:
-            worker_recorder = concurrency.configure_worker(config)
+        if brief is not None:
+            worker_recorder = concurrency.configure_worker(config, brief)
             worker_recorder.attach(None, hypothesis_run)  # the main process stops the run
             _install(config, worker_recorder)
         return
-    target_path = target_path_from_env(config.getoption("dcr_target"))
+    target_path = run_config.target_path
     target: Target | None = None
     if target_path:
         try:
             target = load_target(target_path)
         except TargetError as exc:
             pytest.exit(f"target file error: {exc}", returncode=ExitCode.USAGE)
-    _, problem = selection.exact_ids(config.getoption("dcr_accept_unjudged"), "--accept-unjudged")
+    _, problem = selection.exact_ids(run_config.accept_unjudged, "--accept-unjudged")
     if problem:
         pytest.exit(problem, returncode=ExitCode.USAGE)
-    report_root = Path(config.getoption("dcr_report_dir") or DEFAULT_REPORT_DIR)
-    run_dir = report_root / run_dir_name(target.name if target else "reference")
+    run_dir = run_config.report_root / run_dir_name(target.name if target else "reference")
     run_dir.mkdir(parents=True, exist_ok=True)
-    if config.getoption("dcr_keep"):
-        prune_run_dirs(report_root, config.getoption("dcr_keep"), current=run_dir)
+    if run_config.keep:
+        prune_run_dirs(run_config.report_root, run_config.keep, current=run_dir)
     if not config.option.xmlpath:
         config.option.xmlpath = str(run_dir / "junit.xml")
-    recorder = RunRecorder(config, target, target_path, run_dir)
+    recorder = RunRecorder(config, run_config, target, target_path, run_dir)
     stopper = find_stopper(config)
     if stopper is None:
         stopper = RunStopper()
         config.pluginmanager.register(stopper, "dcr_harness_stopper")
-    stopper.max_time = stopper.max_time or config.getoption("dcr_max_time")
+    stopper.max_time = stopper.max_time or run_config.max_time
     recorder.attach(stopper, hypothesis_run)
     if concurrency.xdist_active(config) and concurrency.reachable_before_workers(config, recorder):
         config.pluginmanager.register(concurrency.Controller(config, recorder), "dcr_harness_controller")
@@ -128,21 +137,19 @@ def _install(config: pytest.Config, recorder: RunRecorder) -> None:
     config.stash[RECORDER] = recorder
     hypothesis_run = recorder.hypothesis
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
-    if not config.getoption("dcr_no_example_db"):
-        hypothesis_run.example_db_key = example_db_key(recorder.target, config)
+    # After the recorder: its makereport wrapper is outside the recorder's (the failure view reads the record).
+    worker = hasattr(config, "workerinput")
+    config.pluginmanager.register(RunConsole(recorder, summary=not worker), "dcr_harness_console")
+    if recorder.run_config.example_db:
+        target = recorder.target
+        named = target is not None and target.source != "embedded reference server"
+        hypothesis_run.example_db_key = recorder.run_config.example_db_key(target.base_url if named else None)
     ReportPlugin.install(config, recorder)
 
 
-def example_db_key(target: Target | None, config: pytest.Config) -> str:
-    """Examples replay against the target they were found on: its base URL, or the embedded reference and its switches."""
-    if target is not None and target.source != "embedded reference server":
-        return target.base_url
-    switches = sorted(config.getoption("dcr_faults")) + sorted(config.getoption("dcr_embedded_args"))
-    return "embedded reference " + " ".join(switches)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = selection.parse(config.getoption("dcr_req"))
+    run_config = config.stash.get(RUN_CONFIG, None)  # none outside a conformance run: --req is then pytest's option
+    wanted = run_config.wanted if run_config is not None else selection.parse(config.getoption("dcr_req"))
     if not wanted:
         return
     kept, chosen = selection.select(wanted, [requirement_ids(item) for item in items])
@@ -303,15 +310,6 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest):
         return (yield)
     except BudgetExceeded as exc:
         pytest.skip(str(exc))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    recorder = session.config.stash.get(RECORDER, None)
-    if recorder is not None and recorder.unreachable:
-        session.exitstatus = ExitCode.UNREACHABLE
-    elif recorder is not None and recorder.target_file_refused:
-        session.exitstatus = ExitCode.USAGE
 
 
 @pytest.hookimpl(trylast=True)

@@ -13,7 +13,7 @@ from .recorder import RunRecorder
 def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.Session | None) -> Target:
     """Start the embedded reference when no target is named, and check once that the target answers."""
     if recorder.target is None:
-        recorder.start_embedded(config.getoption("dcr_faults"), config.getoption("dcr_embedded_args"))
+        recorder.start_embedded(list(recorder.run_config.embedded_faults), list(recorder.run_config.embedded_args))
     assert recorder.target is not None
     if recorder.reachability is not None:
         return recorder.target  # checked once, by this process or by the main process of a concurrent run

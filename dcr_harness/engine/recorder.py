@@ -1,157 +1,58 @@
-"""The run's record: one CheckRecord per check, written to results.json at the end.
+"""The run's state: one CheckRecord per check, the target and its session, how the run stands;
+at the end, the run as a value (a RunResult), written by write_run and handed back.
 
-Reports (JUnit, certification, Allure) are built from what is recorded here, and every
-text passes through the run's masker before it is written anywhere.
+Every text passes through the run's masker before it is written anywhere. What the console
+shows is engine/console.py's; results.json's run-level facts are engine/results_of.py's.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .. import __version__, checks
+from .. import checks
 from .embedded import EmbeddedServer, EmbeddedServerError
 from ..http import Exchange, Masker, Session
-from ..http.client import PreconditionFailed
-from ..http.secret_scan import SecretScanner, console_guard, variables_in
+from ..http.secret_scan import SecretScanner
 from ..contract.target import Target
 from ..contract.verdicts import Outcome
-from ..paths import CONFORMANCE_DIR
-from ..report import failure_view
-from ..report.failure_view import FailureView
-from ..report.summary import write_certification_summary
+from ..results.record import CheckRecord, outcome_of
+from ..report.write_run import write_run
+from ..results.exit import exit_code
+from ..results.run_result import Ending, RunResult, utc_now
+from .handoff import find_handoff
 from .items import check_title
-from .shrink_budget import shrink_seconds
-from .selection import parse as parse_ids
+from .results_of import results_of
+from .run_config import RunConfig
 from ..errors import ExitCode
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def run_dir_name(target_name: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
-    return f"{stamp}-{slug}-{os.getpid()}"
-
-
-# Lean reports: the full exchanges (headers, bodies, curl) of the checks a reader acts on; a summary otherwise.
-FULL_EXCHANGES = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
-
-
-@dataclass
-class CheckRecord:
-    nodeid: str
-    title: str
-    requirements: list[str]
-    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see finish_unrun
-    message: str = ""
-    evidence: checks.Evidence = field(default_factory=checks.Evidence)
-    exchanges: list[Exchange] = field(default_factory=list)
-    duration: float = 0.0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def warnings(self) -> list[checks.Finding]:
-        return self.evidence.findings
-
-    @property
-    def failed_requirements(self) -> list[str]:
-        return self.evidence.broken
-
-    def not_verified(self) -> dict[str, str]:
-        """Cited requirements this check did not verify, with the reason (never a pass)."""
-        ev = self.evidence
-        warned = {f.requirement for f in ev.findings}
-        default = {
-            Outcome.FAILED: f"blocked: the check stopped at {ev.breaches[0].line() if ev.breaches else self.message.splitlines()[0] if self.message else 'a failure'}",
-            # outcome_of wrote a blocked check's message as its reason ("blocked: ...")
-            Outcome.BLOCKED: self.message.splitlines()[0] if self.message else "blocked: the check could not judge",
-            Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
-            Outcome.SKIPPED: self.message or "skipped",
-        }.get(self.outcome, "the check passed without exercising it")
-        return {r: ev.unverified.get(r, default) for r in self.requirements
-                if r not in ev.verified and r not in ev.broken and r not in warned}
-
-    def freeze(self, masker: Masker) -> None:
-        """Render the masked record now and let go of the raw exchanges: once a check has ended,
-        the run holds its requests and answers only in masked form."""
-        self.frozen = self.to_dict(masker)
-        self.exchanges = []
-        self.evidence.breaches = [replace(b, exchange=None) for b in self.evidence.breaches]
-
-    def to_dict(self, masker: Masker) -> dict[str, Any]:
-        frozen = getattr(self, "frozen", None)
-        if frozen is not None and frozen["outcome"] == self.outcome:
-            return frozen
-        ev = self.evidence
-        index = {id(e): i for i, e in enumerate(self.exchanges)}
-        return {
-            "nodeid": self.nodeid,
-            "title": self.title,
-            "requirements": self.requirements,
-            "outcome": str(self.outcome),  # a plain string: pytest-xdist sends it to the main process
-            "message": masker.mask(self.message),
-            "failed_requirements": ev.broken,
-            "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
-            "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
-                          "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
-            "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
-            "blocked": sorted(ev.blocked),  # of those, the ones a step was blocked from judging
-            "unjudged": ev.unjudged,  # why, as data, it could not judge what applies ("timing"), else None
-            "warnings": [{"requirement": w.requirement, "message": masker.mask(w.message)} for w in ev.findings],
-            "duration": round(self.duration, 3),
-            "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
-            "envelope": [{**e, "case": masker.mask(e["case"])} for e in ev.envelope],  # requests at HTTP's envelope
-            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
-        }
-
-
-def natural_key(name: str) -> tuple[str, int]:
-    """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
-    base, _, n = name.rpartition("_")
-    return (base, int(n)) if n.isdigit() else (name, 0)
-
-
-def outcome_of(record: CheckRecord, excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Outcome, str]:
-    """(outcome, message): failed when anything broke, blocked when the check could not judge,
-    error when the harness itself stumbled, warned/passed otherwise."""
-    ev = record.evidence
-    exc = excinfo.value if excinfo is not None else None
-    if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
-        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER))  # raised directly, not via fail()
-    if ev.breaches:
-        return Outcome.FAILED, ev.summary()
-    if isinstance(exc, (checks.CheckBlocked, PreconditionFailed)):
-        where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
-        return Outcome.BLOCKED, f"blocked: {exc}{where}"
-    if exc is not None:
-        return Outcome.ERROR, f"{type(exc).__name__}: {exc}"
-    if ev.findings:
-        return Outcome.WARNED, "; ".join(f"[{w.requirement}] {w.message}" for w in ev.findings)
-    return Outcome.PASSED, record.message
+# How pytest's own status reads as the run's ending (the engine's states come first: RunRecorder.ending).
+PYTEST_ENDINGS = {
+    pytest.ExitCode.OK: Ending.COMPLETED, pytest.ExitCode.TESTS_FAILED: Ending.COMPLETED,
+    pytest.ExitCode.INTERRUPTED: Ending.USAGE, pytest.ExitCode.USAGE_ERROR: Ending.USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: Ending.NOTHING_SELECTED, pytest.ExitCode.INTERNAL_ERROR: Ending.INTERNAL_ERROR,
+}
+# The endings whose exit code bare pytest takes from the run; on the others it keeps its own (2 stopped, 5 nothing ran).
+SETS_PYTEST_STATUS = (Ending.COMPLETED, Ending.UNREACHABLE, Ending.TARGET_FILE_REFUSED)
 
 
 class RunRecorder:
     """The run's state, and the plugin object that records each check (registered for conformance runs).
 
     Other engine modules read its fields and change them only through the methods under
-    "State changes" below; the report writers get `results()`, a dict.
+    "State changes" below; at the end, finish() hands back the RunResult.
     """
 
-    def __init__(self, config: pytest.Config, target: Target | None, target_path: str | None, run_dir: Path) -> None:
+    def __init__(self, config: pytest.Config, run_config: RunConfig, target: Target | None, target_path: str | None,
+                 run_dir: Path) -> None:
         self.config = config
+        self.run_config = run_config
         self.target = target
         self.target_path = target_path
         self.run_dir = run_dir
@@ -159,7 +60,6 @@ class RunRecorder:
         self.session: Session | None = None
         self.masker = Masker()
         self.scanner = SecretScanner(self.masker)  # every artifact of the run is written through it
-        self.console: Any = None
         self.records: list[CheckRecord] = []
         self.current: CheckRecord | None = None
         self.reachability: dict[str, object] | None = None
@@ -173,10 +73,9 @@ class RunRecorder:
         self.hypothesis: Any = None  # dcr_harness.engine.hypothesis_setup.HypothesisRun: the run's seed
         self.collected: list[str] = []  # node ids of the checks collected (not_run of a stopped run)
         self.selection_note: str | None = None  # what --req chose, said on the console
-        self.certification: dict[str, Any] | None = None  # written at session end (engine/report_hooks.py)
-        self.certification_path: Path | None = None
-        self.signature_path: Path | None = None
-        self.signature_error: str | None = None
+        self.reports: Any = None  # engine/report_hooks.py ReportPlugin: what the run writes besides results.json
+        self.exit_requested: ExitCode | None = None  # a code the engine ended the session with (pytest.exit)
+        self.result: RunResult | None = None  # the run as a value, once it ended (finish)
         self.started_at = utc_now()
         if target is not None:
             self._learn_target_secrets(target)
@@ -225,12 +124,6 @@ class RunRecorder:
     def collected_ids(self, ids: list[str]) -> None:
         self.collected = self.collected or list(ids)
 
-    def certified(self, document: dict[str, Any], path: Path) -> None:
-        self.certification, self.certification_path = document, path
-
-    def signed(self, path: Path | None = None, error: str | None = None) -> None:
-        self.signature_path, self.signature_error = path, error
-
     def _learn_target_secrets(self, target: Target) -> None:
         self.masker.add_target(target)
 
@@ -242,6 +135,7 @@ class RunRecorder:
             self.target = self.embedded.start()
         except EmbeddedServerError as exc:
             self.stop_reason = f"the embedded reference server did not start: {exc}"
+            self.exit_requested = ExitCode.UNREACHABLE
             pytest.exit(self.stop_reason, returncode=ExitCode.UNREACHABLE)
         self._learn_target_secrets(self.target)
 
@@ -287,7 +181,7 @@ class RunRecorder:
             return
         if report.when == "setup" and report.passed:
             return
-        record.outcome, record.message = outcome_of(record, call.excinfo)
+        record.outcome, record.message = outcome_of(record, call.excinfo.value if call.excinfo else None)
 
     def mask_report(self, report: pytest.TestReport) -> None:
         if report.longrepr is not None and not report.skipped:
@@ -298,35 +192,6 @@ class RunRecorder:
                 )
             report.longrepr = self.masker.mask(text)
         report.sections = [(name, self.masker.mask(content)) for name, content in report.sections]
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
-        report = yield
-        if report.failed and self.current is not None and not (self.unreachable or self.target_file_refused):
-            self.show_failure_briefly(report, call.excinfo, self.current)
-        return report
-
-    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
-        """With -v, a failed check's one line says what broke."""
-        if report.failed and isinstance(report.longrepr, FailureView):
-            word = "FAILED" if report.when == "call" else "ERROR"
-            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
-        return None
-
-    @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read a worker's report
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        failure_view.restore(report)
-
-    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
-        """One block on the console, one line in JUnit's message; the full text stays in the report files."""
-        if failure_view.wants_full_traceback(self.config):
-            return
-        full = report.longrepr if isinstance(report.longrepr, str) else self.masker.mask(str(report.longrepr))
-        junit = self.config.option.xmlpath or str(self.run_dir / "junit.xml")
-        failure_view.attach(report, failure_view.build(
-            excinfo, record.evidence.breaches, record.requirements, record.exchanges, self.masker, full,
-            reports=f"{junit} and {self.run_dir / 'results.json'}",
-        ))
 
     def file_on_running_check(self, exchange: Exchange) -> None:
         """Show an exchange sent outside the running check (a reused positive control) on it, once."""
@@ -343,54 +208,6 @@ class RunRecorder:
 
     # End of run
 
-    def _rendered_checks(self) -> list[dict[str, Any]]:
-        """The checks as artifacts show them; rendered once (masking is the costly part) unless something changed."""
-        key = (len(self.records), len(self.masker.known()), tuple(r.outcome for r in self.records))
-        if getattr(self, "_rendered", (None,))[0] != key:
-            self._rendered = (key, [r.to_dict(self.masker) for r in self.records])
-        return self._rendered[1]
-
-    def results(self) -> dict[str, Any]:
-        checks_ = self._rendered_checks()
-        return {
-            "harness_version": __version__,
-            "started_at": self.started_at,
-            "finished_at": utc_now(),
-            "target": self.target.masked() if self.target else None,
-            "embedded": self.embedded is not None,
-            "embedded_faults": list(self.embedded.faults) if self.embedded else [],
-            # What else the embedded reference was started with (permitted choices, policies): replay starts it again.
-            "embedded_args": list(self.embedded.extra_args) if self.embedded else [],
-            "reachability": self.reachability,
-            "seed": self.config.getoption("hypothesis_seed", None),
-            "selection": self.selection(),
-            "unreachable": self.unreachable,
-            "stop_reason": self.stop_reason,
-            "requests_sent": self.session.sent if self.session else 0,
-            "unexpected_429": self.session.unexpected_429 if self.session else 0,
-            # Run-level notes of the HTTP layer (issue 10: a throttle stricter than the profile; devices).
-            "throttle_mismatch": self.session.throttle_mismatch if self.session else None,
-            "device_note": self.session.devices.note if self.session else None,
-            "pacing_wait_s": round(self.session.pacer.waited_s, 2) if self.session and self.session.pacer else 0,
-            # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
-            "accept_unjudged": parse_ids(self.config.getoption("dcr_accept_unjudged", None) or []),
-            "checks": checks_,
-            # The legend of the reproductions: what each ${DCR_...} variable stands for.
-            "variables": self.masker.legend(variables_in(json.dumps(checks_))),
-            **self.run_fields(),
-        }
-
-    def run_fields(self) -> dict[str, Any]:
-        """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
-        fields: dict[str, Any] = {"shrink_seconds": getattr(self.session, "shrink_seconds", None) or shrink_seconds()}
-        if self.hypothesis is not None:
-            fields["seed"] = self.hypothesis.seed  # also when chosen by the run, not given
-        if self.stopped:
-            done = {r.nodeid for r in self.records}
-            fields["incomplete"] = self.stopper.reason
-            fields["not_run"] = [n for n in self.collected if n not in done]
-        return fields
-
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = [item.nodeid for item in session.items]
 
@@ -406,15 +223,6 @@ class RunRecorder:
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
 
-    def selection(self) -> dict[str, Any]:
-        """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
-        opt = self.config.getoption
-        subset = [a for a in self.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
-        chosen = {"req": list(opt("dcr_req") or []), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
-                  "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
-        narrowed = bool(self.deselected or any(chosen.values()))
-        return {"narrowed": narrowed, **chosen, "deselected": self.deselected, "ran": len(self.records)}
-
     def finish_unrun(self) -> None:
         """A run stopped early (unreachable target, interrupt) must not certify what it never checked."""
         for record in self.records:
@@ -422,55 +230,39 @@ class RunRecorder:
                 record.outcome = Outcome.ERROR
                 record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: after pytest's JUnit and Allure wrote their files, before the summary
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
+        outcome = yield
+        self.close()
+        self.result = self.finish(session)
+        if self.result.ending in SETS_PYTEST_STATUS:  # bare `pytest conformance` exits as `dcr-harness run` does
+            session.exitstatus = exit_code(self.result)
+        handoff = find_handoff(self.config)
+        if handoff is not None:
+            handoff.result = self.result
+        return outcome
+
+    def finish(self, session: pytest.Session) -> RunResult:
+        """The run as a value: its results, how it ended; written (write_run) when any check ran or it was stopped."""
         self.drop_unfinished()
         self.finish_unrun()
+        result = RunResult(self.run_dir, results_of(self) if self.records or self.stopped else {}, self.ending(session.exitstatus),
+                           tests_failed=session.testsfailed, stop_reason=self.stopper.reason if self.stopped else self.stop_reason)
         if self.records or self.stopped:
-            path = self.run_dir / "results.json"
-            self.scanner.write_text(path, json.dumps(self.results(), indent=2))
-            latest = self.run_dir.parent / "latest"
-            try:
-                if latest.is_symlink() or latest.exists():
-                    latest.unlink()
-                latest.symlink_to(self.run_dir.name)
-            except OSError:
-                pass  # a file system without symlinks still has the dated directory
-        self.close()
+            result = write_run(result, self.reports.plan(), self.scanner)
+        return result
+
+    def ending(self, exitstatus: int) -> Ending:
+        if self.stopped:
+            return Ending.STOPPED
+        if self.unreachable or self.exit_requested == ExitCode.UNREACHABLE:
+            return Ending.UNREACHABLE
+        if self.target_file_refused:
+            return Ending.TARGET_FILE_REFUSED
+        return PYTEST_ENDINGS.get(int(exitstatus), Ending.INTERNAL_ERROR)
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()  # kept, closed, so that the summary can still count requests
         if self.embedded is not None:
             self.embedded.stop()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.console = console_guard(self.config, self.scanner)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if getattr(self, "selection_note", None):
-            terminalreporter.write_line(self.selection_note, yellow=True)
-        happy_path = (self.reachability or {}).get("happy_path", "ok")
-        if happy_path != "ok":
-            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
-        certification = getattr(self, "certification", None)  # set by the report plugin at session end
-        if self.session is not None and self.session.throttle_mismatch:
-            terminalreporter.write_line(f"throttle: {self.session.throttle_mismatch}", yellow=True)
-        if certification is not None:
-            write_certification_summary(terminalreporter, self, certification)
-        elif self.records:
-            terminalreporter.write_line(f"report: {self.run_dir}")
-        self.write_legend(terminalreporter)
-
-    def write_legend(self, terminalreporter: Any) -> None:
-        """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
-        failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.records)
-        legend = self.masker.legend(self.console.variables) if failed and self.console is not None else {}
-        if legend:
-            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
-            for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
-                terminalreporter.write_line(f"  {variable} = {origin}")
-        for artifact, kind, places in self.scanner.hits:
-            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
-                                        "that masking at the source missed")

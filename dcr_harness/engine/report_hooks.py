@@ -1,9 +1,8 @@
 """The reporting side of a conformance run, as a pytest plugin object.
 
-Registered by dcr_harness.engine.plugin next to the RunRecorder. At the end of the run (after
-results.json and junit.xml are written, before the console summary) it writes
-certification.json/html and exchanges.har, masks the Allure and JUnit files, applies the waivers to the exit
-status, and signs the report when --sign-key is given.
+Registered by dcr_harness.engine.plugin next to the RunRecorder: per check, the requirement IDs as
+JUnit properties and the Allure decoration; at the end, the plan of what write_run writes besides
+results.json (waivers, the JUnit and Allure files to scan and stamp, the signing key).
 """
 
 from __future__ import annotations
@@ -14,13 +13,10 @@ from typing import Any
 
 import pytest
 
-from ..contract.verdicts import Outcome, RunVerdict
-from ..report import allure_glue, har
-from ..report.certification import build, write
-from ..report.signing import SigningError, load_private_key, sign_report
+from ..report import allure_glue
+from ..report.write_run import ArtifactPlan
 from ..report.waivers import WaiverError, WaiverFile, load_waivers
 from .items import check_title, requirement_ids
-from .stopping import mark_junit_incomplete
 from ..errors import ExitCode
 
 
@@ -32,38 +28,6 @@ def add_options(group: Any) -> None:
                     help="sign certification.json with this Ed25519 private key (PEM) at the end of the run")
     group.addoption("--allure-in-run-dir", dest="dcr_allure_in_run_dir", action="store_true", default=False,
                     help="write Allure results to <run dir>/allure-results unless --alluredir is given")
-
-
-def verdict_facts(document: dict[str, Any]) -> dict[str, str]:
-    scope = document["overall"].get("scope") or {}
-    narrowed = scope.get("narrowed") or {}
-    facts = {"dcr-harness.verdict": document["overall"]["verdict"],
-             "dcr-harness.requirements.covered": f'{document["coverage"]["covered"]} of {document["coverage"]["total"]}'}
-    if narrowed:
-        facts["dcr-harness.partial"] = f'{narrowed.get("deselected", 0)} checks left out ' + ", ".join(
-            f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
-    if scope.get("unreachable"):
-        facts["dcr-harness.no-verdict"] = str(scope["unreachable"])
-    accepted = scope.get("accepted_unjudged") or []
-    if accepted:  # a PASS that leaves these unjudged says so wherever the verdict is shown
-        facts["dcr-harness.accepted-unjudged"] = ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in accepted)
-    return facts
-
-
-def stamp_junit(path: Path, facts: dict[str, str]) -> None:
-    """Add the facts as <properties> of every testsuite of a JUnit file."""
-    from xml.etree import ElementTree
-
-    tree = ElementTree.parse(path)
-    root = tree.getroot()
-    for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
-        props = suite.find("properties")
-        if props is None:
-            props = ElementTree.Element("properties")
-            suite.insert(0, props)
-        for name, value in facts.items():
-            ElementTree.SubElement(props, "property", name=name, value=value)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 def hypothesis_profile() -> str | None:
@@ -82,15 +46,16 @@ class ReportPlugin:
     @classmethod
     def install(cls, config: pytest.Config, recorder: Any) -> ReportPlugin:
         try:
-            waivers = load_waivers(config.getoption("dcr_waivers"))
+            waivers = load_waivers(recorder.run_config.waivers)
         except WaiverError as exc:
             pytest.exit(f"waiver file error: {exc}", returncode=ExitCode.USAGE)
-        key = config.getoption("dcr_sign_key")
+        key = recorder.run_config.sign_key
         if key and not Path(key).is_file():
             pytest.exit(f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)", returncode=ExitCode.USAGE)
-        if config.getoption("dcr_allure_in_run_dir") and not getattr(config.option, "allure_report_dir", None):
+        if recorder.run_config.allure_in_run_dir and not getattr(config.option, "allure_report_dir", None):
             config.option.allure_report_dir = str(recorder.run_dir / "allure-results")
         plugin = cls(config, recorder, waivers)
+        recorder.reports = plugin
         config.pluginmanager.register(plugin, "dcr_harness_reports")
         return plugin
 
@@ -117,68 +82,12 @@ class ReportPlugin:
         if call.when == "setup" and self.allure_enabled and requirement_ids(item):
             allure_glue.decorate(check_title(item), requirement_ids(item))
 
-    # End of run
+    # End of run: what write_run (report/write_run.py) writes besides results.json
 
-    @pytest.hookimpl(wrapper=True, trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
-        result = yield
-        recorder = self.recorder
-        if hasattr(self.config, "workerinput"):
-            return result  # a concurrent run's worker: the main process writes the reports
-        if recorder.records or recorder.stopped:
-            results = recorder.results()
-            document = build(results, self.waivers, {"hypothesis_profile": hypothesis_profile()})
-            _, path = write(recorder.run_dir, document, recorder.scanner)
-            recorder.certified(document, path)
-            har.write(recorder.run_dir, results, recorder.scanner)
-            mark_junit_incomplete(getattr(self.config.option, "xmlpath", None), document)
-            self._mask_artifacts()
-            self._stamp_verdict(document)
-            self._apply_waivers_to_exit(session, document)
-            self._sign()
-        return result
-
-    def _mask_artifacts(self) -> None:
-        """allure-pytest and junitxml write their own files: each goes through the run's scanner."""
-        scanner = self.recorder.scanner
-        if self.allure_enabled:
-            scanner.clean_dir(Path(self.config.option.allure_report_dir), self.started - 1)
+    def plan(self) -> ArtifactPlan:
         xml = getattr(self.config.option, "xmlpath", None)
-        if xml and Path(xml).is_file():
-            scanner.clean_file(Path(xml))
-
-    def _stamp_verdict(self, document: dict[str, Any]) -> None:
-        """The overall verdict (PARTIAL, NO VERDICT, ...) in JUnit and Allure too, not only in the certification."""
-        facts = verdict_facts(document)
-        xml = getattr(self.config.option, "xmlpath", None)
-        if xml and Path(xml).is_file():
-            stamp_junit(Path(xml), facts)
-        if self.allure_enabled and Path(self.config.option.allure_report_dir).is_dir():
-            lines = [f"{k}={v}" for k, v in facts.items()]
-            (Path(self.config.option.allure_report_dir) / "environment.properties").write_text("\n".join(lines) + "\n")
-
-    @staticmethod
-    def _apply_waivers_to_exit(session: pytest.Session, document: dict[str, Any]) -> None:
-        """Exit 0 when every failure of the run is waived (and nothing else failed); exit 6 (ExitCode.INCONCLUSIVE)
-        when the run could not judge what applies, although no requirement failed (a blocked check fails in
-        pytest's eyes: 1 becomes 6 too)."""
-        if document["overall"]["verdict"] == RunVerdict.INCONCLUSIVE and session.exitstatus in (
-                pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = ExitCode.INCONCLUSIVE
-            return
-        outcomes = document["overall"]["checks"]
-        waived = outcomes.get(Outcome.WAIVED, 0)
-        if (session.exitstatus == pytest.ExitCode.TESTS_FAILED and waived and not outcomes.get(Outcome.FAILED)
-                and not outcomes.get(Outcome.ERROR) and session.testsfailed <= waived):
-            session.exitstatus = pytest.ExitCode.OK
-
-    def _sign(self) -> None:
-        key_path = self.config.getoption("dcr_sign_key")
-        if not key_path:
-            return
-        try:
-            sig = sign_report(self.recorder.run_dir, load_private_key(Path(key_path)))
-        except SigningError as exc:
-            self.recorder.signed(error=str(exc))
-            return
-        self.recorder.signed(sig)
+        key = self.recorder.run_config.sign_key
+        return ArtifactPlan(waivers=self.waivers, junit=Path(xml) if xml else None,
+                            allure_dir=Path(self.config.option.allure_report_dir) if self.allure_enabled else None,
+                            allure_since=self.started, sign_key=Path(key) if key else None,
+                            profile={"hypothesis_profile": hypothesis_profile()})

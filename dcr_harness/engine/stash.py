@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from .recorder import CheckRecord, RunRecorder
+from .run_config import RunConfig
 
+RUN_CONFIG = pytest.StashKey[RunConfig]()
 RECORDER = pytest.StashKey[RunRecorder]()
 RECORD = pytest.StashKey[CheckRecord]()

@@ -18,6 +18,7 @@ from ..contract import device_info
 from .exchange import Exchange
 from .session import USER_AGENT, Session
 from ..errors import PreconditionFailed
+from ..reasons import blocked_by
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -170,7 +171,8 @@ class DcrClient:
         exchange = self.register(statement, **kwargs)
         body = exchange.json()
         if exchange.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
-            raise PreconditionFailed("registration with the valid statement did not succeed (blocked by REG-OK-1)", exchange)
+            raise PreconditionFailed("registration with the valid statement did not succeed (blocked by REG-OK-1)", exchange,
+                                     blocked_by("REG-OK-1"))
         secret = self.session.masker.secret(str(body["client_secret"]))  # a Secret: its repr is masked
         return Credentials(str(body["client_id"]), secret, exchange)
 

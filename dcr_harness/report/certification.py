@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import __version__, paths
 from ..contract import requirements
-from ..contract.verdicts import VERDICTS, Outcome, RunVerdict, area_of, requirement_verdicts
+from ..contract.verdicts import VERDICTS, Outcome, RequirementVerdict, RunVerdict, area_of, requirement_verdicts
 from . import deployment
 from .waivers import NO_WAIVERS, Waiver, WaiverFile
 
@@ -200,7 +200,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "digests": digests(),
         "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
                     "accept_unjudged": accept,  # what --accept-unjudged named (scope says which it accepted)
-                    "root_cause": root_cause(entries),
+                    "root_cause": root_cause(entries, verdicts),
                     "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
                                for o in (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIPPED)}},
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
@@ -221,14 +221,14 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
 BASELINES = ("REG-OK-1", "TOK-OK-1")
 
 
-def root_cause(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The failed baseline that kept other requirements from being judged, and those requirements; else None."""
+def root_cause(entries: list[dict[str, Any]], verdicts: Mapping[str, RequirementVerdict]) -> dict[str, Any] | None:
+    """The failed baseline that kept other requirements from being judged (their structured reasons say
+    so), and those requirements; else None."""
     for baseline in BASELINES:
         failed = next((e for e in entries if e["id"] == baseline and e["verdict"] == "fail"), None)
         if failed is None:
             continue
-        prevented = [e["id"] for e in entries if e["verdict"] == "not_verified"
-                     and any(f"by {baseline}" in reason for reason in e["reasons"])]
+        prevented = [e["id"] for e in entries if e["verdict"] == "not_verified" and verdicts[e["id"]].blocked_by(baseline)]
         if prevented:
             return {"requirement": baseline, "reason": (failed["reasons"] or [""])[0], "prevented": prevented}
     return None

@@ -96,14 +96,3 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="RUN_DIR_OR_RESULTS",
                         help="regression gate: exit 1 only when a requirement got worse than in this earlier run "
                              "(newly failing or newly not verifiable), 0 otherwise even if this run fails")
-
-
-def run_pytest_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
-    """The pytest arguments for those options; Allure results (--allure) go to the run directory."""
-    wanted = getattr(args, "allure", False) and not any(a.startswith("--alluredir") for a in extra)
-    argv = ["--allure-in-run-dir"] if wanted else []
-    if getattr(args, "waivers", None):
-        argv += ["--waivers", args.waivers]
-    if getattr(args, "sign_key", None):
-        argv += ["--sign-key", args.sign_key]
-    return argv

@@ -42,12 +42,6 @@ def load_baseline(path: str) -> tuple[Run | None, str | None]:
         return None, f"--baseline: {exc}"
 
 
-def run_dir_of_this_process(report_dir: str, pid: int) -> Path | None:
-    """The run directory this process wrote (its name ends with the pid; the newest wins)."""
-    found = sorted(p for p in Path(report_dir).glob(f"*-{pid}") if (p / "results.json").is_file())
-    return found[-1] if found else None
-
-
 def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
     """The exit of a run against its baseline: 1 only for what got worse; a fixed failure asks to update it."""
     if run_dir is None:

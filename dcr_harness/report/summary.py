@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from ..http import Masker
 
 from ..contract.verdicts import LABELS, VERDICTS
 from . import deployment
 from .certification import root_cause_line, unjudged_lines
 
 
-def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> None:
+def write_certification_summary(tr: Any, run: Any, doc: Mapping[str, Any], masker: Masker) -> None:
+    """run: what was written (run_dir, certification_path, signature_path, signature_error: a RunResult)."""
     tr.write_sep("=", "DCR conformance by contract area (requirements)")
     cause = doc["overall"].get("root_cause")
     if cause:
-        tr.write_line(f"ROOT CAUSE: {recorder.masker.mask(root_cause_line(cause))}", red=True, bold=True)
+        tr.write_line(f"ROOT CAUSE: {masker.mask(root_cause_line(cause))}", red=True, bold=True)
     tr.write_line(f"{'area':<15}" + "".join(f"{LABELS[k]:>15}" for k in VERDICTS))
     for area in doc["areas"]:
         tr.write_line(f"{area['area']:<15}" + "".join(f"{area['counts'][k]:>15}" for k in VERDICTS))
@@ -23,7 +27,7 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
             if r["verdict"] == "waived" and r["waiver"]:
                 reason = f"waived until {r['waiver']['expires']}: {r['waiver']['reason']}"
             label = LABELS[r["verdict"]].upper()
-            tr.write_line(f"  {label:<12} {r['id']:<10} {recorder.masker.mask(reason)[:110]}")
+            tr.write_line(f"  {label:<12} {r['id']:<10} {masker.mask(reason)[:110]}")
     for w in doc["waivers"]["expired"]:
         tr.write_line(f"  EXPIRED waiver for {w['requirement'] or w['check']} (expired {w['expires']}): no longer applies")
     scope = doc["overall"].get("scope") or {}
@@ -36,7 +40,7 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
     for line in unjudged_lines(scope):
         tr.write_line(f"  {line}", yellow=True)
     for line in deployment.summary_lines(doc.get("deployment") or {}):
-        tr.write_line(recorder.masker.mask(line))
+        tr.write_line(masker.mask(line))
     target = doc["target"].get("name") or "?"
     tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
     seed = doc["profile"].get("hypothesis_seed")
@@ -45,10 +49,10 @@ def write_certification_summary(tr: Any, recorder: Any, doc: dict[str, Any]) -> 
     phases = doc["profile"].get("cases") or {}
     if phases:
         tr.write_line("generated cases: " + ", ".join(f"{phase} {n['cases']} in {n['checks']} checks" for phase, n in phases.items()))
-    tr.write_line(f"report: {recorder.run_dir}")
-    tr.write_line(f"certification: {recorder.certification_path}")
-    if getattr(recorder, "signature_path", None):
-        tr.write_line(f"signature: {recorder.signature_path}")
-    if getattr(recorder, "signature_error", None):
-        tr.write_line(f"signature NOT written: {recorder.signature_error}")
+    tr.write_line(f"report: {run.run_dir}")
+    tr.write_line(f"certification: {run.certification_path}")
+    if run.signature_path:
+        tr.write_line(f"signature: {run.signature_path}")
+    if run.signature_error:
+        tr.write_line(f"signature NOT written: {run.signature_error}")
 

@@ -11,6 +11,7 @@ from ..checks import controls
 from ..checks import CheckBlocked, CheckFailed, Evidence, answer, current_evidence, judged_apart, not_verified, raise_if_breached
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
+from ..reasons import blocked_by
 from ..checks.provocations import Context, Provocation
 from ..engine.shrink_budget import failure_seen
 from .oracle import judge_case
@@ -91,7 +92,7 @@ def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins:
                 evidence.breaches.clear()
                 evidence.findings.clear()
                 evidence.verified.clear()
-                not_verified(case.requirements, f"a case was not judged: {dead}", blocked=True)
+                not_verified(case.requirements, f"a case was not judged: {dead}", blocked=True, why=blocked_by("TOK-OK-3"))
                 return None
             if evidence.breaches:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
@@ -100,7 +101,7 @@ def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins:
                 evidence.breaches[:] = [replace(b, message=f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}")
                                         for b in evidence.breaches]
     except CheckBlocked as exc:
-        not_verified(case.requirements, f"a case was not judged: {exc}")
+        not_verified(case.requirements, f"a case was not judged: {exc}", why=exc.reason)
         return None
     return evidence
 

@@ -7,7 +7,12 @@ from xml.etree import ElementTree
 
 import pytest
 
+from dcr_harness.errors import ExitCode
+from dcr_harness.paths import PACKAGE_DIR
+
 from ..harness_runs import run_harness
+
+CHECKOUT = PACKAGE_DIR.parent
 
 
 def assert_clean(run, code, *phrases):
@@ -145,3 +150,11 @@ def test_unreachable_run_certifies_nothing(tmp_path):
     junit = ElementTree.parse(next((tmp_path / "reports").glob("*/junit.xml"))).getroot()
     suite = junit if junit.tag == "testsuite" else junit.find("testsuite")
     assert int(suite.get("errors")) == 1, "a CI reading JUnit must not take an unreachable target for green"
+
+
+def test_a_crash_inside_the_harness_is_an_internal_error_not_an_unreachable_target(tmp_path):
+    run = run_harness(["run", "--workers", "0", "--", "-p", "tests.crashing_plugin"], tmp_path / "reports",
+                      env={"PYTHONPATH": str(CHECKOUT)})
+    assert run.code == ExitCode.INTERNAL, run.output[-3000:]
+    assert "internal error" in run.output and "a bug inside the harness" in run.output
+    assert "unreachable" not in run.output

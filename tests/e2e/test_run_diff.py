@@ -22,6 +22,7 @@ FAULT = "tok-unknown-grant-invalid-request"
 BROKEN = "TOK-ERR-4"
 CASE = "TOK-ERR-4:grant_type unknown URN"
 NARROW = ["--req", "TOK-ERR-4,TOK-ERR-3"]
+HAND_WRITTEN = "conformance/test_register.py::test_register_returns_client_credentials"
 GEN_FAULT = "gen-500-long-param"  # a generated register check finds it (REG-ERR-5)
 HAR_SCHEMA = Path(__file__).resolve().parents[1] / "har-1.2.schema.json"
 
@@ -141,16 +142,20 @@ def test_replay_of_a_failing_case_is_fixed_against_a_conforming_server(runs, ser
     assert secret.rsplit(".", 1)[1] not in out.output, "the replay printed a software statement's signature"
 
 
-def test_replay_of_a_recorded_request_fills_the_statements_from_the_target_file(tmp_path, servers):
-    """A failed register check: the exact request, its statement from the target file, compared with the recorded answer."""
+def test_replay_runs_a_hand_written_check_again_whole_judged_by_its_own_oracle(tmp_path, servers):
+    """A failed register check has no oracle in its lone request; the check has: it runs again whole, FIXED against a
+    conforming server, STILL FAILING against the run's own faulty embedded reference."""
     run = run_harness(["run", "--req", "REG-OK-1", "--", "--embedded-fault=reg-status-200", *WITHOUT_GENERATED], tmp_path / "reports")
     assert run.code == 1, run.output[-3000:]
-    failed = [c for c in run.checks("failed") if "provocation" not in c["nodeid"]]
-    request = json.dumps(failed[0]["exchanges"])
-    assert "${DCR_SOFTWARE_STATEMENT}" in request
-    out = replay(_dir(run), failed[0]["nodeid"], servers["conforming"])
-    assert out.code == 1, out.output  # an answer that changed is not called fixed without an oracle
-    assert "CHANGED: answered 201 where the report has 200" in out.stdout
+    assert HAND_WRITTEN in {c["nodeid"] for c in run.checks("failed")}
+    fixed = replay(_dir(run), HAND_WRITTEN, servers["conforming"], "--json")
+    assert fixed.code == 0, fixed.output
+    doc = json.loads(fixed.stdout)
+    assert doc["status"] == "fixed" and doc["judged"] is True and "REG-OK-1" in doc["detail"]
+    still = run_harness(["replay", str(_dir(run)), HAND_WRITTEN], tmp_path)
+    assert still.code == 1, still.output
+    assert "STILL FAILING" in still.stdout and "[REG-OK-1" in still.stdout and "curl " in still.stdout
+    assert "a fresh embedded reference started as the run's was (--fault reg-status-200)" in still.stdout
 
 
 def test_replay_of_a_generated_checks_shrunk_example_is_judged_by_the_oracle(tmp_path, servers):

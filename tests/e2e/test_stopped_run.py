@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 
-from ..harness_runs import HarnessRun, run_harness, start_harness
+from ..harness_runs import HarnessRun, assert_results_follow_the_schema, run_harness, start_harness
 from ..hostile_server import HostileServer
 from .test_hostile_targets import write_target
 from dcr_harness.errors import ExitCode
@@ -38,6 +38,7 @@ def wait_for_passed_checks(proc: subprocess.Popen[str], count: int) -> str:
 
 
 def assert_incomplete_report(report_dir: Path, reason: str) -> dict:
+    assert_results_follow_the_schema(report_dir)
     (run_dir,) = [p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink()]
     results = json.loads((run_dir / "results.json").read_text())
     assert reason in results["incomplete"]

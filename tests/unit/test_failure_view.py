@@ -8,7 +8,7 @@ from dcr_harness import checks
 from dcr_harness.http import Credentials, Exchange, Masker
 from dcr_harness.http.client import PreconditionFailed
 from dcr_harness.checks.provocations import REGISTER
-from dcr_harness.report import failure_view
+from dcr_harness.engine import failure_view
 
 SECRET = "s3cr3t-Value_abc"
 STATEMENT = "eyJhbGciOiJSUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6IngifQ.c2lnbmF0dXJl"

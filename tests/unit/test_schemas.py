@@ -15,6 +15,7 @@ from dcr_harness.contract import device_info, requirements, schemas
 from dcr_harness.paths import SCHEMA_DIR
 from dcr_harness.report import certification
 from tests.upstream import UPSTREAM_SEEDS
+from tests.unit.results_samples import sample_results
 
 SEED_DOC = UPSTREAM_SEEDS / "003_0e962d2ef321bc19.txt"  # the vendor's register page (upstream seeds)
 
@@ -88,6 +89,8 @@ SAMPLES["certification"] = certification.build({
     "target": {"name": "sample", "base_url": "https://dcr.example"}, "seed": None,
     "checks": [{"nodeid": "c::t", "title": "t", "requirements": ["REG-OK-1"], "outcome": "passed", "message": "", "exchanges": []}],
 })
+# results.json: a blocked check's record, through the builder every run uses.
+SAMPLES["results"] = sample_results()
 
 
 def errors_of(name: str, instance: Any) -> list[str]:
