@@ -40,20 +40,55 @@ XDI = [("x-device-info", header_value()), ("accept", "application/json")]
 def session(n: int, t0: float) -> list[RecordedExchange]:
     cid, conn = f"client-{n}", 10_000 + n
     dev = f"198.18.{n // 250}.{n % 250}"
+
     def ex(path, at, status, headers=(), body=b"", answer=b"{}"):
-        return RecordedExchange("POST" if "client" in path else "GET", BASE + path, [*XDI, ("x-forwarded-for", dev), *headers],
-                                body, status=status, response_body=answer, elapsed=0.005, started_at=t0 + at, device=dev,
-                                connection=conn)
+        return RecordedExchange(
+            "POST" if "client" in path else "GET",
+            BASE + path,
+            [*XDI, ("x-forwarded-for", dev), *headers],
+            body,
+            status=status,
+            response_body=answer,
+            elapsed=0.005,
+            started_at=t0 + at,
+            device=dev,
+            connection=conn,
+        )
+
     form = [("content-type", "application/x-www-form-urlencoded")]
     tok = f"grant_type=client_credentials&client_id={cid}&client_secret=s3cret-{n}".encode()
-    out = [ex("/o/client/register", 0.0, 201, [("content-type", "application/json")], b'{"software_statement": "x"}',
-              f'{{"client_id": "{cid}", "client_secret": "s3cret-{n}"}}'.encode()),
-           ex("/o/client/token", 0.1, 201, form, tok, f'{{"access_token": "tok-{n}-a", "expires_in": 10}}'.encode())]
+    out = [
+        ex(
+            "/o/client/register",
+            0.0,
+            201,
+            [("content-type", "application/json")],
+            b'{"software_statement": "x"}',
+            f'{{"client_id": "{cid}", "client_secret": "s3cret-{n}"}}'.encode(),
+        ),
+        ex("/o/client/token", 0.1, 201, form, tok, f'{{"access_token": "tok-{n}-a", "expires_in": 10}}'.encode()),
+    ]
     for i in (j for j in range(22) if j not in (6, 7)):  # nothing for a second after the 429 at i == 5
         value = "a" if i < 14 else "b"
         if i == 14:
-            out.append(ex("/o/client/token", 7.0, 201, form, tok, f'{{"access_token": "tok-{n}-b", "expires_in": 10}}'.encode()))
-        out.append(ex("/api/v2/REF30/configuration", 0.2 + i * 0.5, 429 if i == 5 else 200, [("authorization", f"Bearer tok-{n}-{value}")]))
+            out.append(
+                ex(
+                    "/o/client/token",
+                    7.0,
+                    201,
+                    form,
+                    tok,
+                    f'{{"access_token": "tok-{n}-b", "expires_in": 10}}'.encode(),
+                )
+            )
+        out.append(
+            ex(
+                "/api/v2/REF30/configuration",
+                0.2 + i * 0.5,
+                429 if i == 5 else 200,
+                [("authorization", f"Bearer tok-{n}-{value}")],
+            )
+        )
     return out
 
 
@@ -63,8 +98,10 @@ def bench_judging(flows: int) -> None:
     records = judge_traffic(Traffic(exchanges), judges_for(server_to_server=True))
     took = time.perf_counter() - started
     broken = sorted({r for rec in records for r in rec.evidence.broken})
-    print(f"judging: {len(exchanges)} requests of {flows} sessions in {took:.2f} s "
-          f"({len(exchanges) / took:,.0f} requests/s); broken: {broken or 'none'}")
+    print(
+        f"judging: {len(exchanges)} requests of {flows} sessions in {took:.2f} s "
+        f"({len(exchanges) / took:,.0f} requests/s); broken: {broken or 'none'}"
+    )
 
 
 def _latencies(url: str, token: str, n: int) -> list[float]:
@@ -81,7 +118,9 @@ def _token(url: str, statement: str) -> str:
     with httpx.Client(base_url=url) as c:
         creds = c.post("/o/client/register", json={"software_statement": statement}).json()
         form = {**creds, "grant_type": "client_credentials"}
-        return c.post("/o/client/token", data={k: form[k] for k in ("client_id", "client_secret", "grant_type")}).json()["access_token"]
+        return c.post(
+            "/o/client/token", data={k: form[k] for k in ("client_id", "client_secret", "grant_type")}
+        ).json()["access_token"]
 
 
 def _serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
@@ -107,7 +146,9 @@ def bench_recording(requests: int) -> None:
             thread.join(10)
     for name, xs in (("with recording", recorded), ("reference app alone", bare)):
         xs = sorted(xs)
-        print(f"{name:<20} {requests} API calls: median {statistics.median(xs):.2f} ms, p95 {xs[int(len(xs) * 0.95) - 1]:.2f} ms")
+        print(
+            f"{name:<20} {requests} API calls: median {statistics.median(xs):.2f} ms, p95 {xs[int(len(xs) * 0.95) - 1]:.2f} ms"
+        )
 
 
 def main() -> None:

@@ -48,14 +48,16 @@ def main() -> int:
     print(f"| configuration | expected | verdicts of {args.runs} runs | matched | median run s |")
     print("|---|---|---|---|---|")
     for i, case in enumerate(cases):
-        mine = results[i * args.runs:(i + 1) * args.runs]
+        mine = results[i * args.runs : (i + 1) * args.runs]
         seen = Counter(f"{v} {' '.join(sorted(f)) or '-'}" for v, f, _ in mine)
         matched = sum((v, f) == case.expected for v, f, _ in mine)
         all_same &= matched == args.runs
         took = sorted(t for _, _, t in mine)[len(mine) // 2]
         expected = f"{case.expected[0]} {' '.join(sorted(case.expected[1])) or '-'}"
-        print(f"| {case.name} | {expected} | {', '.join(f'{k} x{n}' for k, n in seen.items())} | "
-              f"{matched}/{args.runs} | {took:.1f} |")
+        print(
+            f"| {case.name} | {expected} | {', '.join(f'{k} x{n}' for k, n in seen.items())} | "
+            f"{matched}/{args.runs} | {took:.1f} |"
+        )
     return 0 if all_same else 1
 
 

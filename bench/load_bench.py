@@ -36,9 +36,17 @@ HIGH_THROTTLE = ["--rate", "1000", "--burst", "1000"]
 def valid_token(target) -> str:
     with httpx.Client(base_url=target.base_url) as c:
         reg = c.post(target.register_path, json={"software_statement": target.statements.valid}).json()
-        tok = c.post(target.token_path, content=urlencode({"client_id": reg["client_id"], "client_secret": reg["client_secret"],
-                                                          "grant_type": "client_credentials"}),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}).json()
+        tok = c.post(
+            target.token_path,
+            content=urlencode(
+                {
+                    "client_id": reg["client_id"],
+                    "client_secret": reg["client_secret"],
+                    "grant_type": "client_credentials",
+                }
+            ),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ).json()
     return tok["access_token"]
 
 
@@ -65,8 +73,10 @@ def server_capacity(target, seconds: float, connections: int = 32) -> float:
     token = valid_token(target)
     api = target.protected_api
     url = urlsplit(target.base_url)
-    request = (f"{api.method} {api.path} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {token}\r\n"
-               f"X-Forwarded-For: 198.18.0.1\r\n\r\n").encode()
+    request = (
+        f"{api.method} {api.path} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {token}\r\n"
+        f"X-Forwarded-For: 198.18.0.1\r\n\r\n"
+    ).encode()
 
     async def main() -> int:
         counts = [0]
@@ -79,16 +89,40 @@ def server_capacity(target, seconds: float, connections: int = 32) -> float:
     return done / (time.monotonic() - start)
 
 
-def load_rate(target_file: Path, duration: float, users: int, *, workers: int = 0, client: str = "fast",
-              judge: bool = True) -> float:
+def load_rate(
+    target_file: Path, duration: float, users: int, *, workers: int = 0, client: str = "fast", judge: bool = True
+) -> float:
     with tempfile.TemporaryDirectory() as reports:
-        cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "load", "token_refresh", "--target", str(target_file),
-               "--users", str(users), "--spawn-rate", str(users), "--duration", str(duration),
-               "--workers", str(workers), "--client", client, "--report-dir", reports]
+        cmd = [
+            sys.executable,
+            "-m",
+            "dcr_harness.cli.commands",
+            "load",
+            "token_refresh",
+            "--target",
+            str(target_file),
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--duration",
+            str(duration),
+            "--workers",
+            str(workers),
+            "--client",
+            client,
+            "--report-dir",
+            reports,
+        ]
         if not judge:
             cmd.append("--no-judge")
-        subprocess.run(cmd, env={**os.environ, "DCR_LOAD_WAIT": "0"}, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=duration + 120)
+        subprocess.run(
+            cmd,
+            env={**os.environ, "DCR_LOAD_WAIT": "0"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=duration + 120,
+        )
         stats = next(Path(reports).glob("*/locust_stats.csv")).read_text().splitlines()
         header = stats[0].split(",")
         total = next(line.split(",") for line in stats[1:] if ",Aggregated," in line)
@@ -101,8 +135,9 @@ def judging_cost_us(target, n: int = 2000) -> float:
 
     with httpx.Client(base_url=target.base_url) as c:
         r = c.post(target.register_path, json={"software_statement": target.statements.valid})
-    ex = Exchange("POST", target.url(target.register_path), [], b"", r.status_code,
-                  list(r.headers.multi_items()), r.content)
+    ex = Exchange(
+        "POST", target.url(target.register_path), [], b"", r.status_code, list(r.headers.multi_items()), r.content
+    )
     start = time.process_time()
     for _ in range(n):
         checks.register_success(ex)
@@ -130,8 +165,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="runs per configuration, interleaved; the best counts (other work on the machine only slows a run)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs per configuration, interleaved; the best counts (other work on the machine only slows a run)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         server = EmbeddedServer(data, extra_args=HIGH_THROTTLE, token_ttl=3600)
@@ -163,7 +202,9 @@ def main() -> int:
     }
     for k, v in {**figures, **ratios}.items():
         print(f"{k:45} {v:10.2f}" if isinstance(v, float) else f"{k:45} {v:>10}")
-    print(f"{'goal judged_over_unjudged >= 0.8':45} {'met' if ratios['judged_over_unjudged'] >= 0.8 else 'NOT MET':>10}")
+    print(
+        f"{'goal judged_over_unjudged >= 0.8':45} {'met' if ratios['judged_over_unjudged'] >= 0.8 else 'NOT MET':>10}"
+    )
     print(json.dumps({"figures": figures, "ratios": ratios}))
     return 0
 

@@ -43,7 +43,9 @@ def exchanges(statements: list[str], client_secrets: list[str], n: int) -> list[
     for i in range(n):
         stmt = statements[i % len(statements)]
         if i % 3 == 0:
-            body = json.dumps({"software_statement": stmt[: 100 + i % 300] + "\udcff" + stmt[100 + i % 300:]}, ensure_ascii=False)
+            body = json.dumps(
+                {"software_statement": stmt[: 100 + i % 300] + "\udcff" + stmt[100 + i % 300 :]}, ensure_ascii=False
+            )
             request = body.encode("utf-8", "surrogateescape")
             url = "http://127.0.0.1:1/o/client/register"
         elif i % 3 == 1:
@@ -52,9 +54,20 @@ def exchanges(statements: list[str], client_secrets: list[str], n: int) -> list[
         else:
             request = f"client_id=c{i}&client_secret={client_secrets[i % len(client_secrets)]}&grant_type=client_credentials".encode()
             url = "http://127.0.0.1:1/o/client/token"
-        response = json.dumps({"client_id": f"c{i}", "client_secret": client_secrets[(i + 1) % len(client_secrets)]}).encode()
-        out.append(Exchange("POST", url, [("X-Forwarded-For", "198.18.0.1"), ("X-Device-Info", device)], request,
-                            status=201, response_headers=[("content-type", "application/json")], response_body=response))
+        response = json.dumps(
+            {"client_id": f"c{i}", "client_secret": client_secrets[(i + 1) % len(client_secrets)]}
+        ).encode()
+        out.append(
+            Exchange(
+                "POST",
+                url,
+                [("X-Forwarded-For", "198.18.0.1"), ("X-Device-Info", device)],
+                request,
+                status=201,
+                response_headers=[("content-type", "application/json")],
+                response_body=response,
+            )
+        )
     return out
 
 
@@ -66,7 +79,7 @@ def in_process(n_exchanges: int, n_secrets: int) -> dict[str, float]:
     start = time.perf_counter()
     for s in statements:
         masker.add(s, "software_statement", "statements.valid")
-    for c, t in zip(client_secrets, tokens):
+    for c, t in zip(client_secrets, tokens, strict=True):
         masker.add(c, "client_secret")
         masker.add(t, "access_token")
     learn = time.perf_counter() - start
@@ -121,16 +134,26 @@ sys.exit(code)
 
 
 def whole_run(profile: bool, code: str | None) -> dict[str, float | str]:
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "ci", **({"PYTHONPATH": code} if code else {})}  # the same work every time
+    env = {
+        **os.environ,
+        "HYPOTHESIS_PROFILE": "ci",
+        **({"PYTHONPATH": code} if code else {}),
+    }  # the same work every time
     env.pop("DCR_TARGET", None)
     command = ["-c", PROFILE_SNIPPET] if profile else ["-m", "dcr_harness.cli.commands"]
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu = time.perf_counter(), os.times()
-        proc = subprocess.run([sys.executable, *command, "run", "--report-dir", tmp], capture_output=True, text=True, env=env, cwd=tmp)
+        proc = subprocess.run(
+            [sys.executable, *command, "run", "--report-dir", tmp], capture_output=True, text=True, env=env, cwd=tmp
+        )
         end = os.times()
-        figures: dict[str, float | str] = {"run wall s": round(time.perf_counter() - start, 1),
-                                           "run CPU s (children)": round(end.children_user + end.children_system - cpu.children_user - cpu.children_system, 1),
-                                           "run exit code": proc.returncode}
+        figures: dict[str, float | str] = {
+            "run wall s": round(time.perf_counter() - start, 1),
+            "run CPU s (children)": round(
+                end.children_user + end.children_system - cpu.children_user - cpu.children_system, 1
+            ),
+            "run exit code": proc.returncode,
+        }
         for line in proc.stdout.splitlines():
             if line.startswith("MASKING_CPU_S"):
                 figures["CPU s in masking (learning, rendering, curl, scanning)"] = float(line.split()[1])

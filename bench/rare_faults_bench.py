@@ -37,12 +37,26 @@ def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict
     with tempfile.TemporaryDirectory(prefix="rare-bench-") as tmp:
         reports = Path(tmp) / "reports"
         suites = [COVERAGE, PROPERTIES] if with_coverage else [PROPERTIES]
-        cmd = [sys.executable, "-m", "pytest", *map(str, suites), "--report-dir", str(reports), "-p", "no:cacheprovider", "-q",
-               f"--embedded-fault={fault}", f"--hypothesis-profile={profile}", *([f"--hypothesis-seed={seed}"] if seed is not None else [])]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            *map(str, suites),
+            "--report-dir",
+            str(reports),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--embedded-fault={fault}",
+            f"--hypothesis-profile={profile}",
+            *([f"--hypothesis-seed={seed}"] if seed is not None else []),
+        ]
         env = {**os.environ, "HYPOTHESIS_PROFILE": profile, "XDG_CACHE_HOME": str(Path(tmp) / "cache")}
         env.pop("DCR_TARGET", None)
         started = time.monotonic()
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp, env=env, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp, env=env, stdin=subprocess.DEVNULL
+        )
         elapsed = time.monotonic() - started
         files = sorted(reports.glob("*/results.json"))
         checks = json.loads(files[-1].read_text())["checks"] if files else []
@@ -52,14 +66,26 @@ def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict
         for phase, n in (c.get("cases") or {}).items():
             cases[phase] = cases.get(phase, 0) + n
     declared = set(FAULTS[fault].requirements)
-    return {"fault": fault, "found": bool(failed & declared), "exact": failed == declared, "failed": sorted(failed),
-            "declared": sorted(declared), "seconds": round(elapsed, 1), "cases": cases, "exit": proc.returncode}
+    return {
+        "fault": fault,
+        "found": bool(failed & declared),
+        "exact": failed == declared,
+        "failed": sorted(failed),
+        "declared": sorted(declared),
+        "seconds": round(elapsed, 1),
+        "cases": cases,
+        "exit": proc.returncode,
+    }
 
 
 def progress(label: str, result: dict[str, object]) -> dict[str, object]:
     """Each run's line as it ends (a long bench that is stopped keeps what it measured)."""
-    print(f"{label}: {result['fault']} found={result['found']} failed={result['failed']} cases={result['cases']} "
-          f"{result['seconds']} s", file=sys.stderr, flush=True)
+    print(
+        f"{label}: {result['fault']} found={result['found']} failed={result['failed']} cases={result['cases']} "
+        f"{result['seconds']} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
@@ -67,7 +93,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--modes", nargs="*", default=["ci", "dev", "random-only"], choices=["ci", "dev", "random-only"])
+    parser.add_argument(
+        "--modes", nargs="*", default=["ci", "dev", "random-only"], choices=["ci", "dev", "random-only"]
+    )
     parser.add_argument("--faults", nargs="*", default=RARE)
     parser.add_argument("--out", default="RARE_FAULTS_RESULTS.md", help="file name beside this script")
     args = parser.parse_args()
@@ -81,11 +109,15 @@ def main() -> int:
             jobs.append(("ci, random only", fault, "ci", None, False))
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         results = list(pool.map(lambda j: (j[0], progress(j[0], run(*j[1:]))), jobs))
-    lines = ["| run | fault | found | failed exactly the declared | failed requirements | cases per phase | seconds |",
-             "| --- | --- | --- | --- | --- | --- | ---: |"]
+    lines = [
+        "| run | fault | found | failed exactly the declared | failed requirements | cases per phase | seconds |",
+        "| --- | --- | --- | --- | --- | --- | ---: |",
+    ]
     for label, r in results:
-        lines.append(f"| {label} | {r['fault']} | {'yes' if r['found'] else 'NO'} | {'yes' if r['exact'] else 'no'} | "
-                     f"{' '.join(r['failed']) or '-'} | {json.dumps(r['cases'])} | {r['seconds']} |")
+        lines.append(
+            f"| {label} | {r['fault']} | {'yes' if r['found'] else 'NO'} | {'yes' if r['exact'] else 'no'} | "
+            f"{' '.join(r['failed']) or '-'} | {json.dumps(r['cases'])} | {r['seconds']} |"
+        )
     found: dict[str, list[bool]] = {}
     for label, r in results:
         found.setdefault(label.split(" seed")[0] if label.startswith("dev") else label, []).append(bool(r["found"]))
@@ -93,9 +125,11 @@ def main() -> int:
     text = "\n".join(lines + [""] + summary)
     print(text)
     out = Path(__file__).with_name(args.out)
-    out.write_text("# Rare-input faults found per profile (bench/rare_faults_bench.py)\n\n"
-                   f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f} "
-                   f"(2 shared CPUs), {args.parallel} runs in parallel.\n\n" + text + "\n")
+    out.write_text(
+        "# Rare-input faults found per profile (bench/rare_faults_bench.py)\n\n"
+        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f} "
+        f"(2 shared CPUs), {args.parallel} runs in parallel.\n\n" + text + "\n"
+    )
     return 0 if all(r["found"] for label, r in results if "random only" not in label) else 1
 
 

@@ -51,20 +51,28 @@ def run(label: str, args: list[str], workdir: Path, profile: str) -> dict:
     cert = json.loads((run_dir / "certification.json").read_text())
     verdicts = {r["id"]: r["verdict"] for r in cert["requirements"]}
     figures = {
-        "label": label, "wall_s": round(wall, 1), "exit": proc.returncode, "verdict": cert["overall"]["verdict"],
-        "checks": len(results["checks"]), "requests": results["requests_sent"],
-        "shrink_s": results.get("shrink_seconds"), "seed": results.get("seed"),
+        "label": label,
+        "wall_s": round(wall, 1),
+        "exit": proc.returncode,
+        "verdict": cert["overall"]["verdict"],
+        "checks": len(results["checks"]),
+        "requests": results["requests_sent"],
+        "shrink_s": results.get("shrink_seconds"),
+        "seed": results.get("seed"),
         "run_dir_kb": sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file()) // 1024,
-        "failed": sorted(r for r, v in verdicts.items() if v == "fail"), "verdicts": verdicts,
+        "failed": sorted(r for r, v in verdicts.items() if v == "fail"),
+        "verdicts": verdicts,
     }
     slowest = sorted(results["checks"], key=lambda c: -c["duration"])[:3]
-    figures["slowest"] = [f'{c["duration"]:.1f}s {c["nodeid"].split("/")[-1][:70]}' for c in slowest]
+    figures["slowest"] = [f"{c['duration']:.1f}s {c['nodeid'].split('/')[-1][:70]}" for c in slowest]
     return figures
 
 
 def show(f: dict) -> None:
-    print(f'{f["label"]:<24} wall {f["wall_s"]:>6.1f} s  exit {f["exit"]}  {f["verdict"]:<18} checks {f["checks"]:>3}  '
-          f'requests {f["requests"]:>5}  shrinking {f["shrink_s"]:>6.1f} s  run dir {f["run_dir_kb"]} KiB  seed {f["seed"]}')
+    print(
+        f"{f['label']:<24} wall {f['wall_s']:>6.1f} s  exit {f['exit']}  {f['verdict']:<18} checks {f['checks']:>3}  "
+        f"requests {f['requests']:>5}  shrinking {f['shrink_s']:>6.1f} s  run dir {f['run_dir_kb']} KiB  seed {f['seed']}"
+    )
     for line in f["slowest"]:
         print(f"{'':<26}{line}")
     if f["failed"]:
@@ -79,8 +87,10 @@ def main() -> int:
     args = parser.parse_args()
     faults = [a for f in MULTI_FAULTS for a in ("--embedded-fault", f)]
     common = ["--workers", args.workers]
-    print(f"dcr-harness run benchmark: HYPOTHESIS_PROFILE={args.profile}, --workers {args.workers}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"dcr-harness run benchmark: HYPOTHESIS_PROFILE={args.profile}, --workers {args.workers}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory(prefix="dcr-run-bench-") as tmp:
         work = Path(tmp)
         conforming = run("conforming", common, work, args.profile)
@@ -89,16 +99,31 @@ def main() -> int:
         show(bounded)
         if not args.skip_unbounded:
             # The same seed: the same examples are generated, so only the shrink budget differs.
-            unbounded = run("multi-fault-unbounded", [*common, "--shrink-time", str(UNBOUNDED_SHRINK_S), "--max-time", "0",
-                                                      "--hypothesis-seed", str(bounded["seed"]), "--", *faults],
-                            work, args.profile)
+            unbounded = run(
+                "multi-fault-unbounded",
+                [
+                    *common,
+                    "--shrink-time",
+                    str(UNBOUNDED_SHRINK_S),
+                    "--max-time",
+                    "0",
+                    "--hypothesis-seed",
+                    str(bounded["seed"]),
+                    "--",
+                    *faults,
+                ],
+                work,
+                args.profile,
+            )
             show(unbounded)
             same = bounded["verdicts"] == unbounded["verdicts"]
             print(f"verdicts with and without the shrink budget identical: {same}")
             if not same:
-                diff = {r: (bounded["verdicts"].get(r), unbounded["verdicts"].get(r))
-                        for r in sorted(set(bounded["verdicts"]) | set(unbounded["verdicts"]))
-                        if bounded["verdicts"].get(r) != unbounded["verdicts"].get(r)}
+                diff = {
+                    r: (bounded["verdicts"].get(r), unbounded["verdicts"].get(r))
+                    for r in sorted(set(bounded["verdicts"]) | set(unbounded["verdicts"]))
+                    if bounded["verdicts"].get(r) != unbounded["verdicts"].get(r)
+                }
                 print(f"  differences (budget, unbounded): {diff}")
     return 0
 

@@ -46,8 +46,14 @@ def _results(report_dir: Path) -> dict:
 def run_suite(suite: list[Path], cache: str) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as reports:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", *map(str, suite), "--report-dir", reports, "-p", "no:cacheprovider", "-q"],
-                       cwd=reports, env=_env(cache), capture_output=True, text=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", *map(str, suite), "--report-dir", reports, "-p", "no:cacheprovider", "-q"],
+            cwd=reports,
+            env=_env(cache),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         return time.perf_counter() - start, _results(Path(reports))
 
 
@@ -61,14 +67,20 @@ def describe_suite(label: str, wall: float, results: dict) -> None:
     if replay is not None:
         found = re.search(r"timing error max [\d.]+ ms \(mean [\d.]+ ms\), round trip max [\d.]+ ms", replay["message"])
         tolerance = found.group(0) if found else replay["message"][:80]
-    print(f"{label}: wall {wall:.1f} s; checks' own durations sum {durations:.1f} s; slowest "
-          f"{slowest['duration']:.1f} s ({slowest['title'][:50]}); outcomes {dict(outcomes)}; "
-          f"requests {results['requests_sent']}; THR-6 {tolerance}")
+    print(
+        f"{label}: wall {wall:.1f} s; checks' own durations sum {durations:.1f} s; slowest "
+        f"{slowest['duration']:.1f} s ({slowest['title'][:50]}); outcomes {dict(outcomes)}; "
+        f"requests {results['requests_sent']}; THR-6 {tolerance}"
+    )
 
 
 def baseline_suite(rev: str, into: Path) -> list[Path]:
-    text = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:conformance/test_throttling.py"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{rev}:conformance/test_throttling.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     path = into / "test_throttling.py"
     path.write_text(text)
     return [path]
@@ -77,14 +89,30 @@ def baseline_suite(rev: str, into: Path) -> list[Path]:
 def mismatch_run(cache: str) -> None:
     with tempfile.TemporaryDirectory() as reports:
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "dcr_harness.cli.commands", "run", "--report-dir", reports, "--",
-                               "--embedded-fault=thr-global-bucket"], cwd=reports, env=_env(cache),
-                              capture_output=True, text=True, timeout=1200)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dcr_harness.cli.commands",
+                "run",
+                "--report-dir",
+                reports,
+                "--",
+                "--embedded-fault=thr-global-bucket",
+            ],
+            cwd=reports,
+            env=_env(cache),
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         wall = time.perf_counter() - start
         results = _results(Path(reports))
     outcomes = collections.Counter(c["outcome"] for c in results["checks"])
-    print(f"thr-global-bucket whole run: wall {wall:.1f} s, exit {proc.returncode}, outcomes {dict(outcomes)}, "
-          f"requests {results['requests_sent']}, unexpected 429 {results['unexpected_429']}")
+    print(
+        f"thr-global-bucket whole run: wall {wall:.1f} s, exit {proc.returncode}, outcomes {dict(outcomes)}, "
+        f"requests {results['requests_sent']}, unexpected 429 {results['unexpected_429']}"
+    )
     print(f"  throttle_mismatch: {results.get('throttle_mismatch')}")
 
 

@@ -37,11 +37,14 @@ def positive_controls(http_session, file_on_running_check):
         return sent(client.token(creds.client_id, creds.client_secret), "a token request with fresh credentials")
 
     def made_up():
-        return sent(DcrClient(http_session).token(controls.MADE_UP_CLIENT_ID, controls.MADE_UP_SECRET),
-                    "a token request with made-up credentials")
+        return sent(
+            DcrClient(http_session).token(controls.MADE_UP_CLIENT_ID, controls.MADE_UP_SECRET),
+            "a token request with made-up credentials",
+        )
 
-    controls.install(controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up},
-                                       file_on_running_check))
+    controls.install(
+        controls.Controls({"register": register, "token": token, MADE_UP_CONTROL: made_up}, file_on_running_check)
+    )
     envelope.install(envelope.Limits.of(http_session.target.front_door))
     yield
     controls.install(None)
@@ -89,9 +92,13 @@ def scenario(request, throttle_lab, target, check_record):
     name = _scenario_name(request.node)
     if isinstance(lab, FirstRequestRefused) and name in throttle_scenarios.FIRST_REQUEST_JUDGES:
         # Judged where it happens, even while other workers' requests drain an allowance shared by all devices.
-        checks.fail(throttle_scenarios.FIRST_REQUEST_JUDGES[name], f"{lab}: the allowance is not per device (one "
-                    f"shared by all devices, or devices not told apart by the first "
-                    f"{target.throttle.device_header} address)", lab.exchange)
+        checks.fail(
+            throttle_scenarios.FIRST_REQUEST_JUDGES[name],
+            f"{lab}: the allowance is not per device (one "
+            f"shared by all devices, or devices not told apart by the first "
+            f"{target.throttle.device_header} address)",
+            lab.exchange,
+        )
     if isinstance(lab, PreconditionFailed):
         checks.not_verified(reqs, f"blocked: {lab}", blocked=True, why=lab.reason)
         raise CheckBlocked(f"no throttle probe could be learnt: {lab}", lab.exchange)

@@ -22,7 +22,9 @@ def shared_credentials(http_session):
     return DcrClient(http_session).register_ok()
 
 
-GROUPS = [pytest.param(group, id=group, marks=pytest.mark.req(*catalogue.requirements(group))) for group in catalogue.GROUPS]
+GROUPS = [
+    pytest.param(group, id=group, marks=pytest.mark.req(*catalogue.requirements(group))) for group in catalogue.GROUPS
+]
 
 
 @pytest.mark.parametrize("group", GROUPS)

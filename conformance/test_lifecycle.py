@@ -23,13 +23,21 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from dcr_harness import checks
-from dcr_harness.http import BudgetExceeded, DcrClient, Session
-from dcr_harness.http.client import Credentials
 from dcr_harness.contract.statements import split
 from dcr_harness.contract.target import Target
+from dcr_harness.http import BudgetExceeded, DcrClient, Session
+from dcr_harness.http.client import Credentials
 
 LIVE_WAIT_LIMIT_S = 5  # the expiry rule runs only for tokens this short-lived
 LIVE_MARGIN_S = 1.0  # a token this close to expiry is neither judged live nor expired
@@ -161,8 +169,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Asking twice with the same credentials gives two different tokens; the newer works (TOK-OK-3)."""
         first, second = self._token(client), self._token(client)
         if first.value is not None:
-            checks.expect(first.value != second.value, ("TOK-OK-3", "FLOW-4"), "a second token request returned the same access token",
-                          what="two token requests with the same credentials, two different tokens")
+            checks.expect(
+                first.value != second.value,
+                ("TOK-OK-3", "FLOW-4"),
+                "a second token request returned the same access token",
+                what="two token requests with the same credentials, two different tokens",
+            )
         self._judge_api(second)
 
     @rule(token=tokens)
@@ -190,8 +202,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         software_id = split(self.world.revocable)[1].get("software_id")
         ex = self._client().revoke(str(software_id))
         if ex.status is None or not 200 <= ex.status < 300:
-            raise checks.CheckBlocked(f"the admin revocation hook answered {checks.answer(ex)}: check `admin.revoke_url` "
-                                      "and `admin.token` in the target file", ex)
+            raise checks.CheckBlocked(
+                f"the admin revocation hook answered {checks.answer(ex)}: check `admin.revoke_url` "
+                "and `admin.token` in the target file",
+                ex,
+            )
         self.world.revoked = True
         # Revocation cannot be replayed (it is permanent): its consequences are reported after the run, unshrunk.
         with checks.judged_apart(merge=False) as consequences:
@@ -202,7 +217,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                     self._token(token.client)
         self.world.consequences.append(consequences)
 
-    @precondition(lambda self: not self.waited and self.held and 0 < (self.target.token_ttl_seconds or 0) <= LIVE_WAIT_LIMIT_S)
+    @precondition(
+        lambda self: not self.waited and self.held and 0 < (self.target.token_ttl_seconds or 0) <= LIVE_WAIT_LIMIT_S
+    )
     @rule()
     def wait_for_expiry(self):
         """Let every token issued so far expire, then check the newest ones stop (API-4); once per example."""
@@ -242,12 +259,18 @@ def test_client_lifecycle(http_session, target, world, seeded, check_record):
     for consequences in world.consequences:
         for found in consequences.breaches:
             curl = found.exchange.curl(http_session.masker) if found.exchange is not None else ""
-            checks.breach(found.requirements, f"after revocation: {found.message}\n  reproduce with: {curl}", found.exchange)
+            checks.breach(
+                found.requirements, f"after revocation: {found.message}\n  reproduce with: {curl}", found.exchange
+            )
         if evidence is not None:
             evidence.verified.update({r: v for r, v in consequences.verified.items() if r not in evidence.verified})
     if world.revocable is None:
-        checks.not_verified(("API-2", "TOK-ERR-2"), "not covered here: the revocation rules need "
-                            "`statements.revocable` and `admin` in the target file")
+        checks.not_verified(
+            ("API-2", "TOK-ERR-2"),
+            "not covered here: the revocation rules need `statements.revocable` and `admin` in the target file",
+        )
     elif not world.consequences:
-        checks.not_verified(("TOK-ERR-2", "REG-ERR-4"), "the revocation rule did not run in this run's examples "
-                            "(or statements.revocable was already revoked)")
+        checks.not_verified(
+            ("TOK-ERR-2", "REG-ERR-4"),
+            "the revocation rule did not run in this run's examples (or statements.revocable was already revoked)",
+        )

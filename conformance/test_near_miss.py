@@ -13,7 +13,9 @@ from dcr_harness.http import DcrClient
 from dcr_harness.strategies import near_miss
 from dcr_harness.strategies.runner import NEAR_MISS, cover
 
-GROUPS = [pytest.param(group, id=group, marks=pytest.mark.req(*near_miss.requirements(group))) for group in near_miss.GROUPS]
+GROUPS = [
+    pytest.param(group, id=group, marks=pytest.mark.req(*near_miss.requirements(group))) for group in near_miss.GROUPS
+]
 
 
 @pytest.mark.parametrize("group", GROUPS)

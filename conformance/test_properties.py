@@ -39,7 +39,11 @@ def test_register_rejects_malformed_bodies(http_session, target, data):
 def test_register_rejects_repeated_and_missing_members(http_session, target, data):
     """Repeated or missing members get invalid_request; the query string never breaks the server"""
     valid = target.statements.valid
-    strategy = st.one_of(register.repeated_members(valid, target.allowed_redirect_uri), register.missing_statement(), register.query_and_body(valid))
+    strategy = st.one_of(
+        register.repeated_members(valid, target.allowed_redirect_uri),
+        register.missing_statement(),
+        register.query_and_body(valid),
+    )
     run_case(http_session, data.draw(strategy, label="case"))
 
 
@@ -97,7 +101,11 @@ def test_token_rejects_missing_parameters(http_session, shared_credentials, data
 def test_token_rejects_repeated_parameters(http_session, shared_credentials, data):
     """A repeated parameter gets invalid_request; the query string never breaks the server"""
     creds = shared_credentials
-    run_case(http_session, data.draw(st.one_of(token.repeated_params(creds), token.query_and_body(creds)), label="case"), creds)
+    run_case(
+        http_session,
+        data.draw(st.one_of(token.repeated_params(creds), token.query_and_body(creds)), label="case"),
+        creds,
+    )
 
 
 @pytest.mark.req("TOK-ERR-2", "TOK-ERR-1", "TOK-ERR-5")

@@ -28,13 +28,16 @@ def test_valid_token_is_accepted(api, dcr, access_token):
 
 
 @pytest.mark.req("API-2", "API-3")
-@pytest.mark.parametrize("authorization", [
-    pytest.param(None, id="no Authorization header"),
-    pytest.param("Bearer", id="Bearer without a token"),
-    pytest.param("Basic ZGNyOmhhcm5lc3M=", id="Basic instead of Bearer"),
-    pytest.param("Bearer a b c", id="token with spaces"),
-    pytest.param("Bearer dcr-harness-unknown-token-0000000000", id="unknown token"),
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param(None, id="no Authorization header"),
+        pytest.param("Bearer", id="Bearer without a token"),
+        pytest.param("Basic ZGNyOmhhcm5lc3M=", id="Basic instead of Bearer"),
+        pytest.param("Bearer a b c", id="token with spaces"),
+        pytest.param("Bearer dcr-harness-unknown-token-0000000000", id="unknown token"),
+    ],
+)
 def test_bad_authorization_is_rejected(api, dcr, authorization):
     """A missing, malformed or unknown token gets 401 with an enhanced error body"""
     checks.api_rejected(dcr.call_api(authorization=authorization))
@@ -46,8 +49,11 @@ def test_token_in_query_string_is_not_accepted(api, dcr, access_token, target):
     ex = dcr.send(api.method, api.path, headers={"Accept": "application/json"}, query=[("access_token", access_token)])
     if ex.status is not None and 200 <= ex.status < 300:
         # RFC 6750 2.3 lets a resource server take the token from the query (SHOULD NOT): a finding, not a failure.
-        checks.warn("API-2", "a token in the access_token query parameter was accepted (RFC 6750 2.3: SHOULD NOT; "
-                             "the contract documents only the Authorization header)")
+        checks.warn(
+            "API-2",
+            "a token in the access_token query parameter was accepted (RFC 6750 2.3: SHOULD NOT; "
+            "the contract documents only the Authorization header)",
+        )
         return
     checks.api_rejected(ex)
 
@@ -59,8 +65,10 @@ def test_expired_token_is_rejected(api, dcr, credentials, target):
     expires_in = ex.json().get("expires_in")
     ttl = target.token_ttl_seconds or expires_in
     if not isinstance(ttl, (int, float)) or ttl > LIVE_EXPIRY_LIMIT_S:
-        pytest.skip(f"not covered: tokens live {ttl} s; expiry is checked live only up to {LIVE_EXPIRY_LIMIT_S} s "
-                    f"(configure short-lived tokens on a test deployment and {line_to_add('token_ttl_seconds')})")
+        pytest.skip(
+            f"not covered: tokens live {ttl} s; expiry is checked live only up to {LIVE_EXPIRY_LIMIT_S} s "
+            f"(configure short-lived tokens on a test deployment and {line_to_add('token_ttl_seconds')})"
+        )
     checks.api_accepted(dcr.call_api(token))
     expiry = time.monotonic() - ex.elapsed + float(expires_in)
     time.sleep(max(0.0, expiry - time.monotonic()))  # the token's own lifetime, not a guess
@@ -83,9 +91,11 @@ def test_revocation_mid_run(dcr, target, needs):
     statement = target.statements.revocable
     ex = dcr.register(statement)
     if ex.status == 400 and (ex.json() or {}).get("error") == "unapproved_software_statement":
-        pytest.skip("not covered: statements.revocable is already revoked (a revocation is permanent; an earlier run "
-                    "used it up): give the target file a fresh `statements.revocable`, or an admin hook that can un-revoke; "
-                    + line_to_add("statements.revocable"))
+        pytest.skip(
+            "not covered: statements.revocable is already revoked (a revocation is permanent; an earlier run "
+            "used it up): give the target file a fresh `statements.revocable`, or an admin hook that can un-revoke; "
+            + line_to_add("statements.revocable")
+        )
     creds = dcr.register_ok(statement)
     token, _ = dcr.token_ok(creds)
     if target.protected_api is not None:
@@ -93,8 +103,11 @@ def test_revocation_mid_run(dcr, target, needs):
     software_id = split(statement)[1].get("software_id")
     revoked = dcr.revoke(str(software_id))
     if revoked.status is None or not 200 <= revoked.status < 300:
-        raise CheckBlocked(f"the admin revocation hook answered {checks.answer(revoked)}: check `admin.revoke_url` "
-                           "and `admin.token` in the target file", revoked)
+        raise CheckBlocked(
+            f"the admin revocation hook answered {checks.answer(revoked)}: check `admin.revoke_url` "
+            "and `admin.token` in the target file",
+            revoked,
+        )
     # Three independent consequences of one revocation: each is judged even when another broke.
     if target.protected_api is not None:
         with soft():

@@ -28,9 +28,13 @@ def test_created_at_is_milliseconds_now(dcr, credentials):
     if not isinstance(created, (int, float)) or isinstance(created, bool):
         checks.not_verified("TOK-OK-2", f"blocked: created_at is {created!r}, not a number", blocked=True)
         return
-    expect(abs(created - before_ms) <= CREATED_AT_TOLERANCE_MS, "TOK-OK-2",
-           f"created_at {created} is not milliseconds since the epoch near now ({before_ms:.0f}); seconds instead of milliseconds?",
-           ex, what="created_at is milliseconds since the epoch, near now")
+    expect(
+        abs(created - before_ms) <= CREATED_AT_TOLERANCE_MS,
+        "TOK-OK-2",
+        f"created_at {created} is not milliseconds since the epoch near now ({before_ms:.0f}); seconds instead of milliseconds?",
+        ex,
+        what="created_at is milliseconds since the epoch, near now",
+    )
 
 
 @pytest.mark.req("TOK-OK-3", "FLOW-4")
@@ -39,8 +43,13 @@ def test_refresh_with_stored_credentials(dcr, credentials, target):
     first = checks.token_success(dcr.token(credentials.client_id, credentials.client_secret))
     ex = dcr.token(credentials.client_id, credentials.client_secret)
     second = checks.token_success(ex, ("TOK-OK-3", "FLOW-4"))
-    expect(second.get("access_token") != first.get("access_token"), "TOK-OK-3",
-           "the refresh returned the same access token, not a new one", ex, what="a refresh yields a new access token")
+    expect(
+        second.get("access_token") != first.get("access_token"),
+        "TOK-OK-3",
+        "the refresh returned the same access token, not a new one",
+        ex,
+        what="a refresh yields a new access token",
+    )
     if target.protected_api is not None and isinstance(second.get("access_token"), str):
         api = dcr.call_api(second["access_token"])
         checks.api_accepted(api)
@@ -61,32 +70,45 @@ def test_no_undocumented_refresh_token(dcr, credentials):
     ex = dcr.token(credentials.client_id, credentials.client_secret)
     body = checks.token_success(ex)
     if "refresh_token" in body:
-        warn("TOK-OK-2", "the token response carries refresh_token (vendor OpenAPI), which the contract does not document")
+        warn(
+            "TOK-OK-2",
+            "the token response carries refresh_token (vendor OpenAPI), which the contract does not document",
+        )
 
 
 @pytest.mark.req("TOK-REQ-3")
 @pytest.mark.parametrize("accept", [None, "application/json", "application/json;charset=utf-8", "*/*"])
 def test_accept_admitting_json_is_served(dcr, credentials, accept):
     """The documented Accept, its sample's plain form, and none at all are all served"""
-    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={"Accept": accept}), ("TOK-REQ-3",))
+    checks.token_success(
+        dcr.token(credentials.client_id, credentials.client_secret, headers={"Accept": accept}), ("TOK-REQ-3",)
+    )
 
 
 @pytest.mark.req("TOK-REQ-3")
 @pytest.mark.parametrize("header", ["X-Device-Info", "User-Agent"])
 def test_optional_headers_may_be_absent(dcr, credentials, header):
     """The token endpoint serves a request without X-Device-Info or User-Agent"""
-    checks.token_success(dcr.token(credentials.client_id, credentials.client_secret, headers={header: None}), ("TOK-REQ-3",))
+    checks.token_success(
+        dcr.token(credentials.client_id, credentials.client_secret, headers={header: None}), ("TOK-REQ-3",)
+    )
 
 
 @pytest.mark.req("TOK-REQ-2")
 def test_unknown_parameters_are_ignored(dcr, credentials):
     """Unknown form parameters are ignored (RFC 6749 section 3.2: a SHOULD here)"""
-    form = [("client_id", credentials.client_id), ("client_secret", credentials.client_secret),
-            ("grant_type", "client_credentials"), ("x_dcr_harness", "1")]
+    form = [
+        ("client_id", credentials.client_id),
+        ("client_secret", credentials.client_secret),
+        ("grant_type", "client_credentials"),
+        ("x_dcr_harness", "1"),
+    ]
     ex = dcr.token(form=form)
     checks.controls.refused_like_control(ex, "token", ("TOK-REQ-2",), "the baseline token request")
     if ex.status == 400:
-        warn("TOK-REQ-2", f"an unknown form parameter was rejected ({checks.answer(ex)}); RFC 6749 3.2 says to ignore it")
+        warn(
+            "TOK-REQ-2", f"an unknown form parameter was rejected ({checks.answer(ex)}); RFC 6749 3.2 says to ignore it"
+        )
         return
     checks.token_success(ex, ("TOK-REQ-2",))
 

@@ -128,8 +128,13 @@ class RemoteTargetRefused(SystemExit):
 class CheckFailed(AssertionError):
     """An answer broke these requirements (`kind`: a wrong answer, or no answer / a 5xx)."""
 
-    def __init__(self, requirements: tuple[str, ...], message: str, exchange: Exchange | None = None,
-                 kind: BreachKind | None = None) -> None:
+    def __init__(
+        self,
+        requirements: tuple[str, ...],
+        message: str,
+        exchange: Exchange | None = None,
+        kind: BreachKind | None = None,
+    ) -> None:
         self.requirements = requirements
         self.exchange = exchange
         self.detail = message

@@ -47,8 +47,11 @@ class _Shape(LoadTestShape):
         if elapsed >= self.duration:
             return None
         users = max(1, self.users_at(elapsed / self.duration))
-        if (isinstance(self.runner, MasterRunner) and self._level is not None
-                and elapsed - self._changed_at < DISTRIBUTED_STEP_S):
+        if (
+            isinstance(self.runner, MasterRunner)
+            and self._level is not None
+            and elapsed - self._changed_at < DISTRIBUTED_STEP_S
+        ):
             users = self._level
         if users != self._level:
             self._level, self._changed_at = users, elapsed

@@ -14,9 +14,9 @@ import itertools
 import time
 
 import gevent
+import shapes
 from locust import constant, task
 
-import shapes
 from dcr_harness.checks import api_rejected
 from dcr_harness.loadgen.judging import MODEL_MISMATCH, judged, token_rejected
 from dcr_harness.loadgen.profile import install, user_base
@@ -33,11 +33,21 @@ def probe_request(device):
     token request with unknown credentials (400); either way the allowance is spent."""
     api = RUN.target.protected_api
     if api is not None:
-        return ("api-probe", api.method, api.path,
-                RUN.headers(device, Authorization="Bearer dcr-harness-load-probe-unknown-token"), b"")
+        return (
+            "api-probe",
+            api.method,
+            api.path,
+            RUN.headers(device, Authorization="Bearer dcr-harness-load-probe-unknown-token"),
+            b"",
+        )
     body = b"client_id=dcr-harness-load-probe&client_secret=x&grant_type=client_credentials"
-    return ("token-probe", "POST", RUN.target.token_path,
-            RUN.headers(device, **{"Content-Type": "application/x-www-form-urlencoded"}), body)
+    return (
+        "token-probe",
+        "POST",
+        RUN.target.token_path,
+        RUN.headers(device, **{"Content-Type": "application/x-www-form-urlencoded"}),
+        body,
+    )
 
 
 class DevicePlay:
@@ -79,12 +89,18 @@ class DevicePlay:
         if self.void or self.near_boundary(offset, rtt):
             self.void = True
             RUN.metrics.add("ambiguous")
-            return None if refused or not RUN.judging else judged(PROBE_JUDGES[ex.url.endswith(RUN.target.token_path)], ex)
+            return (
+                None if refused or not RUN.judging else judged(PROBE_JUDGES[ex.url.endswith(RUN.target.token_path)], ex)
+            )
         due = not self.model.admit(offset)
-        RUN.metrics.add({(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[(refused, due)])
+        RUN.metrics.add(
+            {(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[(refused, due)]
+        )
         if refused != due:
-            return MODEL_MISMATCH, (f"{'429' if refused else 'served'} at +{offset:.3f} s but the model predicts "
-                           f"{'429' if due else 'served'} (device {self.device})")
+            return MODEL_MISMATCH, (
+                f"{'429' if refused else 'served'} at +{offset:.3f} s but the model predicts "
+                f"{'429' if due else 'served'} (device {self.device})"
+            )
         if due and ex.status is not None and ex.status >= 500:
             return "THR-3", f"over the limit answered {ex.status}, not 429"
         return None if refused or not RUN.judging else judged(PROBE_JUDGES[ex.url.endswith(RUN.target.token_path)], ex)

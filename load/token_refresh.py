@@ -15,10 +15,10 @@ import os
 import time
 from urllib.parse import urlencode
 
+import shapes
 from locust import between, constant, task
 from locust.exception import StopUser
 
-import shapes
 from dcr_harness.http.pacing import Pacer
 from dcr_harness.loadgen.profile import install, user_base
 
@@ -52,8 +52,13 @@ class AppInstance(user_base()):
 
     def register(self):
         body = json.dumps({"software_statement": RUN.target.statements.valid}).encode()
-        ex = self.send("register", "POST", RUN.target.register_path,
-                       RUN.headers(self.device, **{"Content-Type": "application/json"}), body)
+        ex = self.send(
+            "register",
+            "POST",
+            RUN.target.register_path,
+            RUN.headers(self.device, **{"Content-Type": "application/json"}),
+            body,
+        )
         RUN.metrics.add("registrations")
         data = ex.json() if ex.status == 201 else None
         if isinstance(data, dict) and "client_id" in data and "client_secret" in data:
@@ -63,10 +68,16 @@ class AppInstance(user_base()):
 
     def fetch_token(self):
         client_id, client_secret = self.credentials
-        form = urlencode({"client_id": client_id, "client_secret": client_secret,
-                          "grant_type": "client_credentials"}).encode()
-        ex = self.send("token", "POST", RUN.target.token_path,
-                       RUN.headers(self.device, **{"Content-Type": "application/x-www-form-urlencoded"}), form)
+        form = urlencode(
+            {"client_id": client_id, "client_secret": client_secret, "grant_type": "client_credentials"}
+        ).encode()
+        ex = self.send(
+            "token",
+            "POST",
+            RUN.target.token_path,
+            RUN.headers(self.device, **{"Content-Type": "application/x-www-form-urlencoded"}),
+            form,
+        )
         data = ex.json() if ex.status == 201 else None
         if isinstance(data, dict) and isinstance(data.get("access_token"), str):
             if self.token is not None:

@@ -29,8 +29,12 @@ class Case:
 
     def certify(self, tmp: Path) -> Certification:
         state = ["--state", str(tmp / "credentials.json")]
-        return certify(tmp, SCENARIOS, [[*state, *FIRST_RUN, *self.args], [*state, *RESTARTED_RUN, *self.args]],
-                       client=EXAMPLES / self.script)
+        return certify(
+            tmp,
+            SCENARIOS,
+            [[*state, *FIRST_RUN, *self.args], [*state, *RESTARTED_RUN, *self.args]],
+            client=EXAMPLES / self.script,
+        )
 
     def verdict(self, cert: Certification) -> tuple[str, frozenset[str]]:
         return cert.document()["overall"]["verdict"], frozenset(cert.failed())
@@ -40,19 +44,53 @@ class Case:
         return ("FAIL" if self.fails else "PASS"), self.fails
 
 
-ROL, AUTHLIB, AUTHLIB_REQUESTS = ("requests_oauthlib", "oauthlib", "requests"), ("authlib", "httpx"), ("authlib", "requests")
+ROL, AUTHLIB, AUTHLIB_REQUESTS = (
+    ("requests_oauthlib", "oauthlib", "requests"),
+    ("authlib", "httpx"),
+    ("authlib", "requests"),
+)
 CASES = [
-    Case("requests-oauthlib, credentials in the body, 2 s margin", "requests_oauthlib_client.py", ROL,
-         ("--auth", "body", "--margin", "2"), frozenset()),
-    Case("requests-oauthlib, its default HTTP Basic, 2 s margin", "requests_oauthlib_client.py", ROL,
-         ("--auth", "basic", "--margin", "2"), frozenset({"TOK-REQ-2"})),
-    Case("Authlib httpx OAuth2Client, client_secret_post, leeway 2", "authlib_httpx_client.py", AUTHLIB,
-         ("--auth-method", "client_secret_post", "--leeway", "2"), frozenset()),
-    Case("Authlib httpx OAuth2Client, its default leeway 60, client_secret_post", "authlib_httpx_client.py", AUTHLIB,
-         ("--auth-method", "client_secret_post"), frozenset({"CLI-3"})),
-    Case("Authlib httpx OAuth2Client, its default client_secret_basic, leeway 2", "authlib_httpx_client.py", AUTHLIB,
-         ("--leeway", "2"), frozenset({"TOK-REQ-2"})),
+    Case(
+        "requests-oauthlib, credentials in the body, 2 s margin",
+        "requests_oauthlib_client.py",
+        ROL,
+        ("--auth", "body", "--margin", "2"),
+        frozenset(),
+    ),
+    Case(
+        "requests-oauthlib, its default HTTP Basic, 2 s margin",
+        "requests_oauthlib_client.py",
+        ROL,
+        ("--auth", "basic", "--margin", "2"),
+        frozenset({"TOK-REQ-2"}),
+    ),
+    Case(
+        "Authlib httpx OAuth2Client, client_secret_post, leeway 2",
+        "authlib_httpx_client.py",
+        AUTHLIB,
+        ("--auth-method", "client_secret_post", "--leeway", "2"),
+        frozenset(),
+    ),
+    Case(
+        "Authlib httpx OAuth2Client, its default leeway 60, client_secret_post",
+        "authlib_httpx_client.py",
+        AUTHLIB,
+        ("--auth-method", "client_secret_post"),
+        frozenset({"CLI-3"}),
+    ),
+    Case(
+        "Authlib httpx OAuth2Client, its default client_secret_basic, leeway 2",
+        "authlib_httpx_client.py",
+        AUTHLIB,
+        ("--leeway", "2"),
+        frozenset({"TOK-REQ-2"}),
+    ),
     # The repository's first documented example (examples/certify_authlib.sh): Authlib's requests integration.
-    Case("Authlib requests OAuth2Session, client_secret_post, leeway 2, urllib3 Retry on 429", "authlib_client.py",
-         AUTHLIB_REQUESTS, ("--auth-method", "client_secret_post", "--leeway", "2", "--retry-429"), frozenset()),
+    Case(
+        "Authlib requests OAuth2Session, client_secret_post, leeway 2, urllib3 Retry on 429",
+        "authlib_client.py",
+        AUTHLIB_REQUESTS,
+        ("--auth-method", "client_secret_post", "--leeway", "2", "--retry-429"),
+        frozenset(),
+    ),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from dcr_harness.clientcert.scenarios import RESTART_MARKER_PATH
+
 from .harness_runs import assert_results_follow_the_schema
 
 CLIENT = Path(__file__).parent / "clients" / "dcr_client.py"
@@ -56,14 +57,31 @@ def signal_restart(base_url: str) -> int:
     return httpx.post(base_url + RESTART_MARKER_PATH, timeout=10).status_code
 
 
-def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra: list[str] = (),
-            env: dict[str, str] | None = None, client: Path = CLIENT, restart_signal: bool = True) -> Certification:
+def certify(
+    tmp: Path,
+    scenarios: list[str],
+    client_runs: list[list[str]],
+    extra: list[str] = (),
+    env: dict[str, str] | None = None,
+    client: Path = CLIENT,
+    restart_signal: bool = True,
+) -> Certification:
     """Start certify-client, run each client invocation in turn (between runs, when the scenario restart is
     on and `restart_signal`, the restart signal), then Ctrl-C (unless it ends by --exit-after-flows) and collect the
     reports."""
     report_dir = tmp / "reports"
-    cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "certify-client", "--report-dir", str(report_dir), "--duration", "120",
-           *(a for s in scenarios for a in ("--scenario", s)), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dcr_harness.cli.commands",
+        "certify-client",
+        "--report-dir",
+        str(report_dir),
+        "--duration",
+        "120",
+        *(a for s in scenarios for a in ("--scenario", s)),
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(env))
     announced: dict[str, str] = {}
     lines: list[str] = []
@@ -81,9 +99,20 @@ def certify(tmp: Path, scenarios: list[str], client_runs: list[list[str]], extra
         for i, args in enumerate(client_runs):
             if i and restart_signal and "restart" in scenarios:
                 assert signal_restart(announced["DCR_BASE_URL"]) == 200
-            subprocess.run([sys.executable, str(client), "--base-url", announced["DCR_BASE_URL"],
-                            "--statement", announced["DCR_SOFTWARE_STATEMENT"], *args],
-                           check=True, timeout=CLIENT_TIMEOUT_S, env=_env())
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(client),
+                    "--base-url",
+                    announced["DCR_BASE_URL"],
+                    "--statement",
+                    announced["DCR_SOFTWARE_STATEMENT"],
+                    *args,
+                ],
+                check=True,
+                timeout=CLIENT_TIMEOUT_S,
+                env=_env(),
+            )
         if "--exit-after-flows" not in extra:  # else it ends on its own
             proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=STOP_TIMEOUT_S)

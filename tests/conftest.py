@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.hookimpl(trylast=True)  # after the plugins have filtered the items; a shuffled order (tests/shuffle_order.py) stays within each part
+@pytest.hookimpl(
+    trylast=True
+)  # after the plugins have filtered the items; a shuffled order (tests/shuffle_order.py) stays within each part
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the order within each part stays

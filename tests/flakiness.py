@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
-import re
 import tempfile
 import time
 from contextlib import contextmanager
@@ -111,8 +111,10 @@ def table(runs: list[Run]) -> str:
     lines.append("")
     for run in runs:
         seed = f" seed {run.seed}" if run.seed is not None else ""
-        lines.append(f"{run.column:<24} {run.passed:4d} passed {len(run.failed):3d} failed {run.seconds:6.1f} s{seed}"
-                     + (f"  [{run.note}]" if run.note else ""))
+        lines.append(
+            f"{run.column:<24} {run.passed:4d} passed {len(run.failed):3d} failed {run.seconds:6.1f} s{seed}"
+            + (f"  [{run.note}]" if run.note else "")
+        )
     return "\n".join(lines)
 
 
@@ -132,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the unit layer, each in a new order (3)")
     parser.add_argument("--timing-rounds", type=int, default=1, help="rounds of the timing e2e tests (1; 0: none)")
     parser.add_argument("--timing-k", metavar="EXPR", help="only the timing tests this -k expression selects")
-    parser.add_argument("--busy", type=int, default=2, help="busy loops beside the second run of each round (2; 0: idle only)")
+    parser.add_argument(
+        "--busy", type=int, default=2, help="busy loops beside the second run of each round (2; 0: idle only)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed of the orders (default: a fresh one, printed)")
     parser.add_argument("--run-timeout", type=float, default=900, help="seconds one pytest run may take (900)")
     parser.add_argument("--max-minutes", type=float, default=60, help="no run starts after this (60)")
@@ -149,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             break
         with busy_loops(int(run.condition[4:]) if run.condition.startswith("busy") else 0):
             run_pytest(run, args.run_timeout, log_dir, args.timing_k)
-        print(f"  {run.column}: {run.passed} passed, {len(run.failed)} failed, {run.seconds:.1f} s {run.note}", flush=True)
+        print(
+            f"  {run.column}: {run.passed} passed, {len(run.failed)} failed, {run.seconds:.1f} s {run.note}", flush=True
+        )
         done.append(run)
     print(table(done))
     print(f"pytest's output of each run: {log_dir}")

@@ -84,8 +84,12 @@ def _start(upstream: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         conf = workdir / "nginx.conf"
         conf.write_text(CONFIG.format(dir=workdir, port=port, upstream=upstream))
         # -e: the error log before the configuration is read (the compiled-in one is under /var/log).
-        proc = subprocess.Popen([NGINX, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [NGINX, "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and proc.poll() is None and not _accepts(port):
             time.sleep(0.05)  # polling for nginx's listening socket, bounded by the deadline
@@ -127,7 +131,7 @@ def target_behind(target: dict[str, Any], base_url: str) -> dict[str, Any]:
     doc["base_url"] = base_url
     revoke_url = doc.get("admin", {}).get("revoke_url", "")
     if revoke_url.startswith(upstream):
-        doc["admin"]["revoke_url"] = base_url + revoke_url[len(upstream):]
+        doc["admin"]["revoke_url"] = base_url + revoke_url[len(upstream) :]
     return doc
 
 

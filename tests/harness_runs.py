@@ -29,7 +29,9 @@ RUN_TIMEOUT_S = 300
 # this suite's workers already fill the cores. The default run, workers included, is proven by
 # test_certify_reference.py, test_wheel_install.py and the default-run throttle tests.
 ONE_PROCESS = ["--workers", "0"]
-WITHOUT_GENERATED = [f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py", "test_coverage.py")]
+WITHOUT_GENERATED = [
+    f"--ignore={CONFORMANCE_DIR / name}" for name in ("test_properties.py", "test_lifecycle.py", "test_coverage.py")
+]
 
 
 @dataclass
@@ -60,12 +62,18 @@ class HarnessRun:
         return [c for c in self.results()["checks"] if outcome is None or c["outcome"] == outcome]
 
     def failed_requirements(self) -> set[str]:
-        return {r for c in self.checks("failed") + self.checks("error") for r in (c["failed_requirements"] or c["requirements"])}
+        return {
+            r
+            for c in self.checks("failed") + self.checks("error")
+            for r in (c["failed_requirements"] or c["requirements"])
+        }
 
     def unexercised_requirements(self) -> set[str]:
         """Requirements neither verified nor broken, except those the run left unjudged for timing (a loaded CI
         machine: results.json says so as data, "unjudged": "timing", and a test cannot make the timing good)."""
-        return (self.requirements_with("not_verified") | self.requirements_with("not_covered")) - self.unjudged_for_timing()
+        return (
+            self.requirements_with("not_verified") | self.requirements_with("not_covered")
+        ) - self.unjudged_for_timing()
 
     def unjudged_for_timing(self) -> set[str]:
         return {r["id"] for r in self.certification()["requirements"] if r.get("unjudged") == "timing"}
@@ -84,8 +92,12 @@ def inconclusive_only_for_timing(certification: dict[str, Any]) -> bool:
     """An INCONCLUSIVE certification whose every unjudged requirement was left so for timing (nothing blocked)."""
     overall = certification["overall"]
     not_verified = [r for r in certification["requirements"] if r["verdict"] == "not_verified"]
-    return (overall["verdict"] == RunVerdict.INCONCLUSIVE and not overall["scope"]["blocked_checks"]
-            and bool(not_verified) and all(r.get("unjudged") == "timing" for r in not_verified))
+    return (
+        overall["verdict"] == RunVerdict.INCONCLUSIVE
+        and not overall["scope"]["blocked_checks"]
+        and bool(not_verified)
+        and all(r.get("unjudged") == "timing" for r in not_verified)
+    )
 
 
 def harness_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -104,8 +116,15 @@ def assert_results_follow_the_schema(report_dir: Path) -> None:
 
 
 def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path | None, timeout: float) -> HarnessRun:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd or report_dir.parent,
-                          env=harness_env(env), stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or report_dir.parent,
+        env=harness_env(env),
+        stdin=subprocess.DEVNULL,
+    )
     assert_results_follow_the_schema(report_dir)
     return HarnessRun(proc.returncode, proc.stdout, proc.stderr, report_dir)
 
@@ -113,12 +132,24 @@ def _run(cmd: list[str], report_dir: Path, env: dict[str, str] | None, cwd: Path
 def start_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """`dcr-harness run ARGS` in the background (line-buffered output), for tests that stop a run."""
     cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "run", "--report-dir", str(report_dir), *args]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=report_dir.parent,
-                            env=harness_env({"PYTHONUNBUFFERED": "1", **(env or {})}), stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=report_dir.parent,
+        env=harness_env({"PYTHONUNBUFFERED": "1", **(env or {})}),
+        stdin=subprocess.DEVNULL,
+    )
 
 
-def run_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | None = None,
-                cwd: Path | None = None, timeout: float = RUN_TIMEOUT_S) -> HarnessRun:
+def run_harness(
+    args: Sequence[str],
+    report_dir: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = RUN_TIMEOUT_S,
+) -> HarnessRun:
     """`dcr-harness ARGS`; a `run` writes its reports under report_dir."""
     args = list(args)
     if args and args[0] == "run":
@@ -126,8 +157,23 @@ def run_harness(args: Sequence[str], report_dir: Path, env: dict[str, str] | Non
     return _run([sys.executable, "-m", "dcr_harness.cli.commands", *args], report_dir, env, cwd, timeout)
 
 
-def run_suite(suites: Sequence[Path], report_dir: Path, *pytest_args: str, env: dict[str, str] | None = None,
-              timeout: float = RUN_TIMEOUT_S) -> HarnessRun:
+def run_suite(
+    suites: Sequence[Path],
+    report_dir: Path,
+    *pytest_args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT_S,
+) -> HarnessRun:
     """`pytest SUITES` straight through the plugin, as `pytest conformance/... --report-dir` would."""
-    cmd = [sys.executable, "-m", "pytest", *map(str, suites), "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, suites),
+        "--report-dir",
+        str(report_dir),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
     return _run(cmd + list(pytest_args), report_dir, env, report_dir, timeout)

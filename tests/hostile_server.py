@@ -26,11 +26,30 @@ HUGE_BYTES = 50 * 1024 * 1024
 STATEMENT = "hostile-statement-value-0123456789"  # not JWT-shaped: only the masker's memory hides it
 
 BEHAVIOURS = (
-    "ok", "slow", "stall", "reset", "huge", "truncated", "long-length", "short-length", "bad-header-bytes",
-    "redirect", "http10", "refuse-statement", "refuse-grant", "refuse-granted-grant", "register-500",
+    "ok",
+    "slow",
+    "stall",
+    "reset",
+    "huge",
+    "truncated",
+    "long-length",
+    "short-length",
+    "bad-header-bytes",
+    "redirect",
+    "http10",
+    "refuse-statement",
+    "refuse-grant",
+    "refuse-granted-grant",
+    "register-500",
 )
-REASONS = {201: "Created", 307: "Temporary Redirect", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-           500: "Internal Server Error"}
+REASONS = {
+    201: "Created",
+    307: "Temporary Redirect",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -45,8 +64,16 @@ def _json(status: int, body: object) -> Answer:
 
 
 class HostileServer:
-    def __init__(self, behaviour: str = "ok", *, after: int = 1, delay: float = 3.0, tls: ssl.SSLContext | None = None,
-                 host: str = "127.0.0.1", redirect_to: str = "") -> None:
+    def __init__(
+        self,
+        behaviour: str = "ok",
+        *,
+        after: int = 1,
+        delay: float = 3.0,
+        tls: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
+        redirect_to: str = "",
+    ) -> None:
         assert behaviour in BEHAVIOURS, behaviour
         self.behaviour, self.after, self.delay, self.tls, self.redirect_to = behaviour, after, delay, tls, redirect_to
         self.sock = socket.socket()
@@ -108,7 +135,14 @@ class HostileServer:
         head, buffer = buffer.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         method, path = lines[0].split(" ")[:2]
-        length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:]) if k.strip().lower() == "content-length"), 0)
+        length = next(
+            (
+                int(v)
+                for k, _, v in (line.partition(":") for line in lines[1:])
+                if k.strip().lower() == "content-length"
+            ),
+            0,
+        )
         while len(buffer) < length:
             data = conn.recv(65536)
             if not data:
@@ -128,8 +162,11 @@ class HostileServer:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
             return False
         answer = self._dcr_answer(method, path, hostile)
-        head = [b"HTTP/1.0" if hostile and self.behaviour == "http10" else b"HTTP/1.1",
-                str(answer.status).encode(), REASONS.get(answer.status, "OK").encode()]
+        head = [
+            b"HTTP/1.0" if hostile and self.behaviour == "http10" else b"HTTP/1.1",
+            str(answer.status).encode(),
+            REASONS.get(answer.status, "OK").encode(),
+        ]
         headers = list(answer.headers)
         body_out = answer.body
         length = len(body_out)
@@ -165,14 +202,33 @@ class HostileServer:
             if behaviour == "register-500":
                 return Answer(500, b"Internal Server Error", ((b"Content-Type", b"text/plain"),))
             secret = self._issue("hostile-secret")
-            grants = [] if behaviour == "refuse-grant" else ["client_credentials"]  # refuse-granted-grant: registered, then refused
-            return _json(201, {"client_id": uuid.uuid4().hex, "client_secret": secret, "client_id_issued_at": int(time.time()),
-                               "redirect_uris": [], "grant_types": grants, "scopes": []})
+            grants = (
+                [] if behaviour == "refuse-grant" else ["client_credentials"]
+            )  # refuse-granted-grant: registered, then refused
+            return _json(
+                201,
+                {
+                    "client_id": uuid.uuid4().hex,
+                    "client_secret": secret,
+                    "client_id_issued_at": int(time.time()),
+                    "redirect_uris": [],
+                    "grant_types": grants,
+                    "scopes": [],
+                },
+            )
         if path.startswith(TOKEN_PATH):
             if behaviour in ("refuse-grant", "refuse-granted-grant"):
                 return _json(400, {"error": "unauthorized_client"})
-            return _json(201, {"id": uuid.uuid4().hex, "access_token": self._issue("hostile-token"),
-                               "created_at": int(time.time() * 1000), "expires_in": 3600, "token_type": "bearer"})
+            return _json(
+                201,
+                {
+                    "id": uuid.uuid4().hex,
+                    "access_token": self._issue("hostile-token"),
+                    "created_at": int(time.time() * 1000),
+                    "expires_in": 3600,
+                    "token_type": "bearer",
+                },
+            )
         return _json(404, {"error": "invalid_request"})
 
     def _issue(self, kind: str) -> str:
@@ -192,13 +248,19 @@ def issue_certificates(directory: Path, names: list[str]) -> tuple[Path, ssl.SSL
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def certificate(subject: str, key, issuer_name, issuer_key, ca: bool, sans: list[x509.GeneralName]):
-        builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-                   .issuer_name(issuer_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
         if sans:
             builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
         return builder.sign(issuer_key, hashes.SHA256())
@@ -217,8 +279,9 @@ def issue_certificates(directory: Path, names: list[str]) -> tuple[Path, ssl.SSL
     ca_path, cert_path, key_path = directory / "ca.pem", directory / "server.pem", directory / "server.key"
     ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return ca_path, context

@@ -19,8 +19,12 @@ T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--shuffle-seed", type=int, default=None,
-                     help="run the tests in the random order this seed gives (tests/shuffle_order.py)")
+    parser.addoption(
+        "--shuffle-seed",
+        type=int,
+        default=None,
+        help="run the tests in the random order this seed gives (tests/shuffle_order.py)",
+    )
 
 
 def shuffled(items: list[T], seed: int, module_of: Callable[[T], str]) -> list[T]:

@@ -16,5 +16,6 @@ _SPEC = Path(os.environ["DCR_UPSTREAM_SPEC"]) if os.environ.get("DCR_UPSTREAM_SP
 UPSTREAM_CONTRACT = _SPEC / "CONTRACT.md" if _SPEC else Path("/nonexistent/CONTRACT.md")
 UPSTREAM_SEEDS = _SPEC.parent / "seeds" if _SPEC else Path("/nonexistent/seeds")
 
-needs_upstream_contract = pytest.mark.skipif(not UPSTREAM_CONTRACT.is_file(),
-                                             reason="upstream contract not present (set DCR_UPSTREAM_SPEC)")
+needs_upstream_contract = pytest.mark.skipif(
+    not UPSTREAM_CONTRACT.is_file(), reason="upstream contract not present (set DCR_UPSTREAM_SPEC)"
+)

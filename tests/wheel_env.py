@@ -52,8 +52,15 @@ class Installed:
         return {**env, **extra}
 
     def run(self, args: list[str], cwd: Path, timeout: float, **extra_env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(args, cwd=cwd, env=self.env(**extra_env), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            args,
+            cwd=cwd,
+            env=self.env(**extra_env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def _check(proc: subprocess.CompletedProcess, what: str) -> None:
@@ -66,8 +73,12 @@ def build_wheel(out: Path) -> Path:
         return Path(os.environ["DCR_HARNESS_WHEEL"]).resolve()
     if not (CHECKOUT / "pyproject.toml").is_file():
         pytest.skip("not a source checkout: nothing to build (set DCR_HARNESS_WHEEL)")
-    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(CHECKOUT)],
-                          capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(CHECKOUT)],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
     _check(proc, "python -m build")
     (wheel,) = out.glob("dcr_harness-*.whl")
     return wheel
@@ -85,20 +96,43 @@ def _install(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     in_venv = sys.prefix != sys.base_prefix  # a venv's --system-site-packages would not see this one's packages
     venv = root / "venv"
     system = not clean and not in_venv
-    _check(subprocess.run([sys.executable, "-m", "venv", *(["--system-site-packages"] if system else []), str(venv)],
-                          capture_output=True, text=True, timeout=120), "python -m venv")
+    _check(
+        subprocess.run(
+            [sys.executable, "-m", "venv", *(["--system-site-packages"] if system else []), str(venv)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ),
+        "python -m venv",
+    )
     inst = Installed(wheel, venv)
     pip = [str(inst.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not clean and in_venv:
         # After the venv's own site-packages on sys.path: the wheel's copy of dcr_harness comes first.
-        purelib = inst.run([str(inst.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                           cwd=root, timeout=60).stdout.strip()
+        purelib = inst.run(
+            [str(inst.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=root, timeout=60
+        ).stdout.strip()
         (Path(purelib) / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        # The venv's own setuptools (ensurepip's, older than a dependency may ask for: hdrhistogram wants >=83)
+        # would hide the borrowed one from a later `pip install` of the wheel with its dependencies.
+        _check(
+            inst.run(
+                [str(inst.python), "-m", "pip", "uninstall", "--yes", "--quiet", "setuptools"], cwd=root, timeout=120
+            ),
+            "pip uninstall setuptools",
+        )
         pip += ["--no-deps"]
     _check(inst.run(pip + ([] if clean else ["--no-index"]) + [str(wheel)], cwd=root, timeout=600), "pip install")
-    where = inst.run([str(inst.python), "-c", "import dcr_harness, dcr_harness.paths as p; "
-                      "print(dcr_harness.__file__); print(p.CONFORMANCE_DIR); print(p.INSTALLED)"],
-                     cwd=root, timeout=60)
+    where = inst.run(
+        [
+            str(inst.python),
+            "-c",
+            "import dcr_harness, dcr_harness.paths as p; "
+            "print(dcr_harness.__file__); print(p.CONFORMANCE_DIR); print(p.INSTALLED)",
+        ],
+        cwd=root,
+        timeout=60,
+    )
     _check(where, "import dcr_harness")
     module, suites, flag = where.stdout.split()
     # The proof that the venv runs the wheel, not the checkout's (editable) copy.

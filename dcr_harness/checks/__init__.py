@@ -5,11 +5,11 @@ judges every property of an answer; `fail` records a breach and stops the check.
 recorder turns the evidence into verdicts (dcr_harness.contract.verdicts).
 """
 
+from ..errors import CheckBlocked
 from . import controls, envelope
 from .base import (
     Breach,
     BreachKind,
-    CheckBlocked,
     CheckFailed,
     Evidence,
     Finding,
@@ -44,8 +44,38 @@ from .responses import (
 )
 
 __all__ = [
-    "Breach", "BreachKind", "CheckBlocked", "CheckFailed", "Evidence", "Finding", "answer", "api_accepted", "api_error_body",
-    "api_rejected", "at_the_envelope", "breach", "controls", "envelope", "cache_headers", "collect_evidence_into", "current_evidence", "error_code_in", "expect",
-    "fail", "held", "json_media_type", "judged_apart", "matches_schema", "no_server_error", "not_verified",
-    "oauth_error", "raise_if_breached", "register_success", "soft", "status_in", "token_stopped_working", "token_success", "warn",
+    "Breach",
+    "BreachKind",
+    "CheckBlocked",
+    "CheckFailed",
+    "Evidence",
+    "Finding",
+    "answer",
+    "api_accepted",
+    "api_error_body",
+    "api_rejected",
+    "at_the_envelope",
+    "breach",
+    "controls",
+    "envelope",
+    "cache_headers",
+    "collect_evidence_into",
+    "current_evidence",
+    "error_code_in",
+    "expect",
+    "fail",
+    "held",
+    "json_media_type",
+    "judged_apart",
+    "matches_schema",
+    "no_server_error",
+    "not_verified",
+    "oauth_error",
+    "raise_if_breached",
+    "register_success",
+    "soft",
+    "status_in",
+    "token_stopped_working",
+    "token_success",
+    "warn",
 ]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NoReturn
 
+from ..errors import CheckFailed, CrashFailed
 from ..http.exchange import Exchange
-from ..errors import CheckBlocked, CheckFailed, CrashFailed
 from ..reasons import Reason, ReasonKind
 
 Reqs = tuple[str, ...]
@@ -84,7 +84,9 @@ class Evidence:
     unverified: dict[str, str] = field(default_factory=dict)  # requirement -> why it was not verified
     # Requirements a step of this check was blocked from judging (its pass would rest on part of its cases).
     blocked: set[str] = field(default_factory=set)
-    cases: dict[str, int] = field(default_factory=dict)  # generated checks: cases sent per phase (coverage, generate, shrink)
+    cases: dict[str, int] = field(
+        default_factory=dict
+    )  # generated checks: cases sent per phase (coverage, generate, shrink)
     # Requests at HTTP's envelope (over a limit, not well-formed: checks/envelope.py) and who refused them, if anyone.
     envelope: list[dict[str, Any]] = field(default_factory=list)
     # Why, as data, the check could not judge what applies ("timing"): results.json's "unjudged".
@@ -106,8 +108,14 @@ class Evidence:
             return
         self.breaches.append(found)
 
-    def not_verified(self, reqs: Iterable[str], reason: str, blocked: bool = False, unjudged: str | None = None,
-                     why: Reason | None = None) -> None:
+    def not_verified(
+        self,
+        reqs: Iterable[str],
+        reason: str,
+        blocked: bool = False,
+        unjudged: str | None = None,
+        why: Reason | None = None,
+    ) -> None:
         self.unjudged = self.unjudged or unjudged
         why = why or (Reason(ReasonKind(unjudged)) if unjudged else None)
         for req in reqs:
@@ -130,7 +138,9 @@ class Evidence:
         for req, entry in other.verified.items():
             mine = self.verified.setdefault(req, Verified())
             mine.count += entry.count
-            mine.examples.extend(e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES)
+            mine.examples.extend(
+                e for e in entry.examples if e not in mine.examples and len(mine.examples) < HELD_EXAMPLES
+            )
         if latest_wins:
             replaced = {b.slot for b in other.breaches}
             self.breaches = [b for b in self.breaches if b.slot not in replaced]
@@ -178,8 +188,12 @@ def held(requirements: str | Iterable[str], what: str) -> None:
         sink.held(_as_reqs(requirements), what)
 
 
-def breach(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None,
-           kind: BreachKind = BreachKind.WRONG_ANSWER) -> None:
+def breach(
+    requirements: str | Iterable[str],
+    message: str,
+    exchange: Exchange | None = None,
+    kind: BreachKind = BreachKind.WRONG_ANSWER,
+) -> None:
     """An answer breaks these requirements; the check goes on judging (and fails at its end)."""
     __tracebackhide__ = True
     reqs = _as_reqs(requirements)
@@ -189,8 +203,12 @@ def breach(requirements: str | Iterable[str], message: str, exchange: Exchange |
     sink.breach(Breach(reqs, message, exchange, kind))
 
 
-def fail(requirements: str | Iterable[str], message: str, exchange: Exchange | None = None,
-         kind: BreachKind = BreachKind.WRONG_ANSWER) -> NoReturn:
+def fail(
+    requirements: str | Iterable[str],
+    message: str,
+    exchange: Exchange | None = None,
+    kind: BreachKind = BreachKind.WRONG_ANSWER,
+) -> NoReturn:
     """A breach after which the check cannot go on: record it and stop the check."""
     __tracebackhide__ = True  # the failure is the server's, not this line's
     reqs = _as_reqs(requirements)
@@ -200,7 +218,9 @@ def fail(requirements: str | Iterable[str], message: str, exchange: Exchange | N
     raise CheckFailed(reqs, message, exchange, kind)
 
 
-def expect(condition: bool, requirements: str | Iterable[str], broken: str, exchange: Exchange | None = None, *, what: str = "") -> bool:
+def expect(
+    condition: bool, requirements: str | Iterable[str], broken: str, exchange: Exchange | None = None, *, what: str = ""
+) -> bool:
     """Record `what` as held when condition is true, else a breach with message `broken`."""
     __tracebackhide__ = True
     if condition:
@@ -210,8 +230,14 @@ def expect(condition: bool, requirements: str | Iterable[str], broken: str, exch
     return condition
 
 
-def not_verified(requirements: str | Iterable[str], reason: str, *, blocked: bool = False,
-                 unjudged: str | None = None, why: Reason | None = None) -> None:
+def not_verified(
+    requirements: str | Iterable[str],
+    reason: str,
+    *,
+    blocked: bool = False,
+    unjudged: str | None = None,
+    why: Reason | None = None,
+) -> None:
     """This check could not verify these requirements (a skipped part, a blocked step): never a pass.
 
     blocked: a step that judges them was stopped (a refusal, a 429, a value that is not there), so
@@ -270,5 +296,9 @@ def raise_if_breached(evidence: Evidence) -> None:
     if evidence.breaches:
         first, rest = evidence.breaches[0], evidence.breaches[1:]
         kind = CrashFailed if first.crash else CheckFailed
-        raise kind(first.requirements, first.message + "".join(f"\n  also {b.line()}" for b in rest), first.exchange,
-                   first.kind)
+        raise kind(
+            first.requirements,
+            first.message + "".join(f"\n  also {b.line()}" for b in rest),
+            first.exchange,
+            first.kind,
+        )

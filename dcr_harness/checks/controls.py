@@ -23,9 +23,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from ..errors import CheckBlocked
 from ..http.exchange import Exchange
 from ..reasons import Reason, ReasonKind, blocked_by
-from .base import CheckBlocked, not_verified
+from .base import not_verified
 
 # The requirement a refused baseline of each endpoint breaks, named in "blocked by ...".
 BASELINE_REQUIREMENT = {"register": "REG-OK-1", "token": "TOK-OK-1"}
@@ -44,9 +45,11 @@ def served(ex: Exchange | None) -> bool:
 
 def answered_alike(a: Exchange, b: Exchange) -> bool:
     """Same status and same error code (or neither carries one): one answer, whatever was sent."""
+
     def code(ex: Exchange) -> object:
         body = ex.json()
         return body.get("error") if isinstance(body, dict) else None
+
     return a.status == b.status and code(a) == code(b)
 
 
@@ -86,7 +89,9 @@ def control(name: str) -> Exchange | None:
     return _current.get(name) if _current is not None else None
 
 
-def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: str = "the control (the same request without the defect)") -> None:
+def refused_like_control(
+    ex: Exchange, name: str, reqs: tuple[str, ...], what: str = "the control (the same request without the defect)"
+) -> None:
     """Raise CheckBlocked (reqs not verified) when control `name` was refused and `ex` was answered alike."""
     __tracebackhide__ = True
     base = control(name)
@@ -95,8 +100,10 @@ def refused_like_control(ex: Exchange, name: str, reqs: tuple[str, ...], what: s
     assert _current is not None
     _current.file(base)
     by = Reason(ReasonKind.CONTROL_REFUSED, CONTROL_REQUIREMENT.get(name, "REG-OK-1"))
-    why = (f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}), blocked by "
-           f"{by.requirement}: the refusal says nothing about what this request changed")
+    why = (
+        f"{what} was refused too ({base.status} {_code(base)}; this request: {ex.status} {_code(ex)}), blocked by "
+        f"{by.requirement}: the refusal says nothing about what this request changed"
+    )
     not_verified(reqs, f"not verified: {why}", blocked=True, why=by)
     raise CheckBlocked(why, base, by)
 

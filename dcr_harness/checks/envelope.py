@@ -62,7 +62,13 @@ class Envelope:
     repeated: str = ""  # for a repeated singleton field: its name
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "what": self.what, "dimension": self.dimension, "size": self.size, "repeated": self.repeated}
+        return {
+            "kind": self.kind,
+            "what": self.what,
+            "dimension": self.dimension,
+            "size": self.size,
+            "repeated": self.repeated,
+        }
 
 
 def _raw(value: str) -> bytes:
@@ -164,12 +170,24 @@ def refused_before_the_api(ex: Exchange, env: Envelope, endpoint: str, permitted
     if not contract_shaped(ex, endpoint):
         return "the front door"
     # Over a limit, the service may say invalid_request where the request's content would get another code.
-    if env.kind == LIMIT and endpoint != "api" and error_code(ex) == "invalid_request" and "invalid_request" not in permitted:
+    if (
+        env.kind == LIMIT
+        and endpoint != "api"
+        and error_code(ex) == "invalid_request"
+        and "invalid_request" not in permitted
+    ):
         return "the service"
     return None
 
 
 def record(ex: Exchange, env: Envelope, case: str, endpoint: str, refused_by: str | None) -> dict[str, Any]:
     """What the deployment section of a report shows of one envelope request."""
-    return {"case": case, "endpoint": endpoint, **env.to_dict(), "status": ex.status, "refused_by": refused_by,
-            "media_type": ex.media_type, "server": ex.header("server")}
+    return {
+        "case": case,
+        "endpoint": endpoint,
+        **env.to_dict(),
+        "status": ex.status,
+        "refused_by": refused_by,
+        "media_type": ex.media_type,
+        "server": ex.header("server"),
+    }

@@ -19,12 +19,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..contract import schemas
+from ..errors import CheckBlocked
 from ..http.exchange import Exchange
 from . import controls
-from .base import BreachKind, CheckBlocked, Reqs, breach, fail, held, not_verified, warn
+from .base import BreachKind, Reqs, breach, fail, held, not_verified, warn
 
 CLOSING = {"register": "REG-ERR-5", "token": "TOK-ERR-5"}
-SUCCESS = {"register": ("REG-OK-1", "REG-OK-2", "register-response"), "token": ("TOK-OK-1", "TOK-OK-2", "token-response")}
+SUCCESS = {
+    "register": ("REG-OK-1", "REG-OK-2", "register-response"),
+    "token": ("TOK-OK-1", "TOK-OK-2", "token-response"),
+}
 ERROR_SCHEMAS = {"register": "register-error", "token": "token-error"}
 THROTTLED = 429
 # Requirements that say "never a 5xx" themselves, besides the endpoint's closing one.
@@ -42,10 +46,18 @@ def answer(ex: Exchange) -> str:
 
 # The requirement that prescribes each error code (REG-ERR-1..4, TOK-ERR-1..4).
 CODE_REQUIREMENT = {
-    "register": {"invalid_request": "REG-ERR-1", "invalid_redirect_uri": "REG-ERR-2",
-                 "invalid_software_statement": "REG-ERR-3", "unapproved_software_statement": "REG-ERR-4"},
-    "token": {"invalid_request": "TOK-ERR-1", "invalid_client": "TOK-ERR-2",
-              "unauthorized_client": "TOK-ERR-3", "unsupported_grant_type": "TOK-ERR-4"},
+    "register": {
+        "invalid_request": "REG-ERR-1",
+        "invalid_redirect_uri": "REG-ERR-2",
+        "invalid_software_statement": "REG-ERR-3",
+        "unapproved_software_statement": "REG-ERR-4",
+    },
+    "token": {
+        "invalid_request": "TOK-ERR-1",
+        "invalid_client": "TOK-ERR-2",
+        "unauthorized_client": "TOK-ERR-3",
+        "unsupported_grant_type": "TOK-ERR-4",
+    },
 }
 
 
@@ -82,7 +94,11 @@ def _blocked_if_throttled(ex: Exchange, reqs: Iterable[str]) -> None:
 def server_error(ex: Exchange) -> str | None:
     """What is wrong when there was no HTTP answer or a 5xx; None otherwise."""
     if ex.error is not None:
-        return f"no HTTP answer: {ex.error}" if ex.status is None else f"no HTTP answer: {ex.status} cut short ({ex.error})"
+        return (
+            f"no HTTP answer: {ex.error}"
+            if ex.status is None
+            else f"no HTTP answer: {ex.status} cut short ({ex.error})"
+        )
     if ex.status is not None and ex.status >= 500:
         return f"server error {ex.status} for client input"
     return None
@@ -132,7 +148,9 @@ def matches_schema(ex: Exchange, body: Any, schema_name: str, reqs: Reqs) -> boo
     __tracebackhide__ = True
     problems = schemas.validate(schema_name, body)
     if problems:
-        breach(reqs, f"body does not match schemas/{schema_name.split('#')[0]}.schema.json: " + "; ".join(problems[:4]), ex)
+        breach(
+            reqs, f"body does not match schemas/{schema_name.split('#')[0]}.schema.json: " + "; ".join(problems[:4]), ex
+        )
         return False
     held(reqs, f"body matches {schema_name}")
     return True
@@ -163,8 +181,11 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
     assert ex.status is not None
     errors = breaks or error_requirements(case, endpoint, permitted) or (closing,)
     if ex.status < 400:
-        fail(served_breaks(case, endpoint, permitted), f"expected a 400 error ({' or '.join(permitted)}), "
-             f"but the request was answered {answer(ex)}", ex)
+        fail(
+            served_breaks(case, endpoint, permitted),
+            f"expected a 400 error ({' or '.join(permitted)}), but the request was answered {answer(ex)}",
+            ex,
+        )
     held(request_requirements(case, errors), f"refused ({ex.status})")
     if ex.status == 400:
         held((closing,), "status 400")
@@ -172,7 +193,7 @@ def oauth_error(ex: Exchange, endpoint: str, permitted: Iterable[str], reqs: Req
         breach((closing,), f"expected status 400, got {answer(ex)}", ex)
     body = json_media_type(ex, errors)
     if not isinstance(body, dict):
-        fail(errors, f"expected an error object {{\"error\": ...}}, got {ex.response_body[:120]!r}", ex)
+        fail(errors, f'expected an error object {{"error": ...}}, got {ex.response_body[:120]!r}', ex)
     matches_schema(ex, body, ERROR_SCHEMAS[endpoint], (closing,))
     return error_code_in(ex, body, permitted, errors)
 

@@ -26,13 +26,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from ..contract.throttle_model import windows_between
+from ..errors import Confounded, PoorTiming, Unjudgeable
 from ..http import DcrClient, Exchange
-from .controls import MADE_UP_CLIENT_ID, MADE_UP_SECRET
 from ..http.client import Credentials, PreconditionFailed
 from ..http.pacing import AFTER_429_WAIT_S
 from ..http.session import Session
-from ..contract.throttle_model import windows_between
-from ..errors import Confounded, PoorTiming, Unjudgeable
+from .controls import MADE_UP_CLIENT_ID, MADE_UP_SECRET
 
 T = TypeVar("T")
 L = TypeVar("L")
@@ -75,7 +75,11 @@ class Shot:
         return self.outcome == SERVED
 
     def describe(self) -> str:
-        plan = "" if self.planned is None else f" (planned +{self.planned:.3f} s, timing error {(self.sent - self.planned) * 1000:+.1f} ms)"
+        plan = (
+            ""
+            if self.planned is None
+            else f" (planned +{self.planned:.3f} s, timing error {(self.sent - self.planned) * 1000:+.1f} ms)"
+        )
         return f"{self.device} {self.probe.name} sent +{self.sent:.3f} s{plan}, round trip {self.rtt * 1000:.1f} ms -> {self.exchange.status}"
 
 
@@ -164,7 +168,11 @@ def _answered(ex: Exchange) -> Exchange:
 
 def _credentials(client: DcrClient, registration: Exchange) -> Credentials:
     body = registration.json()
-    if registration.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
+    if (
+        registration.status not in (200, 201)
+        or not isinstance(body, dict)
+        or not {"client_id", "client_secret"} <= body.keys()
+    ):
         raise PreconditionFailed("registration refused", registration)
     return Credentials(str(body["client_id"]), client.session.masker.secret(str(body["client_secret"])), registration)
 
@@ -183,8 +191,11 @@ def _waiting_out_429(step: Callable[[], T]) -> T:
             if exc.exchange.status != 429:
                 raise
             if attempt == BASELINE_ATTEMPTS:
-                raise FirstRequestRefused(f"{BASELINE_ATTEMPTS} devices that had sent nothing yet were answered 429 at "
-                                          f"their first request, {AFTER_429_WAIT_S} s apart", exc.exchange) from None
+                raise FirstRequestRefused(
+                    f"{BASELINE_ATTEMPTS} devices that had sent nothing yet were answered 429 at "
+                    f"their first request, {AFTER_429_WAIT_S} s apart",
+                    exc.exchange,
+                ) from None
             time.sleep(AFTER_429_WAIT_S)
     raise AssertionError("unreachable")
 
@@ -243,9 +254,13 @@ class Lab:
         if creds is not None:
             token, token_ex = _waiting_out_429(lambda: fresh().token_ok(creds))
             self.baseline.append(token_ex)
-            candidates = [Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201)]
+            candidates = [
+                Probe("token", lambda c: c.token(creds.client_id, creds.client_secret), token_ex.status or 201)
+            ]
             ttl = self.target.token_ttl_seconds or (token_ex.json() or {}).get("expires_in")
-            if self.target.protected_api is not None and (not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S):
+            if self.target.protected_api is not None and (
+                not isinstance(ttl, (int, float)) or ttl >= API_PROBE_MIN_TTL_S
+            ):
                 candidates.append(Probe("api", lambda c: c.call_api(token), 0))  # 0: its normal answer is learnt here
             served_only = True
         else:

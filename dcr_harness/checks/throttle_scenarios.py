@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .throttle_lab import Lab, PoorTiming, Shot, Timeline, Unjudgeable
 from ..contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
+from .throttle_lab import Lab, PoorTiming, Shot, Timeline, Unjudgeable
 
 # THR-6 as documented: (offset in seconds since the device's first request, served?).
 THR6_SCHEDULE = [(t, True) for t in (0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2)] + [
-    (2.4, False), (2.6, False), (2.8, False), (3.1, True)]
+    (2.4, False),
+    (2.6, False),
+    (2.8, False),
+    (3.1, True),
+]
 THR6_PROFILE = (1.0, 10)
 ATTEMPTS = 3  # replays with a fresh device when timing made a run unjudgeable
 AFTER_429_S = 1.0 + 0.02  # THR-4: "at least one second after a 429"
@@ -52,15 +56,19 @@ def replay_schedule(lab: Lab) -> tuple[Timeline, list[str]]:
     """THR-6's documented schedule on a fresh device; replayed while a boundary blurs an arrival."""
     profile = lab.target.throttle
     if (profile.rate_per_s, profile.burst) != THR6_PROFILE:
-        raise Unjudgeable(f"THR-6 documents the default profile (1/s, burst 10); the target declares "
-                          f"{profile.rate_per_s}/s, burst {profile.burst}")
+        raise Unjudgeable(
+            f"THR-6 documents the default profile (1/s, burst 10); the target declares "
+            f"{profile.rate_per_s}/s, burst {profile.burst}"
+        )
     void = []
     for attempt in range(1, ATTEMPTS + 1):
         tl = lab.device()
         for planned, _ in THR6_SCHEDULE:
             tl.probe(planned)
         blurred = [s for s in tl.shots if len(windows_between(*tl.arrival(s))) > 1]
-        inconsistent = first_inconsistency([tl.arrival(s) for s in tl.shots], [s.served for s in tl.shots], *THR6_PROFILE)
+        inconsistent = first_inconsistency(
+            [tl.arrival(s) for s in tl.shots], [s.served for s in tl.shots], *THR6_PROFILE
+        )
         if not blurred or inconsistent is not None:
             return tl, void
         void.append(f"attempt {attempt}: {len(blurred)} arrivals straddle a window boundary ({blurred[0].describe()})")
@@ -145,7 +153,9 @@ def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Ti
     raise Unjudgeable(NO_THROTTLE.format(n=_burst_limit(lab), kinds=", ".join(t.probe_kind.name for t in unrefused)))
 
 
-NO_THROTTLE = "no throttle observed at all: {n} back-to-back requests from one device were all served, on each of {kinds}"
+NO_THROTTLE = (
+    "no throttle observed at all: {n} back-to-back requests from one device were all served, on each of {kinds}"
+)
 
 
 def burst_then_idle(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot]]:
@@ -159,7 +169,6 @@ def burst_then_idle(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot]]:
         if all(tl.in_window(s, IDLE_WINDOWS, model.window_seconds) for s in later):
             return tl, burst, later
     raise PoorTiming("timing: the second sequence never certainly fitted into one throttle window")
-
 
 
 SCENARIOS = {
@@ -189,8 +198,11 @@ def start(lab: Lab, wanted: Iterable[str]) -> None:
     wanted = set(wanted)
     for name, run in SCENARIOS.items():
         if shared is not None and name in PER_DEVICE:
-            lab.skip(name, f"devices are not isolated (THR-5 fails: a fresh device was answered "
-                           f"{shared.exchange.status} at its first request after another was throttled), so one "
-                           f"device's measurements would count other devices' requests")
+            lab.skip(
+                name,
+                f"devices are not isolated (THR-5 fails: a fresh device was answered "
+                f"{shared.exchange.status} at its first request after another was throttled), so one "
+                f"device's measurements would count other devices' requests",
+            )
         elif name in wanted:
             lab.start([(name, run)])

@@ -14,29 +14,29 @@ With --baseline, 0 and 1 say whether a requirement got worse than in the baselin
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from ..engine import selection
-from .surface import finish
 from ..argparsing import OneLineErrorParser, Subcommands
-from .init_target import add_init_command
-from ..loadgen.runner import add_role_arguments
-from .load_options import add_arguments as add_load_options
-from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
+from ..clientcert.cli import add_command as add_certify_client_command
 from ..contract.target import TargetError, load_target, target_path_from_env
+from ..engine import selection
+from ..engine.plugin import DEFAULT_SHRINK_SECONDS
+from ..engine.run_config import RunConfig
+from ..errors import ExitCode
+from ..loadgen.runner import add_role_arguments
+from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from ..report.cli import add_commands as add_report_commands
 from ..report.cli import run_arguments as report_run_arguments
-from ..clientcert.cli import add_command as add_certify_client_command
 from ..report.diff_cli import gate, load_baseline
 from ..results.exit import exit_code
 from ..results.run_result import Ending
 from .conformance_run import INTERNAL_ERROR, run_conformance
+from .init_target import add_init_command
+from .load_options import add_arguments as add_load_options
 from .replay_command import add_command as add_replay_command
-from ..engine.plugin import DEFAULT_SHRINK_SECONDS
-from ..engine.run_config import RunConfig
-from ..errors import ExitCode
+from .surface import finish
 
 DEFAULT_MAX_TIME_S = 600.0
 DEFAULT_WORKERS = 4
@@ -50,7 +50,9 @@ def _error(message: str, code: int) -> int:
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     for option in ("max_time", "shrink_time", "workers", "keep"):
         if getattr(args, option) < 0:
-            return _error(f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE)
+            return _error(
+                f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE
+            )
     unknown = selection.unknown(selection.parse(args.req))
     if unknown:
         return _error(selection.unknown_message(unknown), ExitCode.USAGE)
@@ -67,7 +69,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     if baseline_problem:
         return _error(baseline_problem, ExitCode.USAGE)
     if not CONFORMANCE_DIR.is_dir():
-        return _error(f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)", ExitCode.USAGE)
+        return _error(
+            f"the conformance suites are not at {CONFORMANCE_DIR}; reinstall dcr-harness (its wheel carries them)",
+            ExitCode.USAGE,
+        )
     # pytest's own options in argv; the harness's go to pytest as one value, the RunConfig plugin object.
     argv = [str(CONFORMANCE_DIR)]
     if args.k:
@@ -88,7 +93,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     if result.ending == Ending.NOTHING_SELECTED:
         return _error("no check matched the selection (-k / --req)", ExitCode.USAGE)
     if result.ending == Ending.INTERNAL_ERROR:
-        return _error("internal error: the harness crashed (see the traceback above); please report it", ExitCode.INTERNAL)
+        return _error(
+            "internal error: the harness crashed (see the traceback above); please report it", ExitCode.INTERNAL
+        )
     code = exit_code(result)
     if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
         return gate(baseline, result.run_dir if result.written else None, code)
@@ -98,9 +105,18 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 def run_config_of(args: argparse.Namespace, target_path: str | None, accept: list[str], extra: list[str]) -> RunConfig:
     """The run's options as the engine takes them (the embedded reference's switches come from pytest's, after --)."""
     return RunConfig(
-        target_path=target_path, report_root=Path(args.report_dir), req=tuple(args.req), accept_unjudged=tuple(accept),
-        embedded_faults=(), embedded_args=(), max_time=args.max_time or None, shrink_time=args.shrink_time,
-        example_db=not args.no_example_db, keep=args.keep or None, waivers=args.waivers, sign_key=args.sign_key,
+        target_path=target_path,
+        report_root=Path(args.report_dir),
+        req=tuple(args.req),
+        accept_unjudged=tuple(accept),
+        embedded_faults=(),
+        embedded_args=(),
+        max_time=args.max_time or None,
+        shrink_time=args.shrink_time,
+        example_db=not args.no_example_db,
+        keep=args.keep or None,
+        waivers=args.waivers,
+        sign_key=args.sign_key,
         # Allure results (--allure) go to the run directory, unless pytest's --alluredir is given after --.
         allure_in_run_dir=bool(args.allure) and not any(a.startswith("--alluredir") for a in extra),
         hypothesis_seed=args.hypothesis_seed,
@@ -108,17 +124,37 @@ def run_config_of(args: argparse.Namespace, target_path: str | None, accept: lis
 
 
 def add_speed_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--max-time", type=float, default=DEFAULT_MAX_TIME_S, metavar="SECONDS",
-                     help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {ExitCode.INCOMPLETE} "
-                          f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)")
-    run.add_argument("--shrink-time", type=float, default=DEFAULT_SHRINK_SECONDS, metavar="SECONDS",
-                     help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})")
-    run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
-                     help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
-                          "another; a --req selection always runs in one process)")
-    run.add_argument("--no-example-db", action="store_true",
-                     help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)")
-    run.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir")
+    run.add_argument(
+        "--max-time",
+        type=float,
+        default=DEFAULT_MAX_TIME_S,
+        metavar="SECONDS",
+        help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {ExitCode.INCOMPLETE} "
+        f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)",
+    )
+    run.add_argument(
+        "--shrink-time",
+        type=float,
+        default=DEFAULT_SHRINK_SECONDS,
+        metavar="SECONDS",
+        help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
+        "another; a --req selection always runs in one process)",
+    )
+    run.add_argument(
+        "--no-example-db",
+        action="store_true",
+        help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)",
+    )
+    run.add_argument(
+        "--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir"
+    )
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
@@ -138,19 +174,38 @@ def cmd_load(args: argparse.Namespace, extra: list[str]) -> int:
         return _error(f"load: {exc}", ExitCode.USAGE)
     if args.render_kubernetes:
         return render_kubernetes(args, users, spawn_rate)
-    return run_load(args.profile, role=role, target=args.target, users=users, spawn_rate=spawn_rate,
-                    duration=args.duration, workers=args.workers, shape=args.shape, report_dir=args.report_dir,
-                    thresholds=args.thresholds, judge=not args.no_judge, client=args.client, rate=args.rate)
+    return run_load(
+        args.profile,
+        role=role,
+        target=args.target,
+        users=users,
+        spawn_rate=spawn_rate,
+        duration=args.duration,
+        workers=args.workers,
+        shape=args.shape,
+        report_dir=args.report_dir,
+        thresholds=args.thresholds,
+        judge=not args.no_judge,
+        client=args.client,
+        rate=args.rate,
+    )
 
 
 def add_load_command(sub: Subcommands) -> None:
-    load = sub.add_parser("load", help="run a Locust load profile (headless), gated on load/thresholds.toml",
-                          description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.")
+    load = sub.add_parser(
+        "load",
+        help="run a Locust load profile (headless), gated on load/thresholds.toml",
+        description="Exit 0 thresholds held, 1 a threshold broke, 2 usage/target error or refused.",
+    )
     load.add_argument("profile", help="token_refresh or throttling (a file in load/)")
     load.add_argument("--target", help="target file; default $DCR_TARGET, else the embedded reference")
     load.add_argument("--users", type=int, help="simulated users (default 10; --rate sizes them)")
-    load.add_argument("--spawn-rate", type=float, help="users started per second (default 5; with --rate: all in a second)")
-    load.add_argument("--duration", type=float, default=30.0, help="seconds (default 30; capped by load.max_duration_s)")
+    load.add_argument(
+        "--spawn-rate", type=float, help="users started per second (default 5; with --rate: all in a second)"
+    )
+    load.add_argument(
+        "--duration", type=float, default=30.0, help="seconds (default 30; capped by load.max_duration_s)"
+    )
     load.add_argument("--workers", type=int, default=0, help="Locust worker processes on loopback (0: one process)")
     load.add_argument("--shape", choices=["ramp", "spike", "soak"], help="a load shape instead of constant users")
     load.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="reports go to DIR/<time>-load-<profile>/")
@@ -167,17 +222,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_init_command(sub)
 
-    run = sub.add_parser("run", help="certify a target (default: the embedded reference server)",
-                         description="Run the conformance suite. Extra arguments after -- go to pytest.")
+    run = sub.add_parser(
+        "run",
+        help="certify a target (default: the embedded reference server)",
+        description="Run the conformance suite. Extra arguments after -- go to pytest.",
+    )
     run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
     run.add_argument("-k", help="pytest -k expression selecting checks")
-    run.add_argument("--req", action="append", default=[], help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)")
+    run.add_argument(
+        "--req",
+        action="append",
+        default=[],
+        help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)",
+    )
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
     run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
-    run.add_argument("--accept-unjudged", action="append", default=[], metavar="IDS",
-                     help="requirement IDs that may stay unjudged for timing (a busy CI runner) without making the run "
-                          f"INCONCLUSIVE (exit {ExitCode.INCONCLUSIVE}); repeatable or comma-separated: THR-2,THR-6; "
-                          "the certification lists each one it accepted")
+    run.add_argument(
+        "--accept-unjudged",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="requirement IDs that may stay unjudged for timing (a busy CI runner) without making the run "
+        f"INCONCLUSIVE (exit {ExitCode.INCONCLUSIVE}); repeatable or comma-separated: THR-2,THR-6; "
+        "the certification lists each one it accepted",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     add_speed_arguments(run)
     report_run_arguments(run)
@@ -192,8 +260,6 @@ def build_parser() -> argparse.ArgumentParser:
     return finish(parser, sub.choices)
 
 
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -203,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: list[str] = []
     if "--" in argv:
         at = argv.index("--")
-        argv, extra = argv[:at], argv[at + 1:]
+        argv, extra = argv[:at], argv[at + 1 :]
     args = parser.parse_args(argv)
     try:
         return args.func(args, extra)

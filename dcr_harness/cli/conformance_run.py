@@ -15,9 +15,15 @@ from ..results.run_result import RunResult
 
 INTERNAL_ERROR = 3  # pytest's status for a crash inside the session (pytest.ExitCode.INTERNAL_ERROR)
 # No plugin that writes into the working directory (cache, benchmark storage).
-QUIET_PLUGINS = ["-p", "no:cacheprovider", "-p", "no:benchmark",
-                 "-W", "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
-                 f"--rootdir={CONFORMANCE_DIR.parent}"]
+QUIET_PLUGINS = [
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:benchmark",
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",  # httpx imported anyio before pytest started
+    f"--rootdir={CONFORMANCE_DIR.parent}",
+]
 
 
 @dataclass(frozen=True)

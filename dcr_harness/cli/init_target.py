@@ -13,11 +13,11 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-from ..engine.preflight import TargetUnreachable, preflight
+from ..argparsing import Subcommands
 from ..contract.target import TargetError, target_from_dict
 from ..contract.target_keys import KEYS, Key
+from ..engine.preflight import TargetUnreachable, preflight
 from ..errors import ExitCode
-from ..argparsing import Subcommands
 
 HEADER = """\
 # dcr-harness target file (every key: docs/target-file.md, shipped with the harness).
@@ -72,8 +72,9 @@ def cmd_init(args: argparse.Namespace, extra: list[str]) -> int:
     except TargetUnreachable as exc:
         return _say(f"init: {out} written, but {exc}", ExitCode.UNREACHABLE)
     print(f"{base_url} answers (GET {seen['url']}: HTTP {seen['status']})")
-    print(f"next: put a software statement the deployment approves in {valid}, then run\n"
-          f"  dcr-harness run --target {out}")
+    print(
+        f"next: put a software statement the deployment approves in {valid}, then run\n  dcr-harness run --target {out}"
+    )
     return ExitCode.OK
 
 
@@ -83,10 +84,15 @@ def _say(message: str, code: int) -> int:
 
 
 def add_init_command(sub: Subcommands) -> None:
-    init = sub.add_parser("init", help="write a commented target file for a deployment, check that it answers",
-                          description="Write a target file with every key (required ones filled, optional ones "
-                                      "commented out with what they enable), check the URL, print the next command.")
-    init.add_argument("--base-url", required=True, help="scheme, host and port of the deployment, e.g. https://dcr.example.com")
+    init = sub.add_parser(
+        "init",
+        help="write a commented target file for a deployment, check that it answers",
+        description="Write a target file with every key (required ones filled, optional ones "
+        "commented out with what they enable), check the URL, print the next command.",
+    )
+    init.add_argument(
+        "--base-url", required=True, help="scheme, host and port of the deployment, e.g. https://dcr.example.com"
+    )
     init.add_argument("--out", default="staging.toml", help="the file to write (default staging.toml)")
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     init.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the URL to answer (default 5)")

@@ -20,16 +20,25 @@ DEFAULT_IMAGE = "dcr-harness:latest"
 
 
 def add_arguments(load: argparse.ArgumentParser) -> None:
-    load.add_argument("--rate", type=float, metavar="RPS",
-                      help="open model: a target arrival rate (per second, all workers together; an arrival is "
-                           "one use of the app in token_refresh, one device played in throttling); users are sized "
-                           "for it and the report gives offered, achieved and dropped arrivals")
+    load.add_argument(
+        "--rate",
+        type=float,
+        metavar="RPS",
+        help="open model: a target arrival rate (per second, all workers together; an arrival is "
+        "one use of the app in token_refresh, one device played in throttling); users are sized "
+        "for it and the report gives offered, achieved and dropped arrivals",
+    )
     kube = load.add_argument_group("Kubernetes (deploy/kubernetes/README.md)")
-    kube.add_argument("--render-kubernetes", metavar="DIR",
-                      help="write the run's manifests to DIR instead of running it: the master Job and Service, "
-                           "the workers Deployment (--workers: its replicas), the target file as a ConfigMap, "
-                           "its statements as a Secret; and the Locust operator's LocustTest")
-    kube.add_argument("--image", default=DEFAULT_IMAGE, help=f"the harness image the pods run (default {DEFAULT_IMAGE})")
+    kube.add_argument(
+        "--render-kubernetes",
+        metavar="DIR",
+        help="write the run's manifests to DIR instead of running it: the master Job and Service, "
+        "the workers Deployment (--workers: its replicas), the target file as a ConfigMap, "
+        "its statements as a Secret; and the Locust operator's LocustTest",
+    )
+    kube.add_argument(
+        "--image", default=DEFAULT_IMAGE, help=f"the harness image the pods run (default {DEFAULT_IMAGE})"
+    )
     kube.add_argument("--name", default="dcr-load", help="prefix of the objects' names (default dcr-load)")
 
 
@@ -41,8 +50,10 @@ def users_and_spawn_rate(args: argparse.Namespace) -> tuple[int, float]:
     if args.rate <= 0:
         raise ValueError(f"--rate must be above 0, not {args.rate:g}")
     if args.users is not None:
-        raise ValueError(f"--rate sizes the users itself ({users_for(args.rate, budget_for(args.profile))} for "
-                         f"{args.rate:g}/s); leave out --users")
+        raise ValueError(
+            f"--rate sizes the users itself ({users_for(args.rate, budget_for(args.profile))} for "
+            f"{args.rate:g}/s); leave out --users"
+        )
     if args.shape:
         raise ValueError("--rate holds one arrival rate for the whole run; it does not combine with --shape")
     if args.worker:
@@ -54,6 +65,7 @@ def users_and_spawn_rate(args: argparse.Namespace) -> tuple[int, float]:
 
 def render_kubernetes(args: argparse.Namespace, users: int, spawn_rate: float) -> int:
     """Write the manifests; exit 0, or 2 with one line naming what is wrong."""
+
     def fail(message: str) -> int:
         print(f"dcr-harness load: {message}", file=sys.stderr)
         return ExitCode.USAGE
@@ -73,9 +85,19 @@ def render_kubernetes(args: argparse.Namespace, users: int, spawn_rate: float) -
             thresholds = Path(args.thresholds).read_text(encoding="utf-8")
         except OSError as exc:
             return fail(f"cannot read thresholds {args.thresholds}: {exc.strerror or exc}")
-    run = KubeRun(args.profile, args.workers, users=users, spawn_rate=spawn_rate, duration_s=args.duration,
-                  shape=args.shape, rate=args.rate, image=args.image, name=args.name, thresholds=thresholds,
-                  max_wait_s=args.expect_workers_max_wait)
+    run = KubeRun(
+        args.profile,
+        args.workers,
+        users=users,
+        spawn_rate=spawn_rate,
+        duration_s=args.duration,
+        shape=args.shape,
+        rate=args.rate,
+        image=args.image,
+        name=args.name,
+        thresholds=thresholds,
+        max_wait_s=args.expect_workers_max_wait,
+    )
     try:
         files = render(target, run)
     except TargetError as exc:
@@ -89,8 +111,11 @@ def render_kubernetes(args: argparse.Namespace, users: int, spawn_rate: float) -
             path.touch(mode=0o600, exist_ok=True)
             os.chmod(path, 0o600)
         path.write_text(text, encoding="utf-8")
-    print(f"dcr-harness load: manifests in {out}: {', '.join(files)} ({args.workers} workers). "
-          f"secret.yaml holds the statement in clear: apply it, do not commit it. "
-          f"Then: kubectl apply -f {out} (the LocustTest in {out}/locust-operator/ is the alternative, "
-          "for a cluster that runs the Locust operator; see deploy/kubernetes/README.md)", file=sys.stderr)
+    print(
+        f"dcr-harness load: manifests in {out}: {', '.join(files)} ({args.workers} workers). "
+        f"secret.yaml holds the statement in clear: apply it, do not commit it. "
+        f"Then: kubectl apply -f {out} (the LocustTest in {out}/locust-operator/ is the alternative, "
+        "for a cluster that runs the Locust operator; see deploy/kubernetes/README.md)",
+        file=sys.stderr,
+    )
     return ExitCode.OK

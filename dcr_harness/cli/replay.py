@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import checks
+from ..checks.provocations import REGISTER, TOKEN, Context, Provocation, judge
+from ..contract.target import Target
 from ..http import BudgetExceeded, DcrClient, Exchange, Masker, Session
 from ..http.client import PreconditionFailed
 from ..http.unmask import MissingVariable, kind_of, unmask, variables_used
-from ..checks.provocations import REGISTER, TOKEN, Context, Provocation, judge
 from ..strategies.oracle import judge_case
-from ..contract.target import Target
 
 CASES: dict[str, Provocation] = {p.id: p for p in REGISTER + TOKEN}
 PROVOCATION_CHECK = re.compile(r"::test_(register|token)_provocation\[(.+)\]$")
@@ -41,8 +41,10 @@ FAILING = ("failed", "error", "warned")
 # Added by the HTTP client per request, never part of what a check chose to send.
 REBUILT_HEADERS = {"host", "content-length"}
 TRUNCATED_BODY = re.compile(r"\.\.\. \((\d+) bytes\)$")
-NO_TARGET = ("replay needs --target FILE (or $DCR_TARGET): the run was against {name}, not the embedded reference, "
-             "and the report holds no secret to reach it with")
+NO_TARGET = (
+    "replay needs --target FILE (or $DCR_TARGET): the run was against {name}, not the embedded reference, "
+    "and the report holds no secret to reach it with"
+)
 
 
 class ReplayError(ValueError):
@@ -73,8 +75,10 @@ def find_check(results: Mapping[str, Any], wanted: str) -> tuple[dict[str, Any] 
     if not found:
         if wanted in CASES:
             return None, CASES[wanted]
-        raise ReplayError(f"no check of the report matches {wanted!r} (a node id, a part of one, or a case ID like "
-                          "'TOK-ERR-4:grant_type unknown URN')")
+        raise ReplayError(
+            f"no check of the report matches {wanted!r} (a node id, a part of one, or a case ID like "
+            "'TOK-ERR-4:grant_type unknown URN')"
+        )
     check = found[0]
     m = PROVOCATION_CHECK.search(check["nodeid"])
     return check, CASES.get(m.group(2)) if m else None
@@ -118,8 +122,12 @@ def _verdict(what: str, before: set[str], evidence: checks.Evidence, sent: list[
         return Outcome("fixed" if before else "passes", f"{what}: answered as the contract permits{was}", sent)
     lines = "\n".join(f"  {b.line()}" for b in evidence.breaches)
     if before and now != before:
-        return Outcome("changed", f"{what}: still failing, now breaking {', '.join(sorted(now))} "
-                                  f"(the report: {', '.join(sorted(before))})\n{lines}", sent)
+        return Outcome(
+            "changed",
+            f"{what}: still failing, now breaking {', '.join(sorted(now))} "
+            f"(the report: {', '.join(sorted(before))})\n{lines}",
+            sent,
+        )
     return Outcome("still failing", f"{what}: still failing\n{lines}", sent)
 
 
@@ -127,8 +135,10 @@ def recorded_exchange(check: Mapping[str, Any]) -> dict[str, Any]:
     """The exchange the check's first breach names, else its last whole exchange."""
     whole = [x for x in check.get("exchanges") or [] if "request_headers" in x]
     if not whole:
-        raise ReplayError(f"the report holds no whole request of {check['nodeid']} (only failed, errored and warned "
-                          "checks keep their exchanges)")
+        raise ReplayError(
+            f"the report holds no whole request of {check['nodeid']} (only failed, errored and warned "
+            "checks keep their exchanges)"
+        )
     for b in check.get("breaches") or []:
         at = b.get("exchange")
         if isinstance(at, int) and 0 <= at < len(check["exchanges"]) and "request_headers" in check["exchanges"][at]:
@@ -152,13 +162,18 @@ def secret_values(legend: Mapping[str, str], target: Target, wanted: list[str]) 
         else:
             missing.append(f"  export {variable}=...   # {origin or 'not in the report legend'}")
     if missing:
-        raise ReplayError("the request uses secrets that neither the target file nor the environment gives:\n"
-                          + "\n".join(missing) + "\n(a credential the old server issued does not exist on another server: "
-                          "replay the check with `dcr-harness run -k` instead)")
+        raise ReplayError(
+            "the request uses secrets that neither the target file nor the environment gives:\n"
+            + "\n".join(missing)
+            + "\n(a credential the old server issued does not exist on another server: "
+            "replay the check with `dcr-harness run -k` instead)"
+        )
     return values
 
 
-def rebuild_request(recorded: Mapping[str, Any], old_base: str, target: Target, values: Mapping[str, str]) -> tuple[str, str, list[tuple[str, str]], bytes]:
+def rebuild_request(
+    recorded: Mapping[str, Any], old_base: str, target: Target, values: Mapping[str, str]
+) -> tuple[str, str, list[tuple[str, str]], bytes]:
     """(method, url, headers, body) of the recorded request, aimed at the target's base URL."""
     url = recorded["url"]
     if not old_base or not url.startswith(old_base.rstrip("/")):
@@ -167,7 +182,7 @@ def rebuild_request(recorded: Mapping[str, Any], old_base: str, target: Target, 
     if TRUNCATED_BODY.search(body):
         raise ReplayError("the report keeps only the start of this request's body: it cannot be sent exactly")
     try:
-        path = unmask(url[len(old_base.rstrip("/")):], values)
+        path = unmask(url[len(old_base.rstrip("/")) :], values)
         headers = [(k, unmask(v, values)) for k, v in recorded["request_headers"] if k.lower() not in REBUILT_HEADERS]
         content = unmask(body, values).encode("utf-8", "surrogateescape")
     except (MissingVariable, ValueError) as exc:
@@ -182,7 +197,9 @@ def replay_request(session: Session, check: Mapping[str, Any], results: Mapping[
     values = secret_values(results.get("variables") or {}, session.target, variables_used(text))
     for variable, value in values.items():
         session.masker.add(value, kind_of(variable), variable)
-    method, url, headers, content = rebuild_request(recorded, (results.get("target") or {}).get("base_url", ""), session.target, values)
+    method, url, headers, content = rebuild_request(
+        recorded, (results.get("target") or {}).get("base_url", ""), session.target, values
+    )
     exchange = session.send_raw(method, url, headers=headers, content=content, device=recorded.get("device"))
     if exchange.error:
         return Outcome("changed", f"no answer: {exchange.error}", [exchange], judged=False)
@@ -200,14 +217,21 @@ def generated_example(check: Mapping[str, Any]) -> bool:
 def judge_generated(recorded: Mapping[str, Any], check: Mapping[str, Any], exchange: Exchange) -> Outcome:
     """A generated check's shrunk example, judged again by the oracle of generated cases with the permitted answers it recorded."""
     data = recorded["case"]
-    case = Provocation(tuple(data["requirements"]), data["name"], data["endpoint"], frozenset(data["permitted"]),
-                       send=lambda c: exchange)
+    case = Provocation(
+        tuple(data["requirements"]),
+        data["name"],
+        data["endpoint"],
+        frozenset(data["permitted"]),
+        send=lambda c: exchange,
+    )
     try:
         evidence = _judged(lambda: judge_case(case, exchange))
     except checks.CheckBlocked as exc:
         return Outcome("not judged", f"the example could not be judged: {exc}", [exchange], judged=False)
     index = next((i for i, x in enumerate(check.get("exchanges") or []) if x is recorded), None)
-    before = {r for b in check.get("breaches") or [] if b.get("exchange") == index for r in b["requirements"]} or set(check.get("failed_requirements") or [])
+    before = {r for b in check.get("breaches") or [] if b.get("exchange") == index for r in b["requirements"]} or set(
+        check.get("failed_requirements") or []
+    )
     return _verdict(f"example {data['id']}", before, evidence, [exchange])
 
 
@@ -217,7 +241,9 @@ def replayed_whole(check: Mapping[str, Any] | None, case: Provocation | None) ->
     if case is not None or check is None:
         return False
     if check["outcome"] not in FAILING:
-        raise ReplayError(f"{check['nodeid']} {check['outcome']} in the report: replay takes a failed, errored or warned check")
+        raise ReplayError(
+            f"{check['nodeid']} {check['outcome']} in the report: replay takes a failed, errored or warned check"
+        )
     return not generated_example(check)
 
 

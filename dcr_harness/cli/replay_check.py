@@ -29,12 +29,18 @@ def target_arguments(results: Mapping[str, Any], target_option: str | None) -> l
         return ["--target", target_path]
     if not results.get("embedded"):
         raise ReplayError(NO_TARGET.format(name=(results.get("target") or {}).get("name") or "a target file"))
-    return ([f"--embedded-fault={f}" for f in results.get("embedded_faults") or []]
-            + [f"--embedded-arg={a}" for a in results.get("embedded_args") or []])
+    return [f"--embedded-fault={f}" for f in results.get("embedded_faults") or []] + [
+        f"--embedded-arg={a}" for a in results.get("embedded_args") or []
+    ]
 
 
 def replay_check(results: Mapping[str, Any], check: Mapping[str, Any], target_option: str | None) -> Outcome:
-    argv = [str(CONFORMANCE_DIR.parent / check["nodeid"]), "-q", "--no-example-db", *target_arguments(results, target_option)]
+    argv = [
+        str(CONFORMANCE_DIR.parent / check["nodeid"]),
+        "-q",
+        "--no-example-db",
+        *target_arguments(results, target_option),
+    ]
     if results.get("seed") is not None:
         argv.append(f"--hypothesis-seed={results['seed']}")
     with tempfile.TemporaryDirectory(prefix="dcr-harness-replay-") as scratch:
@@ -42,8 +48,11 @@ def replay_check(results: Mapping[str, Any], check: Mapping[str, Any], target_op
             finished = run_conformance([*argv, "--report-dir", scratch])
     result = finished.result
     if result is None or result.ending not in (Ending.COMPLETED,):
-        why = result.stop_reason if result is not None and result.stop_reason else (
-            result.ending.value if result is not None else f"pytest ended with status {finished.status}")
+        why = (
+            result.stop_reason
+            if result is not None and result.stop_reason
+            else (result.ending.value if result is not None else f"pytest ended with status {finished.status}")
+        )
         return Outcome("not judged", f"the check could not run again: {why}", judged=False)
     again = next((c for c in result.checks if c["nodeid"] == check["nodeid"]), None)
     if again is None:
@@ -58,9 +67,18 @@ def verdict_of(before: Mapping[str, Any], now: Mapping[str, Any]) -> Outcome:
         was = f" (failed {', '.join(sorted(broken_before))} in the report)" if broken_before else ""
         return Outcome("fixed", f"{what}: {now['outcome']}{was}")
     if now["outcome"] != "failed":
-        return Outcome("not judged", f"{what}: {now['outcome']}: {now['message'].splitlines()[0] if now['message'] else ''}", judged=False)
-    lines = now["message"] + "".join(f"\n  {x['curl']}" for x in [x for x in now.get("exchanges") or [] if "curl" in x][-3:])
+        return Outcome(
+            "not judged",
+            f"{what}: {now['outcome']}: {now['message'].splitlines()[0] if now['message'] else ''}",
+            judged=False,
+        )
+    lines = now["message"] + "".join(
+        f"\n  {x['curl']}" for x in [x for x in now.get("exchanges") or [] if "curl" in x][-3:]
+    )
     if broken_before and broken_now != broken_before:
-        return Outcome("changed", f"{what}: still failing, now breaking {', '.join(sorted(broken_now))} "
-                                  f"(the report: {', '.join(sorted(broken_before))})\n{lines}")
+        return Outcome(
+            "changed",
+            f"{what}: still failing, now breaking {', '.join(sorted(broken_now))} "
+            f"(the report: {', '.join(sorted(broken_before))})\n{lines}",
+        )
     return Outcome("still failing", f"{what}: still failing\n{lines}")

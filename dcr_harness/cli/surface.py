@@ -15,11 +15,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "init": ("dcr-harness init --base-url https://dcr.staging.example.com --out staging.toml",),
     "run": ("dcr-harness run --target staging.toml", "dcr-harness run --req REG-ERR-3 --req TOK-"),
     "serve": (SERVE_EXAMPLE,),
-    "load": ("dcr-harness load token_refresh --duration 30",
-             "dcr-harness load token_refresh --master --expect-workers 2 --master-bind-port 5557",
-             "dcr-harness load token_refresh --worker --master-host 10.0.0.5 --master-port 5557 --target staging.toml",
-             "dcr-harness load throttling --rate 50 --duration 60 --target staging.toml",
-             "dcr-harness load token_refresh --render-kubernetes k8s/ --workers 4 --target staging.toml"),
+    "load": (
+        "dcr-harness load token_refresh --duration 30",
+        "dcr-harness load token_refresh --master --expect-workers 2 --master-bind-port 5557",
+        "dcr-harness load token_refresh --worker --master-host 10.0.0.5 --master-port 5557 --target staging.toml",
+        "dcr-harness load throttling --rate 50 --duration 60 --target staging.toml",
+        "dcr-harness load token_refresh --render-kubernetes k8s/ --workers 4 --target staging.toml",
+    ),
     "report": ("dcr-harness report reports/latest/results.json --waivers waivers.toml",),
     "sign": ("dcr-harness sign reports/latest --generate-key sign-key.pem",),
     "verify-report": ("dcr-harness verify-report reports/latest --public-key sender.pub.pem",),
@@ -39,8 +41,9 @@ def finish(parser: argparse.ArgumentParser, subcommands: dict[str, argparse.Argu
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = "Every command has --help with an example, e.g. dcr-harness run --help."
     # One line per command in the listing, however narrow the terminal.
-    parser.formatter_class = partial(argparse.HelpFormatter, max_help_position=20,
-                                     width=max(120, shutil.get_terminal_size().columns))
+    parser.formatter_class = partial(
+        argparse.HelpFormatter, max_help_position=20, width=max(120, shutil.get_terminal_size().columns)
+    )
     for name, sub in subcommands.items():
         if name in EXAMPLES:
             sub.epilog = example_epilog(name)

@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..argparsing import Subcommands
 from ..contract.verdicts import RunVerdict
+from ..errors import ExitCode
 from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
 from ..results.run_result import run_dir_name, utc_now
@@ -19,8 +21,6 @@ from .report import ClientRun, write_reports
 from .scenarios import RESTART_MARKER_PATH, Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
-from ..errors import ExitCode
-from ..argparsing import Subcommands
 
 RESTART_PROMPT = "RESTART the app now (scenario restart): it must reuse its stored credentials"
 
@@ -39,28 +39,54 @@ def _positive(kind: type) -> object:
         if value <= 0:
             raise argparse.ArgumentTypeError("must be positive")
         return value
+
     return parse
 
 
 def add_command(sub: Subcommands) -> None:
-    p = sub.add_parser("certify-client", help="certify a partner's client integration: serve the contract, judge the client",
-                       description="Serve register, token and a protected API for the client under test, record its "
-                                   "traffic until --duration, --exit-after-flows or Ctrl-C, then judge it against "
-                                   "CLI-1..5, REG-REQ-1/3/5, TOK-REQ-1/2/3, DEV-1/2. " + __doc__.split("\n\n", 1)[1].replace("\n", " "))
+    p = sub.add_parser(
+        "certify-client",
+        help="certify a partner's client integration: serve the contract, judge the client",
+        description="Serve register, token and a protected API for the client under test, record its "
+        "traffic until --duration, --exit-after-flows or Ctrl-C, then judge it against "
+        "CLI-1..5, REG-REQ-1/3/5, TOK-REQ-1/2/3, DEV-1/2. " + __doc__.split("\n\n", 1)[1].replace("\n", " "),
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s)")
     p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
-    p.add_argument("--duration", type=_positive(float), help="seconds to serve (default: until Ctrl-C or --exit-after-flows)")
-    p.add_argument("--exit-after-flows", type=_positive(int), metavar="N", help="stop after N protected API calls were answered")
-    p.add_argument("--scenario", action="append", default=[], metavar="NAME", help="scenario to run (repeatable; see --list-scenarios)")
+    p.add_argument(
+        "--duration", type=_positive(float), help="seconds to serve (default: until Ctrl-C or --exit-after-flows)"
+    )
+    p.add_argument(
+        "--exit-after-flows", type=_positive(int), metavar="N", help="stop after N protected API calls were answered"
+    )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scenario to run (repeatable; see --list-scenarios)",
+    )
     p.add_argument("--list-scenarios", action="store_true", help="list the scenarios and exit")
-    p.add_argument("--trust-key", metavar="FILE", help="PEM public key of the partner's test issuer: accept its software statements")
-    p.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="reports go to DIR/<time>-client-<pid>/ (default reports/)")
+    p.add_argument(
+        "--trust-key",
+        metavar="FILE",
+        help="PEM public key of the partner's test issuer: accept its software statements",
+    )
+    p.add_argument(
+        "--report-dir",
+        default=str(DEFAULT_REPORT_DIR),
+        help="reports go to DIR/<time>-client-<pid>/ (default reports/)",
+    )
     p.add_argument("--sign-key", metavar="KEY.pem", help="sign certification.json with this Ed25519 private key (PEM)")
     p.set_defaults(func=cmd_certify_client)
 
 
 def _announce(server: CertificationServer, settings: Settings, args: argparse.Namespace) -> None:
-    ends = [f"after {args.duration:g} s" if args.duration else "", f"after {args.exit_after_flows} API calls" if args.exit_after_flows else "", "on Ctrl-C or SIGTERM"]
+    ends = [
+        f"after {args.duration:g} s" if args.duration else "",
+        f"after {args.exit_after_flows} API calls" if args.exit_after_flows else "",
+        "on Ctrl-C or SIGTERM",
+    ]
     lines = [
         f"certify-client: DCR server for the client under test on {server.base_url}",
         *(f"  {name:<9} {url}" for name, url in server.endpoints.items()),
@@ -88,10 +114,18 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
         return _error("--port must be between 0 and 65535", ExitCode.USAGE)
     started_at = utc_now()
     try:
-        server = CertificationServer(settings, host=args.host, port=args.port, partner_key=partner_key,
-                                     on_restart=lambda: print(f"{RESTART_PROMPT}; once the old process has ended, "
-                                                              f"signal the restart: POST {server.base_url}{RESTART_MARKER_PATH}", flush=True),
-                                     exit_after_flows=args.exit_after_flows)
+        server = CertificationServer(
+            settings,
+            host=args.host,
+            port=args.port,
+            partner_key=partner_key,
+            on_restart=lambda: print(
+                f"{RESTART_PROMPT}; once the old process has ended, "
+                f"signal the restart: POST {server.base_url}{RESTART_MARKER_PATH}",
+                flush=True,
+            ),
+            exit_after_flows=args.exit_after_flows,
+        )
         server.start()
     except (OSError, ServerStartError) as exc:
         return _error(f"cannot serve on {args.host}:{args.port}: {exc}", ExitCode.UNREACHABLE)
@@ -101,16 +135,31 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
     finally:
         server.stop()
     recording = server.recording
-    run = ClientRun(settings, server.base_url, server.statement, list(recording.exchanges), started_at,
-                    restart_at=recording.restart_at, prompted_at=recording.prompted_at, stop_reason=reason, flows=recording.flows, dropped=recording.dropped)
+    run = ClientRun(
+        settings,
+        server.base_url,
+        server.statement,
+        list(recording.exchanges),
+        started_at,
+        restart_at=recording.restart_at,
+        prompted_at=recording.prompted_at,
+        stop_reason=reason,
+        flows=recording.flows,
+        dropped=recording.dropped,
+    )
     server.close()
     print(f"certify-client: stopped ({reason}); judging {len(run.exchanges)} requests", flush=True)
     run.judge()
     if run.refusals:
         faults = [r for r in run.refusals if r["requirement"]]
-        print(f"certify-client: the client got {len(run.refusals)} 4xx answers: {len(run.refusals) - len(faults)} provoked by "
-              f"the scenarios, {len(faults)} by its own requests"
-              + (f" ({', '.join(sorted({r['requirement'] for r in faults}))})" if faults else "")
-              + "; each explained in certification.json (client.refusals)", flush=True)
-    written = write_reports(run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout)
+        print(
+            f"certify-client: the client got {len(run.refusals)} 4xx answers: {len(run.refusals) - len(faults)} provoked by "
+            f"the scenarios, {len(faults)} by its own requests"
+            + (f" ({', '.join(sorted({r['requirement'] for r in faults}))})" if faults else "")
+            + "; each explained in certification.json (client.refusals)",
+            flush=True,
+        )
+    written = write_reports(
+        run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout
+    )
     return ExitCode.OK if RunVerdict(written.verdict).certifies else ExitCode.FAILED

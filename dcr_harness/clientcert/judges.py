@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from .. import checks
 from ..contract import schemas
@@ -18,8 +18,16 @@ from ..contract.device_info import DeviceInfoError, decode
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind
 from .refusals import explain
-from .rules import (ACCEPT_RULE, CONTENT_TYPES, accept_ok, accepts, content_type_ok, content_types, register_body_problem,
-                    token_params_problem)
+from .rules import (
+    ACCEPT_RULE,
+    CONTENT_TYPES,
+    accept_ok,
+    accepts,
+    content_type_ok,
+    content_types,
+    register_body_problem,
+    token_params_problem,
+)
 from .scenarios import RESTART_MARKER_PATH
 from .traffic import Token, Traffic
 
@@ -57,6 +65,7 @@ def _described(ex: Exchange) -> str:
 
 # Per request ----------------------------------------------------------------------
 
+
 def content_type(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-1, REG-REQ-1, TOK-REQ-1: the required Content-Type on register and token requests."""
     for ex in traffic.of_kind("register", "token"):
@@ -74,7 +83,12 @@ def accept(traffic: Traffic, offend: Callable[..., None]) -> None:
         rule = ACCEPT_RULE[kind(ex)]  # type: ignore[index]
         values = accepts(ex)
         if accept_ok(ex):
-            checks.held(rule, f"{kind(ex)} request: Accept {values[0]!r} admits JSON" if values else f"{kind(ex)} request: no Accept (allowed)")
+            checks.held(
+                rule,
+                f"{kind(ex)} request: Accept {values[0]!r} admits JSON"
+                if values
+                else f"{kind(ex)} request: no Accept (allowed)",
+            )
         else:
             offend(rule, f"{_described(ex)} sent Accept {', '.join(values)!r}, which excludes application/json", ex)
 
@@ -93,7 +107,9 @@ def device_info(traffic: Traffic, offend: Callable[..., None]) -> None:
             offend("DEV-1", f"{_described(ex)}: X-Device-Info is not Base64 of JSON ({exc})", ex)
             continue
         if not isinstance(device, dict):
-            offend("DEV-1", f"{_described(ex)}: X-Device-Info decodes to {type(device).__name__}, not a JSON object", ex)
+            offend(
+                "DEV-1", f"{_described(ex)}: X-Device-Info decodes to {type(device).__name__}, not a JSON object", ex
+            )
             continue
         checks.held("DEV-1", "X-Device-Info is Base64 of a JSON object")
         problems = schemas.validate("device-info", device)
@@ -103,8 +119,15 @@ def device_info(traffic: Traffic, offend: Callable[..., None]) -> None:
             checks.held("DEV-2", "X-Device-Info has the required keys and listed values")
 
 
-def _request_rule(traffic: Traffic, offend: Callable[..., None], kind: str, req: str,
-                  problem_of: Callable[[Any], str | None], required: str, held: str) -> None:
+def _request_rule(
+    traffic: Traffic,
+    offend: Callable[..., None],
+    kind: str,
+    req: str,
+    problem_of: Callable[[Any], str | None],
+    required: str,
+    held: str,
+) -> None:
     """Judge every request of one kind by one rule: each offending request names its problem and the rule."""
     for ex in traffic.of_kind(kind):
         problem = problem_of(ex)
@@ -116,17 +139,29 @@ def _request_rule(traffic: Traffic, offend: Callable[..., None], kind: str, req:
 
 def register_body(traffic: Traffic, offend: Callable[..., None]) -> None:
     """REG-REQ-5: a JSON object with software_statement (a string) and, optionally, redirect_uri (a string)."""
-    _request_rule(traffic, offend, "register", "REG-REQ-5", register_body_problem,
-                  "a JSON object with software_statement (string) and optionally redirect_uri (string)",
-                  "register body: a JSON object with software_statement as a string")
+    _request_rule(
+        traffic,
+        offend,
+        "register",
+        "REG-REQ-5",
+        register_body_problem,
+        "a JSON object with software_statement (string) and optionally redirect_uri (string)",
+        "register body: a JSON object with software_statement as a string",
+    )
 
 
 def token_params(traffic: Traffic, offend: Callable[..., None]) -> None:
     """TOK-REQ-2: client_id, client_secret and grant_type=client_credentials in the form body, once each;
     not in the query string, not in HTTP Basic (alone or besides the body)."""
-    _request_rule(traffic, offend, "token", "TOK-REQ-2", token_params_problem,
-                  "client_id, client_secret and grant_type=client_credentials once each in the form body",
-                  "token request: credentials and grant_type=client_credentials in the form body")
+    _request_rule(
+        traffic,
+        offend,
+        "token",
+        "TOK-REQ-2",
+        token_params_problem,
+        "client_id, client_secret and grant_type=client_credentials once each in the form body",
+        "token request: credentials and grant_type=client_credentials in the form body",
+    )
 
 
 def bearer(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -136,11 +171,17 @@ def bearer(traffic: Traffic, offend: Callable[..., None]) -> None:
         if bearer_of(ex) and not in_query:
             checks.held("CLI-4", "API call sent Authorization: Bearer <token>")
         elif in_query:
-            offend("CLI-4", f"{_described(ex)} sent the access token in the query string, not in Authorization: Bearer", ex)
+            offend(
+                "CLI-4", f"{_described(ex)} sent the access token in the query string, not in Authorization: Bearer", ex
+            )
         else:
             scheme = (ex.request_header("authorization") or "").split(" ", 1)[0]
-            offend("CLI-4", f"{_described(ex)} sent {'Authorization ' + scheme if scheme else 'no Authorization header'}; "
-                   "required: Authorization: Bearer <token>", ex)
+            offend(
+                "CLI-4",
+                f"{_described(ex)} sent {'Authorization ' + scheme if scheme else 'no Authorization header'}; "
+                "required: Authorization: Bearer <token>",
+                ex,
+            )
 
 
 def forwarded_for(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -150,8 +191,13 @@ def forwarded_for(traffic: Traffic, offend: Callable[..., None]) -> None:
         try:
             ipaddress.ip_address(first)
         except ValueError:
-            offend("CLI-5", f"{_described(ex)} sent " + (f"X-Forwarded-For {first!r}, not an address" if first else
-                   "no X-Forwarded-For") + ": a server-to-server integration forwards its user's address", ex)
+            offend(
+                "CLI-5",
+                f"{_described(ex)} sent "
+                + (f"X-Forwarded-For {first!r}, not an address" if first else "no X-Forwarded-For")
+                + ": a server-to-server integration forwards its user's address",
+                ex,
+            )
             continue
         checks.held("CLI-5", "request forwarded the user's address in X-Forwarded-For")
 
@@ -170,8 +216,13 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
         for ex in events:
             if kind(ex) == "register":
                 if holding is not None and not refused:
-                    offend("CLI-2", f"{_described(ex)}: registered again although the credentials it got at "
-                           f"{holding.started_at:.2f} s were never refused (register once, store the credentials)", holding, ex)
+                    offend(
+                        "CLI-2",
+                        f"{_described(ex)}: registered again although the credentials it got at "
+                        f"{holding.started_at:.2f} s were never refused (register once, store the credentials)",
+                        holding,
+                        ex,
+                    )
                 elif holding is not None and ex.status == 201:
                     checks.held("CLI-2", "registered again once, after its credentials were refused (invalid_client)")
                 if ex.status == 201:
@@ -188,11 +239,18 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
                 if client_id in tokens_seen:
                     checks.held("CLI-2", "asked for a new token with its stored credentials, without registering again")
                 tokens_seen.add(client_id)
-    refused_note = (f"; its credentials were refused (invalid_client) at {refusals[0].started_at:.2f} s, and it never "
-                    "registered again after that" if refusals else "")
-    checks.not_verified("CLI-2", "not exercised: the client never asked for a second token with the same credentials "
-                        f"and never registered again after a refusal{refused_note} (scenarios short-token-ttl, "
-                        "restart, revoked-credentials)")
+    refused_note = (
+        f"; its credentials were refused (invalid_client) at {refusals[0].started_at:.2f} s, and it never "
+        "registered again after that"
+        if refusals
+        else ""
+    )
+    checks.not_verified(
+        "CLI-2",
+        "not exercised: the client never asked for a second token with the same credentials "
+        f"and never registered again after a refusal{refused_note} (scenarios short-token-ttl, "
+        "restart, revoked-credentials)",
+    )
 
 
 def restart(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -200,22 +258,32 @@ def restart(traffic: Traffic, offend: Callable[..., None]) -> None:
     restarted app asks for tokens with the credentials registered before it (registering again is the
     registration judge's finding)."""
     if traffic.prompted_at is None:
-        checks.not_verified("CLI-2", "restart not exercised: the prompt comes after the first answered API call, "
-                            "and the client made none")
+        checks.not_verified(
+            "CLI-2",
+            "restart not exercised: the prompt comes after the first answered API call, and the client made none",
+        )
         return
     if traffic.restart_at is None:
-        checks.not_verified("CLI-2", f"restart not exercised: the prompt at {traffic.prompted_at:.2f} s was never "
-                            f"followed by the restart signal (POST {RESTART_MARKER_PATH})")
+        checks.not_verified(
+            "CLI-2",
+            f"restart not exercised: the prompt at {traffic.prompted_at:.2f} s was never "
+            f"followed by the restart signal (POST {RESTART_MARKER_PATH})",
+        )
         return
     before = {cid for cid, at in traffic.registered_at.items() if at < traffic.restart_at}
     after = [ex for ex in traffic.of_kind("token") if ex.started_at > traffic.restart_at]
     reused = next((ex for ex in after if client_id_of(ex) in before and ex.status == 201), None)
     if reused is not None:
-        checks.held("CLI-2", f"restarted (signalled at {traffic.restart_at:.2f} s) and asked for a token at "
-                    f"{reused.started_at:.2f} s with the credentials registered before the restart")
+        checks.held(
+            "CLI-2",
+            f"restarted (signalled at {traffic.restart_at:.2f} s) and asked for a token at "
+            f"{reused.started_at:.2f} s with the credentials registered before the restart",
+        )
     elif not after:
-        checks.not_verified("CLI-2", f"restart not exercised: after the restart signal at {traffic.restart_at:.2f} s "
-                            "the app asked for no token")
+        checks.not_verified(
+            "CLI-2",
+            f"restart not exercised: after the restart signal at {traffic.restart_at:.2f} s the app asked for no token",
+        )
 
 
 def _renewal(current: Token, first: Exchange, ex: Exchange, calls: int, offend: Callable[..., None]) -> None:
@@ -224,16 +292,31 @@ def _renewal(current: Token, first: Exchange, ex: Exchange, calls: int, offend: 
     room = current.lifetime * RENEW_ROOM + CLOCK_TOLERANCE_S
     attempt = "" if first is ex else f" (first attempt at {first.started_at:.2f} s, answered {first.status})"
     if left < 0:
-        offend("CLI-3", f"{_described(ex)}: renewed {-left:.2f} s after the token from {current.issued_at:.2f} s had "
-               f"expired{attempt}; obtain a new one before expiry", current.exchange, first, ex)
+        offend(
+            "CLI-3",
+            f"{_described(ex)}: renewed {-left:.2f} s after the token from {current.issued_at:.2f} s had "
+            f"expired{attempt}; obtain a new one before expiry",
+            current.exchange,
+            first,
+            ex,
+        )
     elif left > room:
-        offend("CLI-3", f"{_described(ex)}: asked for a new token{attempt} while the one from {current.issued_at:.2f} s "
-               f"had {left:.2f} s of {current.lifetime:g} s left, after {calls} API call(s) with it; a client renews "
-               f"only with at most {room:g} s left (the last {RENEW_ROOM:.0%} of the lifetime, + {CLOCK_TOLERANCE_S:g} s "
-               "for whole-second clocks)", current.exchange, first, ex)
+        offend(
+            "CLI-3",
+            f"{_described(ex)}: asked for a new token{attempt} while the one from {current.issued_at:.2f} s "
+            f"had {left:.2f} s of {current.lifetime:g} s left, after {calls} API call(s) with it; a client renews "
+            f"only with at most {room:g} s left (the last {RENEW_ROOM:.0%} of the lifetime, + {CLOCK_TOLERANCE_S:g} s "
+            "for whole-second clocks)",
+            current.exchange,
+            first,
+            ex,
+        )
     else:
-        checks.held("CLI-3", f"renewed the token {left:.2f} s before it expired{attempt} (room: renew with at most "
-                    f"{room:g} s left), after {calls} API call(s) with it")
+        checks.held(
+            "CLI-3",
+            f"renewed the token {left:.2f} s before it expired{attempt} (room: renew with at most "
+            f"{room:g} s left), after {calls} API call(s) with it",
+        )
 
 
 def token_reuse(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -257,12 +340,20 @@ def token_reuse(traffic: Traffic, offend: Callable[..., None]) -> None:
             if used is not None and used is current:
                 calls += 1
             if used is not None and ex.started_at > used.expires_at + EXPIRY_GRACE_S:
-                offend("CLI-3", f"{_described(ex)}: called with a token that had expired "
-                       f"{ex.started_at - used.expires_at:.2f} s earlier (renew it before expiry)", used.exchange, ex)
+                offend(
+                    "CLI-3",
+                    f"{_described(ex)}: called with a token that had expired "
+                    f"{ex.started_at - used.expires_at:.2f} s earlier (renew it before expiry)",
+                    used.exchange,
+                    ex,
+                )
         if current is not None and first is not None and not traffic.restarted_since(first, current.exchange):
             _renewal(current, first, first, calls, offend)  # renewals that never got a token are renewals too
-    checks.not_verified("CLI-3", "not exercised: no token reached the last half of its lifetime while the client ran "
-                        "(scenario short-token-ttl, and run longer than the token lifetime)")
+    checks.not_verified(
+        "CLI-3",
+        "not exercised: no token reached the last half of its lifetime while the client ran "
+        "(scenario short-token-ttl, and run longer than the token lifetime)",
+    )
 
 
 def wait_after_429(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -273,17 +364,22 @@ def wait_after_429(traffic: Traffic, offend: Callable[..., None]) -> None:
                 continue
             answered = getattr(ex, "answered_at", None) or ex.started_at + ex.elapsed
             # Requests that arrived before the 429 was answered were sent before the client saw it.
-            following = next((n for n in events[i + 1:] if n.started_at >= answered), None)
+            following = next((n for n in events[i + 1 :] if n.started_at >= answered), None)
             if following is None:
                 continue
             gap = following.started_at - answered
             if gap < WAIT_AFTER_429_S:
-                offend("CLI-5", f"{_described(following)}: sent {gap:.2f} s after a 429 (at {answered:.2f} s); "
-                       "wait at least 1 s", ex, following)
+                offend(
+                    "CLI-5",
+                    f"{_described(following)}: sent {gap:.2f} s after a 429 (at {answered:.2f} s); wait at least 1 s",
+                    ex,
+                    following,
+                )
             else:
                 checks.held("CLI-5", f"waited {gap:.2f} s after a 429")
-    checks.not_verified("CLI-5", "not exercised: the client never got a 429 followed by another request "
-                        "(scenario throttling)")
+    checks.not_verified(
+        "CLI-5", "not exercised: the client never got a 429 followed by another request (scenario throttling)"
+    )
 
 
 def refusals(traffic: Traffic, offend: Callable[..., None]) -> None:
@@ -291,23 +387,56 @@ def refusals(traffic: Traffic, offend: Callable[..., None]) -> None:
     (refusals.py); those a scenario provoked are listed in the report (client.refusals), not held against it."""
     for refusal in explain(traffic):
         if refusal.requirement is not None:
-            offend(refusal.requirement, f"{_described(refusal.exchange)} was refused ({refusal.exchange.status}): "
-                   f"{refusal.why}", refusal.exchange)
+            offend(
+                refusal.requirement,
+                f"{_described(refusal.exchange)} was refused ({refusal.exchange.status}): {refusal.why}",
+                refusal.exchange,
+            )
 
 
 PER_REQUEST = (
-    Judge("content_type", "Content-Type as required on register and token", ("CLI-1", "REG-REQ-1", "TOK-REQ-1"), content_type,
-          "the client sent no request of that endpoint"),
-    Judge("accept", "Accept, if sent, admits JSON", ("REG-REQ-3", "TOK-REQ-3"), accept,
-          "the client sent no request of that endpoint"),
-    Judge("device_info", "X-Device-Info sent and valid", ("CLI-1", "DEV-1", "DEV-2"), device_info,
-          "the client sent no X-Device-Info that could be decoded"),
-    Judge("register_body", "register body: a JSON object with software_statement", ("REG-REQ-5",), register_body,
-          "the client sent no register request"),
-    Judge("token_params", "token parameters in the form body, credentials not in Basic or the query", ("TOK-REQ-2",),
-          token_params, "the client sent no token request"),
-    Judge("bearer", "Authorization: Bearer on every protected API call", ("CLI-4",), bearer,
-          "the client called no protected API"),
+    Judge(
+        "content_type",
+        "Content-Type as required on register and token",
+        ("CLI-1", "REG-REQ-1", "TOK-REQ-1"),
+        content_type,
+        "the client sent no request of that endpoint",
+    ),
+    Judge(
+        "accept",
+        "Accept, if sent, admits JSON",
+        ("REG-REQ-3", "TOK-REQ-3"),
+        accept,
+        "the client sent no request of that endpoint",
+    ),
+    Judge(
+        "device_info",
+        "X-Device-Info sent and valid",
+        ("CLI-1", "DEV-1", "DEV-2"),
+        device_info,
+        "the client sent no X-Device-Info that could be decoded",
+    ),
+    Judge(
+        "register_body",
+        "register body: a JSON object with software_statement",
+        ("REG-REQ-5",),
+        register_body,
+        "the client sent no register request",
+    ),
+    Judge(
+        "token_params",
+        "token parameters in the form body, credentials not in Basic or the query",
+        ("TOK-REQ-2",),
+        token_params,
+        "the client sent no token request",
+    ),
+    Judge(
+        "bearer",
+        "Authorization: Bearer on every protected API call",
+        ("CLI-4",),
+        bearer,
+        "the client called no protected API",
+    ),
     Judge("refusals", "every 4xx the client received, explained", (), refusals),
 )
 PER_SEQUENCE = (
@@ -320,4 +449,6 @@ RESTART = Judge("restart", "stored credentials reused after a signalled restart"
 
 
 def judges_for(server_to_server: bool, restart: bool = False) -> tuple[Judge, ...]:
-    return PER_REQUEST + PER_SEQUENCE + ((SERVER_TO_SERVER,) if server_to_server else ()) + ((RESTART,) if restart else ())
+    return (
+        PER_REQUEST + PER_SEQUENCE + ((SERVER_TO_SERVER,) if server_to_server else ()) + ((RESTART,) if restart else ())
+    )

@@ -44,8 +44,13 @@ class RecordedExchange(Exchange):
 
 
 class RecordingMiddleware:
-    def __init__(self, app: Callable[..., Awaitable[None]], settings: Settings,
-                 on_restart: Callable[[], None] | None = None, exit_after_flows: int | None = None) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Awaitable[None]],
+        settings: Settings,
+        on_restart: Callable[[], None] | None = None,
+        exit_after_flows: int | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings
         self.on_restart = on_restart
@@ -64,7 +69,9 @@ class RecordingMiddleware:
     def now(self) -> float:
         return time.monotonic() - self.t0
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -80,7 +87,7 @@ class RecordingMiddleware:
             size += len(chunk)
             if not message.get("more_body"):
                 break
-        body = b"".join(chunks)[:MAX_BODY_BYTES + 1]
+        body = b"".join(chunks)[: MAX_BODY_BYTES + 1]
         ex = self._exchange(scope, body)
         answer = self._scenario_answer(ex)
         if answer is not None:
@@ -101,8 +108,13 @@ class RecordingMiddleware:
                 if self.restart_at is None:
                     self.restart_at = self.now()
         body = text.encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _exchange(self, scope: Scope, body: bytes) -> RecordedExchange:
@@ -111,8 +123,15 @@ class RecordingMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         url = f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
         client = scope.get("client")
-        return RecordedExchange(scope["method"], url, headers, body, started_at=self.now(),
-                                device=client[0] if client else None, connection=client[1] if client else None)
+        return RecordedExchange(
+            scope["method"],
+            url,
+            headers,
+            body,
+            started_at=self.now(),
+            device=client[0] if client else None,
+            connection=client[1] if client else None,
+        )
 
     def _scenario_answer(self, ex: RecordedExchange) -> tuple[int, list[tuple[str, str]], bytes, str] | None:
         kind = endpoint_of(path_of(ex))
@@ -121,23 +140,48 @@ class RecordingMiddleware:
             device = throttle_device(ex)
             self._per_device[device] += 1
             if self._per_device[device] % every == 0:
-                return 429, [("content-type", "text/html; charset=utf-8"), ("retry-after", "1")], TOO_MANY.encode(), INJECTED_429
+                return (
+                    429,
+                    [("content-type", "text/html; charset=utf-8"), ("retry-after", "1")],
+                    TOO_MANY.encode(),
+                    INJECTED_429,
+                )
         if kind == "token" and client_id_of(ex) in self.revoked:
-            body = json.dumps({"error": "invalid_client", "error_description": "the client's credentials were revoked"}).encode()
+            body = json.dumps(
+                {"error": "invalid_client", "error_description": "the client's credentials were revoked"}
+            ).encode()
             return 400, [("content-type", "application/json"), ("cache-control", "no-store")], body, INJECTED_REVOKED
         return None
 
-    async def _send_own(self, ex: RecordedExchange, status: int, headers: list[tuple[str, str]], body: bytes, note: str,
-                        send: Callable[[Message], Awaitable[None]]) -> None:
+    async def _send_own(
+        self,
+        ex: RecordedExchange,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        note: str,
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         headers = [*headers, ("content-length", str(len(body)))]
         ex.status, ex.response_headers, ex.response_body, ex.note = status, headers, body, note
         ex.answered_at = self.now()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
-    async def _forward(self, scope: Scope, body: bytes, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]], ex: RecordedExchange) -> None:
+    async def _forward(
+        self,
+        scope: Scope,
+        body: bytes,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+        ex: RecordedExchange,
+    ) -> None:
         replayed = False
         chunks: list[bytes] = []
 
@@ -152,7 +196,9 @@ class RecordingMiddleware:
             if message["type"] == "http.response.start":
                 ex.answered_at = self.now()
                 ex.status = message["status"]
-                ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
+                ex.response_headers = [
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                ]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -167,7 +213,12 @@ class RecordingMiddleware:
         else:
             self.dropped += 1
         kind = endpoint_of(path_of(ex))
-        if kind == "token" and ex.status == 201 and self.settings.on("revoked-credentials") and not self.revocation_done:
+        if (
+            kind == "token"
+            and ex.status == 201
+            and self.settings.on("revoked-credentials")
+            and not self.revocation_done
+        ):
             client_id = client_id_of(ex)
             if client_id:
                 self.revoked.add(client_id)

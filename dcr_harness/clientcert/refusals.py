@@ -23,13 +23,22 @@ class Refusal:
     def to_dict(self) -> dict[str, object]:
         ex = self.exchange
         body = ex.json()
-        return {"at_s": round(ex.started_at, 3), "request": f"{ex.method} {ex.url.split('?', 1)[0]}", "status": ex.status,
-                "error": body.get("error") if isinstance(body, dict) else None, "requirement": self.requirement,
-                "explanation": self.why}
+        return {
+            "at_s": round(ex.started_at, 3),
+            "request": f"{ex.method} {ex.url.split('?', 1)[0]}",
+            "status": ex.status,
+            "error": body.get("error") if isinstance(body, dict) else None,
+            "requirement": self.requirement,
+            "explanation": self.why,
+        }
 
 
 def explain(traffic: Traffic) -> list[Refusal]:
-    return [Refusal(ex, *_cause(traffic, ex)) for ex in traffic.exchanges if ex.status is not None and 400 <= ex.status < 500]
+    return [
+        Refusal(ex, *_cause(traffic, ex))
+        for ex in traffic.exchanges
+        if ex.status is not None and 400 <= ex.status < 500
+    ]
 
 
 def _cause(traffic: Traffic, ex: Exchange) -> tuple[str | None, str]:
@@ -48,14 +57,20 @@ def _cause(traffic: Traffic, ex: Exchange) -> tuple[str | None, str]:
     if where == "register":
         problem = register_body_problem(ex)
         if problem or error in STATEMENT_ERRORS:
-            return "REG-REQ-5", problem or f"{error}: the body's software_statement or redirect_uri is not the one the app was given"
+            return (
+                "REG-REQ-5",
+                problem or f"{error}: the body's software_statement or redirect_uri is not the one the app was given",
+            )
         return "REG-REQ-5", f"{error or ex.status}: the register request was refused"
     if where == "token":
         problem = token_params_problem(ex)
         if problem:
             return "TOK-REQ-2", problem
         if error == "invalid_client":
-            return "CLI-2", "invalid_client: credentials the server never issued (store the registered credentials as given)"
+            return (
+                "CLI-2",
+                "invalid_client: credentials the server never issued (store the registered credentials as given)",
+            )
         return "TOK-REQ-2", f"{error or ex.status}: the token request was refused"
     if where == "api":
         token = traffic.tokens.get(bearer_of(ex) or "")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import checks
+from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from ..http.exchange import Exchange
 from ..http.masking import Masker
 from ..http.secret_scan import SecretScanner
@@ -24,11 +25,19 @@ from ..report.signing import load_private_key, sign_report
 from ..report.summary import write_certification_summary
 from ..results.record import CheckRecord, outcome_of
 from ..results.run_result import ResultsBuilder, check_dicts
-from ..contract.verdicts import Outcome, applies, requirement_verdicts
-from .judges import CLOCK_TOLERANCE_S, EXCHANGES_KEPT, EXPIRY_GRACE_S, RENEW_ROOM, RESTART, WAIT_AFTER_429_S, Judge, judges_for
+from .judges import (
+    CLOCK_TOLERANCE_S,
+    EXCHANGES_KEPT,
+    EXPIRY_GRACE_S,
+    RENEW_ROOM,
+    RESTART,
+    WAIT_AFTER_429_S,
+    Judge,
+    judges_for,
+)
+from .parse import basic_of, bearer_of, form_of, request_json
 from .refusals import explain
 from .scenarios import Settings
-from .parse import basic_of, bearer_of, form_of, request_json
 from .traffic import Traffic
 
 NODE_PREFIX = "certify-client::"
@@ -37,9 +46,11 @@ UNEXERCISED = ("not_verified", "not_covered")
 # The tolerances the client's verdicts depend on, stated in every report (as the throttling checks state theirs).
 TOLERANCES = {
     "renewal": f"CLI-3: a renewal (its first attempt) is accepted with at most {RENEW_ROOM:.0%} of the token lifetime "
-               f"+ {CLOCK_TOLERANCE_S:g} s left (whole-second clocks) and before expiry (answer sent + expires_in)",
-    "renew_room_share": RENEW_ROOM, "clock_tolerance_s": CLOCK_TOLERANCE_S,
-    "expired_token_grace_s": EXPIRY_GRACE_S, "wait_after_429_s": WAIT_AFTER_429_S,
+    f"+ {CLOCK_TOLERANCE_S:g} s left (whole-second clocks) and before expiry (answer sent + expires_in)",
+    "renew_room_share": RENEW_ROOM,
+    "clock_tolerance_s": CLOCK_TOLERANCE_S,
+    "expired_token_grace_s": EXPIRY_GRACE_S,
+    "wait_after_429_s": WAIT_AFTER_429_S,
 }
 
 
@@ -63,7 +74,9 @@ def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckReco
     for judge in judges:
         record = CheckRecord(nodeid=NODE_PREFIX + judge.name, title=judge.title, requirements=list(judge.requirements))
 
-        def offend(reqs: str | tuple[str, ...], message: str, *exchanges: Exchange, record: CheckRecord = record) -> None:
+        def offend(
+            reqs: str | tuple[str, ...], message: str, *exchanges: Exchange, record: CheckRecord = record
+        ) -> None:
             for ex in exchanges:
                 if ex not in record.exchanges and len(record.exchanges) < EXCHANGES_KEPT:
                     record.exchanges.append(ex)
@@ -80,8 +93,11 @@ def judge_traffic(traffic: Traffic, judges: tuple[Judge, ...]) -> list[CheckReco
         for req in judge.requirements:  # never "passed without exercising it": say what the traffic lacked
             if req not in record.evidence.verified and req not in record.evidence.broken:
                 record.evidence.not_verified((req,), f"not exercised: {judge.unreached}")
-        record.outcome, record.message = (Outcome.ERROR, f"{type(error).__name__}: {error}") if error and not record.evidence.breaches \
+        record.outcome, record.message = (
+            (Outcome.ERROR, f"{type(error).__name__}: {error}")
+            if error and not record.evidence.breaches
             else outcome_of(record, None)
+        )
         records.append(record)
     return records
 
@@ -107,7 +123,9 @@ class ClientRun:
     def judge(self) -> None:
         learn_secrets(self.masker, self.exchanges, self.statement)
         traffic = Traffic(self.exchanges, restart_at=self.restart_at, prompted_at=self.prompted_at)
-        self.records = judge_traffic(traffic, judges_for(self.settings.on("server-to-server"), self.settings.on("restart")))
+        self.records = judge_traffic(
+            traffic, judges_for(self.settings.on("server-to-server"), self.settings.on("restart"))
+        )
         self.refusals = [r.to_dict() for r in explain(traffic)]
 
     def results(self) -> dict[str, Any]:
@@ -115,24 +133,48 @@ class ClientRun:
         rate, burst = self.settings.throttle
         facts: dict[str, Any] = {
             "scope": "client",
-            "client": {"scenarios": self.settings.describe(), "requests": len(self.exchanges), "flows": self.flows,
-                       "stop_reason": self.stop_reason, "restart_prompted_at_s": self.prompted_at,
-                       "restart_signalled_at_s": self.restart_at, "tolerances": TOLERANCES,
-                       "refusals": self.refusals},
-            "target": {"name": "client certification", "base_url": self.base_url, "token_ttl_seconds": self.settings.token_ttl,
-                       "throttle": {"rate_per_s": rate, "burst": burst, "device_header": "X-Forwarded-For"}},
-            "embedded": False, "embedded_faults": [], "seed": None, "selection": {"narrowed": False},
-            "unreachable": False, "stop_reason": self.stop_reason, "requests_sent": len(self.exchanges),
+            "client": {
+                "scenarios": self.settings.describe(),
+                "requests": len(self.exchanges),
+                "flows": self.flows,
+                "stop_reason": self.stop_reason,
+                "restart_prompted_at_s": self.prompted_at,
+                "restart_signalled_at_s": self.restart_at,
+                "tolerances": TOLERANCES,
+                "refusals": self.refusals,
+            },
+            "target": {
+                "name": "client certification",
+                "base_url": self.base_url,
+                "token_ttl_seconds": self.settings.token_ttl,
+                "throttle": {"rate_per_s": rate, "burst": burst, "device_header": "X-Forwarded-For"},
+            },
+            "embedded": False,
+            "embedded_faults": [],
+            "seed": None,
+            "selection": {"narrowed": False},
+            "unreachable": False,
+            "stop_reason": self.stop_reason,
+            "requests_sent": len(self.exchanges),
         }
         results = ResultsBuilder(self.started_at, self.masker, facts).build(checks_)
-        dropped = f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)" if self.dropped else None
-        results["incomplete"] = "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised()) if r) or None
+        dropped = (
+            f"recording stopped after {len(self.exchanges)} requests ({self.dropped} more not judged)"
+            if self.dropped
+            else None
+        )
+        results["incomplete"] = (
+            "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised()) if r) or None
+        )
         return results
 
     def scenario_unexercised(self) -> str | None:
         """A selected scenario whose judge never saw its situation (an ignored restart prompt) is no PASS either."""
-        left = [f"{r.title}: {'; '.join(r.not_verified().values())}" for r in self.records
-                if r.nodeid == NODE_PREFIX + RESTART.name and _unexercised(r)]
+        left = [
+            f"{r.title}: {'; '.join(r.not_verified().values())}"
+            for r in self.records
+            if r.nodeid == NODE_PREFIX + RESTART.name and _unexercised(r)
+        ]
         return "; ".join(left) or None
 
     @staticmethod
@@ -144,17 +186,27 @@ class ClientRun:
 
 
 def write_junit(path: Path, records: list[CheckRecord], masker: Masker) -> None:
-    suite = ET.Element("testsuite", name="dcr-harness certify-client", tests=str(len(records)),
-                       failures=str(sum(r.outcome == "failed" for r in records)),
-                       errors=str(sum(r.outcome == "error" for r in records)),
-                       skipped=str(sum(_unexercised(r) for r in records)))
+    suite = ET.Element(
+        "testsuite",
+        name="dcr-harness certify-client",
+        tests=str(len(records)),
+        failures=str(sum(r.outcome == "failed" for r in records)),
+        errors=str(sum(r.outcome == "error" for r in records)),
+        skipped=str(sum(_unexercised(r) for r in records)),
+    )
     for r in records:
-        case = ET.SubElement(suite, "testcase", classname="certify-client", name=f"{r.title} [{' '.join(r.requirements)}]")
+        case = ET.SubElement(
+            suite, "testcase", classname="certify-client", name=f"{r.title} [{' '.join(r.requirements)}]"
+        )
         props = ET.SubElement(case, "properties")
         ET.SubElement(props, "property", name="requirements", value=" ".join(r.requirements))
         if r.outcome in ("failed", "error"):
             text = masker.mask(r.message + "".join(f"\n  {e.curl(masker)}" for e in r.exchanges[:5]))
-            ET.SubElement(case, "failure" if r.outcome == "failed" else "error", message=masker.mask(r.message.splitlines()[0] if r.message else r.outcome)).text = text
+            ET.SubElement(
+                case,
+                "failure" if r.outcome == "failed" else "error",
+                message=masker.mask(r.message.splitlines()[0] if r.message else r.outcome),
+            ).text = text
         elif _unexercised(r):
             ET.SubElement(case, "skipped", message=masker.mask("; ".join(r.not_verified().values())))
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

@@ -52,7 +52,11 @@ def token_params_problem(ex: Exchange) -> str | None:
     form = dict(pairs)
     in_body = [k for k in ("client_id", "client_secret") if form.get(k)]
     if basic_of(ex):
-        return "credentials in HTTP Basic and in the body (two mechanisms)" if in_body else "credentials in HTTP Basic alone"
+        return (
+            "credentials in HTTP Basic and in the body (two mechanisms)"
+            if in_body
+            else "credentials in HTTP Basic alone"
+        )
     missing = [k for k in TOKEN_PARAMS if not form.get(k)]
     if missing:
         return f"{', '.join(missing)} missing or empty"

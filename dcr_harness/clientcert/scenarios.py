@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from ..errors import UnknownScenario
 
 # Contract profile (THR-2): 1 request per second plus a one-time burst of 10.
@@ -33,18 +34,37 @@ class Scenario:
     requirements: tuple[str, ...]
 
 
-SCENARIOS = {s.name: s for s in (
-    Scenario("short-token-ttl", f"access tokens expire after {SHORT_TTL_S} s: the client must refresh before expiry, "
-             "with its stored credentials, without registering again", ("CLI-2", "CLI-3")),
-    Scenario("throttling", f"the contract's throttle (1/s, burst 10) plus an injected 429 on every {INJECT_429_EVERY}th request: "
-             "the client must wait at least one second after a 429", ("CLI-5",)),
-    Scenario("revoked-credentials", "the first client's credentials are revoked after its first token: its next token "
-             "request gets invalid_client; the client must register again then, and once", ("CLI-2",)),
-    Scenario("restart", "after the first completed flow the harness prints RESTART: the partner restarts the app and "
-             f"signals it (POST {RESTART_MARKER_PATH}); the restarted app must reuse its stored credentials "
-             "instead of registering again", ("CLI-2",)),
-    Scenario("server-to-server", "every request must forward the user's address in X-Forwarded-For", ("CLI-5",)),
-)}
+SCENARIOS = {
+    s.name: s
+    for s in (
+        Scenario(
+            "short-token-ttl",
+            f"access tokens expire after {SHORT_TTL_S} s: the client must refresh before expiry, "
+            "with its stored credentials, without registering again",
+            ("CLI-2", "CLI-3"),
+        ),
+        Scenario(
+            "throttling",
+            f"the contract's throttle (1/s, burst 10) plus an injected 429 on every {INJECT_429_EVERY}th request: "
+            "the client must wait at least one second after a 429",
+            ("CLI-5",),
+        ),
+        Scenario(
+            "revoked-credentials",
+            "the first client's credentials are revoked after its first token: its next token "
+            "request gets invalid_client; the client must register again then, and once",
+            ("CLI-2",),
+        ),
+        Scenario(
+            "restart",
+            "after the first completed flow the harness prints RESTART: the partner restarts the app and "
+            f"signals it (POST {RESTART_MARKER_PATH}); the restarted app must reuse its stored credentials "
+            "instead of registering again",
+            ("CLI-2",),
+        ),
+        Scenario("server-to-server", "every request must forward the user's address in X-Forwarded-For", ("CLI-5",)),
+    )
+}
 DEFAULT = ("short-token-ttl", "throttling", "revoked-credentials")
 
 
@@ -78,10 +98,13 @@ class Settings:
         return INJECT_429_EVERY if self.on("throttling") else 0
 
     def describe(self) -> list[dict[str, object]]:
-        return [{"name": n, "description": SCENARIOS[n].description, "requirements": list(SCENARIOS[n].requirements)}
-                for n in self.scenarios]
+        return [
+            {"name": n, "description": SCENARIOS[n].description, "requirements": list(SCENARIOS[n].requirements)}
+            for n in self.scenarios
+        ]
 
 
 def listing() -> str:
-    return "\n".join(f"{s.name:<20} {s.description}" + (" (default)" if s.name in DEFAULT else "")
-                     for s in SCENARIOS.values())
+    return "\n".join(
+        f"{s.name:<20} {s.description}" + (" (default)" if s.name in DEFAULT else "") for s in SCENARIOS.values()
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import uvicorn
 
+from ..errors import ServerStartError
 from ..refserver.app import REGISTER_PATH, TOKEN_PATH, create_app
 from ..refserver.config import ServerConfig
 from ..refserver.keys import Keys
@@ -25,15 +26,22 @@ from ..refserver.target_file import base_url
 from .recording import RecordingMiddleware
 from .scenarios import Settings
 from .trust import TrustingKeys
-from ..errors import ServerStartError
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 
 
 class CertificationServer:
-    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 0, partner_key: object = None,
-                 on_restart: Callable[[], None] | None = None, exit_after_flows: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        partner_key: object = None,
+        on_restart: Callable[[], None] | None = None,
+        exit_after_flows: int | None = None,
+    ) -> None:
         self.settings = settings
         self.host, self.port = host, port
         self.partner_key = partner_key
@@ -41,32 +49,48 @@ class CertificationServer:
         self.data_dir = Path(self._tmp.name)
         rate, burst = settings.throttle
         # fallback: a malformed X-Device-Info is the client's finding (DEV-1/2), not a refusal that ends its flow.
-        self.config = ServerConfig(host=host, port=port, data_dir=self.data_dir, token_ttl=settings.token_ttl,
-                                   rate_per_s=rate, burst=burst, device_info_policy="fallback")
+        self.config = ServerConfig(
+            host=host,
+            port=port,
+            data_dir=self.data_dir,
+            token_ttl=settings.token_ttl,
+            rate_per_s=rate,
+            burst=burst,
+            device_info_policy="fallback",
+        )
         self.store = Store(self.data_dir / DB_FILE)
         keys = Keys.load_or_create(self.data_dir)
         if partner_key is not None:
             keys = TrustingKeys(keys, partner_key, self.store)
         self.statement = seed(self.store, keys)["valid"]
-        self.recording = RecordingMiddleware(create_app(self.config, self.store, keys), settings,
-                                             on_restart=on_restart, exit_after_flows=exit_after_flows)
+        self.recording = RecordingMiddleware(
+            create_app(self.config, self.store, keys),
+            settings,
+            on_restart=on_restart,
+            exit_after_flows=exit_after_flows,
+        )
         self.base_url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def endpoints(self) -> dict[str, str]:
-        return {"register": self.base_url + REGISTER_PATH, "token": self.base_url + TOKEN_PATH,
-                "api": f"{self.base_url}/api/v2/{self.config.service_provider}/configuration"}
+        return {
+            "register": self.base_url + REGISTER_PATH,
+            "token": self.base_url + TOKEN_PATH,
+            "api": f"{self.base_url}/api/v2/{self.config.service_provider}/configuration",
+        }
 
     def start(self) -> str:
         sock = bind(self.host, self.port)
         self.base_url = base_url(self.host, sock.getsockname()[1])
-        self._server = uvicorn.Server(uvicorn.Config(self.recording, log_level="warning", access_log=False,
-                                                     lifespan="off", proxy_headers=False))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.recording, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+        )
         self._sock = sock
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name="certify-client-server")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="certify-client-server"
+        )
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._server.started:

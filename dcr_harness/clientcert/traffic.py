@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..http.exchange import Exchange
 from .parse import bearer_of, client_id_of, kind, statement_of, throttle_device
+
 Instance = tuple[str, str, str]
 
 
@@ -45,7 +46,12 @@ class Traffic:
         self.exchanges = sorted(self.exchanges, key=lambda e: e.started_at)
         for ex in self.exchanges:
             body = ex.json()
-            if kind(ex) == "register" and ex.status == 201 and isinstance(body, dict) and isinstance(body.get("client_id"), str):
+            if (
+                kind(ex) == "register"
+                and ex.status == 201
+                and isinstance(body, dict)
+                and isinstance(body.get("client_id"), str)
+            ):
                 self.instance_of[body["client_id"]] = self.instance(ex)
                 self.registered_at[body["client_id"]] = ex.started_at
             elif kind(ex) == "token" and ex.status == 201 and isinstance(body, dict):

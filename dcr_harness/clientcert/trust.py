@@ -13,10 +13,10 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from ..errors import TrustKeyError
 from ..refserver.keys import LEEWAY_S, Keys, StatementError
 from ..refserver.seed import GRANTS, SCOPES
 from ..refserver.store import Application, Store
-from ..errors import TrustKeyError
 
 # Asymmetric algorithms only: "none" and HMAC (a public key used as a shared secret) never verify.
 PARTNER_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -44,14 +44,26 @@ class TrustingKeys(Keys):
             return super().verify(statement, **switches)
         except StatementError as own:
             try:
-                claims = jwt.decode(statement, self.partner_key, algorithms=PARTNER_ALGORITHMS,
-                                    options={"verify_aud": False}, leeway=LEEWAY_S)
+                claims = jwt.decode(
+                    statement,
+                    self.partner_key,
+                    algorithms=PARTNER_ALGORITHMS,
+                    options={"verify_aud": False},
+                    leeway=LEEWAY_S,
+                )
             except (jwt.PyJWTError, ValueError, TypeError):
                 raise own from None
         software_id = claims.get("software_id")
         if isinstance(software_id, str) and software_id:
             redirects = claims.get("redirect_uris")
-            self.store.add_application(Application(
-                software_id, str(claims.get("client_name") or software_id), str(claims.get("client_uri") or ""),
-                tuple(r for r in redirects if isinstance(r, str)) if isinstance(redirects, list) else (), GRANTS, SCOPES))
+            self.store.add_application(
+                Application(
+                    software_id,
+                    str(claims.get("client_name") or software_id),
+                    str(claims.get("client_uri") or ""),
+                    tuple(r for r in redirects if isinstance(r, str)) if isinstance(redirects, list) else (),
+                    GRANTS,
+                    SCOPES,
+                )
+            )
         return claims

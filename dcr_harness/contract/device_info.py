@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 from typing import Any
+
 from ..errors import DeviceInfoError
 
 DEFAULT_DEVICE: dict[str, Any] = {

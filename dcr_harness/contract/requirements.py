@@ -172,7 +172,9 @@ def _load() -> tuple[Requirement, ...]:
     try:
         return tuple(parse_contract(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        raise FileNotFoundError(f"the contract is not at {path}; reinstall dcr-harness (it ships docs/contract.md)") from None
+        raise FileNotFoundError(
+            f"the contract is not at {path}; reinstall dcr-harness (it ships docs/contract.md)"
+        ) from None
 
 
 def source() -> str:
@@ -251,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         description="List the requirements parsed from the contract.",
         epilog="example: python -m dcr_harness.contract.requirements --contract docs/contract.md",
     )
-    parser.add_argument("--contract", default=str(paths.CONTRACT_PATH), help="path to the contract (default: the shipped docs/contract.md)")
+    parser.add_argument(
+        "--contract",
+        default=str(paths.CONTRACT_PATH),
+        help="path to the contract (default: the shipped docs/contract.md)",
+    )
     args = parser.parse_args(argv)
     try:
         markdown = Path(args.contract).read_text(encoding="utf-8")

@@ -42,7 +42,9 @@ def _load() -> tuple[dict[str, dict[str, Any]], Registry]:
         if contents.get("$id") != expected:
             raise ValueError(f"{path}: $id must be {expected!r}, found {contents.get('$id')!r}")
         schemas[name] = contents
-    resources = [(ID_PREFIX + n, Resource.from_contents(s, default_specification=DRAFT202012)) for n, s in schemas.items()]
+    resources = [
+        (ID_PREFIX + n, Resource.from_contents(s, default_specification=DRAFT202012)) for n, s in schemas.items()
+    ]
     return schemas, Registry().with_resources(resources).crawl()
 
 

@@ -43,7 +43,11 @@ def _show(value: object, limit: int = 40) -> str:
     if isinstance(value, _Traced):
         return value.describe()
     text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}...({len(value) if isinstance(value, (str, bytes)) else '?'} chars)"
+    return (
+        text
+        if len(text) <= limit
+        else f"{text[:limit]}...({len(value) if isinstance(value, (str, bytes)) else '?'} chars)"
+    )
 
 
 class _Traced(str):
@@ -90,7 +94,9 @@ class _Traced(str):
         return [self._derive(p, f"{self.describe()} part {i} rsplit on {sep!r}") for i, p in enumerate(parts)]
 
     def strip(self, chars: Any = None) -> Derived:
-        return self._derive(str.strip(self, chars), self.describe() if str.strip(self, chars) == self else f"{self.describe()} stripped")
+        return self._derive(
+            str.strip(self, chars), self.describe() if str.strip(self, chars) == self else f"{self.describe()} stripped"
+        )
 
     def lstrip(self, chars: Any = None) -> Derived:
         return self._derive(str.lstrip(self, chars), f"{self.describe()} lstripped")
@@ -108,7 +114,9 @@ class _Traced(str):
         return self._derive(str.swapcase(self), f"{self.describe()} case-swapped")
 
     def replace(self, old: str, new: str, count: int = -1) -> Derived:  # type: ignore[override]
-        return self._derive(str.replace(self, old, new, count), f"{self.describe()} with {_show(old)} replaced by {_show(new)}")
+        return self._derive(
+            str.replace(self, old, new, count), f"{self.describe()} with {_show(old)} replaced by {_show(new)}"
+        )
 
     def __reduce__(self) -> Any:  # pickled (Hypothesis database, multiprocessing) as the plain value
         return (str, (str(self),))

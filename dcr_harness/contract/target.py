@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
+from ..errors import TargetError
 from ..paths import SCHEMA_DIR
 from .secret_values import Secret
-from ..errors import TargetError
 
 ENV_VAR = "DCR_TARGET"
 
@@ -186,7 +186,9 @@ def target_from_dict(data: Any, base_dir: Path | None = None, source: str | None
         allowed_redirect_uri=data.get("allowed_redirect_uri"),
         token_ttl_seconds=data.get("token_ttl_seconds"),
         throttle=ThrottleProfile(**throttle),
-        admin=Admin(data["admin"]["revoke_url"], Secret(data["admin"]["token"], "admin_token", "admin.token")) if "admin" in data else None,
+        admin=Admin(data["admin"]["revoke_url"], Secret(data["admin"]["token"], "admin_token", "admin.token"))
+        if "admin" in data
+        else None,
         tls=Tls(**data.get("tls", {})),
         max_requests=data.get("budget", {}).get("max_requests"),
         load=LoadSafety(**data.get("load", {})),

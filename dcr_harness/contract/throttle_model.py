@@ -95,7 +95,7 @@ def first_inconsistency(
     # Frontier: model states reachable by some timing that explains requests [0, i); keyed by
     # (window, used, burst_left) since that is all the model remembers.
     frontier = {(-1, 0, burst): start}
-    for i, ((lo, hi), outcome) in enumerate(zip(arrivals, served)):
+    for i, ((lo, hi), outcome) in enumerate(zip(arrivals, served, strict=True)):
         following: dict[tuple[int, int, int], DeviceAllowance] = {}
         for (last, _, _), state in frontier.items():
             for window in windows_between(lo, hi, step):

@@ -29,8 +29,13 @@ from typing import Any
 from ..reasons import Reason
 
 AREAS = {
-    "FLOW": "flow", "REG": "register", "TOK": "token", "API": "protected-api",
-    "THR": "throttling", "DEV": "device-info", "CLI": "client",
+    "FLOW": "flow",
+    "REG": "register",
+    "TOK": "token",
+    "API": "protected-api",
+    "THR": "throttling",
+    "DEV": "device-info",
+    "CLI": "client",
 }
 
 
@@ -78,13 +83,24 @@ class RunVerdict(StrEnum):
     @property
     def certifies(self) -> bool:
         return self in (RunVerdict.PASS, RunVerdict.PASS_WITH_WARNINGS, RunVerdict.PASS_WITH_WAIVERS)
-LABELS = {"fail": "fail", "waived": "waived", "warn": "warn", "pass": "pass", "not_verified": "not verified",
-          "not_covered": "not covered", "not_applicable": "not applicable"}
+
+
+LABELS = {
+    "fail": "fail",
+    "waived": "waived",
+    "warn": "warn",
+    "pass": "pass",
+    "not_verified": "not verified",
+    "not_covered": "not covered",
+    "not_applicable": "not applicable",
+}
 # What a server run certifies: the client's obligations are judged by certifying a client.
 CLIENT_AREA = "client"
 NOT_APPLICABLE_REASON = "a client obligation: not a verdict of a server run"
 # What a client certification judges: the obligations (CLI-*) and the request rules a client follows.
-CLIENT_SCOPE = frozenset({"REG-REQ-1", "REG-REQ-3", "REG-REQ-5", "TOK-REQ-1", "TOK-REQ-2", "TOK-REQ-3", "DEV-1", "DEV-2"})
+CLIENT_SCOPE = frozenset(
+    {"REG-REQ-1", "REG-REQ-3", "REG-REQ-5", "TOK-REQ-1", "TOK-REQ-2", "TOK-REQ-3", "DEV-1", "DEV-2"}
+)
 NOT_APPLICABLE_IN_CLIENT_RUN = "a server requirement: not a verdict of a client certification"
 SCOPES = ("server", "client")
 RAN = (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED)
@@ -115,7 +131,9 @@ class RequirementVerdict:
     evidence: list[str] = field(default_factory=list)  # a few descriptions of what held
     cases: list[str] = field(default_factory=list)  # the checks that cite it and ran
     unjudged: dict[str, str] = field(default_factory=dict)  # of those, the ones blocked before judging it: why
-    unjudged_for: dict[str, str] = field(default_factory=dict)  # of those, the ones left unjudged for a structured reason
+    unjudged_for: dict[str, str] = field(
+        default_factory=dict
+    )  # of those, the ones left unjudged for a structured reason
     # not_verified for structured reasons alone ("timing"): what --accept-unjudged may accept; else None.
     unjudged_as: str | None = None
     reasons_as_data: dict[str, list[Reason]] = field(default_factory=dict)  # check -> why it did not verify it
@@ -123,7 +141,11 @@ class RequirementVerdict:
     def blocked_by(self, requirement: str) -> bool:
         """Whether a failure of `requirement` kept this requirement from being judged (the reasons its
         verdict gives: of a partly judged requirement, those of the checks that did not judge it)."""
-        kept = [n for n in self.reasons_as_data if n in self.unjudged] if self.verified_by and self.unjudged else self.reasons_as_data
+        kept = (
+            [n for n in self.reasons_as_data if n in self.unjudged]
+            if self.verified_by and self.unjudged
+            else self.reasons_as_data
+        )
         return any(why.blocked_by(requirement) for n in kept for why in self.reasons_as_data[n])
 
     @property
@@ -153,7 +175,10 @@ class _Ledger:
 
 
 def requirement_verdicts(
-    checks: Iterable[Mapping[str, Any]], known: Iterable[str] = (), *, waived_checks: Collection[str] = (),
+    checks: Iterable[Mapping[str, Any]],
+    known: Iterable[str] = (),
+    *,
+    waived_checks: Collection[str] = (),
     scope: str = "server",
 ) -> dict[str, RequirementVerdict]:
     """The verdict of every requirement named by `known` or by any check's evidence, in a run of this scope."""

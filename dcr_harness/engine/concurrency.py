@@ -27,17 +27,17 @@ from typing import Any
 
 import pytest
 
+from ..contract.target import Target, load_target, target_from_dict
+from ..contract.verdicts import Outcome
 from ..http import Session
-from ..http.devices import DEVICE_NETWORK
 from ..http.budget import SharedRequestCount
+from ..http.devices import DEVICE_NETWORK
 from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .reachability import ensure_target
 from .recorder import RunRecorder
 from .shrink_budget import shrink_seconds
 from .stash import RECORD
 from .wire import WorkerBrief, WorkerTotals
-from ..contract.target import Target, load_target, target_from_dict
-from ..contract.verdicts import Outcome
 
 REQUEST_COUNT_FILE = "request-count"
 DEVICES_PER_WORKER = 8192  # disjoint device addresses per worker (DEVICE_NETWORK has 131072)
@@ -115,8 +115,12 @@ class OneWorkerScheduling:
 
     @property
     def tests_finished(self) -> bool:
-        return (self.collection_is_completed and self.collection is not None and not self.queue
-                and all(len(p) < 2 for p in self.node_pending.values()))
+        return (
+            self.collection_is_completed
+            and self.collection is not None
+            and not self.queue
+            and all(len(p) < 2 for p in self.node_pending.values())
+        )
 
     @property
     def has_pending(self) -> bool:
@@ -167,7 +171,7 @@ class OneWorkerScheduling:
             return
         self.collection = collections[0]
         self.queue = work_units(self.collection, self.patterns)
-        for node in self.nodes[len(self.queue):]:  # more workers than work
+        for node in self.nodes[len(self.queue) :]:  # more workers than work
             self.node_pending.pop(node)
             node.shutdown()
         for node in self.nodes:
@@ -187,10 +191,14 @@ class OneWorkerScheduling:
         for node, collection in others:
             if collection != expected:
                 missing = sorted(set(expected) ^ set(collection))[:10]
-                message = (f"workers {first.workerinput['workerid']} and {node.workerinput['workerid']} collected "
-                           f"different checks (first differences: {missing})")
+                message = (
+                    f"workers {first.workerinput['workerid']} and {node.workerinput['workerid']} collected "
+                    f"different checks (first differences: {missing})"
+                )
                 self.log(message)
-                report = pytest.CollectReport(nodeid=node.workerinput["workerid"], outcome="failed", longrepr=message, result=[])
+                report = pytest.CollectReport(
+                    nodeid=node.workerinput["workerid"], outcome="failed", longrepr=message, result=[]
+                )
                 self.config.hook.pytest_collectreport(report=report)
 
 
@@ -270,8 +278,13 @@ class Controller:
         if self.recorder.unreachable or self.recorder.reachability is None:
             return
         self.count.take(target.max_requests)  # the reachability request of ensure_target
-        probe = Session(target, masker=self.recorder.masker, persist_devices=self.recorder.embedded is None,
-                        device_offset=PREFLIGHT_DEVICE_OFFSET, shared_count=self.count)
+        probe = Session(
+            target,
+            masker=self.recorder.masker,
+            persist_devices=self.recorder.embedded is None,
+            device_offset=PREFLIGHT_DEVICE_OFFSET,
+            shared_count=self.count,
+        )
         try:
             self.recorder.tried_happy_path(happy_path(probe) or "ok")
         except TargetFileRefused as exc:
@@ -283,19 +296,21 @@ class Controller:
     def pytest_configure_node(self, node: Any) -> None:
         recorder = self.recorder
         index = int(str(node.workerinput["workerid"]).removeprefix("gw") or 0)
-        node.workerinput.update(WorkerBrief(
-            target_file=str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
-            embedded_data_dir=str(recorder.embedded.data_dir) if recorder.embedded else None,
-            embedded_faults=list(recorder.embedded.faults) if recorder.embedded else [],
-            run_dir=str(recorder.run_dir),
-            seed=recorder.hypothesis.seed,
-            seed_forced=recorder.hypothesis.forced,
-            device_offset=index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
-            reachability=recorder.reachability,
-            unreachable=recorder.stop_reason if recorder.unreachable else None,
-            target_file_problem=recorder.target_file_problem,
-            run_config=recorder.run_config,
-        ).to_wire())
+        node.workerinput.update(
+            WorkerBrief(
+                target_file=str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
+                embedded_data_dir=str(recorder.embedded.data_dir) if recorder.embedded else None,
+                embedded_faults=list(recorder.embedded.faults) if recorder.embedded else [],
+                run_dir=str(recorder.run_dir),
+                seed=recorder.hypothesis.seed,
+                seed_forced=recorder.hypothesis.forced,
+                device_offset=index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
+                reachability=recorder.reachability,
+                unreachable=recorder.stop_reason if recorder.unreachable else None,
+                target_file_problem=recorder.target_file_problem,
+                run_config=recorder.run_config,
+            ).to_wire()
+        )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -331,9 +346,13 @@ class WorkerRecorder(RunRecorder):
         if self.session is None:
             # The embedded reference forgets devices between runs: each worker takes its own block from the start.
             # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
-            self.session = Session(target, masker=self.masker, persist_devices=self.embedded is None,
-                                   device_offset=self.brief.device_offset,
-                                   shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE))
+            self.session = Session(
+                target,
+                masker=self.masker,
+                persist_devices=self.embedded is None,
+                device_offset=self.brief.device_offset,
+                shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE),
+            )
             self.session.listeners.append(self._on_exchange)
         return self.session
 
@@ -365,7 +384,7 @@ class Worker:
             recorder = self.recorder
             report.dcr_record = record.to_dict(recorder.masker)
             learned = recorder.masker.learned
-            report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent:]]
+            report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent :]]
             self.secrets_sent = len(learned)
             session = recorder.session
             report.dcr_totals = WorkerTotals(
@@ -387,7 +406,9 @@ def configure_worker(config: pytest.Config, brief: WorkerBrief) -> WorkerRecorde
     assert path is not None
     if brief.embedded_data_dir:
         data_dir = Path(brief.embedded_data_dir)
-        target = target_from_dict(json.loads(Path(path).read_text()), base_dir=data_dir, source="embedded reference server")
+        target = target_from_dict(
+            json.loads(Path(path).read_text()), base_dir=data_dir, source="embedded reference server"
+        )
     else:
         target = load_target(path)
     recorder = WorkerRecorder(config, brief.run_config, target, path, Path(brief.run_dir))

@@ -47,24 +47,38 @@ class RunConsole:
         """With -v, a failed check's one line says what broke."""
         if report.failed and isinstance(report.longrepr, FailureView):
             word = "FAILED" if report.when == "call" else "ERROR"
-            return ("failed" if word == "FAILED" else "error"), word[0], (f"{word} {report.longrepr.headline[:100]}", {"red": True})
+            return (
+                ("failed" if word == "FAILED" else "error"),
+                word[0],
+                (f"{word} {report.longrepr.headline[:100]}", {"red": True}),
+            )
         return None
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read a worker's report
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         failure_view.restore(report)
 
-    def show_failure_briefly(self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord) -> None:
+    def show_failure_briefly(
+        self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord
+    ) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
         run = self.recorder
         if failure_view.wants_full_traceback(run.config):
             return
         full = report.longrepr if isinstance(report.longrepr, str) else run.masker.mask(str(report.longrepr))
         junit = run.config.option.xmlpath or str(run.run_dir / "junit.xml")
-        failure_view.attach(report, failure_view.build(
-            excinfo, record.evidence.breaches, record.requirements, record.exchanges, run.masker, full,
-            reports=f"{junit} and {run.run_dir / 'results.json'}",
-        ))
+        failure_view.attach(
+            report,
+            failure_view.build(
+                excinfo,
+                record.evidence.breaches,
+                record.requirements,
+                record.exchanges,
+                run.masker,
+                full,
+                reports=f"{junit} and {run.run_dir / 'results.json'}",
+            ),
+        )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.summary:
@@ -74,7 +88,10 @@ class RunConsole:
             terminalreporter.write_line(run.selection_note, yellow=True)
         happy_path = (run.reachability or {}).get("happy_path", "ok")
         if happy_path != "ok":
-            terminalreporter.write_line(f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs", yellow=True)
+            terminalreporter.write_line(
+                f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs",
+                yellow=True,
+            )
         if run.session is not None and run.session.throttle_mismatch:
             terminalreporter.write_line(f"throttle: {run.session.throttle_mismatch}", yellow=True)
         if result is not None and result.certification is not None:
@@ -89,9 +106,13 @@ class RunConsole:
         failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in run.records)
         legend = run.masker.legend(self.guard.variables) if failed and self.guard is not None else {}
         if legend:
-            terminalreporter.write_sep("-", "variables of the reproductions above (export each with its value to replay)")
+            terminalreporter.write_sep(
+                "-", "variables of the reproductions above (export each with its value to replay)"
+            )
             for variable, origin in sorted(legend.items(), key=lambda vo: natural_key(vo[0])):
                 terminalreporter.write_line(f"  {variable} = {origin}")
         for artifact, kind, places in run.scanner.hits:
-            terminalreporter.write_line(f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
-                                        "that masking at the source missed")
+            terminalreporter.write_line(
+                f"secret scan: {artifact}: masked {places} stretch(es) of a {kind.replace('_', ' ')} "
+                "that masking at the source missed"
+            )

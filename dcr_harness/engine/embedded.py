@@ -46,10 +46,19 @@ class EmbeddedServer:
 
     def command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "dcr_harness.refserver",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--data-dir", str(self.data_dir), "--target-out", str(self.target_file),
-            "--token-ttl", str(self.token_ttl),
+            sys.executable,
+            "-m",
+            "dcr_harness.refserver",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--target-out",
+            str(self.target_file),
+            "--token-ttl",
+            str(self.token_ttl),
         ]
         for fault in self.faults:
             cmd += ["--fault", fault]

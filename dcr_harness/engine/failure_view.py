@@ -9,8 +9,8 @@ show) is the headline. `--tb=long`, `--tb=native` or `--full-trace` keep pytest'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -56,7 +56,13 @@ class FailureView:
         return self.full
 
     def to_dict(self) -> dict[str, Any]:
-        return {"headline": self.headline, "lines": self.lines, "full": self.full, "path": self.path, "lineno": self.lineno}
+        return {
+            "headline": self.headline,
+            "lines": self.lines,
+            "full": self.full,
+            "path": self.path,
+            "lineno": self.lineno,
+        }
 
 
 # Concurrent runs (pytest-xdist) send reports from worker to controller as JSON: pytest flattens
@@ -111,11 +117,16 @@ def _case_lines(exc: BaseException | None, detail_lines: list[str]) -> list[str]
     if "Falsifying example" not in notes:
         return []
     steps = [
-        line for line in notes.splitlines()[1:]
+        line
+        for line in notes.splitlines()[1:]
         if line.strip() and not line.lstrip().startswith(("#", "Falsifying", "reproduce with", "curl "))
     ]
     shown = [f"    {_cut(line.rstrip())}" for line in steps[:MAX_CASE_LINES]]
-    more = [f"    ... ({len(steps) - MAX_CASE_LINES} more lines in the report files)"] if len(steps) > MAX_CASE_LINES else []
+    more = (
+        [f"    ... ({len(steps) - MAX_CASE_LINES} more lines in the report files)"]
+        if len(steps) > MAX_CASE_LINES
+        else []
+    )
     return ["  minimal case (Hypothesis):", *shown, *more]
 
 
@@ -137,7 +148,9 @@ def _statement(exc: BaseException | None, breaches: list[Breach], requirements: 
         lines = ["failed"]
     else:
         lines = [f"harness error in a check of {cited}: {type(exc).__name__}: {exc}"]
-    said = {lines[0]} | {line.strip().removeprefix("also ") for line in lines[1:]}  # the raised failure names its others
+    said = {lines[0]} | {
+        line.strip().removeprefix("also ") for line in lines[1:]
+    }  # the raised failure names its others
     others = list(dict.fromkeys(b.line().splitlines()[0] for b in breaches if b.line().splitlines()[0] not in said))
     lines += [f"also: {_cut(line)}" for line in others[:MAX_MORE_BREACHES]]
     if len(others) > MAX_MORE_BREACHES:
@@ -187,7 +200,9 @@ def build(
     if more:
         body.append(f"  (+{more} more distinct failure{'s' if more > 1 else ''} of this check)")
     entry = excinfo.traceback[-1] if excinfo is not None and excinfo.traceback else None
-    harness_error = exc is not None and not breaches and not isinstance(exc, (AssertionError, CheckBlocked, pytest.fail.Exception))
+    harness_error = (
+        exc is not None and not breaches and not isinstance(exc, (AssertionError, CheckBlocked, pytest.fail.Exception))
+    )
     if harness_error and entry is not None:
         body.append(f"  at {entry.path}:{entry.lineno + 1}")
     body.append(f"  full exchange and traceback: {reports}")

@@ -43,7 +43,9 @@ def example_db_dir(target_key: str) -> Path:
 
 settings.register_profile("ci", derandomize=True, max_examples=25, database=None, report_multiple_bugs=False, **_common)
 # derandomize stated outright: with CI set, Hypothesis' own default (the parent of these) is derandomized.
-settings.register_profile("dev", max_examples=50, database=None, report_multiple_bugs=False, derandomize=False, **_common)
+settings.register_profile(
+    "dev", max_examples=50, database=None, report_multiple_bugs=False, derandomize=False, **_common
+)
 settings.register_profile("thorough", max_examples=500, database=None, derandomize=False, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):

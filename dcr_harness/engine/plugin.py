@@ -8,60 +8,117 @@ for (a path under conformance/ or --target): the harness's own tests are unaffec
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .. import checks
-from . import concurrency, selection
-from . import shrink_budget
-from .stopping import RunStopper, find_stopper
-from ..http import BudgetExceeded, DcrClient, Exchange, Session
-from ..http.client import Credentials
-from ..paths import CONFORMANCE_DIR
-from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
-from .items import requirement_ids
-from .reachability import ensure_target
-from .report_hooks import ReportPlugin
-from .report_hooks import add_options as add_report_options
-from .console import RunConsole
-from .recorder import CheckRecord, RunRecorder
-from ..results.run_result import run_dir_name
-from .retention import prune_run_dirs
-from .run_config import RunConfig, handed_run_config
-from .stash import RECORD, RECORDER, RUN_CONFIG
-from .wire import WorkerBrief
 from ..contract.target import Target, TargetError, load_target
 from ..contract.target_keys import not_covered
 from ..errors import ExitCode
+from ..http import BudgetExceeded, DcrClient, Exchange, Session
+from ..http.client import Credentials
+from ..paths import CONFORMANCE_DIR
+from ..results.run_result import run_dir_name
+from . import concurrency, selection, shrink_budget
+from .console import RunConsole
+from .items import requirement_ids
+from .preflight import TargetFileRefused, happy_path
+from .reachability import ensure_target
+from .recorder import CheckRecord, RunRecorder
+from .report_hooks import ReportPlugin
+from .report_hooks import add_options as add_report_options
+from .retention import prune_run_dirs
+from .run_config import RunConfig, handed_run_config
+from .stash import RECORD, RECORDER, RUN_CONFIG
+from .stopping import RunStopper, find_stopper
+from .wire import WorkerBrief
 
 DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/engine/shrink_budget.py
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dcr-harness", "DCR conformance harness")
-    group.addoption("--target", dest="dcr_target", default=None, metavar="FILE",
-                    help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference server")
-    group.addoption("--report-dir", dest="dcr_report_dir", default=None, metavar="DIR",
-                    help="where the run writes its reports (default reports/)")
-    group.addoption("--req", dest="dcr_req", action="append", default=[], metavar="ID",
-                    help="run only the checks citing this requirement ID or prefix (repeatable), e.g. REG-ERR-3 or TOK-")
-    group.addoption("--embedded-fault", dest="dcr_faults", action="append", default=[], metavar="NAME",
-                    help="start the embedded reference server with this fault switched on (harness self-tests)")
-    group.addoption("--embedded-arg", dest="dcr_embedded_args", action="append", default=[], metavar="ARG",
-                    help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback")
-    group.addoption("--max-time", dest="dcr_max_time", type=float, default=None, metavar="SECONDS",
-                    help="run deadline: stop after SECONDS and report what has run, marked INCOMPLETE")
-    group.addoption("--shrink-time", dest="dcr_shrink_time", type=float, default=DEFAULT_SHRINK_SECONDS,
-                    metavar="SECONDS", help="how long a generated check may shrink a failing example (default %(default)s)")
-    group.addoption("--no-example-db", dest="dcr_no_example_db", action="store_true", default=False,
-                    help="do not keep or replay Hypothesis examples (the ci profile never keeps them)")
-    group.addoption("--keep", dest="dcr_keep", type=int, default=None, metavar="N",
-                    help="keep only the N newest run directories under the report root (default: keep all)")
-    group.addoption("--accept-unjudged", dest="dcr_accept_unjudged", action="append", default=[], metavar="IDS",
-                    help="requirement IDs (repeatable or comma-separated: THR-2,THR-6) that may stay unjudged for timing "
-                         "without making the run INCONCLUSIVE; the certification lists each one it accepted")
+    group.addoption(
+        "--target",
+        dest="dcr_target",
+        default=None,
+        metavar="FILE",
+        help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference server",
+    )
+    group.addoption(
+        "--report-dir",
+        dest="dcr_report_dir",
+        default=None,
+        metavar="DIR",
+        help="where the run writes its reports (default reports/)",
+    )
+    group.addoption(
+        "--req",
+        dest="dcr_req",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the checks citing this requirement ID or prefix (repeatable), e.g. REG-ERR-3 or TOK-",
+    )
+    group.addoption(
+        "--embedded-fault",
+        dest="dcr_faults",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start the embedded reference server with this fault switched on (harness self-tests)",
+    )
+    group.addoption(
+        "--embedded-arg",
+        dest="dcr_embedded_args",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback",
+    )
+    group.addoption(
+        "--max-time",
+        dest="dcr_max_time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run deadline: stop after SECONDS and report what has run, marked INCOMPLETE",
+    )
+    group.addoption(
+        "--shrink-time",
+        dest="dcr_shrink_time",
+        type=float,
+        default=DEFAULT_SHRINK_SECONDS,
+        metavar="SECONDS",
+        help="how long a generated check may shrink a failing example (default %(default)s)",
+    )
+    group.addoption(
+        "--no-example-db",
+        dest="dcr_no_example_db",
+        action="store_true",
+        default=False,
+        help="do not keep or replay Hypothesis examples (the ci profile never keeps them)",
+    )
+    group.addoption(
+        "--keep",
+        dest="dcr_keep",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep only the N newest run directories under the report root (default: keep all)",
+    )
+    group.addoption(
+        "--accept-unjudged",
+        dest="dcr_accept_unjudged",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="requirement IDs (repeatable or comma-separated: THR-2,THR-6) that may stay unjudged for timing "
+        "without making the run INCONCLUSIVE; the certification lists each one it accepted",
+    )
     add_report_options(group)
 
 
@@ -93,8 +150,13 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     handed = handed_run_config(config)
     # The run's options, taken once: from the main process (a worker), from `dcr-harness run`, or from pytest's options.
-    run_config = (brief.run_config if brief is not None else handed.with_embedded_switches(config) if handed is not None
-                  else RunConfig.from_pytest(config))
+    run_config = (
+        brief.run_config
+        if brief is not None
+        else handed.with_embedded_switches(config)
+        if handed is not None
+        else RunConfig.from_pytest(config)
+    )
     config.stash[RUN_CONFIG] = run_config
     shrink_budget.set_shrink_budget(run_config.shrink_time)
     # Hypothesis' explain phase imports libcst, whose deprecation notices would bury the failure blocks.

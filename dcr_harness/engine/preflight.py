@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import httpx
 
-from ..http import BudgetExceeded, DcrClient, Exchange, Session
-from ..http.session import transport_problem
 from ..contract.target import Target
 from ..errors import TargetFileRefused, TargetUnreachable
+from ..http import BudgetExceeded, DcrClient, Exchange, Session
+from ..http.session import transport_problem
 
 STATEMENT_REFUSALS = frozenset({"invalid_software_statement", "unapproved_software_statement"})
 GRANT_REFUSALS = frozenset({"unauthorized_client"})
@@ -63,7 +63,11 @@ def _reason(exc: Exception) -> str:
 def quote(exchange: Exchange, session: Session) -> str:
     """The server's answer in one masked line: status and the start of the body as text."""
     if exchange.error:
-        return f"answer {exchange.status} cut short ({exchange.error})" if exchange.status else f"no HTTP answer ({exchange.error})"
+        return (
+            f"answer {exchange.status} cut short ({exchange.error})"
+            if exchange.status
+            else f"no HTTP answer ({exchange.error})"
+        )
     text = exchange.response_body[:QUOTE_LIMIT].decode("utf-8", "replace")
     text = " ".join(text.split()) + ("..." if len(exchange.response_body) > QUOTE_LIMIT else "")
     if exchange.response_body and exchange.json() is None:

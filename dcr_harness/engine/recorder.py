@@ -16,27 +16,29 @@ from typing import Any
 import pytest
 
 from .. import checks
-from .embedded import EmbeddedServer, EmbeddedServerError
-from ..http import Exchange, Masker, Session
-from ..http.secret_scan import SecretScanner
 from ..contract.target import Target
 from ..contract.verdicts import Outcome
-from ..results.record import CheckRecord, outcome_of
+from ..errors import ExitCode
+from ..http import Exchange, Masker, Session
+from ..http.secret_scan import SecretScanner
 from ..report.write_run import write_run
 from ..results.exit import exit_code
+from ..results.record import CheckRecord, outcome_of
 from ..results.run_result import Ending, RunResult, utc_now
+from .embedded import EmbeddedServer, EmbeddedServerError
 from .handoff import find_handoff
 from .items import check_title
 from .results_of import results_of
 from .run_config import RunConfig
-from ..errors import ExitCode
-
 
 # How pytest's own status reads as the run's ending (the engine's states come first: RunRecorder.ending).
 PYTEST_ENDINGS = {
-    pytest.ExitCode.OK: Ending.COMPLETED, pytest.ExitCode.TESTS_FAILED: Ending.COMPLETED,
-    pytest.ExitCode.INTERRUPTED: Ending.USAGE, pytest.ExitCode.USAGE_ERROR: Ending.USAGE,
-    pytest.ExitCode.NO_TESTS_COLLECTED: Ending.NOTHING_SELECTED, pytest.ExitCode.INTERNAL_ERROR: Ending.INTERNAL_ERROR,
+    pytest.ExitCode.OK: Ending.COMPLETED,
+    pytest.ExitCode.TESTS_FAILED: Ending.COMPLETED,
+    pytest.ExitCode.INTERRUPTED: Ending.USAGE,
+    pytest.ExitCode.USAGE_ERROR: Ending.USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: Ending.NOTHING_SELECTED,
+    pytest.ExitCode.INTERNAL_ERROR: Ending.INTERNAL_ERROR,
 }
 # The endings whose exit code bare pytest takes from the run; on the others it keeps its own (2 stopped, 5 nothing ran).
 SETS_PYTEST_STATUS = (Ending.COMPLETED, Ending.UNREACHABLE, Ending.TARGET_FILE_REFUSED)
@@ -49,8 +51,14 @@ class RunRecorder:
     "State changes" below; at the end, finish() hands back the RunResult.
     """
 
-    def __init__(self, config: pytest.Config, run_config: RunConfig, target: Target | None, target_path: str | None,
-                 run_dir: Path) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        run_config: RunConfig,
+        target: Target | None,
+        target_path: str | None,
+        run_dir: Path,
+    ) -> None:
         self.config = config
         self.run_config = run_config
         self.target = target
@@ -230,7 +238,9 @@ class RunRecorder:
                 record.outcome = Outcome.ERROR
                 record.message = f"not run: {self.stop_reason or 'the run stopped before this check finished'}"
 
-    @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: after pytest's JUnit and Allure wrote their files, before the summary
+    @pytest.hookimpl(
+        wrapper=True, trylast=True
+    )  # innermost: after pytest's JUnit and Allure wrote their files, before the summary
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
         outcome = yield
         self.close()
@@ -246,8 +256,13 @@ class RunRecorder:
         """The run as a value: its results, how it ended; written (write_run) when any check ran or it was stopped."""
         self.drop_unfinished()
         self.finish_unrun()
-        result = RunResult(self.run_dir, results_of(self) if self.records or self.stopped else {}, self.ending(session.exitstatus),
-                           tests_failed=session.testsfailed, stop_reason=self.stopper.reason if self.stopped else self.stop_reason)
+        result = RunResult(
+            self.run_dir,
+            results_of(self) if self.records or self.stopped else {},
+            self.ending(session.exitstatus),
+            tests_failed=session.testsfailed,
+            stop_reason=self.stopper.reason if self.stopped else self.stop_reason,
+        )
         if self.records or self.stopped:
             result = write_run(result, self.reports.plan(), self.scanner)
         return result

@@ -13,21 +13,35 @@ from typing import Any
 
 import pytest
 
-from ..report import allure_glue
-from ..report.write_run import ArtifactPlan
-from ..report.waivers import WaiverError, WaiverFile, load_waivers
-from .items import check_title, requirement_ids
 from ..errors import ExitCode
-
+from ..report import allure_glue
+from ..report.waivers import WaiverError, WaiverFile, load_waivers
+from ..report.write_run import ArtifactPlan
+from .items import check_title, requirement_ids
 
 
 def add_options(group: Any) -> None:
-    group.addoption("--waivers", dest="dcr_waivers", default=None, metavar="FILE",
-                    help="waiver file (TOML) of accepted deviations; a waived failure is reported as waived")
-    group.addoption("--sign-key", dest="dcr_sign_key", default=None, metavar="KEY.pem",
-                    help="sign certification.json with this Ed25519 private key (PEM) at the end of the run")
-    group.addoption("--allure-in-run-dir", dest="dcr_allure_in_run_dir", action="store_true", default=False,
-                    help="write Allure results to <run dir>/allure-results unless --alluredir is given")
+    group.addoption(
+        "--waivers",
+        dest="dcr_waivers",
+        default=None,
+        metavar="FILE",
+        help="waiver file (TOML) of accepted deviations; a waived failure is reported as waived",
+    )
+    group.addoption(
+        "--sign-key",
+        dest="dcr_sign_key",
+        default=None,
+        metavar="KEY.pem",
+        help="sign certification.json with this Ed25519 private key (PEM) at the end of the run",
+    )
+    group.addoption(
+        "--allure-in-run-dir",
+        dest="dcr_allure_in_run_dir",
+        action="store_true",
+        default=False,
+        help="write Allure results to <run dir>/allure-results unless --alluredir is given",
+    )
 
 
 def hypothesis_profile() -> str | None:
@@ -51,7 +65,10 @@ class ReportPlugin:
             pytest.exit(f"waiver file error: {exc}", returncode=ExitCode.USAGE)
         key = recorder.run_config.sign_key
         if key and not Path(key).is_file():
-            pytest.exit(f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)", returncode=ExitCode.USAGE)
+            pytest.exit(
+                f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)",
+                returncode=ExitCode.USAGE,
+            )
         if recorder.run_config.allure_in_run_dir and not getattr(config.option, "allure_report_dir", None):
             config.option.allure_report_dir = str(recorder.run_dir / "allure-results")
         plugin = cls(config, recorder, waivers)
@@ -87,7 +104,11 @@ class ReportPlugin:
     def plan(self) -> ArtifactPlan:
         xml = getattr(self.config.option, "xmlpath", None)
         key = self.recorder.run_config.sign_key
-        return ArtifactPlan(waivers=self.waivers, junit=Path(xml) if xml else None,
-                            allure_dir=Path(self.config.option.allure_report_dir) if self.allure_enabled else None,
-                            allure_since=self.started, sign_key=Path(key) if key else None,
-                            profile={"hypothesis_profile": hypothesis_profile()})
+        return ArtifactPlan(
+            waivers=self.waivers,
+            junit=Path(xml) if xml else None,
+            allure_dir=Path(self.config.option.allure_report_dir) if self.allure_enabled else None,
+            allure_since=self.started,
+            sign_key=Path(key) if key else None,
+            profile={"hypothesis_profile": hypothesis_profile()},
+        )

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def results_of(run: RunRecorder) -> dict[str, Any]:
-    return ResultsBuilder(run.started_at, run.masker, run_facts(run), run_fields(run)).build(check_dicts(run.records, run.masker))
+    return ResultsBuilder(run.started_at, run.masker, run_facts(run), run_fields(run)).build(
+        check_dicts(run.records, run.masker)
+    )
 
 
 def run_facts(run: RunRecorder) -> dict[str, Any]:
@@ -61,7 +63,12 @@ def selection(run: RunRecorder) -> dict[str, Any]:
     """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
     opt = run.config.getoption
     subset = [a for a in run.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
-    chosen = {"req": list(run.run_config.req), "k": opt("keyword", "") or "", "m": opt("markexpr", "") or "",
-              "ignored": [Path(p).name for p in (opt("ignore", None) or [])], "paths": subset}
+    chosen = {
+        "req": list(run.run_config.req),
+        "k": opt("keyword", "") or "",
+        "m": opt("markexpr", "") or "",
+        "ignored": [Path(p).name for p in (opt("ignore", None) or [])],
+        "paths": subset,
+    }
     narrowed = bool(run.deselected or any(chosen.values()))
     return {"narrowed": narrowed, **chosen, "deselected": run.deselected, "ran": len(run.records)}

@@ -67,8 +67,11 @@ class RunConfig:
 
     def with_embedded_switches(self, config: pytest.Config) -> RunConfig:
         """The embedded reference's switches, which only pytest's options carry."""
-        return replace(self, embedded_faults=tuple(config.getoption("dcr_faults") or ()),
-                       embedded_args=tuple(config.getoption("dcr_embedded_args") or ()))
+        return replace(
+            self,
+            embedded_faults=tuple(config.getoption("dcr_faults") or ()),
+            embedded_args=tuple(config.getoption("dcr_embedded_args") or ()),
+        )
 
     def to_wire(self) -> dict[str, Any]:
         return {**asdict(self), "report_root": str(self.report_root)}

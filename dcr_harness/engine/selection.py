@@ -42,7 +42,9 @@ def unknown_message(unknown: Sequence[str]) -> str:
     parts = []
     for w in unknown:
         near = nearest(w)
-        parts.append(f"{w} (nearest: {', '.join(near)})" if near else f"{w} (IDs look like REG-ERR-3 or a prefix such as TOK-)")
+        parts.append(
+            f"{w} (nearest: {', '.join(near)})" if near else f"{w} (IDs look like REG-ERR-3 or a prefix such as TOK-)"
+        )
     return "no such requirement: " + "; ".join(parts)
 
 

@@ -29,7 +29,9 @@ _first_failure = threading.local()
 def _engine():
     """Hypothesis' engine module, or None when this release moved it (then the budget is not applied)."""
     try:
-        module = importlib.import_module("hypothesis.internal.conjecture.engine")  # allowlisted: the documented knob (tests/unit/test_public_apis_only.py)
+        module = importlib.import_module(
+            "hypothesis.internal.conjecture.engine"
+        )  # allowlisted: the documented knob (tests/unit/test_public_apis_only.py)
     except ImportError:
         return None
     return module if isinstance(getattr(module, _CONSTANT, None), (int, float)) else None
@@ -46,8 +48,11 @@ def set_shrink_budget(seconds: float) -> bool:
     """
     engine = _engine()
     if engine is None:
-        warnings.warn(f"--shrink-time is not applied: this Hypothesis release has no {_CONSTANT} "
-                      "(shrinking uses Hypothesis' own limit; verdicts are unchanged)", stacklevel=2)
+        warnings.warn(
+            f"--shrink-time is not applied: this Hypothesis release has no {_CONSTANT} "
+            "(shrinking uses Hypothesis' own limit; verdicts are unchanged)",
+            stacklevel=2,
+        )
         return False
     setattr(engine, _CONSTANT, seconds)
     return True

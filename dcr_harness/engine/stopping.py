@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 import pytest
-from ..errors import RunStopped
 
+from ..errors import RunStopped
 
 
 class RunStopper:

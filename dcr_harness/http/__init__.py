@@ -1,6 +1,6 @@
 """The HTTP layer for checks: recorded exchanges, masking, curl, pacing, the DCR client."""
 
-from .client import DcrClient, Credentials
+from .client import Credentials, DcrClient
 from .exchange import Exchange
 from .masking import Masker
 from .session import BudgetExceeded, Session

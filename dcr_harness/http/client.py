@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 from ..contract import device_info
-from .exchange import Exchange
-from .session import USER_AGENT, Session
 from ..errors import PreconditionFailed
 from ..reasons import blocked_by
+from .exchange import Exchange
+from .session import USER_AGENT, Session
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -95,7 +95,11 @@ class DcrClient:
         if query:
             url += ("&" if "?" in url else "?") + urlencode(list(query))
         return self.session.send_raw(
-            method, url, headers=[*self._headers(headers), *extra_headers], content=content, device=self.device,
+            method,
+            url,
+            headers=[*self._headers(headers), *extra_headers],
+            content=content,
+            device=self.device,
             paced=self.paced,
         )
 
@@ -119,8 +123,13 @@ class DcrClient:
                     body["redirect_uri"] = redirect_uri
             content = json.dumps(body).encode()
         defaults = {"Content-Type": JSON, "Accept": JSON, "X-Device-Info": device_info.header_value()}
-        return self.send("POST", self.target.register_path, headers=_merge(defaults, headers), content=content,
-                         extra_headers=extra_headers)
+        return self.send(
+            "POST",
+            self.target.register_path,
+            headers=_merge(defaults, headers),
+            content=content,
+            extra_headers=extra_headers,
+        )
 
     def token(
         self,
@@ -137,14 +146,30 @@ class DcrClient:
         """POST the token endpoint. `form` replaces the fields (order and repeats kept)."""
         if content is None:
             if form is None:
-                form = [(k, v) for k, v in (("client_id", client_id), ("client_secret", client_secret), ("grant_type", grant_type)) if v is not None]
+                form = [
+                    (k, v)
+                    for k, v in (("client_id", client_id), ("client_secret", client_secret), ("grant_type", grant_type))
+                    if v is not None
+                ]
             content = encode_form(form)
         defaults = {"Content-Type": FORM, "Accept": JSON, "X-Device-Info": device_info.header_value()}
-        return self.send("POST", self.target.token_path, headers=_merge(defaults, headers), content=content, query=query,
-                         extra_headers=extra_headers)
+        return self.send(
+            "POST",
+            self.target.token_path,
+            headers=_merge(defaults, headers),
+            content=content,
+            query=query,
+            extra_headers=extra_headers,
+        )
 
-    def call_api(self, access_token: str | None = None, *, authorization: str | bytes | None = UNSET,
-                 headers: Mapping[str, str | None] | None = None, extra_headers: Sequence[tuple[str, str | bytes]] = ()) -> Exchange:
+    def call_api(
+        self,
+        access_token: str | None = None,
+        *,
+        authorization: str | bytes | None = UNSET,
+        headers: Mapping[str, str | None] | None = None,
+        extra_headers: Sequence[tuple[str, str | bytes]] = (),
+    ) -> Exchange:
         """Call the target's protected API with a bearer token (CLI-4), or a raw Authorization."""
         api = self.target.protected_api
         if api is None:
@@ -159,10 +184,18 @@ class DcrClient:
         admin = self.target.admin
         if admin is None:
             raise LookupError("the target names no admin hook")
-        headers = {"Content-Type": JSON, "Authorization": f"Bearer {admin.token}", self.target.throttle.device_header: None}
+        headers = {
+            "Content-Type": JSON,
+            "Authorization": f"Bearer {admin.token}",
+            self.target.throttle.device_header: None,
+        }
         return self.session.send_raw(
-            "POST", admin.revoke_url, headers=[(k, v) for k, v in headers.items() if v is not None],
-            content=json.dumps({"software_id": software_id}).encode(), device=None, paced=False,
+            "POST",
+            admin.revoke_url,
+            headers=[(k, v) for k, v in headers.items() if v is not None],
+            content=json.dumps({"software_id": software_id}).encode(),
+            device=None,
+            paced=False,
         )
 
     # Composite steps that many checks need as a precondition.
@@ -170,15 +203,26 @@ class DcrClient:
     def register_ok(self, statement: str | None = UNSET, **kwargs: Any) -> Credentials:
         exchange = self.register(statement, **kwargs)
         body = exchange.json()
-        if exchange.status not in (200, 201) or not isinstance(body, dict) or not {"client_id", "client_secret"} <= body.keys():
-            raise PreconditionFailed("registration with the valid statement did not succeed (blocked by REG-OK-1)", exchange,
-                                     blocked_by("REG-OK-1"))
+        if (
+            exchange.status not in (200, 201)
+            or not isinstance(body, dict)
+            or not {"client_id", "client_secret"} <= body.keys()
+        ):
+            raise PreconditionFailed(
+                "registration with the valid statement did not succeed (blocked by REG-OK-1)",
+                exchange,
+                blocked_by("REG-OK-1"),
+            )
         secret = self.session.masker.secret(str(body["client_secret"]))  # a Secret: its repr is masked
         return Credentials(str(body["client_id"]), secret, exchange)
 
     def token_ok(self, creds: Credentials, **kwargs: Any) -> tuple[str, Exchange]:
         exchange = self.token(creds.client_id, creds.client_secret, **kwargs)
         body = exchange.json()
-        if exchange.status not in (200, 201) or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        if (
+            exchange.status not in (200, 201)
+            or not isinstance(body, dict)
+            or not isinstance(body.get("access_token"), str)
+        ):
             raise PreconditionFailed("a token request with fresh credentials did not succeed", exchange)
         return self.session.masker.secret(body["access_token"]), exchange

@@ -42,14 +42,14 @@ def _quote_literal(text: str) -> str:
     return "$'" + "".join(out) + "'"
 
 
-def shell_word(text: str, masker: "Masker") -> str:
+def shell_word(text: str, masker: Masker) -> str:
     """One shell word for text, with every stretch of a known secret as an expansion of its variable."""
     parts = [p if not isinstance(p, str) else _quote_literal(p) for p in masker.pieces(text)]
     word = "".join(p if isinstance(p, str) else p.shell() for p in parts)
     return word or "''"
 
 
-def _bytes_word(body: bytes, masker: "Masker") -> str:
+def _bytes_word(body: bytes, masker: Masker) -> str:
     return shell_word(body.decode("utf-8", errors="surrogateescape"), masker)
 
 
@@ -68,7 +68,7 @@ def _basic_user(value: str) -> str | None:
     return text
 
 
-def to_curl(exchange: "Exchange", masker: "Masker") -> str:
+def to_curl(exchange: Exchange, masker: Masker) -> str:
     words = ["curl", "-sS", "-i", "-X", exchange.method, shell_word(exchange.url, masker)]
     for name, value in exchange.request_headers:
         if name.lower() in SKIPPED_HEADERS:

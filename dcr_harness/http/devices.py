@@ -60,14 +60,18 @@ class DeviceAllocator:
                 f.write(str(start + BLOCK))
         except OSError as exc:
             offset = secrets.randbelow(DEVICE_NETWORK.num_addresses)
-            self.note = (f"device cursor not persisted ({exc}); devices start at a random offset and may repeat "
-                         f"those of an earlier run against this target")
+            self.note = (
+                f"device cursor not persisted ({exc}); devices start at a random offset and may repeat "
+                f"those of an earlier run against this target"
+            )
             self._next, self._end = offset, offset + DEVICE_NETWORK.num_addresses
             return
         if start // DEVICE_NETWORK.num_addresses > 0 and self.note is None:
-            self.note = (f"the device cursor for this target has gone round {DEVICE_NETWORK} "
-                         f"({start // DEVICE_NETWORK.num_addresses} times): devices of runs long ago are used again, "
-                         f"and a server that remembers them gives them no burst ({self.path} resets the cursor)")
+            self.note = (
+                f"the device cursor for this target has gone round {DEVICE_NETWORK} "
+                f"({start // DEVICE_NETWORK.num_addresses} times): devices of runs long ago are used again, "
+                f"and a server that remembers them gives them no burst ({self.path} resets the cursor)"
+            )
         self._next, self._end = start, start + BLOCK
 
     def new_device(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,15 +71,22 @@ class Exchange:
 
     def summary(self, masker: Masker) -> dict[str, Any]:
         """The exchange in one line's worth of fields: how a passed check's traffic is reported."""
-        return {"method": self.method, "url": masker.mask(self.url), "status": self.status,
-                "elapsed_ms": round(self.elapsed * 1000, 1), "error": self.error, "note": self.note, "started": self.started_iso}
+        return {
+            "method": self.method,
+            "url": masker.mask(self.url),
+            "status": self.status,
+            "elapsed_ms": round(self.elapsed * 1000, 1),
+            "error": self.error,
+            "note": self.note,
+            "started": self.started_iso,
+        }
 
     @property
     def started_iso(self) -> str | None:
         """When the request was sent (UTC, milliseconds): HAR's startedDateTime."""
         if not self.started_at:
             return None
-        return datetime.fromtimestamp(self.started_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return datetime.fromtimestamp(self.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
     def to_dict(self, masker: Masker) -> dict[str, Any]:
         """The exchange as artifacts show it: every secret masked, bodies cut to a preview."""
@@ -102,5 +109,9 @@ class Exchange:
             "note": self.note,
             "started": self.started_iso,
             "curl": self.curl(masker),
-            **({"case": {**self.case, "id": masker.mask(self.case["id"]), "name": masker.mask(self.case["name"])}} if self.case else {}),
+            **(
+                {"case": {**self.case, "id": masker.mask(self.case["id"]), "name": masker.mask(self.case["name"])}}
+                if self.case
+                else {}
+            ),
         }

@@ -99,8 +99,11 @@ def _b64_forms(secret: Secret, variable: str, value: str, sens: tuple[int, int])
         s0, s1 = -(-8 * (shift + a) // 6) - j0, 8 * (shift + b) // 6 - j0
         if j1 - j0 < 2 * K or s1 <= s0:
             continue
-        feed = "printf %s \"{var}\"" if not shift else "{{ printf '" + "\\0" * shift + "'; printf %s \"{var}\"; }}"
-        for name, text, tr in (("base64", encoded[j0:j1], ""), ("base64url", encoded[j0:j1].translate(str.maketrans("+/", "-_")), " | tr '+/' '-_'")):
+        feed = 'printf %s "{var}"' if not shift else "{{ printf '" + "\\0" * shift + '\'; printf %s "{var}"; }}'
+        for name, text, tr in (
+            ("base64", encoded[j0:j1], ""),
+            ("base64url", encoded[j0:j1].translate(str.maketrans("+/", "-_")), " | tr '+/' '-_'"),
+        ):
             label = f"{name}-encoded" + (f" after {shift} byte(s)" if shift else "")
             forms.append(Form(secret, variable, label, text, (s0, s1), f"{feed} | base64 -w0{tr}", j0 + 1))
     return forms
@@ -122,12 +125,24 @@ def forms_of(secret: Secret, variable: str) -> list[Form]:
     forms = [Form(secret, variable, "", value, sens)]
     for name, (change, to) in CASES.items():
         if len(change(value)) == len(value):
-            forms.append(Form(secret, variable, name, change(value), sens, f"printf %s \"{{var}}\" | tr {CASE_FROM[to]} {to}"))
-    forms.append(Form(secret, variable, "reversed", value[::-1], (len(value) - s1, len(value) - s0), 'printf %s "{var}" | rev'))
+            forms.append(
+                Form(secret, variable, name, change(value), sens, f'printf %s "{{var}}" | tr {CASE_FROM[to]} {to}')
+            )
+    forms.append(
+        Form(secret, variable, "reversed", value[::-1], (len(value) - s1, len(value) - s0), 'printf %s "{var}" | rev')
+    )
     for name, (expr, encode) in PYTHON_FILTERS.items():
         script = f"import sys, json; from urllib.parse import quote, quote_plus; s = sys.stdin.read(); sys.stdout.write({expr})"
-        forms.append(Form(secret, variable, name, encode(value), (len(encode(value[:s0])), len(encode(value[:s1]))),
-                          f"printf %s \"{{var}}\" | python3 -c \"{script}\""))
+        forms.append(
+            Form(
+                secret,
+                variable,
+                name,
+                encode(value),
+                (len(encode(value[:s0])), len(encode(value[:s1]))),
+                f'printf %s "{{var}}" | python3 -c "{script}"',
+            )
+        )
     forms += _b64_forms(secret, variable, value, sens)
     unique: dict[str, Form] = {}
     for form in forms:
@@ -140,12 +155,12 @@ def _forward(a: str, i: int, b: str, j: int) -> int:
     """How many characters a[i:] and b[j:] have in common at their start."""
     n, step = 0, 64
     while True:
-        x, y = a[i + n:i + n + step], b[j + n:j + n + step]
+        x, y = a[i + n : i + n + step], b[j + n : j + n + step]
         if x == y and len(x) == step:
             n += step
             continue
         t = 0
-        for cx, cy in zip(x, y):
+        for cx, cy in zip(x, y, strict=False):  # the common prefix
             if cx != cy:
                 break
             t += 1
@@ -205,7 +220,9 @@ class Masker:
                 secret = Secret(plain, kind, origin or "")
             if secret.variable is None:
                 secret.variable = variable
-            where = origin or (f"{kind.replace('_', ' ')} issued in {self.context}" if self.context else kind.replace("_", " "))
+            where = origin or (
+                f"{kind.replace('_', ' ')} issued in {self.context}" if self.context else kind.replace("_", " ")
+            )
             self._secrets[plain] = secret
             self._variables[plain] = variable
             self._legend[variable] = where
@@ -223,7 +240,7 @@ class Masker:
             self._short.append(at)
             return
         for pos in range(s0, s1 - K + 1):
-            self._index.setdefault(form.value[pos:pos + K], []).append((at, pos))
+            self._index.setdefault(form.value[pos : pos + K], []).append((at, pos))
 
     def add_target(self, target: Any) -> None:
         """The target file's statements and admin token, each named by its key (the legend)."""
@@ -272,7 +289,7 @@ class Masker:
         n, q = len(text) if stop is None else min(len(text), stop + 2 * K), floor  # stretches may extend past stop
         index, forms = self._index, self._forms
         while q + K <= n:
-            hits = index.get(text[q:q + K])
+            hits = index.get(text[q : q + K])
             if not hits:
                 q += K
                 continue

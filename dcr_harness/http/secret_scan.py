@@ -30,7 +30,7 @@ log = logging.getLogger("dcr_harness.contract.secret_values")
 JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|/)")
 PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}")  # 15 bytes or more: a short secret's whole, a window of a long one
-JSON_SIMPLE = {"\\\"": '"', "\\\\": "\\", "\\/": "/", "\\b": "\b", "\\f": "\f", "\\n": "\n", "\\r": "\r", "\\t": "\t"}
+JSON_SIMPLE = {'\\"': '"', "\\\\": "\\", "\\/": "/", "\\b": "\b", "\\f": "\f", "\\n": "\n", "\\r": "\r", "\\t": "\t"}
 VARIABLE = re.compile(r"\$\{(DCR_[A-Z_]+?(?:_[0-9]+)?)[:} ]")
 TEXT_SUFFIXES = (".json", ".txt", ".xml", ".html", ".log", ".csv", ".properties", ".attach", "")
 
@@ -70,7 +70,7 @@ def decoded(text: str, pattern: re.Pattern[str], decode: Callable[[str], str]) -
         if m.start() > pos:
             starts.append(length)
             segments.append((pos, m.start(), False))
-            parts.append(text[pos:m.start()])
+            parts.append(text[pos : m.start()])
             length += m.start() - pos
         starts.append(length)
         segments.append((m.start(), m.end(), True))
@@ -114,8 +114,12 @@ class SecretScanner:
         for kind in sorted(set(kinds)):
             places = kinds.count(kind)
             self.hits.append((artifact, kind, places))
-            log.warning("secret scan: %s held %d stretch(es) of a %s that masking at the source missed; masked",
-                        artifact, places, kind.replace("_", " "))
+            log.warning(
+                "secret scan: %s held %d stretch(es) of a %s that masking at the source missed; masked",
+                artifact,
+                places,
+                kind.replace("_", " "),
+            )
 
     def clean(self, text: str, artifact: str) -> str:
         """text with every stretch of a known secret masked, in clear or in a common decoding."""
@@ -137,7 +141,9 @@ class SecretScanner:
             if view is None:
                 continue
             # Only stretches that cross an escape are new in a decoded view: scan around the escapes.
-            for lo, hi in _around([start for start, (_, _, esc) in zip(view.starts, view.segments) if esc], reach):
+            for lo, hi in _around(
+                [start for start, (_, _, esc) in zip(view.starts, view.segments, strict=True) if esc], reach
+            ):
                 for s, e, ref in self.masker.refs(view.text, lo, hi):
                     a, b = view.original(s, e)
                     cuts.append((a, b, ref.form.variable))
@@ -189,7 +195,12 @@ class SecretScanner:
         """Every text file written under directory since `since` (epoch s); how many changed."""
         changed = 0
         for path in sorted(Path(directory).rglob("*")):
-            if path.is_file() and not path.is_symlink() and path.stat().st_mtime >= since and path.suffix in TEXT_SUFFIXES:
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and path.stat().st_mtime >= since
+                and path.suffix in TEXT_SUFFIXES
+            ):
                 changed += self.clean_file(path, str(path.relative_to(directory.parent)))
         return changed
 
@@ -217,7 +228,7 @@ class ScannedStream:
 def _compose(outer: View, inner: View) -> View:
     """A view of a view, mapped back to the first text."""
     segments = []
-    for (a, b, escaped), start in zip(inner.segments, inner.starts):
+    for (a, b, escaped), _start in zip(inner.segments, inner.starts, strict=True):
         o_a, _ = outer.original(a, a + 1) if b > a else (0, 0)
         _, o_b = outer.original(b - 1, b) if b > a else (0, 0)
         segments.append((o_a, o_b, escaped or (o_b - o_a) != (b - a)))

@@ -12,12 +12,12 @@ import httpx
 
 from .. import __version__
 from ..contract.target import Target
+from ..errors import BudgetExceeded
 from .budget import SharedRequestCount
 from .devices import DEVICE_NETWORK, DeviceAllocator  # noqa: F401  (DEVICE_NETWORK: load/profile.py imports it here)
 from .exchange import Exchange
 from .masking import SECRET_MEMBERS, Masker
 from .pacing import Pacer
-from ..errors import BudgetExceeded
 
 USER_AGENT = f"dcr-harness/{__version__}"
 
@@ -29,7 +29,9 @@ EXCHANGE_DEADLINE_S = 30.0
 # Read timeout (s) for every request; DCR_HTTP_TIMEOUT shortens it (the harness's hostile-server tests).
 TIMEOUT_ENV = "DCR_HTTP_TIMEOUT"
 DEFAULT_TIMEOUT_S = 10.0
-PARTIAL_SECRET = re.compile(r'"(' + "|".join(SECRET_MEMBERS) + r')"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|\Z)')  # also a value cut off by the end
+PARTIAL_SECRET = re.compile(
+    r'"(' + "|".join(SECRET_MEMBERS) + r')"\s*:\s*"((?:[^"\\]|\\.)*)(?:"|\Z)'
+)  # also a value cut off by the end
 
 
 def default_timeout() -> httpx.Timeout:
@@ -74,8 +76,10 @@ def read_capped(response: httpx.Response, timeout: httpx.Timeout, deadline: floa
             size += len(chunk)
             if size > BODY_CAP_BYTES:
                 declared = response.headers.get("content-length")
-                problem = (f"answer body larger than the {BODY_CAP_BYTES // 1024} KiB cap"
-                           f"{f' (Content-Length: {declared})' if declared else ''}: recorded the first {BODY_CAP_BYTES} bytes, stopped reading")
+                problem = (
+                    f"answer body larger than the {BODY_CAP_BYTES // 1024} KiB cap"
+                    f"{f' (Content-Length: {declared})' if declared else ''}: recorded the first {BODY_CAP_BYTES} bytes, stopped reading"
+                )
                 break
             if time.perf_counter() > deadline:
                 problem = f"answer not complete after {EXCHANGE_DEADLINE_S:.0f} s (the server trickles its body): stopped after {size} bytes"
@@ -203,7 +207,8 @@ class Session:
                     f"the observed throttle does not match the target's profile ({profile.rate_per_s}/s and a burst "
                     f"of {profile.burst} per device, {profile.device_header}): {len(self._refused_devices)} fresh "
                     f"devices paced to that profile were refused with 429 ({', '.join(self._refused_devices)}); "
-                    f"checks that meet a 429 are blocked instead of waiting it out")
+                    f"checks that meet a 429 are blocked instead of waiting it out"
+                )
 
     def _send_once(
         self, method: str, url: str, headers: list[tuple[str, str]], content: bytes, device: str | None
@@ -213,7 +218,9 @@ class Session:
         exchange = Exchange(
             method=method,
             url=url,
-            request_headers=[(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length" or content],
+            request_headers=[
+                (k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length" or content
+            ],
             request_body=content,
             device=device,
             started_at=time.time(),
@@ -226,7 +233,9 @@ class Session:
         else:
             exchange.status = response.status_code
             exchange.response_headers = list(response.headers.multi_items())
-            exchange.response_body, exchange.error = read_capped(response, self.http.timeout, start + EXCHANGE_DEADLINE_S)
+            exchange.response_body, exchange.error = read_capped(
+                response, self.http.timeout, start + EXCHANGE_DEADLINE_S
+            )
         exchange.elapsed = time.perf_counter() - start
         learn_secrets(self.masker, exchange)
         return exchange

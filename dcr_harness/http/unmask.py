@@ -48,6 +48,6 @@ def unmask(text: str, values: Mapping[str, str]) -> str:
             raise MissingVariable(variable)
         form = _form_text(variable, values[variable], form_name)
         a = int(start or 0)
-        return form[a:a + int(length)] if length is not None else form[a:]
+        return form[a : a + int(length)] if length is not None else form[a:]
 
     return REFERENCE.sub(replace, text)

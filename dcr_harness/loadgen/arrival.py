@@ -66,8 +66,11 @@ class Slots:
 STARTED = "dcr_arrival_started"
 
 
-def arrival_marker(rate_of: Callable[[Any], float | None], count: Callable[[str, int], None],
-                   clock: Callable[[], float] = time.monotonic) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+def arrival_marker(
+    rate_of: Callable[[Any], float | None],
+    count: Callable[[str, int], None],
+    clock: Callable[[], float] = time.monotonic,
+) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """A decorator for a profile's task (under Locust's @task): each call is one arrival, counted when it
     starts (one still running when the run stops was offered and sent), and its start anchors the slots."""
 
@@ -84,9 +87,13 @@ def arrival_marker(rate_of: Callable[[Any], float | None], count: Callable[[str,
     return arrival
 
 
-def open_model_wait(default: Callable[[Any], float], rate_of: Callable[[Any], float | None],
-                    count: Callable[[str, int], None], budget_s: float = DEFAULT_BUDGET_S,
-                    clock: Callable[[], float] = time.monotonic) -> Callable[[Any], float]:
+def open_model_wait(
+    default: Callable[[Any], float],
+    rate_of: Callable[[Any], float | None],
+    count: Callable[[str, int], None],
+    budget_s: float = DEFAULT_BUDGET_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Callable[[Any], float]:
     """A Locust wait_time: the profile's own (`default`) without a rate; with one, the user's next slot.
 
     `rate_of(user)` reads the run's rate (forwarded from the master to the workers as a custom option);
@@ -106,18 +113,32 @@ def open_model_wait(default: Callable[[Any], float], rate_of: Callable[[Any], fl
     return wait_time
 
 
-def open_model_figures(rate: float, counts: dict[str, int], elapsed_s: float, requests: int,
-                       users: int | None = None, budget_s: float = DEFAULT_BUDGET_S) -> dict[str, Any]:
+def open_model_figures(
+    rate: float,
+    counts: dict[str, int],
+    elapsed_s: float,
+    requests: int,
+    users: int | None = None,
+    budget_s: float = DEFAULT_BUDGET_S,
+) -> dict[str, Any]:
     """What the report says of an open-model run: offered, achieved, dropped."""
     sent, dropped = counts.get("arrivals", 0), counts.get("arrivals_dropped", 0)
     offered = sent + dropped
     per_second = (lambda n: n / elapsed_s) if elapsed_s > 0 else (lambda n: None)
-    figures = {"target_rate": rate, "users_sized": users_for(rate, budget_s), "slot_interval_s": interval_for(rate, budget_s),
-               "elapsed_s": elapsed_s, "offered": offered, "sent": sent, "dropped": dropped,
-               "dropped_ratio": dropped / offered if offered else None,
-               "offered_rate": per_second(offered), "achieved_rate": per_second(sent),
-               "requests_rate": per_second(requests),
-               "requests_per_arrival": requests / sent if sent else None}
+    figures = {
+        "target_rate": rate,
+        "users_sized": users_for(rate, budget_s),
+        "slot_interval_s": interval_for(rate, budget_s),
+        "elapsed_s": elapsed_s,
+        "offered": offered,
+        "sent": sent,
+        "dropped": dropped,
+        "dropped_ratio": dropped / offered if offered else None,
+        "offered_rate": per_second(offered),
+        "achieved_rate": per_second(sent),
+        "requests_rate": per_second(requests),
+        "requests_per_arrival": requests / sent if sent else None,
+    }
     if users is not None:
         figures["users"] = users
     return figures
@@ -125,23 +146,36 @@ def open_model_figures(rate: float, counts: dict[str, int], elapsed_s: float, re
 
 def open_model_line(figures: dict[str, Any]) -> str:
     """The console's line for an open-model run."""
+
     def rate(key: str) -> str:
         return "n/a" if figures[key] is None else f"{figures[key]:.4g}/s"
 
     ratio = figures["dropped_ratio"]
-    line = (f"open model: target {figures['target_rate']:g}/s; offered {rate('offered_rate')} "
-            f"({figures['offered']} arrivals in {figures['elapsed_s']:.1f} s), achieved {rate('achieved_rate')} "
-            f"({figures['sent']} sent on time), dropped {figures['dropped']}"
-            + ("" if ratio is None else f" ({ratio:.2%})") + f"; requests {rate('requests_rate')}")
+    line = (
+        f"open model: target {figures['target_rate']:g}/s; offered {rate('offered_rate')} "
+        f"({figures['offered']} arrivals in {figures['elapsed_s']:.1f} s), achieved {rate('achieved_rate')} "
+        f"({figures['sent']} sent on time), dropped {figures['dropped']}"
+        + ("" if ratio is None else f" ({ratio:.2%})")
+        + f"; requests {rate('requests_rate')}"
+    )
     users = figures.get("users")
     if users is not None and users != figures["users_sized"]:
-        line += (f"; {users} users, not the {figures['users_sized']} the rate is sized for: "
-                 f"the offered rate is {users}/{figures['users_sized']} of the target")
+        line += (
+            f"; {users} users, not the {figures['users_sized']} the rate is sized for: "
+            f"the offered rate is {users}/{figures['users_sized']} of the target"
+        )
     return line
 
 
-def run_report(rate: float | None, counts: dict[str, int], stats: Any, users: int | None, run_time_s: float | None,
-               budget_s: float = DEFAULT_BUDGET_S, now: Callable[[], float] = time.time) -> dict[str, Any] | None:
+def run_report(
+    rate: float | None,
+    counts: dict[str, int],
+    stats: Any,
+    users: int | None,
+    run_time_s: float | None,
+    budget_s: float = DEFAULT_BUDGET_S,
+    now: Callable[[], float] = time.time,
+) -> dict[str, Any] | None:
     """open_model_figures for a finished run (None without a rate): the arrivals offered from the start of the
     run (Locust's statistics) to its end (its run time, or now when it was stopped sooner)."""
     if not rate:

@@ -75,7 +75,8 @@ def summary_lines(exact: dict[str, dict[str, float]], rounded: dict[str, dict[st
     lines = []
     for name, figures in exact.items():
         locust = rounded.get(name, {})
-        pairs = ", ".join(f"{key} {figures[key]:.4g}" + (f" ({locust[key]:.4g})" if key in locust else "")
-                          for key in FIGURES)
+        pairs = ", ".join(
+            f"{key} {figures[key]:.4g}" + (f" ({locust[key]:.4g})" if key in locust else "") for key in FIGURES
+        )
         lines.append(f"latency {name} ms, exact (Locust's): {pairs}; {figures['count']} requests")
     return lines

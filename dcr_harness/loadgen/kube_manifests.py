@@ -80,8 +80,10 @@ def cluster_target(path: str | Path) -> tuple[dict[str, Any], dict[str, str], di
     path = Path(path)
     target = load_target(path)
     if target.is_loopback:
-        raise TargetError(f"{path}: base_url {target.base_url} is on loopback, which inside a pod is the pod "
-                          "itself; give the address the cluster reaches the deployment at")
+        raise TargetError(
+            f"{path}: base_url {target.base_url} is on loopback, which inside a pod is the pod "
+            "itself; give the address the cluster reaches the deployment at"
+        )
     refusal = remote_refusal(target)
     if refusal:
         raise TargetError(refusal)
@@ -113,25 +115,49 @@ def _meta(run: KubeRun, name: str, component: str | None = None) -> dict[str, An
 
 
 def _volumes(run: KubeRun) -> list[dict[str, Any]]:
-    return [{"name": "config", "configMap": {"name": f"{run.name}-target"}},
-            {"name": "secrets", "secret": {"secretName": f"{run.name}-secrets"}}]
+    return [
+        {"name": "config", "configMap": {"name": f"{run.name}-target"}},
+        {"name": "secrets", "secret": {"secretName": f"{run.name}-secrets"}},
+    ]
 
 
 def _mounts() -> list[dict[str, Any]]:
-    return [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-            {"name": "secrets", "mountPath": SECRETS_DIR, "readOnly": True}]
+    return [
+        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+        {"name": "secrets", "mountPath": SECRETS_DIR, "readOnly": True},
+    ]
 
 
 def _container(run: KubeRun, name: str, cpu: str, memory: str) -> dict[str, Any]:
-    return {"name": name, "image": run.image, "workingDir": "/work",
-            "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}},
-            "securityContext": {"allowPrivilegeEscalation": False}}
+    return {
+        "name": name,
+        "image": run.image,
+        "workingDir": "/work",
+        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}},
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }
 
 
 def master_args(run: KubeRun) -> list[str]:
-    args = ["load", run.profile, "--master", "--expect-workers", str(run.workers), "--expect-workers-max-wait",
-            str(run.max_wait_s), "--master-port", str(MASTER_PORT), "--target", f"{CONFIG_DIR}/{TARGET_FILE}",
-            "--report-dir", REPORTS_DIR, "--spawn-rate", f"{run.spawn_rate:g}", "--duration", f"{run.duration_s:g}"]
+    args = [
+        "load",
+        run.profile,
+        "--master",
+        "--expect-workers",
+        str(run.workers),
+        "--expect-workers-max-wait",
+        str(run.max_wait_s),
+        "--master-port",
+        str(MASTER_PORT),
+        "--target",
+        f"{CONFIG_DIR}/{TARGET_FILE}",
+        "--report-dir",
+        REPORTS_DIR,
+        "--spawn-rate",
+        f"{run.spawn_rate:g}",
+        "--duration",
+        f"{run.duration_s:g}",
+    ]
     args += ["--rate", f"{run.rate:g}"] if run.rate else ["--users", str(run.users)]
     if run.shape:
         args += ["--shape", run.shape]
@@ -141,8 +167,19 @@ def master_args(run: KubeRun) -> list[str]:
 
 
 def worker_args(run: KubeRun) -> list[str]:
-    return ["load", run.profile, "--worker", "--master-host", f"{run.name}-master", "--master-port", str(MASTER_PORT),
-            "--target", f"{CONFIG_DIR}/{TARGET_FILE}", "--expect-workers-max-wait", str(run.max_wait_s)]
+    return [
+        "load",
+        run.profile,
+        "--worker",
+        "--master-host",
+        f"{run.name}-master",
+        "--master-port",
+        str(MASTER_PORT),
+        "--target",
+        f"{CONFIG_DIR}/{TARGET_FILE}",
+        "--expect-workers-max-wait",
+        str(run.max_wait_s),
+    ]
 
 
 def config_map(run: KubeRun, document: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
@@ -153,14 +190,25 @@ def config_map(run: KubeRun, document: dict[str, Any], files: dict[str, str]) ->
 
 
 def secret(run: KubeRun, values: dict[str, str]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(run, f"{run.name}-secrets"), "type": "Opaque",
-            "stringData": values}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(run, f"{run.name}-secrets"),
+        "type": "Opaque",
+        "stringData": values,
+    }
 
 
 def master_service(run: KubeRun) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(run, f"{run.name}-master", "master"),
-            "spec": {"selector": _labels(run, "master"),
-                     "ports": [{"name": "locust", "port": MASTER_PORT, "targetPort": MASTER_PORT}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(run, f"{run.name}-master", "master"),
+        "spec": {
+            "selector": _labels(run, "master"),
+            "ports": [{"name": "locust", "port": MASTER_PORT, "targetPort": MASTER_PORT}],
+        },
+    }
 
 
 def master_job(run: KubeRun) -> dict[str, Any]:
@@ -169,43 +217,82 @@ def master_job(run: KubeRun) -> dict[str, Any]:
         "command": ["sh", "-c", MASTER_SCRIPT.format(dir=REPORTS_DIR), "dcr-harness"],
         "args": master_args(run),
         "ports": [{"name": "locust", "containerPort": MASTER_PORT}],
-        "volumeMounts": [*_mounts(), {"name": "reports", "mountPath": REPORTS_DIR}]}
+        "volumeMounts": [*_mounts(), {"name": "reports", "mountPath": REPORTS_DIR}],
+    }
     collector = _container(run, "reports", "50m", "64Mi") | {
         "command": ["sh", "-c", COLLECT_SCRIPT.format(dir=REPORTS_DIR, hold=COLLECT_HOLD_S)],
-        "volumeMounts": [{"name": "reports", "mountPath": REPORTS_DIR}]}
+        "volumeMounts": [{"name": "reports", "mountPath": REPORTS_DIR}],
+    }
     deadline = int(run.duration_s) + run.max_wait_s + COLLECT_HOLD_S + SHUTDOWN_GRACE_S
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
-            "spec": {"backoffLimit": 0,  # a load run is not retried: a second run would double the load
-                     "activeDeadlineSeconds": deadline,
-                     "template": {"metadata": {"labels": _labels(run, "master")},
-                                  "spec": {"restartPolicy": "Never", "containers": [master, collector],
-                                           "volumes": [*_volumes(run), {"name": "reports", "emptyDir": {}}]}}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta,
+        "spec": {
+            "backoffLimit": 0,  # a load run is not retried: a second run would double the load
+            "activeDeadlineSeconds": deadline,
+            "template": {
+                "metadata": {"labels": _labels(run, "master")},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [master, collector],
+                    "volumes": [*_volumes(run), {"name": "reports", "emptyDir": {}}],
+                },
+            },
+        },
+    }
 
 
 def workers_deployment(run: KubeRun) -> dict[str, Any]:
     meta = _meta(run, f"{run.name}-worker", "worker")
-    worker = _container(run, "worker", "1", "512Mi") | {"command": ["dcr-harness"], "args": worker_args(run),
-                                                        "volumeMounts": _mounts()}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
-            "spec": {"replicas": run.workers, "selector": {"matchLabels": _labels(run, "worker")},
-                     "template": {"metadata": {"labels": _labels(run, "worker")},
-                                  "spec": {"containers": [worker], "volumes": _volumes(run)}}}}
+    worker = _container(run, "worker", "1", "512Mi") | {
+        "command": ["dcr-harness"],
+        "args": worker_args(run),
+        "volumeMounts": _mounts(),
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta,
+        "spec": {
+            "replicas": run.workers,
+            "selector": {"matchLabels": _labels(run, "worker")},
+            "template": {
+                "metadata": {"labels": _labels(run, "worker")},
+                "spec": {"containers": [worker], "volumes": _volumes(run)},
+            },
+        },
+    }
 
 
 def locust_test(run: KubeRun) -> dict[str, Any]:
     """The Locust operator's LocustTest: the operator makes the master, its Service and the workers, and
     appends --master/--worker and their ports to these commands (plain `locust`, the image's entrypoint)."""
     seed = f"--locustfile {PROFILES_DIR}/{run.profile}.py"
-    return {"apiVersion": "locust.io/v2", "kind": "LocustTest", "metadata": _meta(run, run.name),
-            "spec": {"image": run.image,
-                     "master": {"command": seed, "autostart": True, "autoquit": {"enabled": True, "timeout": 60},
-                                "extraArgs": locust_options(run)},
-                     "worker": {"command": seed, "replicas": run.workers},
-                     "env": {"variables": [{"name": k, "value": v} for k, v in locust_environment(run).items()],
-                             "secretMounts": [{"name": f"{run.name}-secrets", "mountPath": SECRETS_DIR}]},
-                     "volumes": [_volumes(run)[0], {"name": "reports", "emptyDir": {}}],
-                     "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "target": "both"},
-                                      {"name": "reports", "mountPath": REPORTS_DIR, "target": "master"}]}}
+    return {
+        "apiVersion": "locust.io/v2",
+        "kind": "LocustTest",
+        "metadata": _meta(run, run.name),
+        "spec": {
+            "image": run.image,
+            "master": {
+                "command": seed,
+                "autostart": True,
+                "autoquit": {"enabled": True, "timeout": 60},
+                "extraArgs": locust_options(run),
+            },
+            "worker": {"command": seed, "replicas": run.workers},
+            "env": {
+                "variables": [{"name": k, "value": v} for k, v in locust_environment(run).items()],
+                "secretMounts": [{"name": f"{run.name}-secrets", "mountPath": SECRETS_DIR}],
+            },
+            "volumes": [_volumes(run)[0], {"name": "reports", "emptyDir": {}}],
+            "volumeMounts": [
+                {"name": "config", "mountPath": CONFIG_DIR, "target": "both"},
+                {"name": "reports", "mountPath": REPORTS_DIR, "target": "master"},
+            ],
+        },
+    }
 
 
 def locust_options(run: KubeRun) -> list[str]:
@@ -222,8 +309,12 @@ def locust_environment(run: KubeRun) -> dict[str, str]:
     """What `dcr-harness load` sets for the profiles, set for plain locust (a shape reads its size here)."""
     env = {"DCR_TARGET": f"{CONFIG_DIR}/{TARGET_FILE}", "DCR_LOAD_REPORT_DIR": REPORTS_DIR}
     if run.shape:
-        env |= {"DCR_LOAD_SHAPE": run.shape, "DCR_LOAD_USERS": str(run.users),
-                "DCR_LOAD_SPAWN_RATE": f"{run.spawn_rate:g}", "DCR_LOAD_DURATION": f"{run.duration_s:g}"}
+        env |= {
+            "DCR_LOAD_SHAPE": run.shape,
+            "DCR_LOAD_USERS": str(run.users),
+            "DCR_LOAD_SPAWN_RATE": f"{run.spawn_rate:g}",
+            "DCR_LOAD_DURATION": f"{run.duration_s:g}",
+        }
     return env
 
 
@@ -231,11 +322,13 @@ def render(target_path: str | Path, run: KubeRun) -> dict[str, list[dict[str, An
     """{file name: its objects}: everything `kubectl apply -f DIR` needs, and the operator's alternative
     in a folder of its own (applying DIR does not apply both). Raises TargetError."""
     document, files, secrets = cluster_target(target_path)
-    return {"configmap.yaml": [config_map(run, document, files)],
-            "secret.yaml": [secret(run, secrets)],
-            "master.yaml": [master_service(run), master_job(run)],
-            "workers.yaml": [workers_deployment(run)],
-            "locust-operator/locusttest.yaml": [locust_test(run)]}
+    return {
+        "configmap.yaml": [config_map(run, document, files)],
+        "secret.yaml": [secret(run, secrets)],
+        "master.yaml": [master_service(run), master_job(run)],
+        "workers.yaml": [workers_deployment(run)],
+        "locust-operator/locusttest.yaml": [locust_test(run)],
+    }
 
 
 class ManifestDumper(yaml.SafeDumper):

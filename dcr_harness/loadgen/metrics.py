@@ -6,8 +6,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-COUNTERS = ("judged", "violations", "errors", "throttled", "registrations", "refreshes",
-            "tp", "fp", "fn", "tn", "ambiguous")
+COUNTERS = (
+    "judged",
+    "violations",
+    "errors",
+    "throttled",
+    "registrations",
+    "refreshes",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+    "ambiguous",
+)
 
 
 @dataclass

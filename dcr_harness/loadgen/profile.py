@@ -26,22 +26,23 @@ from locust.exception import StopUser
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from ..contract import device_info
-from ..engine.embedded import EmbeddedServer
 from ..contract.target import Target, TargetError, load_target
 from ..contract.throttle_model import DeviceAllowance
 from ..contract.verdicts import RunVerdict
+from ..engine.embedded import EmbeddedServer
+from ..errors import ExitCode, RemoteTargetRefused
 from ..http.masking import Masker, learn_from_request
-from ..http.session import DEVICE_NETWORK
 from ..http.secret_scan import SecretScanner
-from .devices import device_address, stride_for
-from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
+from ..http.session import DEVICE_NETWORK
 from .arrival import arrival_marker, budget_for, open_model_line, open_model_wait, run_report
-from .histograms import ExactLatency, summary_lines as latency_lines
+from .devices import device_address, stride_for
+from .histograms import ExactLatency
+from .histograms import summary_lines as latency_lines
+from .judging import JUDGES, MODEL_MISMATCH, Verdict, exchange_of, judged
 from .metrics import LoadMetrics
 from .safety import remote_refusal, request_share
 from .thresholds import ThresholdsError, evaluate, latency_from_stats, load_thresholds
 from .workers import WorkerLedger, WorkerSample
-from ..errors import ExitCode, RemoteTargetRefused
 
 SAFETY_POLL_S = 0.5
 
@@ -82,8 +83,11 @@ class LoadRun:
             # Read when users start: by then a worker has the master's options (its offset, the workers expected).
             options, runner = self.environment.parsed_options, self.environment.runner
             distributed = isinstance(runner, WorkerRunner)
-            self._device_slot = (int(getattr(options, "dcr_device_offset", 0) or 0), max(0, runner.worker_index),
-                                 stride_for(int(getattr(options, "expect_workers", 1) or 1)) if distributed else 1)
+            self._device_slot = (
+                int(getattr(options, "dcr_device_offset", 0) or 0),
+                max(0, runner.worker_index),
+                stride_for(int(getattr(options, "expect_workers", 1) or 1)) if distributed else 1,
+            )
         self._devices += 1
         offset, index, stride = self._device_slot
         return device_address(offset, index, self._devices, stride)
@@ -94,19 +98,32 @@ class LoadRun:
 
     def headers(self, device: str, **extra: str) -> dict[str, str]:
         assert self.target is not None
-        return {self.target.throttle.device_header: device, "Accept": "application/json",
-                "X-Device-Info": device_info.header_value(), **extra}
+        return {
+            self.target.throttle.device_header: device,
+            "Accept": "application/json",
+            "X-Device-Info": device_info.header_value(),
+            **extra,
+        }
 
     # One judged request
 
-    def request(self, user: Any, name: str, method: str, path: str, headers: dict[str, str], body: bytes = b"",
-                judge: Callable[[Any], Verdict] | None = None) -> Any:
+    def request(
+        self,
+        user: Any,
+        name: str,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        judge: Callable[[Any], Verdict] | None = None,
+    ) -> Any:
         """Send, judge with the conformance checks, record success or failure (citing the requirement)."""
         assert self.target is not None
         if self.share is not None and self.sent >= self.share:
             raise StopUser()  # this process has sent its share of load.max_requests
-        with user.client.request(method, path, data=body or None, headers=headers, name=name,
-                                 catch_response=True) as resp:
+        with user.client.request(
+            method, path, data=body or None, headers=headers, name=name, catch_response=True
+        ) as resp:
             ex = exchange_of(resp, method, self.target.url(path), headers, body)
             if ex.error is not None:
                 self.metrics.add("errors")
@@ -189,15 +206,18 @@ class LoadRun:
         if self.share is None:
             # Read at the first request: by then a worker has the master's options (the workers expected).
             workers = int(getattr(self.environment.parsed_options, "expect_workers", 1) or 1)
-            self.share = request_share(self.target.load.max_requests, workers if isinstance(runner, WorkerRunner) else 1)
+            self.share = request_share(
+                self.target.load.max_requests, workers if isinstance(runner, WorkerRunner) else 1
+            )
         if self.sent == self.share and runner:
             # A hard cap per process (a worker's share of the total); the master also watches the total. A worker
             # stops sending (its users stop at their next request) rather than quit: the master would hand a quitting
             # worker's users to the others.
             total = self.target.load.max_requests
             of = "" if self.share == total else f", this worker's share of {total}"
-            print(f"dcr-harness load: load.max_requests ({self.sent}{of}) sent by this process: stopping",
-                  file=sys.stderr)
+            print(
+                f"dcr-harness load: load.max_requests ({self.sent}{of}) sent by this process: stopping", file=sys.stderr
+            )
             if not isinstance(runner, WorkerRunner):
                 runner.quit()
 
@@ -212,8 +232,11 @@ class LoadRun:
             total = runner.stats.total.num_requests
             elapsed = time.monotonic() - self.started
             if total >= limits.max_requests or elapsed >= limits.max_duration_s:
-                print(f"dcr-harness load: safety limit reached ({total} requests of {limits.max_requests}, "
-                      f"{elapsed:.0f} s of {limits.max_duration_s:.0f} s): stopping", file=sys.stderr)
+                print(
+                    f"dcr-harness load: safety limit reached ({total} requests of {limits.max_requests}, "
+                    f"{elapsed:.0f} s of {limits.max_duration_s:.0f} s): stopping",
+                    file=sys.stderr,
+                )
                 runner.quit()
                 return
 
@@ -226,9 +249,11 @@ class LoadRun:
         runner = self.environment.runner
         if self.workers is None or runner is None:
             return
-        self.workers.observe(time.monotonic(), {c.id: WorkerSample(c.state == STATE_MISSING, c.user_count)
-                                                for c in runner.clients.values()},
-                             running=runner.state in (STATE_SPAWNING, STATE_RUNNING))
+        self.workers.observe(
+            time.monotonic(),
+            {c.id: WorkerSample(c.state == STATE_MISSING, c.user_count) for c in runner.clients.values()},
+            running=runner.state in (STATE_SPAWNING, STATE_RUNNING),
+        )
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         data["dcr"] = self.metrics.take()
@@ -260,9 +285,14 @@ class LoadRun:
         except ThresholdsError as exc:
             print(f"dcr-harness load: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        open_model = run_report(getattr(options, "dcr_rate", None), self.metrics.counts, stats,
-                                getattr(options, "num_users", None), getattr(options, "run_time", None),
-                                budget_for(self.profile))
+        open_model = run_report(
+            getattr(options, "dcr_rate", None),
+            self.metrics.counts,
+            stats,
+            getattr(options, "num_users", None),
+            getattr(options, "run_time", None),
+            budget_for(self.profile),
+        )
         if open_model:
             figures["arrivals_dropped_ratio"] = open_model["dropped_ratio"]
         broken, lines = evaluate(thresholds, figures, latency, exact)
@@ -270,13 +300,22 @@ class LoadRun:
         lost = self.workers.sentence() if self.workers else None
         # What was judged stands (a broken threshold fails the run); a lost worker's load was never offered.
         verdict = RunVerdict.FAIL if broken else RunVerdict.INCOMPLETE if lost else RunVerdict.PASS
-        summary = [f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
-                   f"(version {thresholds['_version']}): {verdict}", *lines]
+        summary = [
+            f"dcr-harness load {self.profile}: thresholds {thresholds['_path']} "
+            f"(version {thresholds['_version']}): {verdict}",
+            *lines,
+        ]
         summary += [f"broken: {b}" for b in broken]
         summary += [f"incomplete: {lost}"] if lost else []
         summary += latency_lines(exact, latency) + ([open_model_line(open_model)] if open_model else [])
-        summary.append("figures: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                               for k, v in figures.items() if k != "violations_by_requirement"))
+        summary.append(
+            "figures: "
+            + ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in figures.items()
+                if k != "violations_by_requirement"
+            )
+        )
         if figures["violations_by_requirement"]:
             summary.append(f"violations by requirement: {figures['violations_by_requirement']}")
         text = "\n".join(summary)
@@ -285,12 +324,24 @@ class LoadRun:
         if out:
             Path(out).mkdir(parents=True, exist_ok=True)
             self.scanner.write_text(Path(out, "thresholds.txt"), text + "\n")
-            self.scanner.write_text(Path(out, "metrics.json"), json.dumps(
-                {"profile": self.profile, "verdict": verdict, "broken": broken, "figures": figures,
-                 "latency_ms": latency, "latency_ms_exact": exact, "open_model": open_model,
-                 "judging": self.judging,
-                 "workers": self.workers.to_dict() if self.workers else None,
-                 "target": self.target.masked() if self.target else None}, indent=2))
+            self.scanner.write_text(
+                Path(out, "metrics.json"),
+                json.dumps(
+                    {
+                        "profile": self.profile,
+                        "verdict": verdict,
+                        "broken": broken,
+                        "figures": figures,
+                        "latency_ms": latency,
+                        "latency_ms_exact": exact,
+                        "open_model": open_model,
+                        "judging": self.judging,
+                        "workers": self.workers.to_dict() if self.workers else None,
+                        "target": self.target.masked() if self.target else None,
+                    },
+                    indent=2,
+                ),
+            )
         return {RunVerdict.FAIL: ExitCode.FAILED, RunVerdict.INCOMPLETE: ExitCode.INCOMPLETE}.get(verdict, ExitCode.OK)
 
     def _stop_embedded(self) -> None:
@@ -301,16 +352,27 @@ class LoadRun:
 
 def _add_options(parser: Any) -> None:
     group = parser.add_argument_group("dcr-harness")
-    group.add_argument("--dcr-target", default=os.environ.get("DCR_TARGET"),
-                       help="target file; default $DCR_TARGET, else the embedded reference server")
+    group.add_argument(
+        "--dcr-target",
+        default=os.environ.get("DCR_TARGET"),
+        help="target file; default $DCR_TARGET, else the embedded reference server",
+    )
     # The master's value reaches every worker with its options: one placement of the run's devices.
-    group.add_argument("--dcr-device-offset", type=int, default=secrets.randbelow(DEVICE_NETWORK.num_addresses),
-                       help=argparse.SUPPRESS)
-    group.add_argument("--dcr-thresholds", default=os.environ.get("DCR_LOAD_THRESHOLDS"),
-                       help="thresholds TOML (default load/thresholds.toml)")
-    group.add_argument("--dcr-rate", type=float, default=os.environ.get("DCR_LOAD_RATE") or None,
-                       help="open model: arrivals per second in all (start as many users as "
-                            "dcr_harness.loadgen.arrival.users_for sizes); default $DCR_LOAD_RATE, else closed")
+    group.add_argument(
+        "--dcr-device-offset", type=int, default=secrets.randbelow(DEVICE_NETWORK.num_addresses), help=argparse.SUPPRESS
+    )
+    group.add_argument(
+        "--dcr-thresholds",
+        default=os.environ.get("DCR_LOAD_THRESHOLDS"),
+        help="thresholds TOML (default load/thresholds.toml)",
+    )
+    group.add_argument(
+        "--dcr-rate",
+        type=float,
+        default=os.environ.get("DCR_LOAD_RATE") or None,
+        help="open model: arrivals per second in all (start as many users as "
+        "dcr_harness.loadgen.arrival.users_for sizes); default $DCR_LOAD_RATE, else closed",
+    )
 
 
 def install(profile: str, embedded_args: list[str] | None = None) -> LoadRun:

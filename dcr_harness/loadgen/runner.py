@@ -20,17 +20,17 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ..contract.target import Target, TargetError, load_target, target_path_from_env
 from ..engine.embedded import EmbeddedServer, EmbeddedServerError
-from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
 from ..engine.preflight import TargetUnreachable, preflight
+from ..errors import ExitCode
 from ..http.masking import Masker
 from ..http.secret_scan import SecretScanner
-from ..contract.target import Target, TargetError, load_target, target_path_from_env
+from ..paths import DEFAULT_REPORT_DIR, LOAD_DIR
 from .safety import remote_refusal
-from ..errors import ExitCode
 
 # What the embedded reference runs with, per profile: token refresh measures the service,
 # not the throttle; the throttling profile needs the documented default (1/s, burst 10).
@@ -53,8 +53,17 @@ class Role:
 
     def locust_args(self) -> list[str]:
         if self.kind == "master":
-            return ["--master", "--expect-workers", str(self.expect_workers), "--expect-workers-max-wait",
-                    str(self.max_wait_s), "--master-bind-host", self.bind_host, "--master-bind-port", str(self.port)]
+            return [
+                "--master",
+                "--expect-workers",
+                str(self.expect_workers),
+                "--expect-workers-max-wait",
+                str(self.max_wait_s),
+                "--master-bind-host",
+                self.bind_host,
+                "--master-bind-port",
+                str(self.port),
+            ]
         if self.kind == "worker":
             return ["--worker", "--master-host", self.master_host, "--master-port", str(self.port)]
         return []
@@ -78,28 +87,62 @@ def _fail(message: str, code: int = ExitCode.USAGE) -> int:
     return code
 
 
-def locust_commands(locustfile: Path, out: Path, users: int, spawn_rate: float, duration: float,
-                    workers: int, role: Role = LOCAL) -> tuple[list[str], list[list[str]]]:
+def locust_commands(
+    locustfile: Path, out: Path, users: int, spawn_rate: float, duration: float, workers: int, role: Role = LOCAL
+) -> tuple[list[str], list[list[str]]]:
     """The command of this process's role, and the local worker commands (loopback only)."""
     base = [sys.executable, "-m", "locust", "-f", str(locustfile)]
     if role.kind == "worker":
         return base + role.locust_args(), []
-    main = base + ["--headless", "-u", str(users), "-r", str(spawn_rate), "-t", f"{max(1, int(duration))}s",
-                   "--stop-timeout", "5", "--csv", str(out / "locust"), "--html", str(out / "report.html"),
-                   "--only-summary", *role.locust_args()]
+    main = base + [
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "-t",
+        f"{max(1, int(duration))}s",
+        "--stop-timeout",
+        "5",
+        "--csv",
+        str(out / "locust"),
+        "--html",
+        str(out / "report.html"),
+        "--only-summary",
+        *role.locust_args(),
+    ]
     if workers < 1 or role.kind == "master":
         return main, []
     port = _free_port()
-    main += ["--master", "--expect-workers", str(workers), "--master-bind-host", "127.0.0.1",
-             "--master-bind-port", str(port)]
+    main += [
+        "--master",
+        "--expect-workers",
+        str(workers),
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        str(port),
+    ]
     worker = base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
     return main, [worker] * workers
 
 
-def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_rate: float = 5.0,
-             duration: float = 30.0, workers: int = 0, shape: str | None = None,
-             report_dir: str | os.PathLike[str] = DEFAULT_REPORT_DIR, thresholds: str | None = None,
-             judge: bool = True, client: str = "fast", role: Role = LOCAL, rate: float | None = None) -> int:
+def run_load(
+    profile: str,
+    *,
+    target: str | None = None,
+    users: int = 10,
+    spawn_rate: float = 5.0,
+    duration: float = 30.0,
+    workers: int = 0,
+    shape: str | None = None,
+    report_dir: str | os.PathLike[str] = DEFAULT_REPORT_DIR,
+    thresholds: str | None = None,
+    judge: bool = True,
+    client: str = "fast",
+    role: Role = LOCAL,
+    rate: float | None = None,
+) -> int:
     if profile not in profiles():
         return _fail(f"unknown profile {profile!r}; profiles in {LOAD_DIR}: {', '.join(profiles())}")
     if thresholds and not Path(thresholds).is_file():
@@ -129,20 +172,29 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
                 return _fail(f"the embedded reference server did not start: {exc}")
             target_path = str(embedded.target_file)
         if duration > tgt.load.max_duration_s:
-            print(f"dcr-harness load: duration capped at load.max_duration_s = {tgt.load.max_duration_s:.0f} s",
-                  file=sys.stderr)
+            print(
+                f"dcr-harness load: duration capped at load.max_duration_s = {tgt.load.max_duration_s:.0f} s",
+                file=sys.stderr,
+            )
             duration = tgt.load.max_duration_s
-        env = {**os.environ, "DCR_TARGET": str(Path(target_path).resolve()),
-               "DCR_LOAD_USERS": str(users), "DCR_LOAD_SPAWN_RATE": str(spawn_rate),
-               "DCR_LOAD_DURATION": str(duration), "DCR_LOAD_SHAPE": shape or "", "DCR_LOAD_RATE": f"{rate or ''}",
-               "DCR_LOAD_JUDGE": "1" if judge else "0", "DCR_LOAD_CLIENT": client}
+        env = {
+            **os.environ,
+            "DCR_TARGET": str(Path(target_path).resolve()),
+            "DCR_LOAD_USERS": str(users),
+            "DCR_LOAD_SPAWN_RATE": str(spawn_rate),
+            "DCR_LOAD_DURATION": str(duration),
+            "DCR_LOAD_SHAPE": shape or "",
+            "DCR_LOAD_RATE": f"{rate or ''}",
+            "DCR_LOAD_JUDGE": "1" if judge else "0",
+            "DCR_LOAD_CLIENT": client,
+        }
         if thresholds:
             env["DCR_LOAD_THRESHOLDS"] = str(Path(thresholds).resolve())
         locustfile = LOAD_DIR / f"{profile}.py"
         if role.kind == "worker":  # the master bounds the run and writes the reports; this bound is a backstop
             worker, _ = locust_commands(locustfile, Path(report_dir), users, spawn_rate, duration, 0, role)
             return _run_worker(worker, env, tgt.load.max_duration_s + role.max_wait_s + SHUTDOWN_GRACE_S)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         out = Path(report_dir) / f"{stamp}-load-{profile}"
         out.mkdir(parents=True, exist_ok=True)
         env["DCR_LOAD_REPORT_DIR"] = str(out.resolve())
@@ -150,8 +202,10 @@ def run_load(profile: str, *, target: str | None = None, users: int = 10, spawn_
         wait = role.max_wait_s if role.kind == "master" else 0
         code = _run_processes(main, worker_cmds, env, out, duration + wait)
         scan_reports(out, tgt)
-        print(f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
-              file=sys.stderr)
+        print(
+            f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
+            file=sys.stderr,
+        )
         return code
     finally:
         if embedded is not None:
@@ -173,12 +227,15 @@ def scan_reports(out: Path, target: Target) -> None:
     SecretScanner(masker).clean_dir(out)
 
 
-def _run_processes(main: list[str], worker_cmds: list[list[str]], env: dict[str, str], out: Path,
-                   duration: float) -> int:
+def _run_processes(
+    main: list[str], worker_cmds: list[list[str]], env: dict[str, str], out: Path, duration: float
+) -> int:
     log = open(out / "locust.log", "ab")
     master = subprocess.Popen(main, env=env, stdin=subprocess.DEVNULL)
-    workers = [subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-               for cmd in worker_cmds]
+    workers = [
+        subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        for cmd in worker_cmds
+    ]
     try:
         code = master.wait(timeout=duration + SHUTDOWN_GRACE_S)
     except subprocess.TimeoutExpired:
@@ -201,14 +258,31 @@ def add_role_arguments(parser: argparse.ArgumentParser) -> None:
     roles = group.add_mutually_exclusive_group()
     roles.add_argument("--master", action="store_true", help="wait for --expect-workers workers, run, judge, report")
     roles.add_argument("--worker", action="store_true", help="join the master at --master-host (needs --target)")
-    group.add_argument("--expect-workers", type=int, default=1, metavar="N", help="workers the master waits for (default 1)")
-    group.add_argument("--expect-workers-max-wait", type=int, default=Role.max_wait_s, metavar="S",
-                       help=f"seconds the master waits for them (default {Role.max_wait_s})")
-    group.add_argument("--master-bind-host", default=Role.bind_host, metavar="ADDR",
-                       help="address the master listens on (default: all)")
+    group.add_argument(
+        "--expect-workers", type=int, default=1, metavar="N", help="workers the master waits for (default 1)"
+    )
+    group.add_argument(
+        "--expect-workers-max-wait",
+        type=int,
+        default=Role.max_wait_s,
+        metavar="S",
+        help=f"seconds the master waits for them (default {Role.max_wait_s})",
+    )
+    group.add_argument(
+        "--master-bind-host",
+        default=Role.bind_host,
+        metavar="ADDR",
+        help="address the master listens on (default: all)",
+    )
     group.add_argument("--master-host", metavar="HOST", help="the master a worker joins")
-    group.add_argument("--master-port", "--master-bind-port", type=int, default=LOCUST_MASTER_PORT, metavar="PORT",
-                       help=f"the master's port (default {LOCUST_MASTER_PORT})")
+    group.add_argument(
+        "--master-port",
+        "--master-bind-port",
+        type=int,
+        default=LOCUST_MASTER_PORT,
+        metavar="PORT",
+        help=f"the master's port (default {LOCUST_MASTER_PORT})",
+    )
 
 
 def role_from_args(args: argparse.Namespace) -> Role:
@@ -218,11 +292,17 @@ def role_from_args(args: argparse.Namespace) -> Role:
     if args.master:
         if args.expect_workers < 1:
             raise ValueError("--expect-workers must be at least 1")
-        return Role("master", args.expect_workers, args.master_bind_host, args.master_port,
-                    max_wait_s=args.expect_workers_max_wait)
+        return Role(
+            "master",
+            args.expect_workers,
+            args.master_bind_host,
+            args.master_port,
+            max_wait_s=args.expect_workers_max_wait,
+        )
     if args.worker:
         if not args.master_host:
             raise ValueError("a worker needs --master-host")
-        return Role("worker", port=args.master_port, master_host=args.master_host,
-                    max_wait_s=args.expect_workers_max_wait)
+        return Role(
+            "worker", port=args.master_port, master_host=args.master_host, max_wait_s=args.expect_workers_max_wait
+        )
     return LOCAL

@@ -9,8 +9,10 @@ def remote_refusal(target: Target) -> str | None:
     """Why a load run must not start against this target, or None (loopback, or opted in)."""
     if target.is_loopback or target.load.allow_remote:
         return None
-    return (f"refusing to load-test {target.base_url}: it is not on loopback, and its target file "
-            f"({target.source or 'unnamed'}) does not opt in with `[load] allow_remote = true`")
+    return (
+        f"refusing to load-test {target.base_url}: it is not on loopback, and its target file "
+        f"({target.source or 'unnamed'}) does not opt in with `[load] allow_remote = true`"
+    )
 
 
 def request_share(max_requests: int, workers: int) -> int:

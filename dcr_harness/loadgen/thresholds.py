@@ -18,8 +18,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ..paths import LOAD_DIR
 from ..errors import ThresholdsError
+from ..paths import LOAD_DIR
 from .histograms import FIGURES
 
 DEFAULT_THRESHOLDS = LOAD_DIR / "thresholds.toml"
@@ -51,13 +51,19 @@ def load_thresholds(path: str | Path | None, profile: str) -> dict[str, Any]:
         for endpoint, limits in section.get(table, {}).items():
             wrong = sorted(set(limits) - set(allowed)) if isinstance(limits, dict) else [repr(limits)]
             if wrong:
-                raise ThresholdsError(f"{path} [{profile}.{table}] {endpoint}: {', '.join(wrong)} is not a limit "
-                                      f"(give {' / '.join(allowed)} in ms)")
+                raise ThresholdsError(
+                    f"{path} [{profile}.{table}] {endpoint}: {', '.join(wrong)} is not a limit "
+                    f"(give {' / '.join(allowed)} in ms)"
+                )
     return {**section, "_version": data.get("version"), "_path": str(path)}
 
 
-def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any], latency: dict[str, dict[str, float]],
-             exact: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[str]]:
+def evaluate(
+    thresholds: dict[str, Any],
+    metrics: dict[str, Any],
+    latency: dict[str, dict[str, float]],
+    exact: dict[str, dict[str, float]] | None = None,
+) -> tuple[list[str], list[str]]:
     """(broken, lines): a line per threshold; broken names each threshold that broke."""
     broken, lines = [], []
 
@@ -74,8 +80,10 @@ def evaluate(thresholds: dict[str, Any], metrics: dict[str, Any], latency: dict[
         value = metrics.get(counter) or 0
         lines.append(f"  must_exercise {counter}: {value} {'ok' if value else 'NOT EXERCISED'}")
         if not value:
-            broken.append(f"{counter} = 0: what this profile exists to exercise never happened "
-                          f"(e.g. tokens outlive the run; see must_exercise in the thresholds file)")
+            broken.append(
+                f"{counter} = 0: what this profile exists to exercise never happened "
+                f"(e.g. tokens outlive the run; see must_exercise in the thresholds file)"
+            )
     for key, (figure, kind) in RATIO_LIMITS.items():
         if key in thresholds:
             judge(key, metrics.get(figure), float(thresholds[key]), kind)
@@ -92,9 +100,11 @@ def latency_from_stats(stats: Any) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for (name, _method), entry in stats.entries.items():
         if entry.num_requests:
-            out[name] = {"p50": entry.median_response_time,
-                         "p95": entry.get_response_time_percentile(0.95),
-                         "p99": entry.get_response_time_percentile(0.99),
-                         "max": entry.max_response_time,
-                         "count": entry.num_requests}
+            out[name] = {
+                "p50": entry.median_response_time,
+                "p95": entry.get_response_time_percentile(0.95),
+                "p99": entry.get_response_time_percentile(0.99),
+                "max": entry.max_response_time,
+                "count": entry.num_requests,
+            }
     return out

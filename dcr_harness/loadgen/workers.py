@@ -64,8 +64,10 @@ class WorkerLedger:
     def to_dict(self) -> dict[str, Any]:
         return {
             "seen": self.seen,
-            "lost": [{"worker": w, "users": self.lost_users[w], "lost_after_s": round(self.lost_at[w] - self.started, 1)}
-                     for w in self.lost],
+            "lost": [
+                {"worker": w, "users": self.lost_users[w], "lost_after_s": round(self.lost_at[w] - self.started, 1)}
+                for w in self.lost
+            ],
             "delivered_user_seconds": round(self.delivered_user_s, 1),
             "lost_user_seconds": round(self.lost_user_s, 1),
             "lost_share_of_planned_load": round(self.lost_share(), 4),
@@ -78,6 +80,8 @@ class WorkerLedger:
         users = sum(self.lost_users.values())
         if not self.delivered_user_s + self.lost_user_s:
             return f"{len(self.lost_at)} of {self.seen} workers lost (missed heartbeats) before the run's users ran"
-        return (f"{len(self.lost_at)} of {self.seen} workers lost (missed heartbeats) with {users} users: at least "
-                f"{self.lost_share():.0%} of the planned load ({self.lost_user_s:.0f} of "
-                f"{self.delivered_user_s + self.lost_user_s:.0f} user-seconds) was not offered")
+        return (
+            f"{len(self.lost_at)} of {self.seen} workers lost (missed heartbeats) with {users} users: at least "
+            f"{self.lost_share():.0%} of the planned load ({self.lost_user_s:.0f} of "
+            f"{self.delivered_user_s + self.lost_user_s:.0f} user-seconds) was not offered"
+        )

@@ -34,4 +34,3 @@ async def handle(request: Request, ctx: Context) -> Response:
     if not ctx.store.revoke(software_id):
         raise DcrError("not_found", "no such application", status=404)
     return JSONResponse({"revoked": software_id})
-

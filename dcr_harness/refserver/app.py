@@ -48,7 +48,9 @@ def _endpoint(handler: Handler, render: Renderer, fallback: Callable[[], Request
         except RequestError as err:
             return render(err, ctx)
         except Exception:
-            log.exception("unexpected error on %s %s; answered as a malformed request", request.method, request.url.path)
+            log.exception(
+                "unexpected error on %s %s; answered as a malformed request", request.method, request.url.path
+            )
             return render(fallback(), ctx)
 
     async def run(request: Request) -> Response:
@@ -85,16 +87,21 @@ def create_app(config: ServerConfig, store: Store, keys: Keys, throttle: Throttl
         store=store,
         keys=keys,
         throttle=throttle or Throttle(config),
-        device_info=DeviceInfoCheck(config.choice("device-info"), fail_500=config.fault("dev-500-bad-device-info"),
-                                    fail_500_on_control_key=config.fault("rare-500-device-key-control")),
+        device_info=DeviceInfoCheck(
+            config.choice("device-info"),
+            fail_500=config.fault("dev-500-bad-device-info"),
+            fail_500_on_control_key=config.fault("rare-500-device-key-control"),
+        ),
     )
     routes = [
         Route(REGISTER_PATH, _endpoint(register.handle, register.render_error, _dcr_fallback), methods=["POST"]),
-        Route(TOKEN_PATH, _endpoint(tokens.handle, _oauth, _dcr_fallback, throttled=not config.fault("thr-token-exempt")),
-              methods=["POST"]),
+        Route(
+            TOKEN_PATH,
+            _endpoint(tokens.handle, _oauth, _dcr_fallback, throttled=not config.fault("thr-token-exempt")),
+            methods=["POST"],
+        ),
         Route(protected.PATH, _endpoint(protected.handle, protected.render_error, _api_fallback), methods=["GET"]),
-        Route(ADMIN_REVOKE_PATH, _endpoint(admin.handle, _oauth, _dcr_fallback, throttled=False),
-              methods=["POST"]),
+        Route(ADMIN_REVOKE_PATH, _endpoint(admin.handle, _oauth, _dcr_fallback, throttled=False), methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
     app.state.ctx = ctx

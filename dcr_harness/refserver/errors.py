@@ -28,7 +28,11 @@ class ApiError(RequestError):
     """An enhanced-error answer of a protected API (API-2, API-3)."""
 
     def __init__(
-        self, code: str, message: str, status: int = 401, action: str = "application-registration",
+        self,
+        code: str,
+        message: str,
+        status: int = 401,
+        action: str = "application-registration",
         token_sent: bool = True,
     ) -> None:
         super().__init__(f"{code}: {message}")

@@ -37,10 +37,12 @@ FAULTS: dict[str, Fault] = {
     "reg-accept-foreign-key": _f("statement signatures are not verified", "REG-ERR-3"),
     "reg-ignore-revocation": _f("statements of revoked applications are approved", "REG-ERR-4"),
     "reg-accept-any-redirect": _f("any redirect_uri is accepted", "REG-ERR-2"),
-    "reg-wrong-error-code": _f("register answers invalid_client_metadata instead of invalid_request",
-                               "REG-ERR-1", "REG-ERR-5", "DEV-3"),
-    "reg-error-not-json": _f("register error bodies are text/plain",
-                             "REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4", "DEV-3"),
+    "reg-wrong-error-code": _f(
+        "register answers invalid_client_metadata instead of invalid_request", "REG-ERR-1", "REG-ERR-5", "DEV-3"
+    ),
+    "reg-error-not-json": _f(
+        "register error bodies are text/plain", "REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4", "DEV-3"
+    ),
     "reg-500-bad-json": _f("register answers 500 to an unparseable JSON body", "REG-ERR-5"),
     "reg-accept-any-content-type": _f("register ignores Content-Type", "REG-REQ-1"),
     "reg-ignore-accept": _f("register serves 201 to an Accept that excludes JSON", "REG-REQ-3"),
@@ -59,12 +61,18 @@ FAULTS: dict[str, Fault] = {
     "tok-ungranted-grant-accepted": _f("a known grant type the client was not granted gets a token", "TOK-ERR-3"),
     "tok-repeated-param-last-wins": _f("repeated form parameters accepted, the last one wins", "TOK-ERR-1"),
     "tok-no-cache-headers": _f("token responses lack Cache-Control/Pragma (a SHOULD: warning only)", "TOK-OK-4"),
-    "tok-accept-json-params-only": _f("Accept: application/json;charset=utf-8 answered 400 invalid_request", "TOK-REQ-3"),
-    "tok-415-non-form": _f("a token request whose body is not form-encoded gets 415 with no error member, "
-                           "whatever its credentials", "TOK-ERR-1", "TOK-ERR-5"),
+    "tok-accept-json-params-only": _f(
+        "Accept: application/json;charset=utf-8 answered 400 invalid_request", "TOK-REQ-3"
+    ),
+    "tok-415-non-form": _f(
+        "a token request whose body is not form-encoded gets 415 with no error member, whatever its credentials",
+        "TOK-ERR-1",
+        "TOK-ERR-5",
+    ),
     "tok-accept-query-params": _f(
         "token parameters missing from the body are taken from the query string (permitted)",
-        "TOK-REQ-2", conformant=True,
+        "TOK-REQ-2",
+        conformant=True,
     ),
     # Protected API
     "api-accept-expired": _f("expired tokens are accepted", "API-2", "API-4"),
@@ -99,24 +107,32 @@ FAULTS: dict[str, Fault] = {
     # Rare inputs (issue 20): one unusual value in one input each; the coverage phase must find every one.
     "rare-500-redirect-bad-percent": _f("500 when redirect_uri holds a malformed percent-escape", "REG-ERR-5"),
     "rare-500-deep-json": _f("500 when the register body nests arrays or objects more than 64 deep", "REG-ERR-5"),
-    "rare-500-xff-not-address": _f("500 when the first X-Forwarded-For entry is not an IP address", "REG-ERR-5", "TOK-ERR-5"),
+    "rare-500-xff-not-address": _f(
+        "500 when the first X-Forwarded-For entry is not an IP address", "REG-ERR-5", "TOK-ERR-5"
+    ),
     "rare-500-non-ascii-user-agent": _f("500 when User-Agent holds a non-ASCII byte", "REG-ERR-5", "TOK-ERR-5"),
-    "rare-500-form-invalid-utf8": _f("500 when the token body holds invalid UTF-8, raw or percent-encoded", "TOK-ERR-5"),
-    "rare-500-device-key-control": _f("500 when an X-Device-Info key holds a control character",
-                                      "DEV-3", "REG-ERR-5", "TOK-ERR-5"),
+    "rare-500-form-invalid-utf8": _f(
+        "500 when the token body holds invalid UTF-8, raw or percent-encoded", "TOK-ERR-5"
+    ),
+    "rare-500-device-key-control": _f(
+        "500 when an X-Device-Info key holds a control character", "DEV-3", "REG-ERR-5", "TOK-ERR-5"
+    ),
     "rare-500-alg-not-string": _f("500 when the statement header's alg is not a string", "REG-ERR-5"),
     "rare-500-claim-out-of-range": _f("500 when a statement claim is a number beyond 64 bits", "REG-ERR-5"),
     "rare-500-content-type-param": _f("500 when a register Content-Type parameter has no value", "REG-ERR-5"),
     "rare-500-accept-bad-q": _f("500 when a token Accept range has a q-value that is not a number", "TOK-ERR-5"),
     "rare-500-empty-bearer": _f("500 when the protected API gets a Bearer scheme without a token", "API-2"),
     "rare-accept-repeated-same-param": _f("a token parameter repeated with the same value is accepted", "TOK-ERR-1"),
-    "rare-accept-padded-statement": _f("a valid statement with surrounding white space is trimmed and accepted",
-                                       "REG-ERR-3"),
+    "rare-accept-padded-statement": _f(
+        "a valid statement with surrounding white space is trimmed and accepted", "REG-ERR-3"
+    ),
     # Near misses (issue 27): a comparison that accepts a value nearly the valid one; the near-miss phase finds each.
     "near-client-id-case-insensitive": _f("client_id is looked up ignoring letter case", "TOK-ERR-2"),
     "near-secret-case-insensitive": _f("client_secret is compared ignoring letter case", "TOK-ERR-2"),
     "near-secret-trimmed": _f("client_secret is trimmed of white space before it is compared", "TOK-ERR-2"),
-    "near-cross-client-secret": _f("a client_secret of another client of the same application is accepted", "TOK-ERR-2"),
+    "near-cross-client-secret": _f(
+        "a client_secret of another client of the same application is accepted", "TOK-ERR-2"
+    ),
     "near-token-prefix": _f("only the first 32 characters of an access token are compared", "API-2"),
     "near-bearer-first-word": _f("the bearer token is the word after Bearer, whatever follows it", "API-2"),
 }

@@ -29,8 +29,10 @@ def secret_ok(secret: str, client: ClientRecord, ctx: Context) -> bool:
     if credentials.secret_matches(secret, client.secret_salt, client.secret_hash):
         return True
     if cfg.fault("near-cross-client-secret"):  # any client of the same application will do
-        return any(credentials.secret_matches(secret, c.secret_salt, c.secret_hash)
-                   for c in ctx.store.recent_clients(client.software_id, RECENT_CLIENTS))
+        return any(
+            credentials.secret_matches(secret, c.secret_salt, c.secret_hash)
+            for c in ctx.store.recent_clients(client.software_id, RECENT_CLIENTS)
+        )
     return False
 
 

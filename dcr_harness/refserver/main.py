@@ -18,9 +18,9 @@ from pathlib import Path
 import uvicorn
 
 from ..argparsing import OneLineErrorParser
+from ..errors import ExitCode
 from . import choices
 from .app import create_app
-from ..errors import ExitCode
 from .config import DEVICE_INFO_POLICIES, SERVE_EXAMPLE, ServerConfig
 from .faults import FAULTS, listing, unknown
 from .keys import Keys
@@ -62,8 +62,11 @@ def serve(config: ServerConfig, target_out: Path | None) -> None:
             url = base_url(config.host, sock.getsockname()[1])
             if target_out is not None:
                 write_atomically(target_out, target_document(config, url, statements))
-            print(f"dcr reference server on {url}" + (f" (target: {target_out})" if target_out else ""),
-                  file=sys.stderr, flush=True)
+            print(
+                f"dcr reference server on {url}" + (f" (target: {target_out})" if target_out else ""),
+                file=sys.stderr,
+                flush=True,
+            )
             _run(create_app(config, store, keys), sock)
         finally:
             sock.close()
@@ -73,8 +76,9 @@ def serve(config: ServerConfig, target_out: Path | None) -> None:
 
 def _run(app: object, sock: socket.socket) -> None:
     # proxy_headers off: the throttle reads the device header itself (thr-ignore-device-header needs the peer).
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                           proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    )
 
     def stop(signum: int, frame: object) -> None:
         server.should_exit = True
@@ -128,29 +132,70 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")
     p.add_argument("--port", type=int, default=defaults.port, help="port to bind; 0 picks a free one (default 0)")
-    p.add_argument("--data-dir", type=Path, default=defaults.data_dir,
-                   help="SQLite database and signing keys; reuse it to keep state (default %(default)s)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=defaults.data_dir,
+        help="SQLite database and signing keys; reuse it to keep state (default %(default)s)",
+    )
     p.add_argument("--target-out", type=Path, help="write the target file (JSON) for this server here")
-    p.add_argument("--token-ttl", type=_whole_seconds, default=defaults.token_ttl,
-                   help="access-token lifetime in seconds (default %(default)s)")
-    p.add_argument("--rate", type=_positive_float, default=defaults.rate_per_s,
-                   help="throttle: requests per second per device (default %(default)s)")
-    p.add_argument("--burst", type=_non_negative_int, default=defaults.burst,
-                   help="throttle: one-time burst per device (default %(default)s)")
-    p.add_argument("--max-body-bytes", type=_positive_int, default=defaults.max_body_bytes, metavar="N",
-                   help="register and token bodies over N bytes get 400 invalid_request, as a deployment's "
-                        "own cap would (default %(default)s)")
-    p.add_argument("--device-header", default=defaults.device_header,
-                   help="header whose first address identifies a device (default %(default)s)")
-    p.add_argument("--device-info-policy", choices=DEVICE_INFO_POLICIES, default=defaults.device_info_policy,
-                   help="invalid X-Device-Info: reject with 400, or fall back to implicit values")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME",
-                   help="break one requirement on purpose (repeatable; see --list-faults)")
+    p.add_argument(
+        "--token-ttl",
+        type=_whole_seconds,
+        default=defaults.token_ttl,
+        help="access-token lifetime in seconds (default %(default)s)",
+    )
+    p.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=defaults.rate_per_s,
+        help="throttle: requests per second per device (default %(default)s)",
+    )
+    p.add_argument(
+        "--burst",
+        type=_non_negative_int,
+        default=defaults.burst,
+        help="throttle: one-time burst per device (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=defaults.max_body_bytes,
+        metavar="N",
+        help="register and token bodies over N bytes get 400 invalid_request, as a deployment's "
+        "own cap would (default %(default)s)",
+    )
+    p.add_argument(
+        "--device-header",
+        default=defaults.device_header,
+        help="header whose first address identifies a device (default %(default)s)",
+    )
+    p.add_argument(
+        "--device-info-policy",
+        choices=DEVICE_INFO_POLICIES,
+        default=defaults.device_info_policy,
+        help="invalid X-Device-Info: reject with 400, or fall back to implicit values",
+    )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one requirement on purpose (repeatable; see --list-faults)",
+    )
     p.add_argument("--list-faults", action="store_true", help="list the fault names and exit")
-    p.add_argument("--choice", action="append", default=[], metavar="NAME=VALUE",
-                   help="take one of the answers the contract permits (repeatable; see --list-choices)")
-    p.add_argument("--list-choices", action="store_true",
-                   help="list the permitted choices (name, values, default, the contract sentence) and exit")
+    p.add_argument(
+        "--choice",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="take one of the answers the contract permits (repeatable; see --list-choices)",
+    )
+    p.add_argument(
+        "--list-choices",
+        action="store_true",
+        help="list the permitted choices (name, values, default, the contract sentence) and exit",
+    )
     p.add_argument("--admin-token", help="token of the admin revoke hook (default: random per start)")
     return p
 
@@ -158,9 +203,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         choices=tuple(choices.parse(args.choice).items()),
-        host=args.host, port=args.port, data_dir=args.data_dir, token_ttl=args.token_ttl,
-        rate_per_s=args.rate, burst=args.burst, device_header=args.device_header, max_body_bytes=args.max_body_bytes,
-        device_info_policy=args.device_info_policy, faults=frozenset(args.fault), admin_token=args.admin_token,
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        token_ttl=args.token_ttl,
+        rate_per_s=args.rate,
+        burst=args.burst,
+        device_header=args.device_header,
+        max_body_bytes=args.max_body_bytes,
+        device_info_policy=args.device_info_policy,
+        faults=frozenset(args.fault),
+        admin_token=args.admin_token,
     )
 
 

@@ -66,7 +66,8 @@ def decode_json(body: bytes, *, last_wins: bool = False, lenient: bool = False) 
     try:
         text = body.decode("utf-8", "replace" if lenient else "strict")
         return json.loads(
-            text, object_pairs_hook=lambda pairs: single_valued(pairs, last_wins=last_wins, noun="member"),
+            text,
+            object_pairs_hook=lambda pairs: single_valued(pairs, last_wins=last_wins, noun="member"),
             parse_constant=_no_constants,
         )
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

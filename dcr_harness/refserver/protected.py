@@ -60,11 +60,15 @@ async def handle(request: Request, ctx: Context) -> Response:
     if provider != cfg.service_provider:
         # Tokens of this server are issued for its one service provider.
         raise ApiError(SERVICE_PROVIDER, f"the access token was not issued for service provider {provider!r}")
-    return JSONResponse({
-        "id": provider,
-        "displayName": "Reference Service Provider",
-        "mvpds": [{"id": "REFMVPD", "displayName": "Reference MVPD", "logoUrl": "https://app.example.com/mvpd.png"}],
-    })
+    return JSONResponse(
+        {
+            "id": provider,
+            "displayName": "Reference Service Provider",
+            "mvpds": [
+                {"id": "REFMVPD", "displayName": "Reference MVPD", "logoUrl": "https://app.example.com/mvpd.png"}
+            ],
+        }
+    )
 
 
 def render_error(err: ApiError, ctx: Context) -> Response:
@@ -75,7 +79,8 @@ def render_error(err: ApiError, ctx: Context) -> Response:
     body = {
         "action": err.action,
         "status": 400 if cfg.fault("api-error-status-mismatch") else status,
-        "code": SERVICE_PROVIDER if err.code == CLIENT_APPLICATION and cfg.choice("api-token-code") == "service-provider"
+        "code": SERVICE_PROVIDER
+        if err.code == CLIENT_APPLICATION and cfg.choice("api-token-code") == "service-provider"
         else err.code,
         "message": None if null else err.message,
         "helpUrl": None if null else HELP_URL,

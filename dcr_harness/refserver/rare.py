@@ -51,8 +51,13 @@ def headers(request: Request, cfg: ServerConfig, endpoint: str) -> None:
         params = [p.strip() for v in request.headers.getlist("content-type") for p in v.split(";")[1:]]
         _fail_if(any(p and (p.endswith("=") or "=" not in p) for p in params))
     if endpoint == "token" and cfg.fault("rare-500-accept-bad-q"):
-        weights = [p.split("=", 1)[1].strip() for v in request.headers.getlist("accept") for part in v.split(",")
-                   for p in part.split(";")[1:] if p.strip().lower().startswith("q=")]
+        weights = [
+            p.split("=", 1)[1].strip()
+            for v in request.headers.getlist("accept")
+            for part in v.split(",")
+            for p in part.split(";")[1:]
+            if p.strip().lower().startswith("q=")
+        ]
         _fail_if(any(not _is_number(w) for w in weights))
 
 

@@ -124,7 +124,9 @@ def _credentials(app: Application, issued_at: int, ctx: Context) -> tuple[str, s
     if reuse and app.software_id in ctx.reused_credentials:
         return ctx.reused_credentials[app.software_id]
     client_id, secret, salt = credentials.new_client_id(), credentials.new_secret(), credentials.new_salt()
-    ctx.store.add_client(client_id, salt, credentials.hash_secret(lenient.secret_form(secret, ctx.config), salt), app, issued_at)
+    ctx.store.add_client(
+        client_id, salt, credentials.hash_secret(lenient.secret_form(secret, ctx.config), salt), app, issued_at
+    )
     if reuse:
         ctx.reused_credentials[app.software_id] = (client_id, secret)
     return client_id, secret
@@ -143,7 +145,9 @@ async def handle(request: Request, ctx: Context) -> Response:
     body = await read_body(request, cfg.max_body_bytes)
     rare.register_body(body, cfg)
     try:
-        doc = decode_json(body, last_wins=cfg.fault("reg-dup-member-last-wins"), lenient=cfg.choice("invalid-utf8") == "replace")
+        doc = decode_json(
+            body, last_wins=cfg.fault("reg-dup-member-last-wins"), lenient=cfg.choice("invalid-utf8") == "replace"
+        )
     except DcrError:
         if cfg.fault("reg-500-bad-json"):
             raise InjectedFailure() from None

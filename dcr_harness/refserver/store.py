@@ -68,7 +68,9 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes, no fsync per commit
+        self._db.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # WAL + NORMAL: durable across process crashes, no fsync per commit
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         self._inserts = 0
@@ -91,8 +93,12 @@ class Store:
         """Insert unless present (seeding is idempotent across restarts)."""
         self._run(
             "INSERT OR IGNORE INTO applications VALUES (?, ?, ?, ?, ?, ?)",
-            (app.software_id, app.name, app.client_uri, *(json.dumps(list(v)) for v in
-             (app.redirect_uris, app.grant_types, app.scopes))),
+            (
+                app.software_id,
+                app.name,
+                app.client_uri,
+                *(json.dumps(list(v)) for v in (app.redirect_uris, app.grant_types, app.scopes)),
+            ),
         )
 
     def application(self, software_id: str) -> Application | None:
@@ -117,12 +123,22 @@ class Store:
     def add_client(self, client_id: str, salt: bytes, secret_hash: bytes, app: Application, issued_at: int) -> None:
         self._run(
             "INSERT INTO clients VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (client_id, salt, secret_hash, app.software_id, issued_at,
-             json.dumps(list(app.redirect_uris)), json.dumps(list(app.grant_types)), json.dumps(list(app.scopes))),
+            (
+                client_id,
+                salt,
+                secret_hash,
+                app.software_id,
+                issued_at,
+                json.dumps(list(app.redirect_uris)),
+                json.dumps(list(app.grant_types)),
+                json.dumps(list(app.scopes)),
+            ),
         )
 
-    _CLIENT = ("SELECT c.client_id, c.secret_salt, c.secret_hash, c.software_id, c.grant_types, r.software_id IS NOT NULL"
-               " FROM clients c LEFT JOIN revocations r ON r.software_id = c.software_id")
+    _CLIENT = (
+        "SELECT c.client_id, c.secret_salt, c.secret_hash, c.software_id, c.grant_types, r.software_id IS NOT NULL"
+        " FROM clients c LEFT JOIN revocations r ON r.software_id = c.software_id"
+    )
 
     @staticmethod
     def _client(row: tuple) -> ClientRecord:
@@ -131,12 +147,16 @@ class Store:
 
     def client(self, client_id: str, ignore_case: bool = False) -> ClientRecord | None:
         """ignore_case: the near-client-id-case-insensitive fault's collation."""
-        row = self._one(self._CLIENT + " WHERE c.client_id = ?" + (" COLLATE NOCASE" if ignore_case else ""), (client_id,))
+        row = self._one(
+            self._CLIENT + " WHERE c.client_id = ?" + (" COLLATE NOCASE" if ignore_case else ""), (client_id,)
+        )
         return None if row is None else self._client(row)
 
     def recent_clients(self, software_id: str, limit: int) -> list[ClientRecord]:
         """The newest clients of an application (the near-cross-client-secret fault tries them)."""
-        rows = self._run(self._CLIENT + " WHERE c.software_id = ? ORDER BY c.rowid DESC LIMIT ?", (software_id, limit)).fetchall()
+        rows = self._run(
+            self._CLIENT + " WHERE c.software_id = ? ORDER BY c.rowid DESC LIMIT ?", (software_id, limit)
+        ).fetchall()
         return [self._client(row) for row in rows]
 
     # Tokens

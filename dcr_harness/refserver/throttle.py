@@ -19,7 +19,9 @@ from ..contract.throttle_model import DeviceAllowance
 from .config import ServerConfig
 
 TOO_MANY = "<html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1></body></html>"
-UNAVAILABLE = "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
+UNAVAILABLE = (
+    "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
+)
 MAX_DEVICE_CHARS = 128  # a device key longer than this is cut: bounds memory per entry
 NO_RECOVERY_S = 3.0  # thr-no-recovery: how long a throttled device stays throttled
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,14 +22,16 @@ from .faults import CONTROL_CHARS
 from .negotiation import FORM, media_type, require_content_type, require_json_accept
 from .parsing import basic_credentials, parse_form, read_body, single_valued
 
-KNOWN_GRANT_TYPES = frozenset({
-    "client_credentials",
-    "authorization_code",
-    "refresh_token",
-    "password",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    "urn:ietf:params:oauth:grant-type:device_code",
-})
+KNOWN_GRANT_TYPES = frozenset(
+    {
+        "client_credentials",
+        "authorization_code",
+        "refresh_token",
+        "password",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    }
+)
 REQUIRED = ("client_id", "client_secret", "grant_type")
 LONG_CLIENT_ID = 512  # gen-500-long-param
 # choice grant-parameters=require: what each known grant type needs beside it (RFC 6749, RFC 7523, RFC 8628).
@@ -41,9 +43,19 @@ GRANT_PARAMETERS = {
     "urn:ietf:params:oauth:grant-type:device_code": ("device_code",),
 }
 # choice unknown-members=reject: the parameters an OAuth token endpoint knows.
-KNOWN_PARAMETERS = frozenset(REQUIRED) | {p for names in GRANT_PARAMETERS.values() for p in names} | {
-    "scope", "redirect_uri", "code_verifier", "client_assertion", "client_assertion_type", "resource", "audience",
-}
+KNOWN_PARAMETERS = (
+    frozenset(REQUIRED)
+    | {p for names in GRANT_PARAMETERS.values() for p in names}
+    | {
+        "scope",
+        "redirect_uri",
+        "code_verifier",
+        "client_assertion",
+        "client_assertion_type",
+        "resource",
+        "audience",
+    }
+)
 # choice malformed-credentials=invalid_request: printable ASCII, and no longer than any credential issued.
 _PRINTABLE = re.compile(r"[\x20-\x7e]{0,255}")
 
@@ -68,7 +80,9 @@ async def _parameters(request: Request, ctx: Context) -> dict[str, str]:
         raise invalid_request(f"unknown parameter(s): {', '.join(sorted(set(params) - KNOWN_PARAMETERS))[:200]}")
     if cfg.fault("tok-accept-query-params") or cfg.choice("query-params") == "use":
         # A permitted choice: query parameters fill what the body lacks.
-        for name, value in single_valued(parse_form(request.scope.get("query_string", b"")), last_wins=last_wins).items():
+        for name, value in single_valued(
+            parse_form(request.scope.get("query_string", b"")), last_wins=last_wins
+        ).items():
             params.setdefault(name, value)
     if cfg.fault("gen-500-control-char") and any(CONTROL_CHARS.search(v) for v in params.values()):
         raise InjectedFailure()
@@ -90,14 +104,19 @@ async def handle(request: Request, ctx: Context) -> Response:
     if cfg.fault("tok-415-non-form") and media_type(request.headers.get("content-type")) != FORM:
         return JSONResponse({"message": "Unsupported Media Type"}, status_code=415)
     require_content_type(request, FORM)
-    require_json_accept(request, allow_params=not cfg.fault("tok-accept-json-params-only"),
-                        refuse_conflicts=cfg.choice("accept-conflict") == "refuse")
+    require_json_accept(
+        request,
+        allow_params=not cfg.fault("tok-accept-json-params-only"),
+        refuse_conflicts=cfg.choice("accept-conflict") == "refuse",
+    )
     ctx.device_info(request)
     params = await _parameters(request, ctx)
     client_id, secret, grant_type = (params.get(name, "") for name in REQUIRED)
     if cfg.fault("gen-500-long-param") and len(client_id) > LONG_CLIENT_ID:
         raise InjectedFailure()
-    if cfg.choice("malformed-credentials") == "invalid_request" and not all(_PRINTABLE.fullmatch(params.get(n, "")) for n in REQUIRED):
+    if cfg.choice("malformed-credentials") == "invalid_request" and not all(
+        _PRINTABLE.fullmatch(params.get(n, "")) for n in REQUIRED
+    ):
         raise invalid_request("malformed parameter value (control or non-ASCII characters, or overlong)")
     if cfg.choice("error-order") == "value-first":
         _check_values(params, ctx)  # the bad value's own code before the missing parameter's invalid_request
@@ -106,7 +125,9 @@ async def handle(request: Request, ctx: Context) -> Response:
     missing = [n for n in REQUIRED if not params.get(n) and not (n == "client_secret" and empty_secret_ok)]
     if missing:
         raise invalid_request(f"missing parameter(s): {', '.join(missing)}")
-    if cfg.choice("grant-parameters") == "require" and not all(params.get(p) for p in GRANT_PARAMETERS.get(grant_type, ())):
+    if cfg.choice("grant-parameters") == "require" and not all(
+        params.get(p) for p in GRANT_PARAMETERS.get(grant_type, ())
+    ):
         raise invalid_request(f"grant_type {grant_type} needs {', '.join(GRANT_PARAMETERS[grant_type])}")
     if grant_type not in KNOWN_GRANT_TYPES:
         code = "invalid_request" if cfg.fault("tok-unknown-grant-invalid-request") else "unsupported_grant_type"
@@ -132,7 +153,11 @@ def _check_values(params: dict[str, str], ctx: Context) -> None:
     grant_type, client_id, secret = params.get("grant_type"), params.get("client_id"), params.get("client_secret")
     if grant_type and grant_type not in KNOWN_GRANT_TYPES:
         raise DcrError("unsupported_grant_type", "grant_type is not supported by this server")
-    client = ctx.store.client(client_id, ignore_case=ctx.config.fault("near-client-id-case-insensitive")) if client_id else None
+    client = (
+        ctx.store.client(client_id, ignore_case=ctx.config.fault("near-client-id-case-insensitive"))
+        if client_id
+        else None
+    )
     if client_id and client is None:
         raise _invalid_client("unknown client")
     if client is not None and secret and not lenient.secret_ok(secret, client, ctx):
@@ -146,7 +171,7 @@ def _issue(client_id: str, ctx: Context) -> Response:
     ctx.store.add_token(lenient.token_key(token, cfg), token_id, client_id, created_ms, now + cfg.token_ttl)
     created_at: int | str = created_ms
     if cfg.fault("tok-created-at-seconds"):
-        created_at = datetime.fromtimestamp(now, timezone.utc).isoformat()
+        created_at = datetime.fromtimestamp(now, UTC).isoformat()
     answer = {
         "id": token_id,
         "access_token": token,
@@ -159,4 +184,3 @@ def _issue(client_id: str, ctx: Context) -> Response:
     # RFC 6749 5.1 (TOK-OK-4).
     headers = {} if cfg.fault("tok-no-cache-headers") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
     return JSONResponse(answer, status_code=200 if cfg.fault("tok-status-200") else 201, headers=headers)
-

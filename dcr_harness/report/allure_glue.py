@@ -51,10 +51,16 @@ def exchange_listener(masker: Masker):
 
     def attach(exchange: Exchange) -> None:
         with allure.step(masker.mask(exchange.describe())):
-            allure.attach(json.dumps(exchange.to_dict(masker), indent=2), name="exchange (masked)",
-                          attachment_type=allure.attachment_type.JSON)
-            allure.attach(exchange.curl(masker), name="curl (secrets are shell variables)",
-                          attachment_type=allure.attachment_type.TEXT)
+            allure.attach(
+                json.dumps(exchange.to_dict(masker), indent=2),
+                name="exchange (masked)",
+                attachment_type=allure.attachment_type.JSON,
+            )
+            allure.attach(
+                exchange.curl(masker),
+                name="curl (secrets are shell variables)",
+                attachment_type=allure.attachment_type.TEXT,
+            )
 
     return attach
 

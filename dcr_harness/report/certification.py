@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ def _today(results: Mapping[str, Any]) -> date:
     try:
         return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").date()
     except (TypeError, ValueError):
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
 
 
 def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict[str, Waiver]:
@@ -65,7 +65,9 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
     return found
 
 
-def judge(checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date, scope: str = "server") -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
+def judge(
+    checks: list[Mapping[str, Any]], waivers: WaiverFile, today: date, scope: str = "server"
+) -> tuple[dict[str, Any], dict[str, Waiver], dict[str, Waiver]]:
     """(requirement verdicts, waived checks, waived requirements) for these checks and waivers."""
     known = [r.id for r in requirements.all_requirements()]
     active = waivers.active(today)
@@ -88,10 +90,16 @@ def _requirement_entry(req_id: str, verdict: Any, waiver: Waiver | None) -> dict
     except KeyError:
         meta = {"section": None, "anchor": None, "level": None, "text": None, "in_contract": False}
     return {
-        "id": req_id, "area": area_of(req_id), **meta, "verdict": verdict.verdict,
-        "covered": verdict.verdict in COVERED, "checks": list(verdict.checks),
-        "verified_by": list(verdict.verified_by), "broken_by": list(verdict.broken_by),
-        "evidence": list(verdict.evidence), "reasons": list(verdict.reasons),
+        "id": req_id,
+        "area": area_of(req_id),
+        **meta,
+        "verdict": verdict.verdict,
+        "covered": verdict.verdict in COVERED,
+        "checks": list(verdict.checks),
+        "verified_by": list(verdict.verified_by),
+        "broken_by": list(verdict.broken_by),
+        "evidence": list(verdict.evidence),
+        "reasons": list(verdict.reasons),
         "waiver": waiver.to_dict() if waiver else None,
         "unjudged": verdict.unjudged_as,  # not_verified for a structured reason alone ("timing"), else None
     }
@@ -122,10 +130,15 @@ def overall_verdict(counts: Mapping[str, int], run: Mapping[str, Any] | None = N
 
 def unjudged_scope(entries: list[dict[str, Any]], accept: list[str]) -> dict[str, Any]:
     """The requirements left unjudged for a structured reason alone: those --accept-unjudged accepted, and the others."""
-    unjudged = [{"requirement": e["id"], "unjudged": e["unjudged"], "reason": (e["reasons"] or [""])[0]}
-                for e in entries if e["verdict"] == "not_verified" and e["unjudged"]]
-    return {"accepted_unjudged": [u for u in unjudged if u["requirement"] in accept],
-            "unjudged": [u for u in unjudged if u["requirement"] not in accept]}
+    unjudged = [
+        {"requirement": e["id"], "unjudged": e["unjudged"], "reason": (e["reasons"] or [""])[0]}
+        for e in entries
+        if e["verdict"] == "not_verified" and e["unjudged"]
+    ]
+    return {
+        "accepted_unjudged": [u for u in unjudged if u["requirement"] in accept],
+        "unjudged": [u for u in unjudged if u["requirement"] not in accept],
+    }
 
 
 def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,11 +157,22 @@ def run_scope(results: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _waiver_report(waivers: WaiverFile, today: date, checks: list[Mapping[str, Any]], used: list[Waiver]) -> dict[str, Any]:
+def _waiver_report(
+    waivers: WaiverFile, today: date, checks: list[Mapping[str, Any]], used: list[Waiver]
+) -> dict[str, Any]:
     expired = []
     for w in waivers.expired(today):
-        would = sorted({c["nodeid"] for c in checks if c["outcome"] in FAILED and (
-            w.matches_check(c["nodeid"]) or any(w.matches_requirement(r) for r in c.get("failed_requirements") or []))})
+        would = sorted(
+            {
+                c["nodeid"]
+                for c in checks
+                if c["outcome"] in FAILED
+                and (
+                    w.matches_check(c["nodeid"])
+                    or any(w.matches_requirement(r) for r in c.get("failed_requirements") or [])
+                )
+            }
+        )
         expired.append({**w.to_dict(), "would_waive": would})
     return {
         "file": Path(waivers.path).name if waivers.path else None,
@@ -159,7 +183,9 @@ def _waiver_report(waivers: WaiverFile, today: date, checks: list[Mapping[str, A
     }
 
 
-def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def build(
+    results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The certification document for one run's results."""
     checks = list(results.get("checks", []))
     today = _today(results)
@@ -180,7 +206,7 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
         "$schema": SCHEMA_ID,
         "format_version": FORMAT_VERSION,
         "harness_version": results.get("harness_version", __version__),
-        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "started_at": results.get("started_at"),
         "finished_at": results.get("finished_at"),
         "target": target,
@@ -198,19 +224,42 @@ def build(results: Mapping[str, Any], waivers: WaiverFile = NO_WAIVERS, profile:
             "cases": cases_per_phase(checks),
         },
         "digests": digests(),
-        "overall": {"verdict": overall_verdict(counts, scope), "counts": counts, "scope": scope,
-                    "accept_unjudged": accept,  # what --accept-unjudged named (scope says which it accepted)
-                    "root_cause": root_cause(entries, verdicts),
-                    "checks": {o: sum(1 for c in checks if _outcome(c, by_check) == o)
-                               for o in (Outcome.PASSED, Outcome.WARNED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIPPED)}},
+        "overall": {
+            "verdict": overall_verdict(counts, scope),
+            "counts": counts,
+            "scope": scope,
+            "accept_unjudged": accept,  # what --accept-unjudged named (scope says which it accepted)
+            "root_cause": root_cause(entries, verdicts),
+            "checks": {
+                o: sum(1 for c in checks if _outcome(c, by_check) == o)
+                for o in (
+                    Outcome.PASSED,
+                    Outcome.WARNED,
+                    Outcome.FAILED,
+                    Outcome.BLOCKED,
+                    Outcome.ERROR,
+                    Outcome.WAIVED,
+                    Outcome.SKIPPED,
+                )
+            },
+        },
         "areas": [{"area": a, "counts": c} for a, c in areas.items()],
-        "coverage": {"total": len(entries), "covered": len(covered),
-                     "not_covered": [e["id"] for e in entries if e["verdict"] == "not_covered"],
-                     "not_verified": [e["id"] for e in entries if e["verdict"] == "not_verified"],
-                     "not_applicable": [e["id"] for e in entries if e["verdict"] == "not_applicable"]},
+        "coverage": {
+            "total": len(entries),
+            "covered": len(covered),
+            "not_covered": [e["id"] for e in entries if e["verdict"] == "not_covered"],
+            "not_verified": [e["id"] for e in entries if e["verdict"] == "not_verified"],
+            "not_applicable": [e["id"] for e in entries if e["verdict"] == "not_applicable"],
+        },
         "requirements": entries,
-        "checks": [{**c, "outcome": _outcome(c, by_check), "waiver": by_check[c["nodeid"]].to_dict() if c["nodeid"] in by_check else None}
-                   for c in checks],
+        "checks": [
+            {
+                **c,
+                "outcome": _outcome(c, by_check),
+                "waiver": by_check[c["nodeid"]].to_dict() if c["nodeid"] in by_check else None,
+            }
+            for c in checks
+        ],
         "waivers": _waiver_report(waivers, today, checks, list(by_check.values()) + list(by_req.values())),
         "variables": dict(results.get("variables") or {}),
         "deployment": deployment.build(checks, target),
@@ -228,7 +277,9 @@ def root_cause(entries: list[dict[str, Any]], verdicts: Mapping[str, Requirement
         failed = next((e for e in entries if e["id"] == baseline and e["verdict"] == "fail"), None)
         if failed is None:
             continue
-        prevented = [e["id"] for e in entries if e["verdict"] == "not_verified" and verdicts[e["id"]].blocked_by(baseline)]
+        prevented = [
+            e["id"] for e in entries if e["verdict"] == "not_verified" and verdicts[e["id"]].blocked_by(baseline)
+        ]
         if prevented:
             return {"requirement": baseline, "reason": (failed["reasons"] or [""])[0], "prevented": prevented}
     return None
@@ -236,8 +287,10 @@ def root_cause(entries: list[dict[str, Any]], verdicts: Mapping[str, Requirement
 
 def root_cause_line(cause: Mapping[str, Any]) -> str:
     prevented = cause["prevented"]
-    return (f"{cause['requirement']} fails ({cause['reason']}), and that kept {len(prevented)} requirement(s) from "
-            f"being judged: {', '.join(prevented)}")
+    return (
+        f"{cause['requirement']} fails ({cause['reason']}), and that kept {len(prevented)} requirement(s) from "
+        f"being judged: {', '.join(prevented)}"
+    )
 
 
 def unjudged_lines(scope: Mapping[str, Any]) -> list[str]:
@@ -249,8 +302,11 @@ def unjudged_lines(scope: Mapping[str, Any]) -> list[str]:
     unjudged = scope.get("unjudged") or []
     if unjudged:
         ids = ",".join(u["requirement"] for u in unjudged)
-        lines.append("unjudged: " + ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in unjudged)
-                     + f": no PASS; a busy CI runner may accept them with --accept-unjudged {ids}")
+        lines.append(
+            "unjudged: "
+            + ", ".join(f"{u['requirement']} ({u['unjudged']})" for u in unjudged)
+            + f": no PASS; a busy CI runner may accept them with --accept-unjudged {ids}"
+        )
     return lines
 
 
@@ -263,7 +319,12 @@ def cases_per_phase(checks: list[Mapping[str, Any]]) -> dict[str, dict[str, int]
             entry = phases.setdefault(phase, {"cases": 0, "checks": 0})
             entry["cases"] += count
             entry["checks"] += 1
-    order = ("coverage", "near-miss", "generate", "shrink")  # strategies/runner.py's phases, in the order a check runs them
+    order = (
+        "coverage",
+        "near-miss",
+        "generate",
+        "shrink",
+    )  # strategies/runner.py's phases, in the order a check runs them
     return dict(sorted(phases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
 
 

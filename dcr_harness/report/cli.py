@@ -6,14 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..argparsing import Subcommands
+from ..errors import ExitCode
 from . import diff_cli
 from .certification import regenerate
-from .signing import (MissingSignature, SigningError, VerificationFailed, generate_key, load_private_key,
-                      load_public_key, sign_report, verify_report)
+from .signing import (
+    MissingSignature,
+    SigningError,
+    VerificationFailed,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    sign_report,
+    verify_report,
+)
 from .waivers import WaiverError, load_waivers
-from ..errors import ExitCode
-from ..argparsing import Subcommands
-
 
 
 def _say(message: str, code: int) -> int:
@@ -62,7 +69,9 @@ def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
         return _say(str(exc), ExitCode.USAGE)
     except VerificationFailed as exc:
         return _say(f"REJECTED: {exc}", ExitCode.FAILED)
-    note = "pinned key" if verified.pinned else "the key shipped with the report (pin the sender's key with --public-key)"
+    note = (
+        "pinned key" if verified.pinned else "the key shipped with the report (pin the sender's key with --public-key)"
+    )
     print(f"OK: certification.json is intact and signed by {verified.fingerprint} ({note})")
     return ExitCode.OK
 
@@ -83,7 +92,9 @@ def add_commands(sub: Subcommands) -> None:
 
     verify = sub.add_parser("verify-report", help="check a signed report: exit 0 intact, 1 altered, 2 unsigned")
     verify.add_argument("report_dir", metavar="REPORT_DIR")
-    verify.add_argument("--public-key", metavar="PUB.pem", help="the sender's public key, obtained out-of-band (pinned)")
+    verify.add_argument(
+        "--public-key", metavar="PUB.pem", help="the sender's public key, obtained out-of-band (pinned)"
+    )
     verify.set_defaults(func=cmd_verify)
     diff_cli.add_command(sub)
 
@@ -93,6 +104,9 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waivers", help="waiver file (TOML) of accepted deviations (see docs/reports.md)")
     parser.add_argument("--sign-key", help="sign certification.json with this Ed25519 private key (PEM)")
     parser.add_argument("--allure", action="store_true", help="also write Allure results to <run dir>/allure-results")
-    parser.add_argument("--baseline", metavar="RUN_DIR_OR_RESULTS",
-                        help="regression gate: exit 1 only when a requirement got worse than in this earlier run "
-                             "(newly failing or newly not verifiable), 0 otherwise even if this run fails")
+    parser.add_argument(
+        "--baseline",
+        metavar="RUN_DIR_OR_RESULTS",
+        help="regression gate: exit 1 only when a requirement got worse than in this earlier run "
+        "(newly failing or newly not verifiable), 0 otherwise even if this run fails",
+    )

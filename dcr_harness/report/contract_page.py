@@ -18,8 +18,10 @@ from ..contract import requirements
 CONTRACT_PAGE = "contract.html"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
-_CSS = ("body{max-width:960px;margin:24px auto;padding:0 24px;font:14px/1.5 system-ui,sans-serif;color:#1d2330}"
-        "p{white-space:pre-wrap}h1,h2{border-bottom:1px solid #dde2ea}")
+_CSS = (
+    "body{max-width:960px;margin:24px auto;padding:0 24px;font:14px/1.5 system-ui,sans-serif;color:#1d2330}"
+    "p{white-space:pre-wrap}h1,h2{border-bottom:1px solid #dde2ea}"
+)
 
 
 def render(markdown: str) -> str:
@@ -44,8 +46,10 @@ def render(markdown: str) -> str:
         else:
             flush()
     flush()
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dcr-harness contract</title>'
-            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dcr-harness contract</title>'
+        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def write(run_dir: Path) -> Path:

@@ -24,9 +24,11 @@ def _limit(entries: list[Mapping[str, Any]], dimension: str) -> dict[str, Any] |
     reached = [e["size"] for e in sized if not e["refused_by"]]
     refused = sorted((e for e in sized if e["refused_by"]), key=lambda e: e["size"])
     first = refused[0] if refused else None
-    return {"reached_the_api_up_to": max(reached, default=None),
-            "refused_from": first["size"] if first else None,
-            "refused_with": f"{first['status']} by {first['refused_by']}" if first else None}
+    return {
+        "reached_the_api_up_to": max(reached, default=None),
+        "refused_from": first["size"] if first else None,
+        "refused_with": f"{first['status']} by {first['refused_by']}" if first else None,
+    }
 
 
 def _limit_line(dimension: str, limit: Mapping[str, Any]) -> str:
@@ -44,7 +46,9 @@ def _repeats(entries: list[Mapping[str, Any]]) -> dict[str, str]:
     seen: dict[str, set[str]] = {}
     for e in entries:
         if e.get("repeated"):
-            seen.setdefault(e["repeated"], set()).add(f"refused by {e['refused_by']}" if e["refused_by"] else "reached the API")
+            seen.setdefault(e["repeated"], set()).add(
+                f"refused by {e['refused_by']}" if e["refused_by"] else "reached the API"
+            )
     return {field: " / ".join(sorted(ways)) for field, ways in sorted(seen.items())}
 
 
@@ -62,8 +66,10 @@ def build(checks: list[Mapping[str, Any]], target: Mapping[str, Any]) -> dict[st
         "repeated_headers": _repeats(entries),
         "envelope_requests": len(entries),
         "refused_before_the_api": len(refused),
-        "refused_at_front_door": [{k: e[k] for k in ("case", "endpoint", "kind", "what", "status", "refused_by", "media_type", "server")}
-                                  for e in refused[:SHOWN]],
+        "refused_at_front_door": [
+            {k: e[k] for k in ("case", "endpoint", "kind", "what", "status", "refused_by", "media_type", "server")}
+            for e in refused[:SHOWN]
+        ],
     }
 
 
@@ -71,9 +77,13 @@ def summary_lines(section: Mapping[str, Any]) -> list[str]:
     """The console's account: one line per limit observed, one for repeated headers, one count."""
     if not section or not section.get("envelope_requests"):
         return []
-    who = section["front_door"].get("declared", {}).get("name") or section["front_door"].get("server") or "the deployment"
-    lines = [f"deployment: {section['refused_before_the_api']} of {section['envelope_requests']} requests over a limit or not "
-             f"well-formed were refused before the API ({who}); they are not verified, not failed"]
+    who = (
+        section["front_door"].get("declared", {}).get("name") or section["front_door"].get("server") or "the deployment"
+    )
+    lines = [
+        f"deployment: {section['refused_before_the_api']} of {section['envelope_requests']} requests over a limit or not "
+        f"well-formed were refused before the API ({who}); they are not verified, not failed"
+    ]
     lines += [f"  {line}" for line in section["limit_lines"]]
     if section["repeated_headers"]:
         lines.append("  repeated headers: " + "; ".join(f"{k}: {v}" for k, v in section["repeated_headers"].items()))

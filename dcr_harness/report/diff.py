@@ -121,17 +121,23 @@ def _change(req: str, old: str | None, new: str | None, note: str = "") -> dict[
 
 def _requirement_changes(old: Run, new: Run, same_selection: bool) -> dict[str, list[dict[str, Any]]]:
     before, after = old.verdicts, new.verdicts
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in ("newly_failing", "newly_unverified", "fixed", "left_out", "changed")}
+    out: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("newly_failing", "newly_unverified", "fixed", "left_out", "changed")
+    }
     for req in list(before) + [r for r in after if r not in before]:
         a, b = before.get(req), after.get(req)
         if a == b:
             continue
         if b in FAILING:
-            out["newly_failing"].append(_change(req, a, b, "its waiver expired or was withdrawn" if a == "waived" else ""))
+            out["newly_failing"].append(
+                _change(req, a, b, "its waiver expired or was withdrawn" if a == "waived" else "")
+            )
         elif a in FAILING + ("waived",) and b in ACCEPTED:
             out["fixed"].append(_change(req, a, b))
         elif a in ACCEPTED and b is None:
-            out["newly_unverified"].append(_change(req, a, b, "no verdict in the new run (unreachable target, or not in its contract)"))
+            out["newly_unverified"].append(
+                _change(req, a, b, "no verdict in the new run (unreachable target, or not in its contract)")
+            )
         elif a in ACCEPTED and b in UNVERIFIED:
             if b == "not_covered" and not same_selection:
                 out["left_out"].append(_change(req, a, b, "the runs selected different checks"))
@@ -144,14 +150,19 @@ def _requirement_changes(old: Run, new: Run, same_selection: bool) -> dict[str, 
 
 def _check_changes(old: Run, new: Run) -> dict[str, list[dict[str, Any]]]:
     before, after = old.outcomes, new.outcomes
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in ("newly_failing", "fixed", "changed", "appeared", "vanished")}
+    out: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("newly_failing", "fixed", "changed", "appeared", "vanished")
+    }
     for nodeid, b in after.items():
         a = before.get(nodeid)
         if a is None:
             out["appeared"].append({"nodeid": nodeid, "old": None, "new": b})
         elif a != b:
-            kind = "newly_failing" if b in CHECK_FAILING and a not in CHECK_FAILING else (
-                "fixed" if a in CHECK_FAILING and b in ("passed", "warned") else "changed")
+            kind = (
+                "newly_failing"
+                if b in CHECK_FAILING and a not in CHECK_FAILING
+                else ("fixed" if a in CHECK_FAILING and b in ("passed", "warned") else "changed")
+            )
             out[kind].append({"nodeid": nodeid, "old": a, "new": b})
     out["vanished"] = [{"nodeid": n, "old": a, "new": None} for n, a in before.items() if n not in after]
     return out
@@ -168,7 +179,11 @@ def diff(old: Run, new: Run) -> dict[str, Any]:
     if not same_selection:
         notes.append("the runs selected different checks: a requirement only one of them covered is listed as left out")
     return {
-        "old": fig_old, "new": fig_new, "requirements": reqs, "checks": _check_changes(old, new), "notes": notes,
+        "old": fig_old,
+        "new": fig_new,
+        "requirements": reqs,
+        "checks": _check_changes(old, new),
+        "notes": notes,
         "worse": bool(reqs["newly_failing"] or reqs["newly_unverified"]),
     }
 
@@ -176,14 +191,36 @@ def diff(old: Run, new: Run) -> dict[str, Any]:
 def worse_lines(d: Mapping[str, Any]) -> list[str]:
     """One line per requirement that got worse."""
     reqs = d["requirements"]
-    return [f"{c['id']}: {LABELS.get(c['old'], c['old'] or 'absent')} -> {LABELS.get(c['new'], c['new'])}"
-            + (f" ({c['note']})" if c.get("note") else "") for c in reqs["newly_failing"] + reqs["newly_unverified"]]
+    return [
+        f"{c['id']}: {LABELS.get(c['old'], c['old'] or 'absent')} -> {LABELS.get(c['new'], c['new'])}"
+        + (f" ({c['note']})" if c.get("note") else "")
+        for c in reqs["newly_failing"] + reqs["newly_unverified"]
+    ]
 
 
-HEADINGS = {"newly_failing": "NEWLY FAILING", "newly_unverified": "NEWLY NOT VERIFIED", "fixed": "FIXED",
-            "left_out": "left out by the selection", "changed": "changed", "appeared": "appeared", "vanished": "vanished"}
-FIGURE_ROWS = ("verdict", "target", "base_url", "embedded_faults", "harness_version", "started_at", "seconds", "requests",
-               "seed", "profile", "checks_run", "selection")
+HEADINGS = {
+    "newly_failing": "NEWLY FAILING",
+    "newly_unverified": "NEWLY NOT VERIFIED",
+    "fixed": "FIXED",
+    "left_out": "left out by the selection",
+    "changed": "changed",
+    "appeared": "appeared",
+    "vanished": "vanished",
+}
+FIGURE_ROWS = (
+    "verdict",
+    "target",
+    "base_url",
+    "embedded_faults",
+    "harness_version",
+    "started_at",
+    "seconds",
+    "requests",
+    "seed",
+    "profile",
+    "checks_run",
+    "selection",
+)
 
 
 def _label(verdict: str | None) -> str:

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..argparsing import Subcommands
 from ..errors import ExitCode
 from .diff import Run, RunError, diff, load_run, render_text, worse_lines
-from ..argparsing import Subcommands
 
 
 def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
@@ -24,10 +24,13 @@ def cmd_diff(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def add_command(sub: Subcommands) -> None:
-    p = sub.add_parser("diff", help="what changed between two runs (exit 1 when a requirement got worse)",
-                       description="Compare two runs requirement by requirement and check by check. Exit "
-                                   f"{ExitCode.OK}: nothing got worse; {ExitCode.FAILED}: a requirement newly "
-                                   f"fails or newly cannot be verified; {ExitCode.USAGE}: a run cannot be read.")
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two runs (exit 1 when a requirement got worse)",
+        description="Compare two runs requirement by requirement and check by check. Exit "
+        f"{ExitCode.OK}: nothing got worse; {ExitCode.FAILED}: a requirement newly "
+        f"fails or newly cannot be verified; {ExitCode.USAGE}: a run cannot be read.",
+    )
     p.add_argument("old", metavar="OLD", help="the earlier run: its directory, results.json or certification.json")
     p.add_argument("new", metavar="NEW", help="the later run")
     p.add_argument("--json", action="store_true", help="the difference as JSON (for tools)")
@@ -57,11 +60,17 @@ def gate(baseline: Run, run_dir: Path | None, run_code: int) -> int:
         print(f"baseline: note: {note}")
     fixed = d["requirements"]["fixed"]
     if fixed:
-        print("baseline: FIXED since the baseline: " + ", ".join(c["id"] for c in fixed)
-              + f"; update the baseline (--baseline {run_dir})")
+        print(
+            "baseline: FIXED since the baseline: "
+            + ", ".join(c["id"] for c in fixed)
+            + f"; update the baseline (--baseline {run_dir})"
+        )
     if d["worse"]:
         for line in worse_lines(d):
             print(f"baseline: WORSE {line}")
         return ExitCode.FAILED
-    print("baseline: nothing got worse than the baseline" + (f" (this run's own exit would be {run_code})" if run_code else ""))
+    print(
+        "baseline: nothing got worse than the baseline"
+        + (f" (this run's own exit would be {run_code})" if run_code else "")
+    )
     return ExitCode.OK

@@ -44,15 +44,23 @@ def entry(x: Mapping[str, Any], check: Mapping[str, Any], started: str) -> dict[
     whole = "request_headers" in x
     req_body, resp_body = x.get("request_body") or "", x.get("response_body") or ""
     request: dict[str, Any] = {
-        "method": x["method"], "url": x["url"], "httpVersion": HTTP_VERSION, "cookies": [],
+        "method": x["method"],
+        "url": x["url"],
+        "httpVersion": HTTP_VERSION,
+        "cookies": [],
         "headers": _headers(x.get("request_headers")),
-        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(urlsplit(x["url"]).query, keep_blank_values=True)],
-        "headersSize": -1, "bodySize": len(req_body.encode()) if whole else -1,
+        "queryString": [
+            {"name": k, "value": v} for k, v in parse_qsl(urlsplit(x["url"]).query, keep_blank_values=True)
+        ],
+        "headersSize": -1,
+        "bodySize": len(req_body.encode()) if whole else -1,
     }
     if whole and req_body:
         request["postData"] = {"mimeType": _header(x.get("request_headers"), "content-type"), "text": req_body}
-    content: dict[str, Any] = {"size": len(resp_body.encode()) if whole else -1,
-                               "mimeType": _header(x.get("response_headers"), "content-type")}
+    content: dict[str, Any] = {
+        "size": len(resp_body.encode()) if whole else -1,
+        "mimeType": _header(x.get("response_headers"), "content-type"),
+    }
     if whole:
         content["text"] = resp_body
     elapsed = float(x.get("elapsed_ms") or 0)
@@ -60,9 +68,17 @@ def entry(x: Mapping[str, Any], check: Mapping[str, Any], started: str) -> dict[
         "startedDateTime": x.get("started") or started,
         "time": elapsed,
         "request": request,
-        "response": {"status": x.get("status") or 0, "statusText": _status_text(x.get("status")), "httpVersion": HTTP_VERSION,
-                     "cookies": [], "headers": _headers(x.get("response_headers")), "content": content, "redirectURL": "",
-                     "headersSize": -1, "bodySize": content["size"]},
+        "response": {
+            "status": x.get("status") or 0,
+            "statusText": _status_text(x.get("status")),
+            "httpVersion": HTTP_VERSION,
+            "cookies": [],
+            "headers": _headers(x.get("response_headers")),
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": content["size"],
+        },
         "cache": {},
         "timings": {"send": 0, "wait": elapsed, "receive": 0},
         "_check": check["nodeid"],
@@ -76,9 +92,14 @@ def entry(x: Mapping[str, Any], check: Mapping[str, Any], started: str) -> dict[
 def build(results: Mapping[str, Any]) -> dict[str, Any]:
     started = _iso(results.get("started_at"))
     entries = [entry(x, c, started) for c in results.get("checks") or [] for x in c.get("exchanges") or []]
-    return {"log": {"version": "1.2", "creator": {"name": "dcr-harness", "version": str(results.get("harness_version") or __version__)},
-                    "entries": entries,
-                    "comment": "secrets are masked as ${DCR_...} variables; results.json's \"variables\" says what each stands for"}}
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "dcr-harness", "version": str(results.get("harness_version") or __version__)},
+            "entries": entries,
+            "comment": 'secrets are masked as ${DCR_...} variables; results.json\'s "variables" says what each stands for',
+        }
+    }
 
 
 def _iso(stamp: str | None) -> str:

@@ -11,11 +11,14 @@ from xml.etree import ElementTree
 def verdict_facts(document: dict[str, Any]) -> dict[str, str]:
     scope = document["overall"].get("scope") or {}
     narrowed = scope.get("narrowed") or {}
-    facts = {"dcr-harness.verdict": document["overall"]["verdict"],
-             "dcr-harness.requirements.covered": f'{document["coverage"]["covered"]} of {document["coverage"]["total"]}'}
+    facts = {
+        "dcr-harness.verdict": document["overall"]["verdict"],
+        "dcr-harness.requirements.covered": f"{document['coverage']['covered']} of {document['coverage']['total']}",
+    }
     if narrowed:
-        facts["dcr-harness.partial"] = f'{narrowed.get("deselected", 0)} checks left out ' + ", ".join(
-            f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v)
+        facts["dcr-harness.partial"] = f"{narrowed.get('deselected', 0)} checks left out " + ", ".join(
+            f"{k}={v}" for k, v in narrowed.items() if k in ("req", "k", "m", "ignored", "paths") and v
+        )
     if scope.get("unreachable"):
         facts["dcr-harness.no-verdict"] = str(scope["unreachable"])
     accepted = scope.get("accepted_unjudged") or []

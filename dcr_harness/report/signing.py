@@ -20,8 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .certification import CERT_JSON
 from ..errors import MissingSignature, SigningError, VerificationFailed
+from .certification import CERT_JSON
 
 SIG_NAME, PUB_NAME = CERT_JSON + ".sig", "certification.pub.pem"
 
@@ -112,7 +112,9 @@ def verify_report(report_dir: Path, public_key: Ed25519PublicKey | None = None) 
         except SigningError as exc:
             raise VerificationFailed(str(exc)) from None
     if fingerprint(public_key) != claimed:
-        raise VerificationFailed(f"signed by key {claimed}, but the {'pinned' if pinned else 'bundled'} key is {fingerprint(public_key)}")
+        raise VerificationFailed(
+            f"signed by key {claimed}, but the {'pinned' if pinned else 'bundled'} key is {fingerprint(public_key)}"
+        )
     try:
         data = (report_dir / CERT_JSON).read_bytes()
     except OSError as exc:
@@ -120,5 +122,7 @@ def verify_report(report_dir: Path, public_key: Ed25519PublicKey | None = None) 
     try:
         public_key.verify(raw_sig, data)
     except InvalidSignature:
-        raise VerificationFailed(f"{CERT_JSON} does not match its signature: the report was altered after signing") from None
+        raise VerificationFailed(
+            f"{CERT_JSON} does not match its signature: the report was altered after signing"
+        ) from None
     return Verified(claimed, pinned)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..http import Masker
-
 from ..contract.verdicts import LABELS, VERDICTS
+from ..http import Masker
 from . import deployment
 from .certification import root_cause_line, unjudged_lines
 
@@ -29,30 +28,40 @@ def write_certification_summary(tr: Any, run: Any, doc: Mapping[str, Any], maske
             label = LABELS[r["verdict"]].upper()
             tr.write_line(f"  {label:<12} {r['id']:<10} {masker.mask(reason)[:110]}")
     for w in doc["waivers"]["expired"]:
-        tr.write_line(f"  EXPIRED waiver for {w['requirement'] or w['check']} (expired {w['expires']}): no longer applies")
+        tr.write_line(
+            f"  EXPIRED waiver for {w['requirement'] or w['check']} (expired {w['expires']}): no longer applies"
+        )
     scope = doc["overall"].get("scope") or {}
     if scope.get("unreachable"):
         tr.write_line(f"  NO VERDICT: {scope['unreachable']}")
     if scope.get("incomplete"):
-        tr.write_line(f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish")
+        tr.write_line(
+            f"  INCOMPLETE: {scope['incomplete']}; {len(scope.get('not_run') or [])} check(s) did not run or finish"
+        )
     if scope.get("narrowed"):
-        tr.write_line(f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran")
+        tr.write_line(
+            f"  PARTIAL: {scope['narrowed'].get('deselected', 0)} checks left out by the selection; this run certifies only what it ran"
+        )
     for line in unjudged_lines(scope):
         tr.write_line(f"  {line}", yellow=True)
     for line in deployment.summary_lines(doc.get("deployment") or {}):
         tr.write_line(masker.mask(line))
     target = doc["target"].get("name") or "?"
-    tr.write_line(f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}")
+    tr.write_line(
+        f"target: {target}   verdict: {doc['overall']['verdict']}   requests: {doc['profile']['requests_sent']}"
+    )
     seed = doc["profile"].get("hypothesis_seed")
     replay = f"{seed} (replay: --hypothesis-seed {seed})" if seed is not None else "none (derandomized profile)"
     tr.write_line(f"hypothesis: profile {doc['profile'].get('hypothesis_profile')}, seed {replay}")
     phases = doc["profile"].get("cases") or {}
     if phases:
-        tr.write_line("generated cases: " + ", ".join(f"{phase} {n['cases']} in {n['checks']} checks" for phase, n in phases.items()))
+        tr.write_line(
+            "generated cases: "
+            + ", ".join(f"{phase} {n['cases']} in {n['checks']} checks" for phase, n in phases.items())
+        )
     tr.write_line(f"report: {run.run_dir}")
     tr.write_line(f"certification: {run.certification_path}")
     if run.signature_path:
         tr.write_line(f"signature: {run.signature_path}")
     if run.signature_error:
         tr.write_line(f"signature NOT written: {run.signature_error}")
-

@@ -27,18 +27,27 @@ def area_verdict(counts: Mapping[str, int]) -> str:
 
 
 def _row(run_dir: Path, doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {"run": run_dir.name, "started_at": doc.get("started_at"), "verdict": (doc.get("overall") or {}).get("verdict"),
-            "requests": (doc.get("profile") or {}).get("requests_sent"),
-            "faults": list(doc.get("embedded_faults") or []),
-            "areas": {a["area"]: {"verdict": area_verdict(a["counts"]), "counts": a["counts"]} for a in doc.get("areas") or []}}
+    return {
+        "run": run_dir.name,
+        "started_at": doc.get("started_at"),
+        "verdict": (doc.get("overall") or {}).get("verdict"),
+        "requests": (doc.get("profile") or {}).get("requests_sent"),
+        "faults": list(doc.get("embedded_faults") or []),
+        "areas": {
+            a["area"]: {"verdict": area_verdict(a["counts"]), "counts": a["counts"]} for a in doc.get("areas") or []
+        },
+    }
 
 
 def earlier_runs(run_dir: Path, target_name: str | None, limit: int) -> list[tuple[Path, dict[str, Any]]]:
     """Up to `limit` earlier runs of the same target, oldest first."""
     found: list[tuple[Path, dict[str, Any]]] = []
     try:
-        names = sorted((p for p in run_dir.parent.iterdir() if p.is_dir() and not p.is_symlink() and p.name < run_dir.name),
-                       key=lambda p: p.name, reverse=True)
+        names = sorted(
+            (p for p in run_dir.parent.iterdir() if p.is_dir() and not p.is_symlink() and p.name < run_dir.name),
+            key=lambda p: p.name,
+            reverse=True,
+        )
     except OSError:
         return []
     for path in names[:MAX_SCANNED]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
 from ..errors import WaiverError
 
 FORMAT_VERSION = 1
@@ -56,8 +57,13 @@ class Waiver:
         return self.requirement or self.check or "?"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"requirement": self.requirement, "check": self.check, "reason": self.reason,
-                "expires": self.expires.isoformat(), "owner": self.owner}
+        return {
+            "requirement": self.requirement,
+            "check": self.check,
+            "reason": self.reason,
+            "expires": self.expires.isoformat(),
+            "owner": self.owner,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ def _waiver(entry: Any, where: str) -> Waiver:
     if unknown:
         raise WaiverError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}")
     if ("requirement" in entry) == ("check" in entry):
-        raise WaiverError(f"{where}: give exactly one of `requirement` (an ID or pattern) or `check` (a nodeid pattern)")
+        raise WaiverError(
+            f"{where}: give exactly one of `requirement` (an ID or pattern) or `check` (a nodeid pattern)"
+        )
     for key in ("requirement", "check", "reason", "owner"):
         if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
             raise WaiverError(f"{where}: `{key}` must be a non-empty string")
@@ -102,8 +110,13 @@ def _waiver(entry: Any, where: str) -> Waiver:
         raise WaiverError(f"{where}: `reason` is required (why the deviation is accepted)")
     if "expires" not in entry:
         raise WaiverError(f"{where}: `expires` is required (a waiver without an end date is a silent pass)")
-    return Waiver(reason=entry["reason"].strip(), expires=_date(entry["expires"], where),
-                  requirement=entry.get("requirement"), check=entry.get("check"), owner=entry.get("owner"))
+    return Waiver(
+        reason=entry["reason"].strip(),
+        expires=_date(entry["expires"], where),
+        requirement=entry.get("requirement"),
+        check=entry.get("check"),
+        owner=entry.get("owner"),
+    )
 
 
 def parse_waivers(text: str, source: str = "<waivers>") -> WaiverFile:

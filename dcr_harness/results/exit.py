@@ -24,7 +24,9 @@ def exit_code(result: RunResult) -> ExitCode:
     if result.ending in BY_ENDING:
         return BY_ENDING[result.ending]
     if result.verdict == RunVerdict.INCONCLUSIVE:
-        return ExitCode.INCONCLUSIVE  # nothing failed, but what applies was not all judged (a blocked check fails in pytest)
+        return (
+            ExitCode.INCONCLUSIVE
+        )  # nothing failed, but what applies was not all judged (a blocked check fails in pytest)
     if not result.tests_failed:
         return ExitCode.OK
     checks = (result.certification or {}).get("overall", {}).get("checks", {})

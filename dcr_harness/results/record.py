@@ -52,8 +52,11 @@ class CheckRecord:
             Outcome.ERROR: f"harness error: {self.message.splitlines()[0] if self.message else 'unknown'}",
             Outcome.SKIPPED: self.message or "skipped",
         }.get(self.outcome, "the check passed without exercising it")
-        return {r: ev.unverified.get(r, default) for r in self.requirements
-                if r not in ev.verified and r not in ev.broken and r not in warned}
+        return {
+            r: ev.unverified.get(r, default)
+            for r in self.requirements
+            if r not in ev.verified and r not in ev.broken and r not in warned
+        }
 
     def reasons(self) -> dict[str, Reason]:
         """The structured reason of each requirement not verified, where there is one."""
@@ -82,9 +85,17 @@ class CheckRecord:
             "outcome": str(self.outcome),  # a plain string: pytest-xdist sends it to the main process
             "message": masker.mask(self.message),
             "failed_requirements": ev.broken,
-            "verified": {r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()},
-            "breaches": [{"requirements": list(b.requirements), "message": masker.mask(b.message),
-                          "exchange": index.get(id(b.exchange)) if b.exchange is not None else None} for b in ev.breaches],
+            "verified": {
+                r: {"count": v.count, "examples": [masker.mask(x) for x in v.examples]} for r, v in ev.verified.items()
+            },
+            "breaches": [
+                {
+                    "requirements": list(b.requirements),
+                    "message": masker.mask(b.message),
+                    "exchange": index.get(id(b.exchange)) if b.exchange is not None else None,
+                }
+                for b in ev.breaches
+            ],
             "not_verified": {r: masker.mask(reason) for r, reason in self.not_verified().items()},
             "reasons": {r: why.to_dict() for r, why in self.reasons().items()},  # the reasons above, as data
             "blocked": sorted(ev.blocked),  # of those, the ones a step was blocked from judging
@@ -93,7 +104,9 @@ class CheckRecord:
             "duration": round(self.duration, 3),
             "cases": dict(ev.cases),  # generated checks: cases sent per phase (coverage, generate, shrink)
             "envelope": [{**e, "case": masker.mask(e["case"])} for e in ev.envelope],  # requests at HTTP's envelope
-            "exchanges": [e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges],
+            "exchanges": [
+                e.to_dict(masker) if self.outcome in FULL_EXCHANGES else e.summary(masker) for e in self.exchanges
+            ],
         }
 
 
@@ -103,7 +116,9 @@ def outcome_of(record: CheckRecord, exc: BaseException | None) -> tuple[Outcome,
     exception's structured reason on the record."""
     ev = record.evidence
     if isinstance(exc, checks.CheckFailed) and not any(b.requirements == exc.requirements for b in ev.breaches):
-        ev.breach(checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER))  # raised directly, not via fail()
+        ev.breach(
+            checks.Breach(exc.requirements, exc.detail, exc.exchange, exc.kind or checks.BreachKind.WRONG_ANSWER)
+        )  # raised directly, not via fail()
     if ev.breaches:
         return Outcome.FAILED, ev.summary()
     if isinstance(exc, (CheckBlocked, PreconditionFailed)):

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -26,16 +26,16 @@ RESULTS_JSON = "results.json"
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_dir_name(target_name: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
     return f"{stamp}-{slug}-{os.getpid()}"
 
 
-class Ending(str, Enum):
+class Ending(str, Enum):  # noqa: UP042  (a StrEnum would change str() of a member)
     """How the run ended, beside its verdicts: what exit_code() reads first."""
 
     COMPLETED = "completed"  # every selected check ran (or the run found nothing to judge)

@@ -21,17 +21,25 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
+from ..checks.provocations import (
+    BAD_REDIRECT,
+    BAD_STATEMENT,
+    INVALID_REQUEST,
+    REFUSAL_IS_FINDING,
+    STATEMENT_OR_REQUEST,
+    SUCCESS,
+    P,
+    Provocation,
+)
 from ..contract import device_info
 from ..contract import statements as forge
-from ..http.client import Credentials, basic_auth
-from ..checks.provocations import (
-    BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, REFUSAL_IS_FINDING, STATEMENT_OR_REQUEST, SUCCESS, P, Provocation,
-)
 from ..contract.target import Target
+from ..http.client import Credentials, basic_auth
 from .oracle import form_permitted
 from .register import KNOWN_MEMBERS, missing_statement_permitted, redirect_permitted
 
@@ -127,6 +135,10 @@ class Inputs:
         return self.target.allowed_redirect_uri or "https://app.example.com/callback"
 
 
+def _call_api_with(authorization: str | bytes, c: Any) -> Any:
+    return c.dcr.call_api(authorization=authorization)
+
+
 def _name(location: str, value: str) -> str:
     return f"{location}: {value}"
 
@@ -146,7 +158,9 @@ def _bytes_to_register(content: bytes) -> Callable[[Any], Any]:
 def _member_cases(inputs: Inputs, member: str) -> list[Provocation]:
     """software_statement or redirect_uri: missing, every wrong type, odd strings, repeated."""
     valid, redirect = inputs.valid, inputs.redirect
-    base = [("software_statement", json.dumps(valid))] + ([("redirect_uri", json.dumps(redirect))] if member == "redirect_uri" else [])
+    base = [("software_statement", json.dumps(valid))] + (
+        [("redirect_uri", json.dumps(redirect))] if member == "redirect_uri" else []
+    )
     where = f"register member {member}"
     cases = []
 
@@ -156,19 +170,47 @@ def _member_cases(inputs: Inputs, member: str) -> list[Provocation]:
 
     if member == "software_statement":
         wrong, odd = ("REG-REQ-5 REG-ERR-1", STATEMENT_OR_REQUEST), ("REG-ERR-3 REG-ERR-1", STATEMENT_OR_REQUEST)
-        cases.append(P("REG-REQ-5 REG-ERR-1", _name(where, "missing"), REG, missing_statement_permitted({}), _bytes_to_register(body(None))))
-        cases.append(P("REG-REQ-5 REG-ERR-1", _name(where, "null"), REG, missing_statement_permitted({member: None}),
-                       _bytes_to_register(body("null"))))
+        cases.append(
+            P(
+                "REG-REQ-5 REG-ERR-1",
+                _name(where, "missing"),
+                REG,
+                missing_statement_permitted({}),
+                _bytes_to_register(body(None)),
+            )
+        )
+        cases.append(
+            P(
+                "REG-REQ-5 REG-ERR-1",
+                _name(where, "null"),
+                REG,
+                missing_statement_permitted({member: None}),
+                _bytes_to_register(body("null")),
+            )
+        )
     else:
-        wrong, odd = ("REG-REQ-5 REG-ERR-2 REG-ERR-1", redirect_permitted(0)), ("REG-ERR-2 REG-ERR-1", redirect_permitted("x"))
-        cases.append(P("REG-REQ-5 REG-ERR-2 REG-ERR-1", _name(where, "null"), REG, redirect_permitted(None), _bytes_to_register(body("null"))))
+        wrong, odd = (
+            ("REG-REQ-5 REG-ERR-2 REG-ERR-1", redirect_permitted(0)),
+            ("REG-ERR-2 REG-ERR-1", redirect_permitted("x")),
+        )
+        cases.append(
+            P(
+                "REG-REQ-5 REG-ERR-2 REG-ERR-1",
+                _name(where, "null"),
+                REG,
+                redirect_permitted(None),
+                _bytes_to_register(body("null")),
+            )
+        )
     for label, raw in WRONG_JSON:
         if raw != "null":
             cases.append(P(wrong[0], _name(where, label), REG, wrong[1], _bytes_to_register(body(raw))))
     for label, text in ODD_TEXT:
         permitted = odd[1]
         if text == "":
-            permitted = missing_statement_permitted({member: ""}) if member == "software_statement" else redirect_permitted("")
+            permitted = (
+                missing_statement_permitted({member: ""}) if member == "software_statement" else redirect_permitted("")
+            )
         cases.append(P(odd[0], _name(where, label), REG, permitted, _bytes_to_register(body(json.dumps(text)))))
     good = valid if member == "software_statement" else redirect
     first = dict(base)[member]
@@ -177,18 +219,50 @@ def _member_cases(inputs: Inputs, member: str) -> list[Provocation]:
     second_code = BAD_STATEMENT if member == "software_statement" else BAD_REDIRECT
     # The allowed redirect URI is a guess when the target names none: then it may be refused for itself too.
     unsure = {BAD_REDIRECT} if member == "redirect_uri" and inputs.target.allowed_redirect_uri is None else set()
-    cases.append(P("REG-ERR-1", _name(where, "repeated with the same value"), REG, {INVALID_REQUEST, *unsure}, _bytes_to_register(again)))
-    cases.append(P("REG-ERR-1", _name(where, "repeated with another value"), REG, {INVALID_REQUEST, second_code},
-                   _bytes_to_register(other)))
+    cases.append(
+        P(
+            "REG-ERR-1",
+            _name(where, "repeated with the same value"),
+            REG,
+            {INVALID_REQUEST, *unsure},
+            _bytes_to_register(again),
+        )
+    )
+    cases.append(
+        P(
+            "REG-ERR-1",
+            _name(where, "repeated with another value"),
+            REG,
+            {INVALID_REQUEST, second_code},
+            _bytes_to_register(other),
+        )
+    )
     if member == "software_statement":
         # Not a compact JWT any more (RFC 7515 7.1 has no white space): REG-ERR-3 alone is what an acceptance breaks.
-        for label, padded in (("valid, padded with spaces", f" {valid} "), ("valid, followed by a newline", valid + "\n")):
-            cases.append(P("REG-ERR-3", _name(where, label), REG, STATEMENT_OR_REQUEST,
-                           _bytes_to_register(_object([("software_statement", json.dumps(padded))]).encode())))
+        for label, padded in (
+            ("valid, padded with spaces", f" {valid} "),
+            ("valid, followed by a newline", valid + "\n"),
+        ):
+            cases.append(
+                P(
+                    "REG-ERR-3",
+                    _name(where, label),
+                    REG,
+                    STATEMENT_OR_REQUEST,
+                    _bytes_to_register(_object([("software_statement", json.dumps(padded))]).encode()),
+                )
+            )
     else:
         for label, uri in _redirect_formats(redirect):
-            cases.append(P("REG-ERR-2 REG-ERR-1", _name(where, label), REG, redirect_permitted(uri),
-                           _bytes_to_register(_object(base[:1] + [("redirect_uri", json.dumps(uri))]).encode())))
+            cases.append(
+                P(
+                    "REG-ERR-2 REG-ERR-1",
+                    _name(where, label),
+                    REG,
+                    redirect_permitted(uri),
+                    _bytes_to_register(_object(base[:1] + [("redirect_uri", json.dumps(uri))]).encode()),
+                )
+            )
     return cases
 
 
@@ -223,16 +297,35 @@ def register_body(inputs: Inputs) -> list[Provocation]:
     good = _object([("software_statement", valid)]).encode()
     where = "register body"
     refused = [
-        ("empty", b""), ("white space", b" \r\n\t "), ("null", b"null"), ("a number", b"42"), ("a string", valid.encode()),
-        ("an array", f"[{valid}]".encode()), (f"arrays nested {DEPTH} deep", b"[" * DEPTH + b"]" * DEPTH),
+        ("empty", b""),
+        ("white space", b" \r\n\t "),
+        ("null", b"null"),
+        ("a number", b"42"),
+        ("a string", valid.encode()),
+        ("an array", f"[{valid}]".encode()),
+        (f"arrays nested {DEPTH} deep", b"[" * DEPTH + b"]" * DEPTH),
         (f"objects nested {DEPTH} deep", ('{"a":' * DEPTH + "1" + "}" * DEPTH).encode()),
-        ("truncated", good[:-2]), ("invalid UTF-8 outside strings", good[:-1] + b", \xff}"),
-        ("NaN, which is not JSON", good[:-1] + b', "x": NaN}'), ("a trailing comma", good[:-1] + b",}"),
+        ("truncated", good[:-2]),
+        ("invalid UTF-8 outside strings", good[:-1] + b", \xff}"),
+        ("NaN, which is not JSON", good[:-1] + b', "x": NaN}'),
+        ("a trailing comma", good[:-1] + b",}"),
         ("single quotes", good.replace(b'"', b"'")),
     ]
-    cases = [P("REG-ERR-1 REG-REQ-5", _name(where, label), REG, INVALID_REQUEST, _bytes_to_register(content)) for label, content in refused]
-    cases.append(P("REG-ERR-1 REG-REQ-5", _name(where, "a raw control character inside a string"), REG, STATEMENT_OR_REQUEST,
-                   _bytes_to_register(_object([("software_statement", json.dumps(inputs.valid[:10]).replace("e", "e\x01", 1))]).encode())))
+    cases = [
+        P("REG-ERR-1 REG-REQ-5", _name(where, label), REG, INVALID_REQUEST, _bytes_to_register(content))
+        for label, content in refused
+    ]
+    cases.append(
+        P(
+            "REG-ERR-1 REG-REQ-5",
+            _name(where, "a raw control character inside a string"),
+            REG,
+            STATEMENT_OR_REQUEST,
+            _bytes_to_register(
+                _object([("software_statement", json.dumps(inputs.valid[:10]).replace("e", "e\x01", 1))]).encode()
+            ),
+        )
+    )
     # RFC 8259 8.1 lets a parser ignore a byte order mark; 9 lets it limit depth and number range.
     may = [
         ("a UTF-8 byte order mark", "\ufeff".encode() + good),
@@ -240,13 +333,28 @@ def register_body(inputs: Inputs) -> list[Provocation]:
         ("an unknown member beyond double range", good[:-1] + b', "x": 1e400}'),
         ("an unknown member beyond 64 bits", good[:-1] + f', "x": {2**64}}}'.encode()),
     ]
-    cases += [P("REG-REQ-5 REG-ERR-1", _name(where, label), REG, SERVED_OR_REFUSED, _bytes_to_register(content)) for label, content in may]
-    unknown = [("an unknown member named with control characters", "x\x00\x1f"), ("an unknown member with an empty name", ""),
-               ("an unknown member with a non-ASCII name", "mémbre"), (f"an unknown member with a {LONG}-character name", "m" * LONG)]
+    cases += [
+        P("REG-REQ-5 REG-ERR-1", _name(where, label), REG, SERVED_OR_REFUSED, _bytes_to_register(content))
+        for label, content in may
+    ]
+    unknown = [
+        ("an unknown member named with control characters", "x\x00\x1f"),
+        ("an unknown member with an empty name", ""),
+        ("an unknown member with a non-ASCII name", "mémbre"),
+        (f"an unknown member with a {LONG}-character name", "m" * LONG),
+    ]
     for label, name in unknown:
         assert name not in KNOWN_MEMBERS
         content = _object([(name, '"v"'), ("software_statement", valid)]).encode()
-        cases.append(P("REG-REQ-5 REG-OK-1", _name(where, label), REG, {SUCCESS, REFUSAL_IS_FINDING}, _bytes_to_register(content)))
+        cases.append(
+            P(
+                "REG-REQ-5 REG-OK-1",
+                _name(where, label),
+                REG,
+                {SUCCESS, REFUSAL_IS_FINDING},
+                _bytes_to_register(content),
+            )
+        )
     return cases
 
 
@@ -288,21 +396,47 @@ def _segment_cases(inputs: Inputs, segment: int) -> list[Provocation]:
             case(f"alg {label} (every type)", [(k, raw if k == "alg" else v) for k, v in original])
     first = names[0]
     case(f"{first} repeated", original + [(first, json.dumps("dcr-harness-other"))])
-    for label, text in (("an array", "[]"), ("null", "null"), ("a number", "42"), ("empty", ""), ("not JSON", "{"),
-                        (f"arrays nested {DEPTH} deep", "[" * DEPTH + "]" * DEPTH)):
+    for label, text in (
+        ("an array", "[]"),
+        ("null", "null"),
+        ("a number", "42"),
+        ("empty", ""),
+        ("not JSON", "{"),
+        (f"arrays nested {DEPTH} deep", "[" * DEPTH + "]" * DEPTH),
+    ):
         case(f"{label} in place of the object", text)
     parts = inputs.valid.split(".")
-    for label, raw in (("invalid UTF-8", b'{"alg": "\xff"}'), ("a byte order mark", "\ufeff".encode() + json.dumps(doc).encode())):
+    for label, raw in (
+        ("invalid UTF-8", b'{"alg": "\xff"}'),
+        ("a byte order mark", "\ufeff".encode() + json.dumps(doc).encode()),
+    ):
         broken = parts.copy()
         broken[segment] = forge.b64url(raw)
-        cases.append(P("REG-ERR-3", _name(where, label), REG, STATEMENT_OR_REQUEST,
-                       (lambda s: lambda c: c.dcr.register(s))(".".join(broken))))
-    for label, seg in (("padded base64", parts[segment] + "=="), ("standard base64 letters", parts[segment] + "+/"),
-                       ("percent-encoded", parts[segment][:4] + "%41" + parts[segment][4:])):
+        cases.append(
+            P(
+                "REG-ERR-3",
+                _name(where, label),
+                REG,
+                STATEMENT_OR_REQUEST,
+                (lambda s: lambda c: c.dcr.register(s))(".".join(broken)),
+            )
+        )
+    for label, seg in (
+        ("padded base64", parts[segment] + "=="),
+        ("standard base64 letters", parts[segment] + "+/"),
+        ("percent-encoded", parts[segment][:4] + "%41" + parts[segment][4:]),
+    ):
         broken = parts.copy()
         broken[segment] = seg
-        cases.append(P("REG-ERR-3", _name(where, label), REG, STATEMENT_OR_REQUEST,
-                       (lambda s: lambda c: c.dcr.register(s))(".".join(broken))))
+        cases.append(
+            P(
+                "REG-ERR-3",
+                _name(where, label),
+                REG,
+                STATEMENT_OR_REQUEST,
+                (lambda s: lambda c: c.dcr.register(s))(".".join(broken)),
+            )
+        )
     return cases
 
 
@@ -318,8 +452,11 @@ def statement_claims(inputs: Inputs) -> list[Provocation]:
 
 
 def _good_form(creds: Credentials) -> list[tuple[str, bytes]]:
-    return [("client_id", quote_plus(creds.client_id).encode()), ("client_secret", quote_plus(creds.client_secret).encode()),
-            ("grant_type", b"client_credentials")]
+    return [
+        ("client_id", quote_plus(creds.client_id).encode()),
+        ("client_secret", quote_plus(creds.client_secret).encode()),
+        ("grant_type", b"client_credentials"),
+    ]
 
 
 def form_body(pairs: list[tuple[str, bytes]]) -> bytes:
@@ -327,13 +464,18 @@ def form_body(pairs: list[tuple[str, bytes]]) -> bytes:
     return b"&".join(quote_plus(name).encode() + b"=" + value for name, value in pairs)
 
 
-def _token_bytes(reqs: str, name: str, content: bytes, creds: Credentials, also: frozenset[str] = frozenset()) -> Provocation:
+def _token_bytes(
+    reqs: str, name: str, content: bytes, creds: Credentials, also: frozenset[str] = frozenset()
+) -> Provocation:
     permitted = form_permitted(content, creds.client_id, creds.client_secret) | also
     return P(reqs, name, TOK, set(permitted), lambda c: c.dcr.token(content=content))
 
 
-PARAM_REQS = {"client_id": "TOK-ERR-2 TOK-REQ-2 TOK-ERR-1", "client_secret": "TOK-ERR-2 TOK-REQ-2 TOK-ERR-1",
-              "grant_type": "TOK-ERR-4 TOK-REQ-2 TOK-ERR-3 TOK-ERR-1"}
+PARAM_REQS = {
+    "client_id": "TOK-ERR-2 TOK-REQ-2 TOK-ERR-1",
+    "client_secret": "TOK-ERR-2 TOK-REQ-2 TOK-ERR-1",
+    "grant_type": "TOK-ERR-4 TOK-REQ-2 TOK-ERR-3 TOK-ERR-1",
+}
 
 
 def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
@@ -347,7 +489,9 @@ def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
 
     cases = [_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, "missing"), replaced(None), creds)]
     for label, raw in ODD_FORM:
-        cases.append(_token_bytes("TOK-REQ-2 TOK-ERR-1" if raw == b"" else reqs, _name(where, label), replaced(raw), creds))
+        cases.append(
+            _token_bytes("TOK-REQ-2 TOK-ERR-1" if raw == b"" else reqs, _name(where, label), replaced(raw), creds)
+        )
     for label, pairs in (
         ("repeated with the same value", good + [(param, value)]),
         ("repeated with another value", good + [(param, value + b"x")]),
@@ -356,7 +500,9 @@ def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
     ):
         cases.append(_token_bytes("TOK-ERR-1", _name(where, label), form_body(pairs), creds))
     upper = form_body([(k.upper() if k == param else k, v) for k, v in good])
-    escaped = replaced(None) + b"&" + param.replace("_", "%5F").encode() + b"=" + value  # the same name, written escaped
+    escaped = (
+        replaced(None) + b"&" + param.replace("_", "%5F").encode() + b"=" + value
+    )  # the same name, written escaped
     for label, content in (("name in upper case", upper), ("name percent-encoded", escaped)):
         cases.append(_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, label), content, creds))
     return cases
@@ -380,21 +526,31 @@ def token_body(inputs: Inputs) -> list[Provocation]:
     none: frozenset[str] = frozenset()
     unknown = frozenset({REFUSAL_IS_FINDING})  # an unknown parameter is to be ignored (a SHOULD)
     bodies = [
-        ("empty", b"", none), ("white space", b" \r\n ", none), ("only separators", b"&&&=&", none),
-        ("a JSON object", json.dumps({"a": 1}).encode(), none), ("good parameters and a trailing &", good + b"&", none),
-        ("good parameters and a lone name", good + b"&novalue", unknown), ("semicolons as separators", good.replace(b"&", b";"), none),
-        ("a leading ?", b"?" + good, none), ("a NUL byte", good + b"\x00", none),
+        ("empty", b"", none),
+        ("white space", b" \r\n ", none),
+        ("only separators", b"&&&=&", none),
+        ("a JSON object", json.dumps({"a": 1}).encode(), none),
+        ("good parameters and a trailing &", good + b"&", none),
+        ("good parameters and a lone name", good + b"&novalue", unknown),
+        ("semicolons as separators", good.replace(b"&", b";"), none),
+        ("a leading ?", b"?" + good, none),
+        ("a NUL byte", good + b"\x00", none),
         ("an unknown parameter with a long value", good + b"&x=" + b"v" * LONG, unknown),
         # A server may bound the number of fields it parses (as it bounds the body).
         (f"{DEPTH} empty parameters", good + b"&" * DEPTH, frozenset({INVALID_REQUEST})),
     ]
-    return [_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, label), content, creds, also) for label, content, also in bodies]
+    return [
+        _token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, label), content, creds, also)
+        for label, content, also in bodies
+    ]
 
 
 # Headers, on both DCR endpoints (each built with valid parameters, so only the header is odd)
 
 
-def _send(endpoint: str, creds: Credentials, headers: dict[str, Any] | None = None, extra: list[tuple[str, Any]] | None = None):
+def _send(
+    endpoint: str, creds: Credentials, headers: dict[str, Any] | None = None, extra: list[tuple[str, Any]] | None = None
+):
     extra_headers = extra or []
     if endpoint == REG:
         return lambda c: c.dcr.register(headers=headers, extra_headers=extra_headers)
@@ -409,25 +565,63 @@ def content_type(inputs: Inputs, endpoint: str) -> list[Provocation]:
     media = "application/json" if endpoint == REG else "application/x-www-form-urlencoded"
     reqs = _reqs(endpoint, "REG-REQ-1 REG-ERR-1", "TOK-REQ-1 TOK-ERR-1")
     where = f"{endpoint} Content-Type"
-    refused: list[tuple[str, Any]] = [("missing", None), ("empty", ""), ("no subtype", media.split("/")[0]),
-                                      ("the type as a parameter", f"text/plain; type={media}"), (f"{HEADER_LONG} characters", "a" * HEADER_LONG)]
+    refused: list[tuple[str, Any]] = [
+        ("missing", None),
+        ("empty", ""),
+        ("no subtype", media.split("/")[0]),
+        ("the type as a parameter", f"text/plain; type={media}"),
+        (f"{HEADER_LONG} characters", "a" * HEADER_LONG),
+    ]
     served: list[tuple[str, Any]] = [("charset=utf-8", f"{media}; charset=utf-8"), ("upper case", media.upper())]
     either: list[tuple[str, Any]] = [
-        ("a parameter without a value", f"{media}; charset"), ("an empty parameter value", f"{media};charset="),
-        ("empty parameters", f"{media};;;"), ("another charset", f"{media}; charset=utf-16"),
-        ("a quoted parameter with an escape", f'{media}; charset="utf\\-8"'), ("a non-ASCII parameter", f"{media}; x=é".encode()),
-        ("invalid UTF-8 in a parameter", f"{media}; x=".encode() + b"\xff"), (f"a {HEADER_LONG}-character parameter", f"{media}; x={'a' * HEADER_LONG}"),
-        ("a list of two types", f"{media}, text/plain"), ("a tab before the parameters", f"{media}\t;charset=utf-8"),
+        ("a parameter without a value", f"{media}; charset"),
+        ("an empty parameter value", f"{media};charset="),
+        ("empty parameters", f"{media};;;"),
+        ("another charset", f"{media}; charset=utf-16"),
+        ("a quoted parameter with an escape", f'{media}; charset="utf\\-8"'),
+        ("a non-ASCII parameter", f"{media}; x=é".encode()),
+        ("invalid UTF-8 in a parameter", f"{media}; x=".encode() + b"\xff"),
+        (f"a {HEADER_LONG}-character parameter", f"{media}; x={'a' * HEADER_LONG}"),
+        ("a list of two types", f"{media}, text/plain"),
+        ("a tab before the parameters", f"{media}\t;charset=utf-8"),
     ]
-    cases = [P(reqs, _name(where, label), endpoint, INVALID_REQUEST, _send(endpoint, inputs.creds, {"Content-Type": v})) for label, v in refused]
-    cases += [P(reqs.split()[0] + _reqs(endpoint, " REG-OK-1", " TOK-OK-1"), _name(where, label), endpoint, SUCCESS,
-                _send(endpoint, inputs.creds, {"Content-Type": v})) for label, v in served]
-    cases += [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"Content-Type": v})) for label, v in either]
-    cases.append(P(reqs, _name(where, "sent twice, the same"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, extra=[("Content-Type", media)])))
+    cases = [
+        P(reqs, _name(where, label), endpoint, INVALID_REQUEST, _send(endpoint, inputs.creds, {"Content-Type": v}))
+        for label, v in refused
+    ]
+    cases += [
+        P(
+            reqs.split()[0] + _reqs(endpoint, " REG-OK-1", " TOK-OK-1"),
+            _name(where, label),
+            endpoint,
+            SUCCESS,
+            _send(endpoint, inputs.creds, {"Content-Type": v}),
+        )
+        for label, v in served
+    ]
+    cases += [
+        P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"Content-Type": v}))
+        for label, v in either
+    ]
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice, the same"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, extra=[("Content-Type", media)]),
+        )
+    )
     # RFC 9110 5.3: a repeated singleton may be refused, or acted on with one of its values (either answer).
-    cases.append(P(reqs, _name(where, "sent twice, the second text/plain"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, extra=[("Content-Type", "text/plain")])))
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice, the second text/plain"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, extra=[("Content-Type", "text/plain")]),
+        )
+    )
     return cases
 
 
@@ -435,29 +629,69 @@ def accept(inputs: Inputs, endpoint: str) -> list[Provocation]:
     reqs = _reqs(endpoint, "REG-REQ-3 REG-ERR-1", "TOK-REQ-3 TOK-ERR-1")
     where = f"{endpoint} Accept"
     either: list[tuple[str, Any]] = [
-        ("empty", ""), ("inner white space", "application/json \t ;  q=1"), ("a q-value that is not a number", "application/json;q=abc"),
-        ("a q-value above 1", "application/json;q=2"), ("a negative q-value", "application/json;q=-1"),
-        ("a q-value with four decimals", "application/json;q=0.0001"), ("empty list members", ",,application/json,,"),
+        ("empty", ""),
+        ("inner white space", "application/json \t ;  q=1"),
+        ("a q-value that is not a number", "application/json;q=abc"),
+        ("a q-value above 1", "application/json;q=2"),
+        ("a negative q-value", "application/json;q=-1"),
+        ("a q-value with four decimals", "application/json;q=0.0001"),
+        ("empty list members", ",,application/json,,"),
         (f"{HEADER_LONG // 12} ranges", ", ".join(["text/html"] * (HEADER_LONG // 12)) + ", application/json"),
-        ("a non-ASCII parameter", "application/json; x=é".encode()), ("invalid UTF-8", b"application/json, \xff"),
-        ("no subtype", "application"), ("a parameter without a value", "application/json; charset"),
+        ("a non-ASCII parameter", "application/json; x=é".encode()),
+        ("invalid UTF-8", b"application/json, \xff"),
+        ("no subtype", "application"),
+        ("a parameter without a value", "application/json; charset"),
     ]
-    cases = [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"Accept": v})) for label, v in either]
-    cases.append(P(reqs, _name(where, "sent twice, text/html then application/json"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, {"Accept": "text/html"}, [("Accept", "application/json")])))
-    cases.append(P(reqs, _name(where, "JSON with q=0 and everything else"), endpoint, INVALID_REQUEST,
-                   _send(endpoint, inputs.creds, {"Accept": "application/json;q=0, */*;q=0"})))
+    cases = [
+        P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"Accept": v}))
+        for label, v in either
+    ]
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice, text/html then application/json"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, {"Accept": "text/html"}, [("Accept", "application/json")]),
+        )
+    )
+    cases.append(
+        P(
+            reqs,
+            _name(where, "JSON with q=0 and everything else"),
+            endpoint,
+            INVALID_REQUEST,
+            _send(endpoint, inputs.creds, {"Accept": "application/json;q=0, */*;q=0"}),
+        )
+    )
     return cases
 
 
 def user_agent(inputs: Inputs, endpoint: str) -> list[Provocation]:
     reqs = _reqs(endpoint, "REG-REQ-4 REG-ERR-1", "TOK-REQ-3 TOK-ERR-1")
     where = f"{endpoint} User-Agent"
-    cases = [P(reqs.split()[0], _name(where, "missing"), endpoint, SUCCESS, _send(endpoint, inputs.creds, {"User-Agent": None}))]
-    cases += [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"User-Agent": v}))
-              for label, v in ODD_HEADER]
-    cases.append(P(reqs, _name(where, "sent twice"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, extra=[("User-Agent", "dcr-harness-second/1.0")])))
+    cases = [
+        P(
+            reqs.split()[0],
+            _name(where, "missing"),
+            endpoint,
+            SUCCESS,
+            _send(endpoint, inputs.creds, {"User-Agent": None}),
+        )
+    ]
+    cases += [
+        P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"User-Agent": v}))
+        for label, v in ODD_HEADER
+    ]
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, extra=[("User-Agent", "dcr-harness-second/1.0")]),
+        )
+    )
     return cases
 
 
@@ -467,16 +701,46 @@ def forwarded_for(inputs: Inputs, endpoint: str) -> list[Provocation]:
     reqs = _reqs(endpoint, "THR-1 REG-ERR-1", "THR-1 TOK-ERR-1")
     where = f"{endpoint} {header}"
     values: list[tuple[str, Any]] = list(ODD_ADDRESSES) + (list(NO_ADDRESS) if endpoint == REG else [])
-    cases = [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {header: v})) for label, v in values]
-    cases.append(P(reqs, _name(where, "sent twice"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, {header: "198.51.100.80"}, [(header, "198.51.100.81")])))
+    cases = [
+        P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {header: v}))
+        for label, v in values
+    ]
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, {header: "198.51.100.80"}, [(header, "198.51.100.81")]),
+        )
+    )
     return cases
 
 
-DEVICE_KEYS = ("model", "version", "osName", "osVersion", "connectionType", "primaryHardwareType", "manufacturer", "vendor",
-               "osFamily", "osVendor", "browserName", "browserVendor", "browserVersion", "userAgent", "displayWidth",
-               "displayHeight", "displayPpi", "diagonalScreenSize", "connectionIp", "connectionPort", "connectionSecure",
-               "applicationId")
+DEVICE_KEYS = (
+    "model",
+    "version",
+    "osName",
+    "osVersion",
+    "connectionType",
+    "primaryHardwareType",
+    "manufacturer",
+    "vendor",
+    "osFamily",
+    "osVendor",
+    "browserName",
+    "browserVendor",
+    "browserVersion",
+    "userAgent",
+    "displayWidth",
+    "displayHeight",
+    "displayPpi",
+    "diagonalScreenSize",
+    "connectionIp",
+    "connectionPort",
+    "connectionSecure",
+    "applicationId",
+)
 
 
 def _b64(raw: bytes) -> str:
@@ -491,22 +755,38 @@ def device_info_values(per_key: bool) -> list[tuple[str, str | bytes]]:
     """(description, X-Device-Info value): the header's own malformations, then (per_key) each key's."""
     good = [(k, json.dumps(v)) for k, v in device_info.build().items()]
     values: list[tuple[str, str | bytes]] = [
-        ("empty", ""), ("not Base64", "%%% not base64 %%%"), ("Base64 without padding", _b64(json.dumps(device_info.build()).encode()).rstrip("=")),
-        ("base64url letters", _b64(b"\xfb\xff" + json.dumps(device_info.build()).encode()).replace("+", "-").replace("/", "_")),
-        ("Base64 of invalid UTF-8", _b64(b'{"model": "\xff"}')), ("Base64 of null", _b64(b"null")), ("Base64 of an array", _b64(b"[]")),
+        ("empty", ""),
+        ("not Base64", "%%% not base64 %%%"),
+        ("Base64 without padding", _b64(json.dumps(device_info.build()).encode()).rstrip("=")),
+        (
+            "base64url letters",
+            _b64(b"\xfb\xff" + json.dumps(device_info.build()).encode()).replace("+", "-").replace("/", "_"),
+        ),
+        ("Base64 of invalid UTF-8", _b64(b'{"model": "\xff"}')),
+        ("Base64 of null", _b64(b"null")),
+        ("Base64 of an array", _b64(b"[]")),
         (f"Base64 of arrays nested {DEPTH} deep", _b64(b"[" * DEPTH + b"]" * DEPTH)),
-        (f"a key holding objects nested {DEPTH} deep", _device_json(good + [("x", '{"a":' * DEPTH + "1" + "}" * DEPTH)])),
+        (
+            f"a key holding objects nested {DEPTH} deep",
+            _device_json(good + [("x", '{"a":' * DEPTH + "1" + "}" * DEPTH)]),
+        ),
         ("a key repeated", _device_json(good + [("model", '"other"')])),
         ("a key with control characters", _device_json(good + [("os\x00Name\x1f", '"x"')])),
-        ("an empty key", _device_json(good + [("", '"x"')])), ("a non-ASCII key", _device_json(good + [("modèle", '"x"')])),
-        (f"{HEADER_LONG} characters", _device_json(good + [("applicationId", json.dumps("a" * (HEADER_LONG * 3 // 4 - 300)))])),
+        ("an empty key", _device_json(good + [("", '"x"')])),
+        ("a non-ASCII key", _device_json(good + [("modèle", '"x"')])),
+        (
+            f"{HEADER_LONG} characters",
+            _device_json(good + [("applicationId", json.dumps("a" * (HEADER_LONG * 3 // 4 - 300)))]),
+        ),
         ("raw non-ASCII (UTF-8)", "é☃".encode()),
     ]
     if per_key:
         kinds = WRONG_JSON + [(label, json.dumps(text)) for label, text in ODD_TEXT if len(text) < 1000]
         for i, key in enumerate(DEVICE_KEYS):
             for label, raw in (kinds[(2 * i) % len(kinds)], kinds[(2 * i + 1) % len(kinds)]):
-                members = [(k, raw if k == key else v) for k, v in good] + ([(key, raw)] if key not in dict(good) else [])
+                members = [(k, raw if k == key else v) for k, v in good] + (
+                    [(key, raw)] if key not in dict(good) else []
+                )
                 values.append((f"{key} {label}", _device_json(members)))
     return values
 
@@ -516,10 +796,19 @@ def device_header(inputs: Inputs, endpoint: str) -> list[Provocation]:
     the register endpoint, the header's own malformations to both."""
     reqs = _reqs(endpoint, "DEV-3 DEV-1 DEV-2 REG-REQ-2", "DEV-3 DEV-1 DEV-2 TOK-REQ-3")
     where = f"{endpoint} X-Device-Info"
-    cases = [P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"X-Device-Info": v}))
-             for label, v in device_info_values(per_key=endpoint == REG)]
-    cases.append(P(reqs, _name(where, "sent twice"), endpoint, SERVED_OR_REFUSED,
-                   _send(endpoint, inputs.creds, extra=[("X-Device-Info", device_info.header_value())])))
+    cases = [
+        P(reqs, _name(where, label), endpoint, SERVED_OR_REFUSED, _send(endpoint, inputs.creds, {"X-Device-Info": v}))
+        for label, v in device_info_values(per_key=endpoint == REG)
+    ]
+    cases.append(
+        P(
+            reqs,
+            _name(where, "sent twice"),
+            endpoint,
+            SERVED_OR_REFUSED,
+            _send(endpoint, inputs.creds, extra=[("X-Device-Info", device_info.header_value())]),
+        )
+    )
     return cases
 
 
@@ -531,15 +820,36 @@ def token_authorization(inputs: Inputs) -> list[Provocation]:
     maybe = {SUCCESS, INVALID_REQUEST, "invalid_client"}
     basic_of = lambda raw: "Basic " + base64.b64encode(raw).decode()  # noqa: E731
     values: list[tuple[str, Any]] = [
-        ("Basic without credentials", "Basic"), ("Basic, not Base64", "Basic %%%"), ("Basic without a colon", basic_of(b"nocolon")),
-        ("Basic of invalid UTF-8", basic_of(b"\xff:\xfe")), ("Basic with an empty id and secret", basic_of(b":")),
-        ("Bearer", "Bearer dcr-harness-token"), *[(label, v) for label, v in ODD_HEADER],
+        ("Basic without credentials", "Basic"),
+        ("Basic, not Base64", "Basic %%%"),
+        ("Basic without a colon", basic_of(b"nocolon")),
+        ("Basic of invalid UTF-8", basic_of(b"\xff:\xfe")),
+        ("Basic with an empty id and secret", basic_of(b":")),
+        ("Bearer", "Bearer dcr-harness-token"),
+        *[(label, v) for label, v in ODD_HEADER],
     ]
-    cases = [P("TOK-ERR-1 TOK-ERR-2", _name(where, label), TOK, maybe, _send(TOK, creds, {"Authorization": v})) for label, v in values]
-    cases.append(P("TOK-ERR-1", _name(where, "valid Basic as well as body credentials"), TOK, INVALID_REQUEST,
-                   _send(TOK, creds, {"Authorization": basic_auth(creds.client_id, creds.client_secret)})))
-    cases.append(P("TOK-ERR-1 TOK-ERR-2", _name(where, "sent twice"), TOK, maybe,
-                   _send(TOK, creds, {"Authorization": "Basic %%%"}, [("Authorization", "Bearer x")])))
+    cases = [
+        P("TOK-ERR-1 TOK-ERR-2", _name(where, label), TOK, maybe, _send(TOK, creds, {"Authorization": v}))
+        for label, v in values
+    ]
+    cases.append(
+        P(
+            "TOK-ERR-1",
+            _name(where, "valid Basic as well as body credentials"),
+            TOK,
+            INVALID_REQUEST,
+            _send(TOK, creds, {"Authorization": basic_auth(creds.client_id, creds.client_secret)}),
+        )
+    )
+    cases.append(
+        P(
+            "TOK-ERR-1 TOK-ERR-2",
+            _name(where, "sent twice"),
+            TOK,
+            maybe,
+            _send(TOK, creds, {"Authorization": "Basic %%%"}, [("Authorization", "Bearer x")]),
+        )
+    )
     return cases
 
 
@@ -547,15 +857,30 @@ def api_authorization(inputs: Inputs) -> list[Provocation]:
     """The protected API's Authorization (API-2, API-3): every malformed value is a 401."""
     where = "api Authorization"
     values: list[tuple[str, Any]] = [
-        ("missing", None), *ODD_HEADER, ("Bearer alone", "Bearer"), ("Bearer and spaces", "Bearer   \t x"),
-        (f"Bearer and {HEADER_LONG} characters", "Bearer " + "A" * HEADER_LONG), ("Bearer and a non-ASCII token", "Bearer é".encode()),
-        ("Bearer and invalid UTF-8", b"Bearer \xff\xfe"), ("Bearer and a tab", "Bearer\tabc"), ("Bearer and two tokens", "Bearer abc def"),
-        ("Bearer and a list", "Bearer abc, Bearer def"), ("Bearer and only padding", "Bearer ==="),
-        ("Bearer and a percent-escape", "Bearer %41%42"), ("Bearer and a quoted token", 'Bearer "abc"'),
+        ("missing", None),
+        *ODD_HEADER,
+        ("Bearer alone", "Bearer"),
+        ("Bearer and spaces", "Bearer   \t x"),
+        (f"Bearer and {HEADER_LONG} characters", "Bearer " + "A" * HEADER_LONG),
+        ("Bearer and a non-ASCII token", "Bearer é".encode()),
+        ("Bearer and invalid UTF-8", b"Bearer \xff\xfe"),
+        ("Bearer and a tab", "Bearer\tabc"),
+        ("Bearer and two tokens", "Bearer abc def"),
+        ("Bearer and a list", "Bearer abc, Bearer def"),
+        ("Bearer and only padding", "Bearer ==="),
+        ("Bearer and a percent-escape", "Bearer %41%42"),
+        ("Bearer and a quoted token", 'Bearer "abc"'),
     ]
-    cases = [P("API-2 API-3", _name(where, label), API, "401", (lambda v: lambda c: c.dcr.call_api(authorization=v))(v)) for label, v in values]
-    cases.append(P("API-2 API-3", _name(where, "sent twice"), API, "401",
-                   lambda c: c.dcr.call_api(authorization="Bearer abc", extra_headers=[("Authorization", "Bearer def")])))
+    cases = [P("API-2 API-3", _name(where, label), API, "401", partial(_call_api_with, v)) for label, v in values]
+    cases.append(
+        P(
+            "API-2 API-3",
+            _name(where, "sent twice"),
+            API,
+            "401",
+            lambda c: c.dcr.call_api(authorization="Bearer abc", extra_headers=[("Authorization", "Bearer def")]),
+        )
+    )
     return cases
 
 
@@ -571,12 +896,26 @@ def envelope_limits(inputs: Inputs) -> list[Provocation]:
     cases = []
     for size in HEADER_LINES:
         value = "dcr-harness/" + "a" * (size - len("User-Agent: ") - len("dcr-harness/"))
-        cases.append(P("REG-REQ-4", _name("register User-Agent", f"a {size:,}-byte line"), REG, SUCCESS,
-                       _send(REG, inputs.creds, {"User-Agent": value})))
+        cases.append(
+            P(
+                "REG-REQ-4",
+                _name("register User-Agent", f"a {size:,}-byte line"),
+                REG,
+                SUCCESS,
+                _send(REG, inputs.creds, {"User-Agent": value}),
+            )
+        )
     for size in BODIES:
         padded = good[:-1] + b" " * (size - len(good)) + b"}"  # JSON white space: the same object (RFC 8259 2)
-        cases.append(P("REG-REQ-5", _name("register body", f"{size:,} bytes (padded with white space)"), REG, SUCCESS,
-                       _bytes_to_register(padded)))
+        cases.append(
+            P(
+                "REG-REQ-5",
+                _name("register body", f"{size:,} bytes (padded with white space)"),
+                REG,
+                SUCCESS,
+                _bytes_to_register(padded),
+            )
+        )
     return cases
 
 
@@ -611,17 +950,28 @@ def cases(group: str, inputs: Inputs) -> list[Provocation]:
 
 
 # What a group's check cites: built from sample inputs, so the marks always match the cases.
-_SAMPLE_CLAIMS = {"iss": "sample", "software_id": "sample", "software_version": "1.0", "client_name": "sample",
-                  "client_uri": "https://app.example.com", "iat": 0, "grant_types": ["client_credentials"],
-                  "redirect_uris": ["https://app.example.com/callback"], "scopes": []}
+_SAMPLE_CLAIMS = {
+    "iss": "sample",
+    "software_id": "sample",
+    "software_version": "1.0",
+    "client_name": "sample",
+    "client_uri": "https://app.example.com",
+    "iat": 0,
+    "grant_types": ["client_credentials"],
+    "redirect_uris": ["https://app.example.com/callback"],
+    "scopes": [],
+}
 CLOSING = {REG: "REG-ERR-5", TOK: "TOK-ERR-5"}
 SERVED = {REG: ("REG-OK-1", "REG-OK-2"), TOK: ("TOK-OK-1", "TOK-OK-2")}
 
 
 def sample_inputs() -> Inputs:
     valid = forge.encode_unsigned({"alg": "RS256", "typ": "JWT", "kid": "sample"}, _SAMPLE_CLAIMS, "c2ln")
-    target = SimpleNamespace(statements=SimpleNamespace(valid=valid), allowed_redirect_uri="https://app.example.com/callback",
-                             throttle=SimpleNamespace(device_header="X-Forwarded-For"))
+    target = SimpleNamespace(
+        statements=SimpleNamespace(valid=valid),
+        allowed_redirect_uri="https://app.example.com/callback",
+        throttle=SimpleNamespace(device_header="X-Forwarded-For"),
+    )
     creds = SimpleNamespace(client_id="sample-client", client_secret="sample-secret")
     return Inputs(target, creds)  # type: ignore[arg-type]
 

@@ -7,8 +7,8 @@ import json
 
 from hypothesis import strategies as st
 
-from ..contract import device_info, schemas
 from ..checks.provocations import INVALID_REQUEST, SUCCESS, P, Provocation
+from ..contract import device_info, schemas
 from .text import short
 
 REQUIRED_KEYS = ("model", "version", "osName", "osVersion", "connectionType")
@@ -28,12 +28,16 @@ def _values() -> st.SearchStrategy[tuple[str, str]]:
     not_json = st.binary(max_size=40).filter(lambda b: not _parses_as_object(b))
     return st.one_of(
         # Header values cannot carry surrounding white space (RFC 9110 5.5): httpx refuses to send it.
-        st.from_regex(r"\A[ -~]{1,40}\Z").filter(lambda v: v == v.strip() and not _is_valid(v)).map(lambda v: (f"not Base64 {short(v)}", v)),
+        st.from_regex(r"\A[ -~]{1,40}\Z")
+        .filter(lambda v: v == v.strip() and not _is_valid(v))
+        .map(lambda v: (f"not Base64 {short(v)}", v)),
         not_json.map(lambda b: (f"Base64 of non-JSON {short(b)}", base64.b64encode(b).decode())),
         st.sets(st.sampled_from(REQUIRED_KEYS), min_size=1).map(
-            lambda keys: (f"lacks {sorted(keys)}", device_info.header_value(**dict.fromkeys(keys)))),
-        st.tuples(st.sampled_from(RESTRICTED_KEYS), st.text(max_size=20)).filter(lambda kv: _outside(*kv)).map(
-            lambda kv: (f"{kv[0]}={short(kv[1])} outside its list", device_info.header_value(**{kv[0]: kv[1]}))),
+            lambda keys: (f"lacks {sorted(keys)}", device_info.header_value(**dict.fromkeys(keys)))
+        ),
+        st.tuples(st.sampled_from(RESTRICTED_KEYS), st.text(max_size=20))
+        .filter(lambda kv: _outside(*kv))
+        .map(lambda kv: (f"{kv[0]}={short(kv[1])} outside its list", device_info.header_value(**{kv[0]: kv[1]}))),
     )
 
 
@@ -55,7 +59,15 @@ def device_cases() -> st.SearchStrategy[Provocation]:
         name, value = described
         headers = {"X-Device-Info": value}
         if endpoint == "register":
-            return P("DEV-3 DEV-1 DEV-2 REG-REQ-2", name, endpoint, PERMITTED, lambda c: c.dcr.register(headers=headers))
-        return P("DEV-3 DEV-1 DEV-2 TOK-REQ-3", name, endpoint, PERMITTED, lambda c: c.token_form(*c.good_form(), headers=headers))
+            return P(
+                "DEV-3 DEV-1 DEV-2 REG-REQ-2", name, endpoint, PERMITTED, lambda c: c.dcr.register(headers=headers)
+            )
+        return P(
+            "DEV-3 DEV-1 DEV-2 TOK-REQ-3",
+            name,
+            endpoint,
+            PERMITTED,
+            lambda c: c.token_form(*c.good_form(), headers=headers),
+        )
 
     return st.builds(build, st.sampled_from(["register", "token"]), _values())

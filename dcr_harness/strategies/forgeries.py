@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
-from ..contract import statements as forge
 from ..checks.provocations import BAD_STATEMENT, STATEMENT_OR_REQUEST, UNAPPROVED, P, Provocation
+from ..contract import statements as forge
 from .text import CONTROL, NON_ASCII, short
 
 REG = "register"
@@ -93,34 +93,67 @@ def _segments(valid: str, count: int, filler: str) -> str:
 def statement_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation]:
     header, claims, signature = forge.split(valid)
     sig_bits = 8 * max(1, len(forge.b64url_decode(signature)))
-    claim_values = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12), st.lists(st.text(max_size=5), max_size=2))
+    claim_values = st.one_of(
+        st.none(), st.booleans(), st.integers(), st.text(max_size=12), st.lists(st.text(max_size=5), max_size=2)
+    )
     odd = st.text(st.sampled_from(NOT_BASE64URL), min_size=1, max_size=4)
     odd_any = st.text(st.one_of(CONTROL, NON_ASCII), min_size=1, max_size=3)
     variants = [
-        st.lists(st.booleans(), min_size=4, max_size=4).map(lambda up: "".join(c.upper() if u else c for c, u in zip("none", up))).flatmap(
+        st.lists(st.booleans(), min_size=4, max_size=4)
+        .map(lambda up: "".join(c.upper() if u else c for c, u in zip("none", up, strict=True)))
+        .flatmap(
             lambda alg: st.sampled_from(["", signature]).map(
-                lambda sig: _case(f"alg {alg!r}, {'old' if sig else 'no'} signature", forge.encode_unsigned({**header, "alg": alg}, claims, sig)))),
-        st.binary(min_size=1, max_size=40).map(lambda secret: _case(f"HS256 with secret {short(secret)}", _hs256(valid, secret))),
+                lambda sig: _case(
+                    f"alg {alg!r}, {'old' if sig else 'no'} signature",
+                    forge.encode_unsigned({**header, "alg": alg}, claims, sig),
+                )
+            )
+        ),
+        st.binary(min_size=1, max_size=40).map(
+            lambda secret: _case(f"HS256 with secret {short(secret)}", _hs256(valid, secret))
+        ),
         st.integers(0, sig_bits - 1).map(lambda bit: _case(f"signature bit {bit} flipped", _flip_bit(valid, bit))),
-        st.tuples(st.sampled_from(sorted(claims) + ["extra_claim"]), claim_values).filter(lambda kv: claims.get(kv[0], object()) != kv[1]).map(
-            lambda kv: _case(f"claim {kv[0]}={short(kv[1])} under the old signature", forge.changed_claims(valid, **{kv[0]: kv[1]}))),
+        st.tuples(st.sampled_from(sorted(claims) + ["extra_claim"]), claim_values)
+        .filter(lambda kv: claims.get(kv[0], object()) != kv[1])
+        .map(
+            lambda kv: _case(
+                f"claim {kv[0]}={short(kv[1])} under the old signature", forge.changed_claims(valid, **{kv[0]: kv[1]})
+            )
+        ),
         st.dictionaries(st.sampled_from(sorted(set(claims) - TIME_CLAIMS)), st.text(max_size=12), max_size=2).map(
-            lambda changes: _case(f"signed with a foreign key, changes {short(changes)}", forge.foreign_signed(valid, **changes))),
+            lambda changes: _case(
+                f"signed with a foreign key, changes {short(changes)}", forge.foreign_signed(valid, **changes)
+            )
+        ),
         # Not JWT-shaped (segment count, characters outside base64url): a malformed statement (REG-ERR-3)
         # or a malformed request (REG-ERR-1), either code.
         st.tuples(st.integers(1, 6).filter(lambda n: n != 3), st.sampled_from(["", "e30", "AAAA", signature])).map(
-            lambda nf: _case(f"{nf[0]} segments (filler {short(nf[1])})", _segments(valid, *nf), STATEMENT_OR_REQUEST)),
+            lambda nf: _case(f"{nf[0]} segments (filler {short(nf[1])})", _segments(valid, *nf), STATEMENT_OR_REQUEST)
+        ),
         st.tuples(st.integers(0, len(valid)), odd).map(
-            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:], STATEMENT_OR_REQUEST)),
+            lambda at: _case(
+                f"{at[1]!r} inserted at {at[0]}", valid[: at[0]] + at[1] + valid[at[0] :], STATEMENT_OR_REQUEST
+            )
+        ),
         st.tuples(st.integers(0, len(valid)), odd_any).map(
-            lambda at: _case(f"{at[1]!r} inserted at {at[0]}", valid[:at[0]] + at[1] + valid[at[0]:], STATEMENT_OR_REQUEST)),
-        st.integers(1000, 60_000).map(lambda n: _case(f"header padded with {n} characters",
-                                                      forge.encode_unsigned({**header, "x": "a" * n}, claims, signature),
-                                                      STATEMENT_OR_REQUEST)),
+            lambda at: _case(
+                f"{at[1]!r} inserted at {at[0]}", valid[: at[0]] + at[1] + valid[at[0] :], STATEMENT_OR_REQUEST
+            )
+        ),
+        st.integers(1000, 60_000).map(
+            lambda n: _case(
+                f"header padded with {n} characters",
+                forge.encode_unsigned({**header, "x": "a" * n}, claims, signature),
+                STATEMENT_OR_REQUEST,
+            )
+        ),
     ]
     if key.private is not None:
-        variants.append(st.sampled_from(key.public_forms()).map(
-            lambda pub: _case(f"HS256 keyed with the server's public key ({short(pub[:30])})", _hs256(valid, pub))))
+        variants.append(
+            st.sampled_from(key.public_forms()).map(
+                lambda pub: _case(f"HS256 keyed with the server's public key ({short(pub[:30])})", _hs256(valid, pub))
+            )
+        )
     return st.one_of(variants)
 
 
@@ -132,10 +165,14 @@ def time_cases(valid: str, key: ServerKey) -> st.SearchStrategy[Provocation]:
     """
     permitted = {BAD_STATEMENT, UNAPPROVED} if key.private else BAD_STATEMENT
     return st.one_of(
-        st.integers(3600, 10**9).map(lambda d: _case(f"exp {d} s in the past{_signed_by(key)}",
-                                                     _timed(valid, key.private, "exp", -d), permitted)),
-        st.integers(3600, 10**9).map(lambda d: _case(f"nbf {d} s in the future{_signed_by(key)}",
-                                                     _timed(valid, key.private, "nbf", d), permitted)),
+        st.integers(3600, 10**9).map(
+            lambda d: _case(f"exp {d} s in the past{_signed_by(key)}", _timed(valid, key.private, "exp", -d), permitted)
+        ),
+        st.integers(3600, 10**9).map(
+            lambda d: _case(
+                f"nbf {d} s in the future{_signed_by(key)}", _timed(valid, key.private, "nbf", d), permitted
+            )
+        ),
     )
 
 

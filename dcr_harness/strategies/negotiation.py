@@ -10,11 +10,29 @@ from ..checks.provocations import INVALID_REQUEST, SUCCESS
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-OTHER_TYPES = ["text/plain", "text/html", "application/xml", "multipart/form-data", "application/octet-stream",
-               "application/jwt", "application/merge-patch+json", "text/json", "application/x-json"]
+OTHER_TYPES = [
+    "text/plain",
+    "text/html",
+    "application/xml",
+    "multipart/form-data",
+    "application/octet-stream",
+    "application/jwt",
+    "application/merge-patch+json",
+    "text/json",
+    "application/x-json",
+]
 
-_RANGES = [JSON, "application/json;charset=utf-8", "application/*", "*/*", "text/html", "application/xml",
-           "text/*", "image/png", "application/problem+json"]
+_RANGES = [
+    JSON,
+    "application/json;charset=utf-8",
+    "application/*",
+    "*/*",
+    "text/html",
+    "application/xml",
+    "text/*",
+    "image/png",
+    "application/problem+json",
+]
 _Q = [None, "0", "0.001", "0.5", "1", "1.0"]
 
 
@@ -22,18 +40,25 @@ def media_types_other_than(required: str) -> st.SearchStrategy[str]:
     """A Content-Type that is not `required` (any case, with or without parameters)."""
     others = [t for t in OTHER_TYPES + [JSON, FORM] if t != required]
     generated = st.from_regex(r"\A[a-z]{1,8}/[a-z0-9.+-]{1,12}\Z").filter(lambda t: t != required)
-    return st.builds(lambda t, p: t + p, st.one_of(st.sampled_from(others), generated),
-                     st.sampled_from(["", "; charset=utf-8", ";q=1"]))
+    return st.builds(
+        lambda t, p: t + p,
+        st.one_of(st.sampled_from(others), generated),
+        st.sampled_from(["", "; charset=utf-8", ";q=1"]),
+    )
 
 
 def same_media_type(required: str) -> st.SearchStrategy[str]:
     """`required` written unusually but validly: case, parameters, whitespace (must be served)."""
-    return st.builds(lambda case, p: case(required) + p,
-                     st.sampled_from([str.lower, str.upper, str.title]),
-                     st.sampled_from(["", "; charset=utf-8", ";charset=UTF-8", " ; charset=\"utf-8\""]))
+    return st.builds(
+        lambda case, p: case(required) + p,
+        st.sampled_from([str.lower, str.upper, str.title]),
+        st.sampled_from(["", "; charset=utf-8", ";charset=UTF-8", ' ; charset="utf-8"']),
+    )
 
 
-def _verdict(parts: list[tuple[str, float]], params_more_specific: bool, pick: Callable[[float, float], float] = max) -> bool:
+def _verdict(
+    parts: list[tuple[str, float]], params_more_specific: bool, pick: Callable[[float, float], float] = max
+) -> bool:
     best_rank, best_q = -1, 0.0
     for media, q in parts:
         bare = media.split(";")[0]
@@ -66,4 +91,5 @@ def accept_values() -> st.SearchStrategy[tuple[str, frozenset[str]]]:
     """(Accept header value, permitted answers)."""
     part = st.tuples(st.sampled_from(_RANGES), st.sampled_from(_Q))
     return st.lists(part, min_size=1, max_size=4).map(
-        lambda parts: (", ".join(m + (f";q={q}" if q is not None else "") for m, q in parts), accept_permits(parts)))
+        lambda parts: (", ".join(m + (f";q={q}" if q is not None else "") for m, q in parts), accept_permits(parts))
+    )

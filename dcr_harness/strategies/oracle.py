@@ -6,8 +6,8 @@ import re
 from urllib.parse import parse_qsl
 
 from .. import checks
-from ..http import Exchange
 from ..checks.provocations import INVALID_REQUEST, SUCCESS, Provocation, at_the_envelope, judge
+from ..http import Exchange
 
 REQUIRED_TOKEN_PARAMS = ("client_id", "client_secret", "grant_type")
 GRANT = "client_credentials"

@@ -7,13 +7,22 @@ from dataclasses import replace
 import pytest
 from hypothesis import note
 
-from ..checks import controls
-from ..checks import CheckBlocked, CheckFailed, Evidence, answer, current_evidence, judged_apart, not_verified, raise_if_breached
+from ..checks import (
+    CheckBlocked,
+    CheckFailed,
+    Evidence,
+    answer,
+    controls,
+    current_evidence,
+    judged_apart,
+    not_verified,
+    raise_if_breached,
+)
+from ..checks.provocations import Context, Provocation
+from ..engine.shrink_budget import failure_seen
 from ..http import BudgetExceeded, DcrClient, Exchange, Session
 from ..http.client import Credentials
 from ..reasons import blocked_by
-from ..checks.provocations import Context, Provocation
-from ..engine.shrink_budget import failure_seen
 from .oracle import judge_case
 
 # The phases of a generated check, as results.json and the console name them: the catalogue (coverage), the
@@ -37,8 +46,13 @@ class CaseContext(Context):
 
 def case_record(case: Provocation) -> dict[str, object]:
     """What `dcr-harness replay` needs to judge the case's request again: its requirements and permitted answers."""
-    return {"id": case.id, "name": case.name, "endpoint": case.endpoint, "requirements": list(case.requirements),
-            "permitted": sorted(case.permitted)}
+    return {
+        "id": case.id,
+        "name": case.name,
+        "endpoint": case.endpoint,
+        "requirements": list(case.requirements),
+        "permitted": sorted(case.permitted),
+    }
 
 
 def reproduction(session: Session, exchange: Exchange) -> str:
@@ -72,12 +86,15 @@ def credentials_dead(session: Session, case: Provocation, exchange: Exchange, cr
     if controls.served(control) or control.status in (None, 429) or control.status >= 500:
         return None  # the credentials work, or the control itself says nothing (throttled, crashed)
     control.note = "positive control: the case's credentials, in a plain token request"
-    return (f"blocked by TOK-OK-3: the case's credentials no longer work (their plain token request is refused: "
-            f"{answer(control)}), so the answer says nothing about what the case changed")
+    return (
+        f"blocked by TOK-OK-3: the case's credentials no longer work (their plain token request is refused: "
+        f"{answer(control)}), so the answer says nothing about what the case changed"
+    )
 
 
-def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins: bool,
-           creds: Credentials | None = None) -> Evidence | None:
+def _judge(
+    session: Session, case: Provocation, exchange: Exchange, latest_wins: bool, creds: Credentials | None = None
+) -> Evidence | None:
     """Judge on its own, then merge into the check's evidence: every broken property is recorded, each with
     the case and its curl reproduction. None when the case could not be judged (a 429 after pacing and one retry,
     or credentials that stopped working)."""
@@ -92,14 +109,18 @@ def _judge(session: Session, case: Provocation, exchange: Exchange, latest_wins:
                 evidence.breaches.clear()
                 evidence.findings.clear()
                 evidence.verified.clear()
-                not_verified(case.requirements, f"a case was not judged: {dead}", blocked=True, why=blocked_by("TOK-OK-3"))
+                not_verified(
+                    case.requirements, f"a case was not judged: {dead}", blocked=True, why=blocked_by("TOK-OK-3")
+                )
                 return None
             if evidence.breaches:
                 # Masking is costly while secrets accumulate, so the reproduction is built for failures only.
                 curl = reproduction(session, exchange)
                 exchange.case = case_record(case)
-                evidence.breaches[:] = [replace(b, message=f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}")
-                                        for b in evidence.breaches]
+                evidence.breaches[:] = [
+                    replace(b, message=f"{b.message}\n  case: {case.name}\n  reproduce with: {curl}")
+                    for b in evidence.breaches
+                ]
     except CheckBlocked as exc:
         not_verified(case.requirements, f"a case was not judged: {exc}", why=exc.reason)
         return None

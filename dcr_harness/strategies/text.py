@@ -47,6 +47,8 @@ def overlong(prefix: str = "") -> st.SearchStrategy[str]:
 @st.composite
 def invalid_utf8(draw: st.DrawFn, base: bytes) -> bytes:
     """`base` with a byte sequence that is never valid UTF-8 inserted at a drawn position."""
-    bad = draw(st.sampled_from([b"\xff", b"\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80", b"\xe2\x82"]))
+    bad = draw(
+        st.sampled_from([b"\xff", b"\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80", b"\xe2\x82"])
+    )
     at = draw(st.integers(0, len(base)))
     return base[:at] + bad + base[at:]

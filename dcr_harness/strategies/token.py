@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ..http.client import Credentials, encode_form
 from ..checks.provocations import INVALID_REQUEST, REFUSAL_IS_FINDING, SUCCESS, P, Provocation
+from ..http.client import Credentials, encode_form
 from .negotiation import FORM, accept_values, media_types_other_than, same_media_type
 from .oracle import GRANT, REQUIRED_TOKEN_PARAMS, form_permitted, token_permitted
 from .text import nasty, overlong, short
@@ -14,8 +14,19 @@ TOK = "token"
 REQS = "TOK-REQ-2 TOK-ERR-1"
 # Parameters with an OAuth meaning: a server may act on them, so "unknown extra field" avoids them.
 KNOWN_FIELDS = frozenset(REQUIRED_TOKEN_PARAMS) | {
-    "scope", "client_assertion", "client_assertion_type", "code", "redirect_uri", "username", "password",
-    "refresh_token", "code_verifier", "resource", "audience", "device_code", "assertion",
+    "scope",
+    "client_assertion",
+    "client_assertion_type",
+    "code",
+    "redirect_uri",
+    "username",
+    "password",
+    "refresh_token",
+    "code_verifier",
+    "resource",
+    "audience",
+    "device_code",
+    "assertion",
 }
 
 Pairs = list[tuple[str, str]]
@@ -41,7 +52,9 @@ def missing_params(creds: Credentials) -> st.SearchStrategy[Provocation]:
 
     def build(damaged: list[tuple[int, str]], order: list[int]) -> Provocation:
         good, state = _good(creds), dict(damaged)
-        pairs = [(good[i][0], "" if state.get(i) == "empty" else good[i][1]) for i in order if state.get(i) != "omitted"]
+        pairs = [
+            (good[i][0], "" if state.get(i) == "empty" else good[i][1]) for i in order if state.get(i) != "omitted"
+        ]
         label = ", ".join(f"{good[i][0]} {state[i]}" for i in sorted(state))
         return _form_case(REQS, label, creds, pairs)
 
@@ -56,18 +69,32 @@ def repeated_params(creds: Credentials) -> st.SearchStrategy[Provocation]:
         name, value = good[index]
         pairs = list(good)
         pairs.insert(at, (name, value if other is None else other))
-        return _form_case("TOK-ERR-1", f"{name} repeated ({'same value' if other is None else short(other)}) at {at}", creds, pairs)
+        return _form_case(
+            "TOK-ERR-1", f"{name} repeated ({'same value' if other is None else short(other)}) at {at}", creds, pairs
+        )
 
     return st.builds(build, st.integers(0, 2), st.none() | st.text(max_size=10), st.integers(0, 3), st.booleans())
 
 
 def grant_types(creds: Credentials) -> st.SearchStrategy[Provocation]:
     """Grant types other than client_credentials (TOK-ERR-3, TOK-ERR-4; invalid_request too when also malformed)."""
-    known = st.sampled_from(["password", "authorization_code", "refresh_token", "implicit", "CLIENT_CREDENTIALS",
-                             "client_credentials ", "urn:ietf:params:oauth:grant-type:jwt-bearer"])
+    known = st.sampled_from(
+        [
+            "password",
+            "authorization_code",
+            "refresh_token",
+            "implicit",
+            "CLIENT_CREDENTIALS",
+            "client_credentials ",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        ]
+    )
     grants = st.one_of(known, nasty(GRANT)).filter(lambda g: g and g != GRANT)
-    return grants.map(lambda g: _form_case("TOK-ERR-3 TOK-ERR-4", f"grant_type={short(g)}", creds,
-                                           [*_good(creds)[:2], ("grant_type", g)]))
+    return grants.map(
+        lambda g: _form_case(
+            "TOK-ERR-3 TOK-ERR-4", f"grant_type={short(g)}", creds, [*_good(creds)[:2], ("grant_type", g)]
+        )
+    )
 
 
 def odd_values(creds: Credentials) -> st.SearchStrategy[Provocation]:
@@ -104,8 +131,13 @@ def query_and_body(creds: Credentials) -> st.SearchStrategy[Provocation]:
         query = [(good[index][0], good[index][1] if value is None else value)]
         used = [query[0] if i == index else pair for i, pair in enumerate(good)]
         permitted = {SUCCESS, INVALID_REQUEST} | token_permitted(used, creds.client_id, creds.client_secret)
-        return P(REQS, f"query {query[0][0]}={short(query[0][1])} and body", TOK, permitted,
-                 lambda c: c.dcr.token(form=good, query=query))
+        return P(
+            REQS,
+            f"query {query[0][0]}={short(query[0][1])} and body",
+            TOK,
+            permitted,
+            lambda c: c.dcr.token(form=good, query=query),
+        )
 
     return st.builds(build, st.integers(0, 2), st.none() | nasty("x"))
 
@@ -114,12 +146,33 @@ def media_types(creds: Credentials) -> st.SearchStrategy[Provocation]:
     """Content-Type other than form encoding (TOK-REQ-1), form written unusually (served), Accept values (TOK-REQ-3)."""
     good = _good(creds)
     return st.one_of(
-        media_types_other_than(FORM).map(lambda t: P("TOK-REQ-1 TOK-ERR-1", f"Content-Type {t!r}", TOK, INVALID_REQUEST,
-                                                     lambda c: c.dcr.token(form=good, headers={"Content-Type": t}))),
-        same_media_type(FORM).map(lambda t: P("TOK-REQ-1 TOK-OK-1", f"Content-Type {t!r}", TOK, SUCCESS,
-                                              lambda c: c.dcr.token(form=good, headers={"Content-Type": t}))),
-        accept_values().map(lambda a: P("TOK-REQ-3 TOK-ERR-1", f"Accept {a[0]!r}", TOK, set(a[1]),
-                                        lambda c: c.dcr.token(form=good, headers={"Accept": a[0]}))),
+        media_types_other_than(FORM).map(
+            lambda t: P(
+                "TOK-REQ-1 TOK-ERR-1",
+                f"Content-Type {t!r}",
+                TOK,
+                INVALID_REQUEST,
+                lambda c: c.dcr.token(form=good, headers={"Content-Type": t}),
+            )
+        ),
+        same_media_type(FORM).map(
+            lambda t: P(
+                "TOK-REQ-1 TOK-OK-1",
+                f"Content-Type {t!r}",
+                TOK,
+                SUCCESS,
+                lambda c: c.dcr.token(form=good, headers={"Content-Type": t}),
+            )
+        ),
+        accept_values().map(
+            lambda a: P(
+                "TOK-REQ-3 TOK-ERR-1",
+                f"Accept {a[0]!r}",
+                TOK,
+                set(a[1]),
+                lambda c: c.dcr.token(form=good, headers={"Accept": a[0]}),
+            )
+        ),
     )
 
 
@@ -131,8 +184,12 @@ def extra_fields(creds: Credentials) -> st.SearchStrategy[Provocation]:
     def build(extra: Pairs, at: int) -> Provocation:
         pairs = _good(creds)
         pairs[at:at] = extra
-        return P("TOK-REQ-2 TOK-OK-1", f"extra fields {short(extra, 120)}", TOK, {SUCCESS, REFUSAL_IS_FINDING},
-                 lambda c: c.dcr.token(form=pairs))
+        return P(
+            "TOK-REQ-2 TOK-OK-1",
+            f"extra fields {short(extra, 120)}",
+            TOK,
+            {SUCCESS, REFUSAL_IS_FINDING},
+            lambda c: c.dcr.token(form=pairs),
+        )
 
     return st.builds(build, extras, st.integers(0, 3))
-

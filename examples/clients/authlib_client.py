@@ -24,8 +24,14 @@ from authlib.integrations.requests_client import OAuth2Session
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-DEVICE = {"model": "Example Player", "version": "1.0", "osName": "Linux", "osVersion": "6.1",
-          "connectionType": "Ethernet", "applicationId": "authlib-example"}
+DEVICE = {
+    "model": "Example Player",
+    "version": "1.0",
+    "osName": "Linux",
+    "osVersion": "6.1",
+    "connectionType": "Ethernet",
+    "applicationId": "authlib-example",
+}
 
 
 def device_headers() -> dict[str, str]:
@@ -34,7 +40,9 @@ def device_headers() -> dict[str, str]:
 
 def with_retry_on_429(session: requests.Session) -> requests.Session:
     """requests' own answer to 429: urllib3 Retry honours Retry-After (1 s from the contract's server)."""
-    retry = Retry(total=5, status_forcelist=[429], allowed_methods=None, respect_retry_after_header=True, backoff_factor=0)
+    retry = Retry(
+        total=5, status_forcelist=[429], allowed_methods=None, respect_retry_after_header=True, backoff_factor=0
+    )
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session
@@ -42,7 +50,12 @@ def with_retry_on_429(session: requests.Session) -> requests.Session:
 
 def register(args: argparse.Namespace) -> dict[str, str]:
     http = with_retry_on_429(requests.Session()) if args.retry_429 else requests.Session()
-    r = http.post(args.base_url + "/o/client/register", json={"software_statement": args.statement}, headers=device_headers(), timeout=10)
+    r = http.post(
+        args.base_url + "/o/client/register",
+        json={"software_statement": args.statement},
+        headers=device_headers(),
+        timeout=10,
+    )
     r.raise_for_status()
     body = r.json()
     credentials = {"client_id": body["client_id"], "client_secret": body["client_secret"]}
@@ -52,9 +65,14 @@ def register(args: argparse.Namespace) -> dict[str, str]:
 
 
 def oauth_session(args: argparse.Namespace, credentials: dict[str, str]) -> OAuth2Session:
-    session = OAuth2Session(credentials["client_id"], credentials["client_secret"],
-                            token_endpoint=args.base_url + "/o/client/token", grant_type="client_credentials",
-                            token_endpoint_auth_method=args.auth_method, leeway=args.leeway)
+    session = OAuth2Session(
+        credentials["client_id"],
+        credentials["client_secret"],
+        token_endpoint=args.base_url + "/o/client/token",
+        grant_type="client_credentials",
+        token_endpoint_auth_method=args.auth_method,
+        leeway=args.leeway,
+    )
     session.headers.update(device_headers())
     if args.retry_429:
         with_retry_on_429(session)
@@ -70,9 +88,15 @@ def main() -> int:
     p.add_argument("--calls", type=int, default=10)
     p.add_argument("--interval", type=float, default=0.3)
     p.add_argument("--state", help="credentials file, kept across restarts")
-    p.add_argument("--leeway", type=int, default=60, help="Authlib: renew this many seconds before expiry (its default: 60)")
-    p.add_argument("--auth-method", default="client_secret_basic", choices=["client_secret_basic", "client_secret_post"],
-                   help="Authlib token_endpoint_auth_method (its default: client_secret_basic)")
+    p.add_argument(
+        "--leeway", type=int, default=60, help="Authlib: renew this many seconds before expiry (its default: 60)"
+    )
+    p.add_argument(
+        "--auth-method",
+        default="client_secret_basic",
+        choices=["client_secret_basic", "client_secret_post"],
+        help="Authlib token_endpoint_auth_method (its default: client_secret_basic)",
+    )
     p.add_argument("--retry-429", action="store_true", help="mount urllib3 Retry for 429 (honours Retry-After)")
     args = p.parse_args()
     state = Path(args.state) if args.state else None

@@ -23,8 +23,15 @@ from pathlib import Path
 
 import httpx
 
-DEVICE = {"primaryHardwareType": "SetTopBox", "model": "Example Box 2", "version": "2.1", "osName": "Linux",
-          "osVersion": "6.1", "connectionType": "WiFi", "applicationId": "library-example"}
+DEVICE = {
+    "primaryHardwareType": "SetTopBox",
+    "model": "Example Box 2",
+    "version": "2.1",
+    "osName": "Linux",
+    "osVersion": "6.1",
+    "connectionType": "WiFi",
+    "applicationId": "library-example",
+}
 ATTEMPTS = 5  # per request, counting resends after a 429
 
 
@@ -66,8 +73,14 @@ def requests_retry_on_429(session: object) -> object:
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    retry = Retry(total=ATTEMPTS, status_forcelist=[429], allowed_methods=None, respect_retry_after_header=True,
-                  backoff_factor=0, raise_on_status=False)
+    retry = Retry(
+        total=ATTEMPTS,
+        status_forcelist=[429],
+        allowed_methods=None,
+        respect_retry_after_header=True,
+        backoff_factor=0,
+        raise_on_status=False,
+    )
     for prefix in ("http://", "https://"):
         session.mount(prefix, HTTPAdapter(max_retries=retry))  # type: ignore[attr-defined]
     return session
@@ -81,7 +94,9 @@ def common_arguments(description: str) -> argparse.ArgumentParser:
     p.add_argument("--calls", type=int, default=10, help="protected API calls to make")
     p.add_argument("--interval", type=float, default=0.5, help="seconds between calls (the app's own pace)")
     p.add_argument("--state", help="credentials file, kept across restarts")
-    p.add_argument("--no-wait-429", dest="wait_429", action="store_false", help="misconfiguration: no waiting after a 429")
+    p.add_argument(
+        "--no-wait-429", dest="wait_429", action="store_false", help="misconfiguration: no waiting after a 429"
+    )
     return p
 
 
@@ -92,16 +107,24 @@ class App:
     makes one protected API call (the library attaches and renews the token); `revoked(exc)` says whether
     an exception means invalid_client (the credentials were revoked: register again, once)."""
 
-    def __init__(self, args: argparse.Namespace, connect: Callable[[dict[str, str]], object],
-                 call: Callable[[object, str], object], revoked: Callable[[Exception], bool]) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        connect: Callable[[dict[str, str]], object],
+        call: Callable[[object, str], object],
+        revoked: Callable[[Exception], bool],
+    ) -> None:
         self.args, self.connect, self.call, self.revoked = args, connect, call, revoked
         self.state = Path(args.state) if args.state else None
 
     def register(self) -> dict[str, str]:
         transport = WaitOn429() if self.args.wait_429 else httpx.HTTPTransport()
         with httpx.Client(transport=transport, timeout=10) as http:
-            r = http.post(self.args.base_url + "/o/client/register", json={"software_statement": self.args.statement},
-                          headers=device_headers())
+            r = http.post(
+                self.args.base_url + "/o/client/register",
+                json={"software_statement": self.args.statement},
+                headers=device_headers(),
+            )
         r.raise_for_status()
         body = r.json()
         credentials = {"client_id": body["client_id"], "client_secret": body["client_secret"]}

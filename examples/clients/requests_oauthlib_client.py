@@ -20,18 +20,25 @@ import time
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 import requests  # noqa: E402
+from dcr_app import App, common_arguments, device_headers, requests_retry_on_429  # noqa: E402
 from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error, TokenExpiredError  # noqa: E402
 from requests_oauthlib import OAuth2Session  # noqa: E402
-
-from dcr_app import App, common_arguments, device_headers, requests_retry_on_429  # noqa: E402
 
 
 def main() -> int:
     p = common_arguments(__doc__.splitlines()[0])
-    p.add_argument("--auth", default="basic", choices=["basic", "body"],
-                   help="where fetch_token puts the credentials: basic (its default) or body (include_client_id=True)")
-    p.add_argument("--margin", type=float, default=0.0,
-                   help="renew when fewer seconds than this are left (0: only after oauthlib's TokenExpiredError)")
+    p.add_argument(
+        "--auth",
+        default="basic",
+        choices=["basic", "body"],
+        help="where fetch_token puts the credentials: basic (its default) or body (include_client_id=True)",
+    )
+    p.add_argument(
+        "--margin",
+        type=float,
+        default=0.0,
+        help="renew when fewer seconds than this are left (0: only after oauthlib's TokenExpiredError)",
+    )
     args = p.parse_args()
     token_url = args.base_url + "/o/client/token"
 
@@ -46,8 +53,13 @@ def main() -> int:
 
     def fetch(session: OAuth2Session) -> None:
         extra = {"include_client_id": True} if args.auth == "body" else {}
-        session.fetch_token(token_url, client_id=session.credentials["client_id"],
-                            client_secret=session.credentials["client_secret"], timeout=10, **extra)
+        session.fetch_token(
+            token_url,
+            client_id=session.credentials["client_id"],
+            client_secret=session.credentials["client_secret"],
+            timeout=10,
+            **extra,
+        )
 
     def call(session: OAuth2Session, url: str) -> requests.Response:
         if args.margin and session.token.get("expires_at", 0) - time.time() < args.margin:

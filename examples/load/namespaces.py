@@ -87,8 +87,12 @@ class Lab:
 
     def popen(self, role: str, cmd: list[str], **kwargs) -> subprocess.Popen:
         """A process in a role's namespace, in a process group of its own (so that it can be killed whole)."""
-        proc = subprocess.Popen(["ip", "netns", "exec", self.namespaces[role], *cmd], start_new_session=True,
-                                stdin=subprocess.DEVNULL, **kwargs)
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.namespaces[role], *cmd],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            **kwargs,
+        )
         self.processes.append(proc)
         return proc
 
@@ -140,10 +144,25 @@ def start_reference(lab: Lab, profile: str, data_dir: Path, port: int | None = N
     data_dir.mkdir(parents=True, exist_ok=True)
     written = data_dir / "target.json"
     log = open(data_dir / "server.log", "ab")
-    proc = lab.popen("target", [sys.executable, "-m", "dcr_harness.refserver", "--host", lab.addresses["target"],
-                                "--port", str(port or REFERENCE_PORTS[profile]), "--data-dir", str(data_dir),
-                                "--target-out", str(written), *REFERENCE_ARGS[profile]],
-                     stdout=log, stderr=subprocess.STDOUT)
+    proc = lab.popen(
+        "target",
+        [
+            sys.executable,
+            "-m",
+            "dcr_harness.refserver",
+            "--host",
+            lab.addresses["target"],
+            "--port",
+            str(port or REFERENCE_PORTS[profile]),
+            "--data-dir",
+            str(data_dir),
+            "--target-out",
+            str(written),
+            *REFERENCE_ARGS[profile],
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT_S
     while not written.exists():  # the server binds its socket first, then writes the target file
@@ -172,8 +191,17 @@ def requests_reported(report_dir: Path, profile: str) -> int:
     return next((int(r["Request Count"]) for r in rows if r.get("Name") == "Aggregated"), 0)
 
 
-def run_distributed(lab: Lab, profile: str, target: Path, report_dir: Path, *, users: int, duration: float,
-                    kill_worker: bool = False, extra: tuple[str, ...] = ()) -> tuple[int, str]:
+def run_distributed(
+    lab: Lab,
+    profile: str,
+    target: Path,
+    report_dir: Path,
+    *,
+    users: int,
+    duration: float,
+    kill_worker: bool = False,
+    extra: tuple[str, ...] = (),
+) -> tuple[int, str]:
     """The master and two workers, each in its namespace; (the master's exit code, its output).
 
     kill_worker: once the master has counted requests, the second worker and all it started get SIGKILL."""
@@ -181,15 +209,56 @@ def run_distributed(lab: Lab, profile: str, target: Path, report_dir: Path, *, u
     master_log = report_dir / f"master-{profile}.log"
     env = {k: v for k, v in os.environ.items() if k != "DCR_TARGET"}
     with open(master_log, "wb") as log:
-        master = lab.popen("master", harness(
-            "load", profile, "--master", "--expect-workers", str(len(WORKERS)), "--expect-workers-max-wait", "60",
-            "--master-bind-host", lab.addresses["master"], "--master-port", str(MASTER_PORT), "--target", str(target),
-            "--users", str(users), "--spawn-rate", str(users), "--duration", str(duration),
-            "--report-dir", str(report_dir), *extra), stdout=log, stderr=subprocess.STDOUT, env=env)
-        workers = [lab.popen(role, harness("load", profile, "--worker", "--master-host", lab.addresses["master"],
-                                           "--master-port", str(MASTER_PORT), "--target", str(target)),
-                             stdout=log, stderr=subprocess.STDOUT, env=env)
-                   for role in WORKERS]
+        master = lab.popen(
+            "master",
+            harness(
+                "load",
+                profile,
+                "--master",
+                "--expect-workers",
+                str(len(WORKERS)),
+                "--expect-workers-max-wait",
+                "60",
+                "--master-bind-host",
+                lab.addresses["master"],
+                "--master-port",
+                str(MASTER_PORT),
+                "--target",
+                str(target),
+                "--users",
+                str(users),
+                "--spawn-rate",
+                str(users),
+                "--duration",
+                str(duration),
+                "--report-dir",
+                str(report_dir),
+                *extra,
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        workers = [
+            lab.popen(
+                role,
+                harness(
+                    "load",
+                    profile,
+                    "--worker",
+                    "--master-host",
+                    lab.addresses["master"],
+                    "--master-port",
+                    str(MASTER_PORT),
+                    "--target",
+                    str(target),
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+            for role in WORKERS
+        ]
         deadline = time.monotonic() + duration + RUN_GRACE_S
         if kill_worker:
             while requests_reported(report_dir, profile) == 0 and master.poll() is None and time.monotonic() < deadline:
@@ -201,15 +270,34 @@ def run_distributed(lab: Lab, profile: str, target: Path, report_dir: Path, *, u
     return code, master_log.read_text(errors="replace")
 
 
-def run_one_process(lab: Lab, profile: str, target: Path, report_dir: Path, *, users: int, duration: float,
-                    extra: tuple[str, ...] = ()) -> tuple[int, str]:
+def run_one_process(
+    lab: Lab, profile: str, target: Path, report_dir: Path, *, users: int, duration: float, extra: tuple[str, ...] = ()
+) -> tuple[int, str]:
     """The same profile in one process (in the master's namespace), for comparison."""
     report_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "DCR_TARGET"}
-    proc = lab.popen("master", harness("load", profile, "--target", str(target), "--users", str(users),
-                                       "--spawn-rate", str(users), "--duration", str(duration),
-                                       "--report-dir", str(report_dir), *extra),
-                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    proc = lab.popen(
+        "master",
+        harness(
+            "load",
+            profile,
+            "--target",
+            str(target),
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--duration",
+            str(duration),
+            "--report-dir",
+            str(report_dir),
+            *extra,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
     output, _ = proc.communicate(timeout=duration + RUN_GRACE_S)
     return proc.returncode, output
 
@@ -217,8 +305,9 @@ def run_one_process(lab: Lab, profile: str, target: Path, report_dir: Path, *, u
 def summary(output: str) -> str:
     """The master's verdict, thresholds and figures (its lines, without Locust's log)."""
     keep = ("dcr-harness load", "broken:", "incomplete:", "figures:", "violations by requirement")
-    return "\n".join(line for line in output.splitlines()
-                     if line.startswith(keep) or (line.startswith("  ") and line[2:3].isalpha()))
+    return "\n".join(
+        line for line in output.splitlines() if line.startswith(keep) or (line.startswith("  ") and line[2:3].isalpha())
+    )
 
 
 def main() -> int:
@@ -235,10 +324,20 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # unwinds through Lab.close
     with tempfile.TemporaryDirectory(prefix="dcr-ns-") as data, Lab() as lab:
         target = start_reference(lab, args.profile, Path(data))
-        print(f"target {lab.addresses['target']} ({lab.namespaces['target']}), master {lab.addresses['master']}, "
-              f"workers {', '.join(lab.addresses[w] for w in WORKERS)}", flush=True)
-        code, output = run_distributed(lab, args.profile, target, args.report_dir, users=args.users,
-                                       duration=args.duration, kill_worker=args.kill_worker)
+        print(
+            f"target {lab.addresses['target']} ({lab.namespaces['target']}), master {lab.addresses['master']}, "
+            f"workers {', '.join(lab.addresses[w] for w in WORKERS)}",
+            flush=True,
+        )
+        code, output = run_distributed(
+            lab,
+            args.profile,
+            target,
+            args.report_dir,
+            users=args.users,
+            duration=args.duration,
+            kill_worker=args.kill_worker,
+        )
     print(summary(output))
     print(f"master exit code {code}; reports in {run_dir(args.report_dir, args.profile)}")
     return code

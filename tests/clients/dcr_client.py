@@ -24,10 +24,27 @@ from urllib.parse import urlencode
 
 import httpx
 
-FAULTS = ("register-every-time", "never-refresh", "ignore-429", "no-device-info", "doc-device-info",
-          "token-in-query", "no-content-type", "statement-in-array", "credentials-in-query")
-DEVICE = {"primaryHardwareType": "SetTopBox", "model": "Example Box 2", "version": "2.1", "manufacturer": "Example",
-          "osName": "Linux", "osVersion": "6.1", "connectionType": "WiFi", "applicationId": "example-client"}
+FAULTS = (
+    "register-every-time",
+    "never-refresh",
+    "ignore-429",
+    "no-device-info",
+    "doc-device-info",
+    "token-in-query",
+    "no-content-type",
+    "statement-in-array",
+    "credentials-in-query",
+)
+DEVICE = {
+    "primaryHardwareType": "SetTopBox",
+    "model": "Example Box 2",
+    "version": "2.1",
+    "manufacturer": "Example",
+    "osName": "Linux",
+    "osVersion": "6.1",
+    "connectionType": "WiFi",
+    "applicationId": "example-client",
+}
 # The register/token sample value of the vendor documentation (a comma is missing: not JSON).
 DOCUMENTATION_SAMPLE = (
     "ewoJInByaW1hcnlIYXJkd2FyZVR5cGUiOiAiU2V0VG9wQm94IiwKCSJtb2RlbCI6ICJUViA1dGggR2VuIiwKCSJt"
@@ -44,7 +61,9 @@ class Client:
         self.fault = args.fault
         self.http = httpx.Client(base_url=args.base_url, timeout=10.0)
         self.state = Path(args.state) if args.state else None
-        self.credentials: dict[str, str] | None = json.loads(self.state.read_text()) if self.state and self.state.exists() else None
+        self.credentials: dict[str, str] | None = (
+            json.loads(self.state.read_text()) if self.state and self.state.exists() else None
+        )
         self.token: str | None = None
         self.renew_at = 0.0
 
@@ -75,7 +94,9 @@ class Client:
 
     def register(self) -> None:
         statement = [self.args.statement] if self.fault == "statement-in-array" else self.args.statement
-        r = self.send("POST", "/o/client/register", lambda: {"json": {"software_statement": statement}, "headers": self.headers()})
+        r = self.send(
+            "POST", "/o/client/register", lambda: {"json": {"software_statement": statement}, "headers": self.headers()}
+        )
         if r is not None and r.status_code == 201:
             body = r.json()
             self.credentials = {"client_id": body["client_id"], "client_secret": body["client_secret"]}

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.contract import schemas
 from dcr_harness.cli.commands import main
 from dcr_harness.clientcert.scenarios import SCENARIOS
+from dcr_harness.contract import schemas
+from dcr_harness.contract.verdicts import applies
 from dcr_harness.http.masking import SECRET_LOG_ENV
 from dcr_harness.report.signing import generate_key
-from dcr_harness.contract.verdicts import applies
 
 from ..clientcert_runs import certify
 
@@ -45,7 +45,9 @@ def _artifacts_text(run_dir: Path) -> str:
 
 
 def _statement(output: str) -> str:
-    return next(line.split("=", 1)[1].strip() for line in output.splitlines() if line.startswith("DCR_SOFTWARE_STATEMENT="))
+    return next(
+        line.split("=", 1)[1].strip() for line in output.splitlines() if line.startswith("DCR_SOFTWARE_STATEMENT=")
+    )
 
 
 @pytest.mark.slow
@@ -56,9 +58,13 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     state = tmp_path / "credentials.json"
     common = ["--state", str(state), "--forward-for", USER_ADDRESS]
     # Two runs of the app: the second is the restart the scenario asks for.
-    cert = certify(tmp_path, list(SCENARIOS), [[*common, "--calls", "10", "--interval", "0.3"],
-                                              [*common, "--calls", "2", "--interval", "0.1"]],
-                   extra=["--sign-key", str(key)], env={SECRET_LOG_ENV: str(tmp_path / SECRET_LOG)})
+    cert = certify(
+        tmp_path,
+        list(SCENARIOS),
+        [[*common, "--calls", "10", "--interval", "0.3"], [*common, "--calls", "2", "--interval", "0.1"]],
+        extra=["--sign-key", str(key)],
+        env={SECRET_LOG_ENV: str(tmp_path / SECRET_LOG)},
+    )
     assert cert.code == 0, cert.output[-3000:]
     doc = cert.document()
     assert doc["overall"]["verdict"] == "PASS"
@@ -71,16 +77,27 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
     assert "RESTART the app now" in cert.output
     # Every judge verified all it cites, and each scenario left its own evidence.
     assert all(set(c["verified"]) == set(c["requirements"]) for c in doc["checks"]), doc["checks"]
-    held = {c["nodeid"].split("::")[1]: " | ".join(e for v in c["verified"].values() for e in v["examples"]) for c in doc["checks"]}
-    for judge, evidence in (("registration", "registered again once"), ("restart", "restarted (signalled at"),
-                            ("token_reuse", "renewed the token"), ("wait_after_429", "after a 429"),
-                            ("forwarded_for", "X-Forwarded-For")):
+    held = {
+        c["nodeid"].split("::")[1]: " | ".join(e for v in c["verified"].values() for e in v["examples"])
+        for c in doc["checks"]
+    }
+    for judge, evidence in (
+        ("registration", "registered again once"),
+        ("restart", "restarted (signalled at"),
+        ("token_reuse", "renewed the token"),
+        ("wait_after_429", "after a 429"),
+        ("forwarded_for", "X-Forwarded-For"),
+    ):
         assert evidence in held[judge], (judge, held[judge])
     run_dir = cert.run_dir()
     junit = (run_dir / "junit.xml").read_text()
     assert 'failures="0"' in junit and 'errors="0"' in junit and 'skipped="0"' in junit
     assert 'name="dcr-harness.verdict" value="PASS"' in junit
-    verify = subprocess.run([sys.executable, "-m", "dcr_harness.cli.commands", "verify-report", str(run_dir)], capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-m", "dcr_harness.cli.commands", "verify-report", str(run_dir)],
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stderr
     artifacts = _artifacts_text(run_dir)
     learned = (tmp_path / SECRET_LOG).read_text().splitlines()  # every secret the masker learned
@@ -91,8 +108,9 @@ def test_well_behaved_client_certifies_pass_on_every_scenario(tmp_path: Path) ->
 @pytest.mark.slow
 @pytest.mark.timing
 @pytest.mark.parametrize("fault, scenarios, args, broken", BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_client_fails_exactly_its_requirement(tmp_path: Path, fault: str, scenarios: list[str],
-                                                      args: list[str], broken: set[str]) -> None:
+def test_broken_client_fails_exactly_its_requirement(
+    tmp_path: Path, fault: str, scenarios: list[str], args: list[str], broken: set[str]
+) -> None:
     cert = certify(tmp_path, scenarios, [[*args, "--fault", fault]])
     assert cert.code == 1, cert.output[-3000:]
     doc = cert.document()
@@ -108,8 +126,12 @@ def test_broken_client_fails_exactly_its_requirement(tmp_path: Path, fault: str,
 def test_what_the_client_never_met_is_not_exercised_never_pass(tmp_path: Path) -> None:
     # No scenario provokes refresh or 429 here: CLI-3 cannot be judged, and the run is not a PASS.
     # It also ends on its own: --exit-after-flows counts the protected API calls answered.
-    cert = certify(tmp_path, ["server-to-server"], [["--forward-for", USER_ADDRESS, "--calls", "2", "--interval", "0.1"]],
-                   extra=["--exit-after-flows", "2"])
+    cert = certify(
+        tmp_path,
+        ["server-to-server"],
+        [["--forward-for", USER_ADDRESS, "--calls", "2", "--interval", "0.1"]],
+        extra=["--exit-after-flows", "2"],
+    )
     assert cert.code == 1, cert.output[-3000:]
     assert "stopped (2 flows answered)" in cert.output
     verdicts = cert.verdicts()
@@ -133,12 +155,15 @@ def test_a_client_that_never_restarts_gets_not_exercised_for_the_restart(tmp_pat
     assert not cert.failed() and cert.verdicts()["CLI-2"] == "pass"  # its renewals are CLI-2 evidence all the same
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--scenario", "nope"], "unknown scenario"),
-    (["--trust-key", "absent.pem"], "--trust-key absent.pem"),
-    (["--sign-key", "absent.pem"], "absent.pem"),
-    (["--port", "70000"], "--port"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--scenario", "nope"], "unknown scenario"),
+        (["--trust-key", "absent.pem"], "--trust-key absent.pem"),
+        (["--sign-key", "absent.pem"], "absent.pem"),
+        (["--port", "70000"], "--port"),
+    ],
+)
 def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
     assert main(["certify-client", *args]) == 2
     err = capsys.readouterr().err

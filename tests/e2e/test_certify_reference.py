@@ -36,11 +36,20 @@ def test_a_narrowed_run_is_partial_in_every_artifact(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("server_args", [
-    pytest.param(["--embedded-arg=--device-info-policy=fallback"], id="device info ignored instead of rejected (DEV-3)"),
-    pytest.param(["--embedded-fault=tok-accept-query-params"], id="query-string token parameters served (TOK-REQ-2)"),
-])
+@pytest.mark.parametrize(
+    "server_args",
+    [
+        pytest.param(
+            ["--embedded-arg=--device-info-policy=fallback"], id="device info ignored instead of rejected (DEV-3)"
+        ),
+        pytest.param(
+            ["--embedded-fault=tok-accept-query-params"], id="query-string token parameters served (TOK-REQ-2)"
+        ),
+    ],
+)
 def test_permitted_choices_are_not_failed(tmp_path, server_args):
-    run = run_harness(["run", "--req", "DEV-", "--req", "TOK-REQ-2", "--", *server_args, *WITHOUT_GENERATED], tmp_path / "reports")
+    run = run_harness(
+        ["run", "--req", "DEV-", "--req", "TOK-REQ-2", "--", *server_args, *WITHOUT_GENERATED], tmp_path / "reports"
+    )
     assert run.code == 0, run.output[-4000:]
     assert not run.checks("failed")

@@ -26,9 +26,12 @@ pytestmark = pytest.mark.slow
 RECIPES = paths.PACKAGE_DIR.parent / "examples" / "ci"
 STEP_TIMEOUT_S = 600
 # Speed only: a short selection of checks (the whole suite from the wheel is test_wheel_install's) and short loads.
-SHORTER = [(re.compile(r"dcr-harness run\b"), "dcr-harness run --req REG-OK-1 --req TOK-OK-1"),
-           (re.compile(r"--duration \d+"), "--duration 8"), (re.compile(r"--users \d+"), "--users 4"),
-           (re.compile(r"--spawn-rate \d+"), "--spawn-rate 4")]
+SHORTER = [
+    (re.compile(r"dcr-harness run\b"), "dcr-harness run --req REG-OK-1 --req TOK-OK-1"),
+    (re.compile(r"--duration \d+"), "--duration 8"),
+    (re.compile(r"--users \d+"), "--users 4"),
+    (re.compile(r"--spawn-rate \d+"), "--spawn-rate 4"),
+]
 # Steps that a CI service runs for the recipe, and what stands in for them here.
 PROVIDED_ACTIONS = {"actions/setup-python", "actions/upload-artifact", "actions/checkout"}
 
@@ -77,7 +80,9 @@ def github_jobs(path: Path, secrets: dict[str, str]) -> list[Job]:
                     artifacts += [line.strip() for line in raw["with"]["path"].splitlines() if line.strip()]
                 continue
             env = {**workflow_env, **{k: expand(v) for k, v in raw.get("env", {}).items()}}
-            steps.append(Step(raw.get("name", raw["run"][:40]), expand(raw["run"]), env, "always()" in str(raw.get("if", ""))))
+            steps.append(
+                Step(raw.get("name", raw["run"][:40]), expand(raw["run"]), env, "always()" in str(raw.get("if", "")))
+            )
         jobs.append(Job(path.name, name, steps, artifacts))
     return jobs
 
@@ -89,7 +94,7 @@ def gitlab_jobs(path: Path, file_variables: dict[str, str]) -> list[Job]:
         if name.startswith(".") or not isinstance(job, dict) or "script" not in job:
             continue
         merged: dict = {}
-        for base in ([job["extends"]] if isinstance(job.get("extends"), str) else job.get("extends", [])):
+        for base in [job["extends"]] if isinstance(job.get("extends"), str) else job.get("extends", []):
             merged.update(doc[base])
         merged.update(job)
         env = {k: _text(v) for k, v in {**doc.get("variables", {}), **merged.get("variables", {})}.items()}
@@ -143,25 +148,43 @@ def run_job(job: Job, workspace: Path, inst) -> list[str]:
         for pattern, shorter in SHORTER:
             script = pattern.sub(shorter, script)
         # The recipe's DCR_HARNESS_SPEC is overridden as a user would: with the wheel (offline: no index).
-        env = inst.env(**{**step.env, "DCR_HARNESS_SPEC": str(inst.wheel), "RUNNER_TEMP": str(runner_temp), "CI": "true",
-                          "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+        env = inst.env(
+            **{
+                **step.env,
+                "DCR_HARNESS_SPEC": str(inst.wheel),
+                "RUNNER_TEMP": str(runner_temp),
+                "CI": "true",
+                "PIP_NO_INDEX": "1",
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            }
+        )
         if env.get("HYPOTHESIS_PROFILE") == "thorough":
             env["HYPOTHESIS_PROFILE"] = "ci"  # speed only; the profile itself is registered by the plugin
-        proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=workspace, env=env,
-                              capture_output=True, text=True, timeout=STEP_TIMEOUT_S)
+        proc = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", script],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=STEP_TIMEOUT_S,
+        )
         if proc.returncode != 0:
-            failures.append(f"{job.recipe} {job.name} / {step.name}: exit {proc.returncode}: "
-                            f"{(proc.stderr or proc.stdout)[-1500:]}")
+            failures.append(
+                f"{job.recipe} {job.name} / {step.name}: exit {proc.returncode}: {(proc.stderr or proc.stdout)[-1500:]}"
+            )
     return failures
 
 
 @pytest.mark.timing  # the jobs run whole conformance and load runs, shortened in time (SHORTER)
-@pytest.mark.parametrize("recipe, job_name", [
-    ("github-actions.yml", "certify"),
-    ("github-actions-nightly.yml", "nightly"),
-    ("gitlab-ci.yml", "dcr-conformance"),
-    ("gitlab-ci.yml", "dcr-nightly"),
-])
+@pytest.mark.parametrize(
+    "recipe, job_name",
+    [
+        ("github-actions.yml", "certify"),
+        ("github-actions-nightly.yml", "nightly"),
+        ("gitlab-ci.yml", "dcr-conformance"),
+        ("gitlab-ci.yml", "dcr-nightly"),
+    ],
+)
 def test_recipe_runs_and_keeps_its_artifacts(recipe, job_name, reference, installed, tmp_path) -> None:  # noqa: F811
     (job,) = [j for j in all_jobs(reference) if (j.recipe, j.name) == (recipe, job_name)]
     workspace = tmp_path / "workspace"

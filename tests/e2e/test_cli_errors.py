@@ -22,12 +22,15 @@ def assert_clean(run, code, *phrases):
         assert phrase in run.output, run.output[-3000:]
 
 
-@pytest.mark.parametrize("content, phrase", [
-    ('base_url = "http://127.0.0.1:9"\n', "statements"),
-    ('base_url = "not a url"\n[statements]\nvalid = "x"\n', "base_url"),
-    ('base_url = "http://127.0.0.1:9"\n[statements]\nvalid = "@nowhere.jwt"\n', "statements.valid"),
-    ("this is = not toml [", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content, phrase",
+    [
+        ('base_url = "http://127.0.0.1:9"\n', "statements"),
+        ('base_url = "not a url"\n[statements]\nvalid = "x"\n', "base_url"),
+        ('base_url = "http://127.0.0.1:9"\n[statements]\nvalid = "@nowhere.jwt"\n', "statements.valid"),
+        ("this is = not toml [", "not valid TOML"),
+    ],
+)
 def test_bad_target_file_exits_2_naming_the_key(tmp_path, content, phrase):
     target = tmp_path / "bad.toml"
     target.write_text(content)
@@ -46,7 +49,9 @@ def free_port() -> int:
 
 def write_target(tmp_path, port):
     path = tmp_path / "t.json"
-    path.write_text('{"base_url": "http://127.0.0.1:%d", "statements": {"valid": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}}' % port)
+    path.write_text(
+        json.dumps({"base_url": f"http://127.0.0.1:{port}", "statements": {"valid": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}})
+    )
     return path
 
 
@@ -99,25 +104,38 @@ def test_pytest_entry_point_gives_the_same_codes(tmp_path):
 
     target = tmp_path / "bad.json"
     target.write_text("{}")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "conformance", "--target", str(target), "--report-dir", str(tmp_path / "r")],
-                          capture_output=True, text=True, timeout=120, cwd=str(__import__("dcr_harness.paths").paths.REPO_ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance", "--target", str(target), "--report-dir", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(__import__("dcr_harness.paths").paths.REPO_ROOT),
+    )
     assert proc.returncode == 2 and "base_url" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("selection, phrases", [
-    (["--req", "NOPE-9"], ["no such requirement: NOPE-9"]),
-    (["--req", "REG-OK-9,TOK-"], ["no such requirement: REG-OK-9 (nearest: REG-OK-"]),
-    (["--req", "CLI-1"], ["no check cites CLI-1"]),
-    (["-k", "no_check_is_named_like_this"], ["no check matched"]),
-])
+@pytest.mark.parametrize(
+    "selection, phrases",
+    [
+        (["--req", "NOPE-9"], ["no such requirement: NOPE-9"]),
+        (["--req", "REG-OK-9,TOK-"], ["no such requirement: REG-OK-9 (nearest: REG-OK-"]),
+        (["--req", "CLI-1"], ["no check cites CLI-1"]),
+        (["-k", "no_check_is_named_like_this"], ["no check matched"]),
+    ],
+)
 def test_selection_matching_nothing_is_a_usage_error(tmp_path, selection, phrases):
     assert_clean(run_harness(["run", *selection], tmp_path / "reports"), 2, *phrases)
 
 
 def test_req_understands_a_comma_separated_list_and_names_uncited_ids(tmp_path):
     run = run_harness(["run", "--req", "REG-OK-4, flow-1,CLI-1", "--", "--collect-only"], tmp_path / "reports")
-    assert_clean(run, 0, "test_register_returns_client_credentials", "test_grant_types_include_client_credentials",
-                 "--req CLI-1: no check cites it")
+    assert_clean(
+        run,
+        0,
+        "test_register_returns_client_credentials",
+        "test_grant_types_include_client_credentials",
+        "--req CLI-1: no check cites it",
+    )
     assert "test_token" not in run.output
 
 
@@ -135,8 +153,19 @@ def test_report_out_creates_its_directory(tmp_path):
 
 
 def test_load_against_an_unreachable_target_exits_3(tmp_path):
-    run = run_harness(["load", "token_refresh", "--target", str(write_target(tmp_path, free_port())), "--duration", "2",
-                       "--report-dir", str(tmp_path / "reports")], tmp_path / "reports")
+    run = run_harness(
+        [
+            "load",
+            "token_refresh",
+            "--target",
+            str(write_target(tmp_path, free_port())),
+            "--duration",
+            "2",
+            "--report-dir",
+            str(tmp_path / "reports"),
+        ],
+        tmp_path / "reports",
+    )
     assert_clean(run, 3, "target unreachable", "cannot connect")
 
 
@@ -153,8 +182,11 @@ def test_unreachable_run_certifies_nothing(tmp_path):
 
 
 def test_a_crash_inside_the_harness_is_an_internal_error_not_an_unreachable_target(tmp_path):
-    run = run_harness(["run", "--workers", "0", "--", "-p", "tests.crashing_plugin"], tmp_path / "reports",
-                      env={"PYTHONPATH": str(CHECKOUT)})
+    run = run_harness(
+        ["run", "--workers", "0", "--", "-p", "tests.crashing_plugin"],
+        tmp_path / "reports",
+        env={"PYTHONPATH": str(CHECKOUT)},
+    )
     assert run.code == ExitCode.INTERNAL, run.output[-3000:]
     assert "internal error" in run.output and "a bug inside the harness" in run.output
     assert "unreachable" not in run.output

@@ -9,10 +9,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 
+from dcr_harness.contract.target import target_from_dict
 from dcr_harness.http import DcrClient, Session
 from dcr_harness.http.client import FORWARDING_PROXY, basic_auth
 from dcr_harness.http.session import USER_AGENT
-from dcr_harness.contract.target import target_from_dict
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
 READ_TIMEOUT_S = 5.0
@@ -61,11 +61,14 @@ def _client(url: str) -> DcrClient:
     return DcrClient(Session(target, paced=False), device="198.18.0.1")
 
 
-@pytest.mark.parametrize("overrides, expect_user_agent", [
-    ({}, True),
-    ({"User-Agent": None}, False),
-    ({"user-agent": None}, False),
-])
+@pytest.mark.parametrize(
+    "overrides, expect_user_agent",
+    [
+        ({}, True),
+        ({"User-Agent": None}, False),
+        ({"user-agent": None}, False),
+    ],
+)
 def test_user_agent_is_sent_unless_left_out(listener, overrides, expect_user_agent):
     """REG-REQ-4/TOK-REQ-3 checks send no User-Agent at all when told to (httpx's default must not come back)."""
     _client(listener.url).register(headers=overrides)
@@ -75,11 +78,14 @@ def test_user_agent_is_sent_unless_left_out(listener, overrides, expect_user_age
         assert USER_AGENT.encode() in listener.head
 
 
-@pytest.mark.parametrize("client_id, secret", [
-    ("plain-id", "plain-secret"),
-    ("id with space", "a+b/c=d%20e"),
-    ("id:colon", "sécret:with:colons"),
-])
+@pytest.mark.parametrize(
+    "client_id, secret",
+    [
+        ("plain-id", "plain-secret"),
+        ("id with space", "a+b/c=d%20e"),
+        ("id:colon", "sécret:with:colons"),
+    ],
+)
 def test_basic_credentials_are_form_encoded_before_base64(client_id, secret):
     """RFC 6749 2.3.1: a server that form-decodes each half gets the credentials back exactly."""
     scheme, _, encoded = basic_auth(client_id, secret).partition(" ")

@@ -16,10 +16,13 @@ BUDGET = 40
 
 
 def test_one_worker_checks_share_one_unit_of_work():
-    scopes = {one_worker_scope(n, ONE_WORKER) for n in (
-        "conformance/test_protected_api.py::test_revocation_mid_run",
-        "conformance/test_lifecycle.py::test_client_lifecycle",
-    )}
+    scopes = {
+        one_worker_scope(n, ONE_WORKER)
+        for n in (
+            "conformance/test_protected_api.py::test_revocation_mid_run",
+            "conformance/test_lifecycle.py::test_client_lifecycle",
+        )
+    }
     assert len(scopes) == 1 and None not in scopes
     assert one_worker_scope("conformance/test_protected_api.py::test_expired_token_is_rejected", ONE_WORKER) is None
 
@@ -39,9 +42,14 @@ class FakeWorker:
         self.shutting_down = True
 
 
-COLLECTION = ["conformance/test_a.py::test_1", "conformance/test_protected_api.py::test_revocation_mid_run",
-              "conformance/test_a.py::test_2", "conformance/test_lifecycle.py::test_client_lifecycle",
-              "conformance/test_a.py::test_3", "conformance/test_a.py::test_4"]
+COLLECTION = [
+    "conformance/test_a.py::test_1",
+    "conformance/test_protected_api.py::test_revocation_mid_run",
+    "conformance/test_a.py::test_2",
+    "conformance/test_lifecycle.py::test_client_lifecycle",
+    "conformance/test_a.py::test_3",
+    "conformance/test_a.py::test_4",
+]
 
 
 def test_the_one_worker_checks_are_one_unit_sent_first():
@@ -76,8 +84,10 @@ def test_workers_share_the_request_budget_and_report_once(tmp_path):
         data["budget"] = {"max_requests": BUDGET}
         path = tmp_path / "target.json"
         path.write_text(json.dumps(data))
-        run = run_harness(["run", "--target", str(path), "--workers", "2", "--no-example-db", "-k", "test_register"],
-                          tmp_path / "reports")
+        run = run_harness(
+            ["run", "--target", str(path), "--workers", "2", "--no-example-db", "-k", "test_register"],
+            tmp_path / "reports",
+        )
     results = run.results()
     assert results["requests_sent"] <= BUDGET, results["requests_sent"]
     skipped = [c for c in results["checks"] if c["outcome"] == "skipped" and "budget.max_requests" in c["message"]]

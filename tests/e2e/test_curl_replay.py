@@ -16,12 +16,10 @@ secret part sent as they are).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -45,8 +43,11 @@ def _replayed(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("replay")
     log = base / "secret-log.txt"
     with EmbeddedServer(base / "server", faults=FAULTS, token_ttl=3600):  # up until every line is replayed
-        done = run_harness(["run", "--target", str(base / "server" / "target.json"), *SELECTION], base / "reports",
-                           env={"DCR_HARNESS_SECRET_LOG": str(log)})
+        done = run_harness(
+            ["run", "--target", str(base / "server" / "target.json"), *SELECTION],
+            base / "reports",
+            env={"DCR_HARNESS_SECRET_LOG": str(log)},
+        )
         results = done.results()
         values = dict(line.split("=", 1) for line in log.read_text().splitlines() if "=" in line)
         replays = []
@@ -58,7 +59,9 @@ def _replayed(tmp_path_factory: pytest.TempPathFactory):
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", **{v: values[v] for v in used}}
             proc = subprocess.run(["bash", "-c", exchange["curl"]], env=env, capture_output=True, timeout=30)
             statuses = STATUS_LINE.findall(proc.stdout)
-            replays.append((check["nodeid"], exchange, used, int(statuses[-1]) if statuses else None, proc.stderr[-300:]))
+            replays.append(
+                (check["nodeid"], exchange, used, int(statuses[-1]) if statuses else None, proc.stderr[-300:])
+            )
     return done, results, replays
 
 

@@ -35,7 +35,9 @@ def _first_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("first")
     cwd = base / "work"
     cwd.mkdir()
-    run = run_harness(["run", *SELECTION, "--", f"--embedded-fault={FAULT}"], cwd / "reports", env=dev_env(base), cwd=cwd)
+    run = run_harness(
+        ["run", *SELECTION, "--", f"--embedded-fault={FAULT}"], cwd / "reports", env=dev_env(base), cwd=cwd
+    )
     assert run.code == 1, run.output[-3000:]
     return base, cwd, run
 
@@ -53,8 +55,11 @@ def test_the_failure_is_saved_for_this_target_in_the_user_cache(first_run, monke
 
 
 def test_no_example_db_keeps_nothing(tmp_path):
-    run = run_harness(["run", "--no-example-db", *SELECTION, "--", f"--embedded-fault={FAULT}"], tmp_path / "reports",
-                      env=dev_env(tmp_path))
+    run = run_harness(
+        ["run", "--no-example-db", *SELECTION, "--", f"--embedded-fault={FAULT}"],
+        tmp_path / "reports",
+        env=dev_env(tmp_path),
+    )
     assert run.code == 1, run.output[-3000:]
     assert not (tmp_path / "cache" / "dcr-harness" / "hypothesis").exists()
 
@@ -67,17 +72,25 @@ JWT_SEGMENT = re.compile(r"eyJ[A-Za-z0-9_-]*")
 def generated_requests(run) -> list[tuple]:
     """The property's requests (a failed check keeps them whole), without the per-run port, device and key."""
     (check,) = [c for c in run.results()["checks"] if "malformed" in c["nodeid"]]
-    return [(e["method"], urlsplit(e["url"]).path,
-             JWT_SEGMENT.sub(lambda m: f"<JWT segment of {len(m.group())}>", e["request_body"] or ""))
-            for e in check["exchanges"]]
+    return [
+        (
+            e["method"],
+            urlsplit(e["url"]).path,
+            JWT_SEGMENT.sub(lambda m: f"<JWT segment of {len(m.group())}>", e["request_body"] or ""),
+        )
+        for e in check["exchanges"]
+    ]
 
 
 def test_the_seed_is_recorded_printed_and_replays_the_run(first_run, tmp_path):
     _, _, first = first_run
     seed = first.results()["seed"]
     assert isinstance(seed, int) and f"seed {seed}" in first.output
-    again = run_harness(["run", "--no-example-db", "--hypothesis-seed", str(seed), *SELECTION, "--",
-                         f"--embedded-fault={FAULT}"], tmp_path / "reports", env=dev_env(tmp_path))
+    again = run_harness(
+        ["run", "--no-example-db", "--hypothesis-seed", str(seed), *SELECTION, "--", f"--embedded-fault={FAULT}"],
+        tmp_path / "reports",
+        env=dev_env(tmp_path),
+    )
     assert again.results()["seed"] == seed
     assert generated_requests(again) == generated_requests(first)
     assert len(generated_requests(first)) > 1

@@ -19,21 +19,60 @@ from ..harness_runs import ONE_PROCESS, WITHOUT_GENERATED, run_harness
 # SHOULD-level or advisory: reported as warnings (TOK-OK-4 is a SHOULD; API-3 asks a JSON
 # error body to follow the structure, and a non-JSON body is a finding).
 WARNED = {"tok-no-cache-headers": "TOK-OK-4", "api-error-body-plain": "API-3"}
-PROVEN_ELSEWHERE = ("thr-", "gen-", "rare-", "near-")  # rare-: tests/e2e/test_rare_input_faults.py; near-: test_near_miss_faults.py
+PROVEN_ELSEWHERE = (
+    "thr-",
+    "gen-",
+    "rare-",
+    "near-",
+)  # rare-: tests/e2e/test_rare_input_faults.py; near-: test_near_miss_faults.py
 
 # Faults that do not interact: disjoint declared requirements, and no pair where one fault
 # changes the precondition of another's detection (e.g. reused credentials with no refresh).
 GROUPS = [
-    ("reg-status-200", "reg-accept-alg-none", "tok-status-200", "tok-missing-created-at", "tok-accept-wrong-secret",
-     "api-accept-expired"),
-    ("reg-missing-field", "reg-accept-foreign-key", "tok-created-at-seconds", "tok-basic-plus-body-accepted",
-     "api-accept-revoked", "tok-no-cache-headers"),
-    ("reg-issued-at-ms", "reg-ignore-revocation", "tok-token-type-mac", "tok-unknown-grant-invalid-request",
-     "api-accept-unknown-token", "api-error-body-plain"),
-    ("reg-reuse-credentials", "reg-accept-any-redirect", "tok-ungranted-grant-accepted", "api-status-403",
-     "tok-accept-query-params"),
-    ("reg-no-client-credentials-grant", "reg-wrong-error-code", "tok-repeated-param-last-wins", "api-error-status-mismatch"),
-    ("reg-500-bad-json", "reg-accept-any-content-type", "tok-no-refresh", "tok-accept-json-params-only", "api-reject-valid"),
+    (
+        "reg-status-200",
+        "reg-accept-alg-none",
+        "tok-status-200",
+        "tok-missing-created-at",
+        "tok-accept-wrong-secret",
+        "api-accept-expired",
+    ),
+    (
+        "reg-missing-field",
+        "reg-accept-foreign-key",
+        "tok-created-at-seconds",
+        "tok-basic-plus-body-accepted",
+        "api-accept-revoked",
+        "tok-no-cache-headers",
+    ),
+    (
+        "reg-issued-at-ms",
+        "reg-ignore-revocation",
+        "tok-token-type-mac",
+        "tok-unknown-grant-invalid-request",
+        "api-accept-unknown-token",
+        "api-error-body-plain",
+    ),
+    (
+        "reg-reuse-credentials",
+        "reg-accept-any-redirect",
+        "tok-ungranted-grant-accepted",
+        "api-status-403",
+        "tok-accept-query-params",
+    ),
+    (
+        "reg-no-client-credentials-grant",
+        "reg-wrong-error-code",
+        "tok-repeated-param-last-wins",
+        "api-error-status-mismatch",
+    ),
+    (
+        "reg-500-bad-json",
+        "reg-accept-any-content-type",
+        "tok-no-refresh",
+        "tok-accept-json-params-only",
+        "api-reject-valid",
+    ),
     ("reg-ignore-accept", "reg-error-not-json"),
     ("reg-dup-member-last-wins", "dev-500-bad-device-info"),
     # A registration that refuses everything hides nothing of the token endpoint's own (made-up credentials).
@@ -56,11 +95,15 @@ def test_the_groups_hold_every_fault_once_with_disjoint_requirements():
 @pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS, ids="+".join)
 def test_faults_fail_exactly_the_requirements_they_break(tmp_path, group):
-    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in group], *WITHOUT_GENERATED], tmp_path / "reports")
+    run = run_harness(
+        ["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in group], *WITHOUT_GENERATED], tmp_path / "reports"
+    )
     expected = violated(group)
     assert run.code == (1 if expected else 0), run.output[-3000:]
     failed = run.requirements_with("fail")
-    assert failed - expected == set(), f"failed although no fault breaks them (cascade or wrong attribution): {failed - expected}"
+    assert failed - expected == set(), (
+        f"failed although no fault breaks them (cascade or wrong attribution): {failed - expected}"
+    )
     assert expected - failed == set(), f"broken by a fault but not failed: {expected - failed}"
     assert {WARNED[f] for f in group if f in WARNED} <= run.requirements_with("warn")
     doc = run.certification()
@@ -72,8 +115,20 @@ def test_faults_fail_exactly_the_requirements_they_break(tmp_path, group):
 @pytest.mark.slow
 def test_a_wrong_success_status_and_a_missing_member_fail_only_the_success_requirements(tmp_path):
     """The cascade of issue 8: 200 instead of 201 made TOK-REQ-1, TOK-ERR-4, DEV-2, DEV-3 fail."""
-    run = run_harness(["run", "--req", "TOK-", "--req", "DEV-", "--", "--embedded-fault=tok-status-200",
-                       "--embedded-fault=tok-missing-created-at", *WITHOUT_GENERATED], tmp_path / "reports")
+    run = run_harness(
+        [
+            "run",
+            "--req",
+            "TOK-",
+            "--req",
+            "DEV-",
+            "--",
+            "--embedded-fault=tok-status-200",
+            "--embedded-fault=tok-missing-created-at",
+            *WITHOUT_GENERATED,
+        ],
+        tmp_path / "reports",
+    )
     assert run.code == 1
     assert run.requirements_with("fail") == {"TOK-OK-1", "TOK-OK-2"}
     assert {"TOK-REQ-1", "TOK-ERR-4", "DEV-2", "DEV-3"} <= run.requirements_with("pass")
@@ -82,14 +137,22 @@ def test_a_wrong_success_status_and_a_missing_member_fail_only_the_success_requi
 
 
 # One fault per area, generated suites included: the generated checks must not cascade either.
-WHOLE_SUITE_GROUP = ("reg-accept-alg-none", "tok-status-200", "api-accept-unknown-token", "thr-burst-refills",
-                     "dev-500-bad-device-info", "gen-500-long-param")
+WHOLE_SUITE_GROUP = (
+    "reg-accept-alg-none",
+    "tok-status-200",
+    "api-accept-unknown-token",
+    "thr-burst-refills",
+    "dev-500-bad-device-info",
+    "gen-500-long-param",
+)
 
 
 @pytest.mark.slow
 @pytest.mark.timing  # thr-burst-refills is judged on the throttle's real-time schedule
 def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_break(tmp_path):
-    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports")
+    run = run_harness(
+        ["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in WHOLE_SUITE_GROUP]], tmp_path / "reports"
+    )
     assert run.code == 1, run.output[-3000:]
     expected = {r for f in WHOLE_SUITE_GROUP for r in FAULTS[f].requirements}
     assert run.requirements_with("fail") == expected, run.output[-3000:]
@@ -131,7 +194,9 @@ CASCADE_GROUP = ("tok-no-refresh", "reg-accept-any-redirect")
 
 @pytest.mark.slow
 def test_faults_that_reach_later_cases_through_state_fail_only_their_requirements(tmp_path):
-    run = run_harness(["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in CASCADE_GROUP]], tmp_path / "reports")
+    run = run_harness(
+        ["run", *ONE_PROCESS, "--", *[f"--embedded-fault={f}" for f in CASCADE_GROUP]], tmp_path / "reports"
+    )
     assert run.code == 1, run.output[-3000:]
     expected = {r for f in CASCADE_GROUP for r in FAULTS[f].requirements}
     assert run.requirements_with("fail") == expected, run.output[-3000:]

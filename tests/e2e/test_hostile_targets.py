@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ..hostile_server import STATEMENT, HostileServer, issue_certificates
 from ..harness_runs import HarnessRun, run_harness
+from ..hostile_server import STATEMENT, HostileServer, issue_certificates
 
 TWO_CHECKS = "test_register_returns_client_credentials or test_token_for_fresh_credentials"
 FAST = {"DCR_HTTP_TIMEOUT": "2"}
@@ -28,12 +28,17 @@ def write_target(path: Path, base_url: str, **extra: object) -> Path:
     return path
 
 
-def run_against(tmp_path: Path, server: HostileServer, env: dict[str, str] | None = None, *args: str,
-                **extra: object) -> HarnessRun:
+def run_against(
+    tmp_path: Path, server: HostileServer, env: dict[str, str] | None = None, *args: str, **extra: object
+) -> HarnessRun:
     target = write_target(tmp_path / "target.json", server.base_url, **extra)
     # One process: which request meets a broken connection (short-length) depends on which requests share it.
-    return run_harness(["run", "--target", str(target), "--workers", "0", "-k", TWO_CHECKS, *args], tmp_path / "reports",
-                       env=env, timeout=RUN_LIMIT_S)
+    return run_harness(
+        ["run", "--target", str(target), "--workers", "0", "-k", TWO_CHECKS, *args],
+        tmp_path / "reports",
+        env=env,
+        timeout=RUN_LIMIT_S,
+    )
 
 
 def artifacts(run: HarnessRun) -> str:
@@ -68,12 +73,18 @@ MISBEHAVIOURS = [
     ("long-length", FAST, 1, "closed the connection mid-body"),
     ("short-length", FAST, 1, "broke HTTP framing"),  # the surplus bytes corrupt the next answer on the connection
     ("register-500", FAST, 1, "server error 500"),
-    ("refuse-granted-grant", FAST, 1, "unauthorized_client"),  # the grant was registered: the server fails, not the file
+    (
+        "refuse-granted-grant",
+        FAST,
+        1,
+        "unauthorized_client",
+    ),  # the grant was registered: the server fails, not the file
 ]
 
 
-@pytest.mark.parametrize("behaviour, env, code, phrase", MISBEHAVIOURS,
-                         ids=[m[0] if isinstance(m, tuple) else m.id for m in MISBEHAVIOURS])
+@pytest.mark.parametrize(
+    "behaviour, env, code, phrase", MISBEHAVIOURS, ids=[m[0] if isinstance(m, tuple) else m.id for m in MISBEHAVIOURS]
+)
 def test_misbehaving_server_fails_its_checks_by_name(tmp_path, behaviour, env, code, phrase):
     with HostileServer(behaviour, after=3 if behaviour == "reset" else 1) as server:
         run = run_against(tmp_path, server, env)  # ends in time: RUN_LIMIT_S bounds it
@@ -103,8 +114,10 @@ def test_slow_server_is_waited_for(tmp_path):
 
 
 def test_redirect_to_another_host_is_not_followed(tmp_path):
-    with HostileServer("ok", host="127.0.0.2") as other, \
-            HostileServer("redirect", redirect_to=other.base_url) as server:
+    with (
+        HostileServer("ok", host="127.0.0.2") as other,
+        HostileServer("redirect", redirect_to=other.base_url) as server,
+    ):
         run = run_against(tmp_path, server, FAST)
     assert_survived(run, server, 1, "307", f"redirect to {other.base_url}/o/client/register (never followed)")
     assert "307" in failure_messages(run)
@@ -133,11 +146,18 @@ def test_refused_valid_statement_is_a_target_file_error(tmp_path, behaviour, phr
 def test_broken_happy_path_is_reported_not_refused(tmp_path):
     with HostileServer("register-500") as server:
         run = run_against(tmp_path, server, FAST, "-v")
-    assert_survived(run, server, 1, "preflight: registering statements.valid did not give credentials: 500 Internal Server Error (not JSON)")
+    assert_survived(
+        run,
+        server,
+        1,
+        "preflight: registering statements.valid did not give credentials: 500 Internal Server Error (not JSON)",
+    )
     # -v: one line per check, and a failed one says what broke
     # (one process: "nodeid FAILED [REG-...]"; with workers: "FAILED [REG-...] nodeid")
-    assert re.search(r"test_register_returns_client_credentials FAILED \[REG-|FAILED \[REG-[^\]]*\][^\n]*test_register_returns_client_credentials",
-                     run.output), run.output[-3000:]
+    assert re.search(
+        r"test_register_returns_client_credentials FAILED \[REG-|FAILED \[REG-[^\]]*\][^\n]*test_register_returns_client_credentials",
+        run.output,
+    ), run.output[-3000:]
 
 
 def test_preflight_counts_against_the_budget_and_belongs_to_no_check(tmp_path):
@@ -164,8 +184,11 @@ TLS_CASES = [
 ]
 
 
-@pytest.mark.parametrize("names, trust, verify, code, phrase", TLS_CASES,
-                         ids=["wrong-name", "unknown-ca", "ca-bundle-honoured", "verify-off"])
+@pytest.mark.parametrize(
+    "names, trust, verify, code, phrase",
+    TLS_CASES,
+    ids=["wrong-name", "unknown-ca", "ca-bundle-honoured", "verify-off"],
+)
 def test_tls_certificates_are_checked_as_the_target_file_says(tmp_path, names, trust, verify, code, phrase):
     ca, context = issue_certificates(tmp_path / "pki", names)
     tls = {"verify": verify, **({"ca_bundle": str(ca)} if trust else {})}

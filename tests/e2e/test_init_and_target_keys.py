@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.cli import commands as cli
 from dcr_harness import paths
-from dcr_harness.contract import schemas
+from dcr_harness.cli import commands as cli
 from dcr_harness.cli.init_target import render
+from dcr_harness.contract import schemas
 from dcr_harness.contract.target import load_target, target_from_dict
 from dcr_harness.contract.target_keys import BY_PATH, KEYS, TOGETHER, line_to_add, not_covered
 from tests.harness_runs import run_harness
@@ -39,7 +39,11 @@ def test_the_table_has_every_key_of_the_schema_and_the_docs() -> None:
     required = [k.path for k in KEYS if k.required]
     assert required == ["base_url", "statements.valid"]
     target_schema = schemas.schema("target")["properties"]
-    together = [t for t, sub in target_schema.items() if sub.get("required") and sorted(sub["required"]) == sorted(sub["properties"])]
+    together = [
+        t
+        for t, sub in target_schema.items()
+        if sub.get("required") and sorted(sub["required"]) == sorted(sub["properties"])
+    ]
     assert sorted(together) == sorted(TOGETHER)
 
 
@@ -54,7 +58,9 @@ def apply(instruction: str, base: str) -> str:
     """Follow the instruction of line_to_add on a TOML text, as a user would."""
     if m := re.fullmatch(r"add under \[(\S+)\]: (.*)", instruction):
         header = f"[{m.group(1)}]"
-        return base.replace(header, f"{header}\n{m.group(2)}") if header in base else f"{base}\n{header}\n{m.group(2)}\n"
+        return (
+            base.replace(header, f"{header}\n{m.group(2)}") if header in base else f"{base}\n{header}\n{m.group(2)}\n"
+        )
     if m := re.fullmatch(r"add before the first \[table\]: (.*)", instruction):
         return f"{m.group(1)}\n{base}"
     if m := re.fullmatch(r"add: (\[\S+\]) / (.*)", instruction):
@@ -128,6 +134,7 @@ def test_init_writes_a_file_that_loads_and_prints_the_next_command(tmp_path, htt
 
 def test_init_reports_a_url_that_does_not_answer(tmp_path, capsys) -> None:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -145,7 +152,7 @@ def test_init_refuses_a_malformed_url(tmp_path, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_a_missing_key_shows_the_line_to_add_in_the_report(tmp_path, reference) -> None:
+def test_a_missing_key_shows_the_line_to_add_in_the_report(tmp_path, reference) -> None:  # noqa: F811 (a fixture)
     """The "not covered" reason of a check that needs statements.revoked names the line to add."""
     data = json.loads(reference.read_text())
     del data["statements"]["revoked"]  # and nothing else that could reach REG-ERR-4 (a mid-run revocation):
@@ -159,4 +166,5 @@ def test_a_missing_key_shows_the_line_to_add_in_the_report(tmp_path, reference) 
     certification = json.loads(next((tmp_path / "reports").glob("*/certification.json")).read_text())
     entry = next(r for r in certification["requirements"] if r["id"] == "REG-ERR-4")
     assert entry["verdict"] != "pass" and any(line in reason for reason in entry["reasons"]), {
-        k: entry[k] for k in ("verdict", "reasons")}
+        k: entry[k] for k in ("verdict", "reasons")
+    }

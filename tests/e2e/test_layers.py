@@ -17,8 +17,11 @@ from dcr_harness import paths
 
 CHECKOUT = paths.PACKAGE_DIR.parent
 # import-linter's command (the test extra): beside this Python (a venv), else on PATH (a system install)
-LINT = [shutil.which("lint-imports", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-        or "lint-imports", "--no-cache"]
+LINT = [
+    shutil.which("lint-imports", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    or "lint-imports",
+    "--no-cache",
+]
 
 
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
@@ -56,17 +59,31 @@ def test_the_reference_server_importing_the_harness_breaks_its_independence(tmp_
 
 # A wrong import, and the contract that names it.
 FORBIDDEN_IMPORTS = [
-    ("clientcert/report.py", "from ..engine import recorder", "dcr_harness.clientcert.report -> dcr_harness.engine.recorder",
-     "Client certification builds its results without the pytest engine BROKEN"),
-    ("report/certification.py", "import pytest", "dcr_harness.report.certification -> pytest",
-     "Reports are built from a run's results, without pytest BROKEN"),
-    ("results/record.py", "import pytest", "dcr_harness.results.record -> pytest",
-     "Reports are built from a run's results, without pytest BROKEN"),
+    (
+        "clientcert/report.py",
+        "from ..engine import recorder",
+        "dcr_harness.clientcert.report -> dcr_harness.engine.recorder",
+        "Client certification builds its results without the pytest engine BROKEN",
+    ),
+    (
+        "report/certification.py",
+        "import pytest",
+        "dcr_harness.report.certification -> pytest",
+        "Reports are built from a run's results, without pytest BROKEN",
+    ),
+    (
+        "results/record.py",
+        "import pytest",
+        "dcr_harness.results.record -> pytest",
+        "Reports are built from a run's results, without pytest BROKEN",
+    ),
 ]
 
 
 @pytest.mark.parametrize("module, line, chain, broken", FORBIDDEN_IMPORTS, ids=[m for m, *_ in FORBIDDEN_IMPORTS])
-def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, module: str, line: str, chain: str, broken: str) -> None:
+def test_a_forbidden_import_breaks_its_contract(
+    tmp_path: Path, module: str, line: str, chain: str, broken: str
+) -> None:
     out = lint_with(tmp_path, module, line)
     assert out.returncode == 1, out.stdout + out.stderr
     assert chain in out.stdout

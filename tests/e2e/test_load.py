@@ -22,8 +22,9 @@ TIMEOUT_S = 150
 
 def harness_load(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "dcr_harness.cli.commands", "load", *args, "--report-dir", str(tmp_path / "reports")]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path, env={**os.environ, **(env or {})}
+    )
 
 
 def run_dir(tmp_path: Path) -> Path:
@@ -57,8 +58,20 @@ def test_token_refresh_profile(tmp_path):
 
 @pytest.mark.timing
 def test_throttling_profile_distributed(tmp_path):
-    proc = harness_load(tmp_path, "throttling", "--users", "6", "--spawn-rate", "6", "--duration", "6",
-                        "--workers", "2", "--shape", "ramp")
+    proc = harness_load(
+        tmp_path,
+        "throttling",
+        "--users",
+        "6",
+        "--spawn-rate",
+        "6",
+        "--duration",
+        "6",
+        "--workers",
+        "2",
+        "--shape",
+        "ramp",
+    )
     # No lost worker (the ramp steps, in a distributed run, at most every 5 s: shapes.py): PASS, not INCOMPLETE.
     assert proc.returncode == 0, proc.stderr[-3000:]
     f = assert_reports(run_dir(tmp_path), "PASS")["figures"]
@@ -70,13 +83,35 @@ def test_throttling_profile_distributed(tmp_path):
 @pytest.mark.timing  # recall is measured only when 429s were due within the 4 s run
 def test_plain_locust_without_target_breaks_strict_thresholds(tmp_path):
     strict = tmp_path / "strict.toml"
-    strict.write_text("version = 1\n[throttling]\nthrottle_recall_min = 1.1\n"
-                      "[throttling.latency_ms]\napi-probe = { p95 = 0.001 }\n")
+    strict.write_text(
+        "version = 1\n[throttling]\nthrottle_recall_min = 1.1\n[throttling.latency_ms]\napi-probe = { p95 = 0.001 }\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "DCR_TARGET"}
     env["DCR_LOAD_REPORT_DIR"] = str(tmp_path / "out")
-    proc = subprocess.run([sys.executable, "-m", "locust", "-f", str(LOAD_DIR / "throttling.py"), "--headless",
-                           "-u", "3", "-r", "3", "-t", "4s", "--dcr-thresholds", str(strict), "--only-summary"],
-                          capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOAD_DIR / "throttling.py"),
+            "--headless",
+            "-u",
+            "3",
+            "-r",
+            "3",
+            "-t",
+            "4s",
+            "--dcr-thresholds",
+            str(strict),
+            "--only-summary",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert "broken: throttle_recall_min" in proc.stderr
     assert "broken: latency_ms.api-probe.p95" in proc.stderr
@@ -93,8 +128,14 @@ def test_remote_target_without_opt_in_is_refused(tmp_path):
     assert "not on loopback" in proc.stderr and "allow_remote = true" in proc.stderr
     assert not (tmp_path / "reports").exists()
     env = {**os.environ, "DCR_TARGET": str(target)}
-    plain = subprocess.run([sys.executable, "-m", "locust", "-f", str(LOAD_DIR / "token_refresh.py"), "--headless",
-                            "-u", "1", "-t", "2s"], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    plain = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(LOAD_DIR / "token_refresh.py"), "--headless", "-u", "1", "-t", "2s"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
     assert plain.returncode == 2 and "allow_remote" in plain.stderr
 
 
@@ -117,8 +158,17 @@ def test_safety_limits_stop_the_run(tmp_path, workers):
         data["load"] = {"max_requests": MAX_REQUESTS, "max_duration_s": 4}
         capped = tmp_path / "capped.json"
         capped.write_text(json.dumps(data))
-        proc = harness_load(tmp_path, "token_refresh", "--target", str(capped), "--users", str(CAPPED_USERS),
-                            "--duration", "60", *workers)
+        proc = harness_load(
+            tmp_path,
+            "token_refresh",
+            "--target",
+            str(capped),
+            "--users",
+            str(CAPPED_USERS),
+            "--duration",
+            "60",
+            *workers,
+        )
         assert target.is_loopback
     assert "duration capped at load.max_duration_s = 4" in proc.stderr
     out = run_dir(tmp_path)
@@ -128,8 +178,11 @@ def test_safety_limits_stop_the_run(tmp_path, workers):
     # what the request cap says when it is reached, and the cap itself, do not. Across workers each stops at its
     # share, so that the total keeps within the limit whatever the master has been told so far.
     if requests >= MAX_REQUESTS:
-        stopped = (f"load.max_requests ({MAX_REQUESTS // 2}, this worker's share of {MAX_REQUESTS})" if workers
-                   else f"load.max_requests ({MAX_REQUESTS}) sent by this process: stopping")
+        stopped = (
+            f"load.max_requests ({MAX_REQUESTS // 2}, this worker's share of {MAX_REQUESTS})"
+            if workers
+            else f"load.max_requests ({MAX_REQUESTS}) sent by this process: stopping"
+        )
         assert stopped in said, said[-3000:]
     # The cap, plus what the other users had in flight when it was reached (one request each at most).
     assert requests <= MAX_REQUESTS + CAPPED_USERS - 1, requests
@@ -139,8 +192,13 @@ def test_thresholds_name_what_broke_and_what_was_not_measured():
     from dcr_harness.loadgen.thresholds import evaluate, load_thresholds
 
     th = load_thresholds(None, "throttling")
-    figures = {"error_ratio": 0.0, "contract_violation_ratio": 0.01, "throttle_precision": 1.0, "throttle_recall": None,
-               "throttled": 3}
+    figures = {
+        "error_ratio": 0.0,
+        "contract_violation_ratio": 0.01,
+        "throttle_precision": 1.0,
+        "throttle_recall": None,
+        "throttled": 3,
+    }
     broken, lines = evaluate(th, figures, {}, {"api-probe": {"p95": 10.0, "p99": 2000.0}})
     assert any(b.startswith("contract_violation_ratio_max") for b in broken)
     assert any(b.startswith("latency_ms_exact.api-probe.p99") for b in broken)
@@ -170,8 +228,9 @@ print([shapes.RampShape().users_at(f) for f in (0.0, 0.35, 0.7, 1.0)],
 def test_shapes():
     # In a subprocess: importing locust monkey-patches the interpreter (gevent).
     env = {**os.environ, "DCR_LOAD_USERS": "10", "DCR_LOAD_SHAPE": "spike"}
-    proc = subprocess.run([sys.executable, "-c", SHAPES_PROBE], capture_output=True, text=True, cwd=LOAD_DIR,
-                          env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", SHAPES_PROBE], capture_output=True, text=True, cwd=LOAD_DIR, env=env, timeout=60
+    )
     assert proc.stdout.split("\n")[0] == "[0, 5, 10, 10] [2, 10, 2] 10 SpikeShape", proc.stderr[-2000:]
 
 
@@ -180,8 +239,18 @@ def test_throttling_profile_catches_a_refilling_burst(tmp_path):
     from dcr_harness.engine.embedded import EmbeddedServer
 
     with EmbeddedServer(tmp_path / "ref", faults=["thr-burst-refills"]):
-        proc = harness_load(tmp_path, "throttling", "--target", str(tmp_path / "ref" / "target.json"),
-                            "--users", "4", "--spawn-rate", "4", "--duration", "5")
+        proc = harness_load(
+            tmp_path,
+            "throttling",
+            "--target",
+            str(tmp_path / "ref" / "target.json"),
+            "--users",
+            "4",
+            "--spawn-rate",
+            "4",
+            "--duration",
+            "5",
+        )
     assert proc.returncode == 1, proc.stderr[-3000:]
     metrics = json.loads((run_dir(tmp_path) / "metrics.json").read_text())
     # Recall: of the 429s the model says are due, the share observed; a refilled burst serves them.

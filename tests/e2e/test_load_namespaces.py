@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -103,11 +104,22 @@ def side_by_side(ns, made, profile: str, tmp_path: Path) -> dict[str, tuple[Path
     servers = {kind: (tmp_path / f"reference-{i}", ns.REFERENCE_PORTS[profile] + 10 * i) for i, kind in enumerate(RUNS)}
     targets = {kind: ns.start_reference(made, profile, data, port) for kind, (data, port) in servers.items()}
     with ThreadPoolExecutor(len(RUNS)) as pool:
-        futures = {kind: pool.submit(getattr(ns, RUNS[kind]), made, profile, targets[kind], tmp_path / f"reports-{i}",
-                                     users=USERS, duration=DURATION_S, extra=gate)
-                   for i, kind in enumerate(RUNS)}
-        return {kind: (servers[kind][0], tmp_path / f"reports-{i}", *futures[kind].result())
-                for i, kind in enumerate(RUNS)}
+        futures = {
+            kind: pool.submit(
+                getattr(ns, RUNS[kind]),
+                made,
+                profile,
+                targets[kind],
+                tmp_path / f"reports-{i}",
+                users=USERS,
+                duration=DURATION_S,
+                extra=gate,
+            )
+            for i, kind in enumerate(RUNS)
+        }
+        return {
+            kind: (servers[kind][0], tmp_path / f"reports-{i}", *futures[kind].result()) for i, kind in enumerate(RUNS)
+        }
 
 
 def judged_cleanly(code: int, output: str, metrics: dict) -> dict:
@@ -130,7 +142,7 @@ def assert_refreshed_before_expiry(clients: dict[str, list[tuple[float, float]]]
     assert sum(max(0, len(tokens) - 1) for tokens in clients.values()) == figures["refreshes"]
     issued = [created for tokens in clients.values() for created, _ in tokens]
     for client, tokens in clients.items():
-        for (_, expires), (next_created, _) in zip(tokens, tokens[1:]):
+        for (_, expires), (next_created, _) in pairwise(tokens):
             assert next_created < expires, f"{client} refreshed {next_created - expires:.3f} s after expiry"
         if tokens:
             assert tokens[-1][1] + notice >= max(issued), f"{client}'s token expired while the run went on"
@@ -138,7 +150,7 @@ def assert_refreshed_before_expiry(clients: dict[str, list[tuple[float, float]]]
 
 def test_token_refresh_across_hosts_agrees_with_one_process(lab, tmp_path):
     ns, made = lab
-    for kind, (data, reports, code, output) in side_by_side(ns, made, "token_refresh", tmp_path).items():
+    for _kind, (data, reports, code, output) in side_by_side(ns, made, "token_refresh", tmp_path).items():
         metrics = metrics_of(reports, "token_refresh")
         # Both runs are held to the same: where the run's own times made refreshes due, they happened.
         judged_cleanly(code, output, metrics)
@@ -164,8 +176,16 @@ def test_a_worker_killed_mid_run_is_reported_and_the_run_is_incomplete(lab, tmp_
     ns, made = lab
     target = ns.start_reference(made, "token_refresh", tmp_path / "reference")
     reports = tmp_path / "reports"
-    code, output = ns.run_distributed(made, "token_refresh", target, reports, users=USERS,
-                                      duration=2 * DURATION_S, kill_worker=True, extra=thresholds(tmp_path))
+    code, output = ns.run_distributed(
+        made,
+        "token_refresh",
+        target,
+        reports,
+        users=USERS,
+        duration=2 * DURATION_S,
+        kill_worker=True,
+        extra=thresholds(tmp_path),
+    )
     metrics = metrics_of(reports, "token_refresh")
     assert code == 4, output[-3000:]  # ExitCode.INCOMPLETE: the master's exit code is the gate
     assert metrics["verdict"] == "INCOMPLETE" and metrics["broken"] == []

@@ -18,10 +18,13 @@ RATE = 4.0
 def test_a_rate_run_offers_its_slots_and_reports_offered_achieved_and_dropped(tmp_path):
     thresholds = tmp_path / "open.toml"
     # A 6 s run may end before the embedded 4 s token is refreshed: what this test is about is the rate.
-    thresholds.write_text("version = 2\n[token_refresh]\nmust_exercise = []\ncontract_violation_ratio_max = 0.0\n"
-                          "arrivals_dropped_ratio_max = 1.0\n")
-    proc = harness_load(tmp_path, "token_refresh", "--rate", f"{RATE:g}", "--duration", "6",
-                        "--thresholds", str(thresholds))
+    thresholds.write_text(
+        "version = 2\n[token_refresh]\nmust_exercise = []\ncontract_violation_ratio_max = 0.0\n"
+        "arrivals_dropped_ratio_max = 1.0\n"
+    )
+    proc = harness_load(
+        tmp_path, "token_refresh", "--rate", f"{RATE:g}", "--duration", "6", "--thresholds", str(thresholds)
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads((run_dir(tmp_path) / "metrics.json").read_text())
     model = metrics["open_model"]

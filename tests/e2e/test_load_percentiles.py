@@ -17,10 +17,24 @@ WHOLE_US = 0.0005  # ms: a response time is recorded to the nearest microsecond
 def test_a_broken_exact_p99_fails_the_run_and_both_percentile_sets_are_written(tmp_path):
     strict = tmp_path / "strict.toml"
     # No request is answered within a microsecond: the limit breaks whatever the machine's speed.
-    strict.write_text("version = 2\n[token_refresh]\nerror_ratio_max = 0.001\n"
-                      "[token_refresh.latency_ms_exact]\napi = { p99 = 0.001 }\n")
-    proc = harness_load(tmp_path, "token_refresh", "--users", "4", "--spawn-rate", "4", "--duration", "4",
-                        "--workers", "2", "--thresholds", str(strict))
+    strict.write_text(
+        "version = 2\n[token_refresh]\nerror_ratio_max = 0.001\n"
+        "[token_refresh.latency_ms_exact]\napi = { p99 = 0.001 }\n"
+    )
+    proc = harness_load(
+        tmp_path,
+        "token_refresh",
+        "--users",
+        "4",
+        "--spawn-rate",
+        "4",
+        "--duration",
+        "4",
+        "--workers",
+        "2",
+        "--thresholds",
+        str(strict),
+    )
     out = run_dir(tmp_path)
     assert proc.returncode == 1, proc.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())

@@ -32,21 +32,31 @@ def test_unknown_jwt_shapes_are_shown_as_sent():
 def test_curl_reproduction_keeps_secrets_as_variables_and_is_valid_shell():
     m = Masker()
     m.add(SECRET, "client_secret")
-    ex = Exchange("POST", "http://127.0.0.1:1/o/client/token",
-                  [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", "198.18.0.9")],
-                  f"client_id=abc&client_secret={SECRET}&grant_type=client_credentials".encode())
+    ex = Exchange(
+        "POST",
+        "http://127.0.0.1:1/o/client/token",
+        [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", "198.18.0.9")],
+        f"client_id=abc&client_secret={SECRET}&grant_type=client_credentials".encode(),
+    )
     command = ex.curl(m)
     assert SECRET not in command and "${DCR_CLIENT_SECRET}" in command
     # The shell expands the variable back into the exact body.
-    out = subprocess.run(["bash", "-c", "printf '%s' " + command.split("--data-binary ", 1)[1]],
-                         env={"DCR_CLIENT_SECRET": SECRET}, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["bash", "-c", "printf '%s' " + command.split("--data-binary ", 1)[1]],
+        env={"DCR_CLIENT_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout == ex.request_body.decode()
 
 
 def test_curl_keeps_invalid_utf8_bytes():
     ex = Exchange("POST", "http://127.0.0.1:1/x", [], b'{"a": "\xff\xfe"}')
     word = ex.curl(Masker()).split("--data-binary ", 1)[1]
-    out = subprocess.run(["bash", "-c", f"printf '%s' {word} | od -An -tx1"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["bash", "-c", f"printf '%s' {word} | od -An -tx1"], capture_output=True, text=True, check=True
+    )
     assert "ff fe" in out.stdout
 
 
@@ -57,9 +67,14 @@ def test_shell_word_round_trips_awkward_text():
 
 def test_exchange_dict_is_masked():
     m = Masker()
-    ex = Exchange("POST", "http://127.0.0.1:1/o/client/register", [("Content-Type", "application/json")],
-                  f'{{"software_statement": "{JWT}"}}'.encode(), status=201,
-                  response_body=f'{{"client_id": "c", "client_secret": "{SECRET}"}}'.encode())
+    ex = Exchange(
+        "POST",
+        "http://127.0.0.1:1/o/client/register",
+        [("Content-Type", "application/json")],
+        f'{{"software_statement": "{JWT}"}}'.encode(),
+        status=201,
+        response_body=f'{{"client_id": "c", "client_secret": "{SECRET}"}}'.encode(),
+    )
     m.add(JWT, "software_statement", "statements.valid")  # the target's statement: known from the start
     m.add_from_json(ex.json())
     text = str(ex.to_dict(m))

@@ -48,15 +48,30 @@ def _failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Harnes
     generate_key(key)
     fault_args = [a for f in FAULTS for a in ("--embedded-fault", f)]
     # Generated suites included: their shrunk examples and reproductions are what leaked before.
-    done = run_harness(base / "reports", "--req", "REG-", "--req", "TOK-", "--req", "API-",
-                       "--allure", "--sign-key", str(key), "--", *fault_args, env={"DCR_HARNESS_SECRET_LOG": str(log)})
+    done = run_harness(
+        base / "reports",
+        "--req",
+        "REG-",
+        "--req",
+        "TOK-",
+        "--req",
+        "API-",
+        "--allure",
+        "--sign-key",
+        str(key),
+        "--",
+        *fault_args,
+        env={"DCR_HARNESS_SECRET_LOG": str(log)},
+    )
     (run_dir,) = [p for p in (base / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     target = json.loads((run_dir / "reference-server" / "target.json").read_text())
     statements = {v for v in target["statements"].values() if v}
     secrets = {sensitive_part(v, v in statements) for v in statements}
     if target.get("admin"):
         secrets.add(target["admin"]["token"])
-    logged = {line.split("=", 1)[1] if VARIABLE_LINE.match(line) else line for line in log.read_text().splitlines() if line}
+    logged = {
+        line.split("=", 1)[1] if VARIABLE_LINE.match(line) else line for line in log.read_text().splitlines() if line
+    }
     secrets |= {sensitive_part(v, v in statements) for v in logged}
     return run_dir, done, Hidden(sorted(secrets))
 
@@ -85,7 +100,14 @@ def test_the_run_failed_and_wrote_every_report(failing_run) -> None:
     run_dir, done, secrets = failing_run
     assert done.code == 1, done.stdout[-3000:] + done.stderr[-3000:]
     names = {p.name for p in artifacts(run_dir)}
-    assert {"junit.xml", "results.json", "certification.json", "certification.html", "certification.json.sig", "exchanges.har"} <= names
+    assert {
+        "junit.xml",
+        "results.json",
+        "certification.json",
+        "certification.html",
+        "certification.json.sig",
+        "exchanges.har",
+    } <= names
     assert any(n.endswith("-result.json") for n in names) and any(n.endswith("-attachment.json") for n in names)
     results = json.loads((run_dir / "results.json").read_text())
     assert any(c["outcome"] == "failed" and c["message"] for c in results["checks"])
@@ -97,7 +119,7 @@ def test_the_run_failed_and_wrote_every_report(failing_run) -> None:
 def telltales(sensitive: str) -> set[str]:
     """Every WINDOW-character window of a sensitive part (all of it when it is shorter)."""
     n = min(WINDOW, len(sensitive))
-    return {sensitive[i:i + n] for i in range(len(sensitive) - n + 1)}
+    return {sensitive[i : i + n] for i in range(len(sensitive) - n + 1)}
 
 
 def windows_in(text: str, marks: dict[str, int]) -> set[int]:
@@ -105,7 +127,7 @@ def windows_in(text: str, marks: dict[str, int]) -> set[int]:
     found = set()
     for n in {len(m) for m in marks}:
         for i in range(len(text) - n + 1):
-            hit = marks.get(text[i:i + n])
+            hit = marks.get(text[i : i + n])
             if hit is not None:
                 found.add(hit)
     return found
@@ -117,7 +139,9 @@ def test_no_window_of_any_secret_in_any_artifact_or_console_output(failing_run) 
     leaks = []
     for path in artifacts(run_dir):
         text = path.read_bytes().decode("utf-8", errors="replace")
-        leaks += [f"{path.relative_to(run_dir)}: secret #{i} ({len(secrets[i])} chars)" for i in windows_in(text, marks)]
+        leaks += [
+            f"{path.relative_to(run_dir)}: secret #{i} ({len(secrets[i])} chars)" for i in windows_in(text, marks)
+        ]
     leaks += [f"console: secret #{i}" for i in windows_in(done.stdout + done.stderr, marks)]
     assert not leaks, f"{len(leaks)} leaks of {len(secrets)} secrets:\n" + "\n".join(leaks[:30])
 
@@ -150,10 +174,24 @@ def test_junit_testcases_carry_requirement_properties(failing_run) -> None:
 
 
 @pytest.mark.parametrize("expires, code", [("2999-01-01", 0), ("2000-01-01", 1)], ids=["active", "expired"])
-def test_a_run_whose_every_failure_is_waived_exits_0_until_the_waiver_expires(tmp_path: Path, expires: str, code: int) -> None:
+def test_a_run_whose_every_failure_is_waived_exits_0_until_the_waiver_expires(
+    tmp_path: Path, expires: str, code: int
+) -> None:
     waivers = tmp_path / "waivers.toml"
-    waivers.write_text(f'version = 1\n[[waiver]]\ncheck = "conformance/test_register.py::*"\nreason = "r"\nexpires = {expires}\n')
-    done = run_harness(tmp_path / "reports", "--req", "REG-OK-3", "--waivers", str(waivers), "--", "--embedded-fault", "reg-status-200", *WITHOUT_GENERATED)
+    waivers.write_text(
+        f'version = 1\n[[waiver]]\ncheck = "conformance/test_register.py::*"\nreason = "r"\nexpires = {expires}\n'
+    )
+    done = run_harness(
+        tmp_path / "reports",
+        "--req",
+        "REG-OK-3",
+        "--waivers",
+        str(waivers),
+        "--",
+        "--embedded-fault",
+        "reg-status-200",
+        *WITHOUT_GENERATED,
+    )
     assert done.code == code, done.stdout[-3000:]
     assert ("WAIVED" in done.stdout) == (code == 0) and ("EXPIRED waiver" in done.stdout) == (code == 1)
 

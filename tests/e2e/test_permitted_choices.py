@@ -16,7 +16,11 @@ from ..harness_runs import ONE_PROCESS, run_harness
 
 WHOLE_SUITE_TIMEOUT_S = 900
 # What a refusal of unknown members (a SHOULD) and a non-JSON 401 body are reported as: warnings.
-WARNED_BY_ALTERNATIVES = {"unknown-members": {"REG-REQ-5", "TOK-REQ-2"}, "api-error-body": {"API-3"}, "query-token": {"API-2"}}
+WARNED_BY_ALTERNATIVES = {
+    "unknown-members": {"REG-REQ-5", "TOK-REQ-2"},
+    "api-error-body": {"API-3"},
+    "query-token": {"API-2"},
+}
 
 
 def _choice_args(chosen: dict[str, str]) -> list[str]:
@@ -27,7 +31,9 @@ def _choice_args(chosen: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize("run_number", range(1, choices.runs_needed() + 1))
 def test_whole_suite_passes_under_every_permitted_alternative(tmp_path, run_number):
     chosen = choices.alternatives(run_number)
-    run = run_harness(["run", *ONE_PROCESS, "--", *_choice_args(chosen)], tmp_path / "reports", timeout=WHOLE_SUITE_TIMEOUT_S)
+    run = run_harness(
+        ["run", *ONE_PROCESS, "--", *_choice_args(chosen)], tmp_path / "reports", timeout=WHOLE_SUITE_TIMEOUT_S
+    )
     failed = run.checks("failed") + run.checks("error")
     assert not failed, "\n".join(f"{c['nodeid']}: {c['message'][:600]}" for c in failed) + run.output[-2000:]
     assert run.requirements_with("fail") == set(), run.output[-4000:]

@@ -33,20 +33,27 @@ EXPECTED: dict[str, tuple[str, str]] = {
 
 
 def run_properties(tmp: Path, fault: str | None, select: str | None = None) -> HarnessRun:
-    args = [f"--hypothesis-seed={SEED}", *(["--embedded-fault", fault] if fault else []), *(["-k", select] if select else [])]
+    args = [
+        f"--hypothesis-seed={SEED}",
+        *(["--embedded-fault", fault] if fault else []),
+        *(["-k", select] if select else []),
+    ]
     return run_suite([PROPERTIES], tmp, *args, timeout=400)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, HarnessRun]:
     """Every run this module needs, in parallel: each fault (one twice) and the unfaulted reference."""
+
     def all_runs() -> dict[str, HarnessRun]:
         jobs = {name: (name, select) for name, (select, _) in EXPECTED.items()}
         jobs["gen-accept-empty-secret#again"] = ("gen-accept-empty-secret", EXPECTED["gen-accept-empty-secret"][0])
         jobs["unfaulted"] = (None, None)
         with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {key: pool.submit(run_properties, tmp_path_factory.mktemp(key.replace("#", "-")), *job)
-                       for key, job in jobs.items()}
+            futures = {
+                key: pool.submit(run_properties, tmp_path_factory.mktemp(key.replace("#", "-")), *job)
+                for key, job in jobs.items()
+            }
             return {key: future.result() for key, future in futures.items()}
 
     return once_per_run(tmp_path_factory, "property-fault-runs", all_runs)
@@ -73,11 +80,14 @@ def test_fault_finding_is_deterministic(runs):
     first, again = runs["gen-accept-empty-secret"], runs["gen-accept-empty-secret#again"]
     assert [c["nodeid"] for c in first.checks("failed")] == [c["nodeid"] for c in again.checks("failed")]
     assert first.checks("failed") and [c["message"].split("reproduce with")[0] for c in first.checks("failed")] == [
-        c["message"].split("reproduce with")[0] for c in again.checks("failed")]
+        c["message"].split("reproduce with")[0] for c in again.checks("failed")
+    ]
 
 
 @pytest.mark.slow
 def test_unfaulted_reference_passes_every_property(runs):
     run = runs["unfaulted"]
     assert run.code == 0, run.output[-3000:]
-    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [c["nodeid"] for c in run.checks("failed")]
+    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [
+        c["nodeid"] for c in run.checks("failed")
+    ]

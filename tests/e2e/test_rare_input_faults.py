@@ -41,7 +41,9 @@ def runs(tmp_path_factory) -> dict[str, HarnessRun]:
     def all_runs() -> dict[str, HarnessRun]:
         jobs = [*RARE, *ALSO, None]
         with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {job: pool.submit(run_generated, tmp_path_factory.mktemp(job or "unfaulted"), job) for job in jobs}
+            futures = {
+                job: pool.submit(run_generated, tmp_path_factory.mktemp(job or "unfaulted"), job) for job in jobs
+            }
             return {job or "unfaulted": future.result() for job, future in futures.items()}
 
     return once_per_run(tmp_path_factory, "rare-input-fault-runs", all_runs)
@@ -69,7 +71,9 @@ def test_the_coverage_phase_finds_the_fault_and_only_what_it_breaks(runs, fault)
 def test_the_unfaulted_reference_passes_every_generated_check_and_the_run_counts_its_phases(runs):
     run = runs["unfaulted"]
     assert run.code == 0, run.output[-3000:]
-    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [c["nodeid"] for c in run.checks("failed")]
+    assert run.checks() and all(c["outcome"] == "passed" for c in run.checks()), [
+        c["nodeid"] for c in run.checks("failed")
+    ]
     phases = run.certification()["profile"]["cases"]
     assert phases["coverage"]["cases"] > 300 and phases["coverage"]["checks"] >= 20, phases
     assert phases["generate"]["cases"] > 0 and "shrink" not in phases, phases

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dcr_harness.contract.target import Target, target_from_dict
 from dcr_harness.contract.throttle_model import first_inconsistency
 from dcr_harness.refserver import FAULTS
-from dcr_harness.contract.target import Target, target_from_dict
 
 START_TIMEOUT_S = 20.0
 _devices = itertools.count(1)
@@ -40,8 +40,18 @@ class Live:
 
     def start(self) -> Target:
         self.target_file.unlink(missing_ok=True)
-        cmd = [sys.executable, "-m", "dcr_harness.refserver", "--port", "0", "--data-dir", str(self.data_dir),
-               "--target-out", str(self.target_file), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "dcr_harness.refserver",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+            "--target-out",
+            str(self.target_file),
+            *self.args,
+        ]
         self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -91,8 +101,9 @@ def register(c: httpx.Client, statement: str, **body: str) -> httpx.Response:
 
 
 def token(c: httpx.Client, client_id: str, secret: str) -> httpx.Response:
-    return c.post("/o/client/token", data={"client_id": client_id, "client_secret": secret,
-                                           "grant_type": "client_credentials"})
+    return c.post(
+        "/o/client/token", data={"client_id": client_id, "client_secret": secret, "grant_type": "client_credentials"}
+    )
 
 
 def api(c: httpx.Client, access_token: str | None) -> httpx.Response:
@@ -154,8 +165,10 @@ def test_seeded_statements(live):
         assert register(c, s.valid_no_redirect).json()["redirect_uris"] == []
         assert register(c, s.revoked).json()["error"] == "unapproved_software_statement"
         assert register(c, s.foreign_signed).json()["error"] == "invalid_software_statement"
-        assert register(c, s.valid_no_redirect, redirect_uri="https://app.example.com/callback").json()["error"] == \
-            "invalid_redirect_uri"
+        assert (
+            register(c, s.valid_no_redirect, redirect_uri="https://app.example.com/callback").json()["error"]
+            == "invalid_redirect_uri"
+        )
 
 
 def test_revocation_through_the_admin_hook(live):
@@ -165,8 +178,12 @@ def test_revocation_through_the_admin_hook(live):
         access = token(c, *creds).json()["access_token"]
         hook = {"Authorization": f"Bearer {t.admin.token}"}
         assert c.post(t.admin.revoke_url, json={"software_id": "ref-revocable"}).status_code == 401
-        assert c.post(t.admin.revoke_url, json={"software_id": "ref-revocable"},
-                      headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert (
+            c.post(
+                t.admin.revoke_url, json={"software_id": "ref-revocable"}, headers={"Authorization": "Bearer wrong"}
+            ).status_code
+            == 401
+        )
         assert c.post(t.admin.revoke_url, json={"software_id": "nope"}, headers=hook).status_code == 404
         r = c.post(t.admin.revoke_url, json={"software_id": "ref-revocable"}, headers=hook)
         assert r.status_code == 200 and r.json() == {"revoked": "ref-revocable"}
@@ -207,8 +224,10 @@ def test_throttle_smoke(live):
         timed_api(c, statuses, spans)
     assert statuses[-1] == 401, statuses
     arrivals = [(0.0, 0.0)] + [(max(0.0, sent - first_answered), answered - first_sent) for sent, answered in spans[1:]]
-    assert first_inconsistency(arrivals, [s == 401 for s in statuses], throttle.rate_per_s, throttle.burst) is None, \
-        (statuses, arrivals)
+    assert first_inconsistency(arrivals, [s == 401 for s in statuses], throttle.rate_per_s, throttle.burst) is None, (
+        statuses,
+        arrivals,
+    )
 
 
 GARBAGE = [
@@ -255,8 +274,14 @@ def test_restart_keeps_credentials_tokens_statements_and_revocations(tmp_path):
         with server.client() as c:
             creds = credentials(c, before.statements.valid)
             access = token(c, *creds).json()["access_token"]
-            assert c.post(before.admin.revoke_url, json={"software_id": "ref-revocable"},
-                          headers={"Authorization": "Bearer fixed-admin"}).status_code == 200
+            assert (
+                c.post(
+                    before.admin.revoke_url,
+                    json={"software_id": "ref-revocable"},
+                    headers={"Authorization": "Bearer fixed-admin"},
+                ).status_code
+                == 200
+            )
     finally:
         assert server.stop() == 0
     after = server.start()

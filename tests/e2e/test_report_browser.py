@@ -15,14 +15,29 @@ from dcr_harness.report.waivers import parse_waivers
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0", "--window-size=1280,1800"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1280,1800",
+]
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "chromium-profile"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],  # type: ignore[list-item]
-                          capture_output=True, text=True, timeout=90)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],  # type: ignore[list-item]
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
 
 
 @pytest.mark.parametrize("waived", [False, True], ids=["failing", "waived"])
@@ -52,8 +67,13 @@ def test_screenshot(tmp_path: Path) -> None:
 def test_the_trend_of_earlier_runs_renders(tmp_path: Path) -> None:
     """Two earlier runs of the same target in the report folder: the page shows the trend and what changed."""
     root = tmp_path / "reports"
-    passing = results([check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"]),
-                       check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"])], finished="2026-05-31T12:00:00Z")
+    passing = results(
+        [
+            check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"]),
+            check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"]),
+        ],
+        finished="2026-05-31T12:00:00Z",
+    )
     for name, doc in (("20260530T120000Z-partner-staging-1", passing), ("20260531T120000Z-partner-staging-2", passing)):
         (root / name).mkdir(parents=True)
         write(root / name, build(doc))
@@ -67,4 +87,6 @@ def test_the_trend_of_earlier_runs_renders(tmp_path: Path) -> None:
     trend = re.search(r'<section id="trend">.*?</section>', dom, re.S)
     assert trend, "no trend section"
     assert len(re.findall(r'<tr data-run="', trend.group())) == 3
-    assert re.search(r'<tr data-change="newly_failing"><td class="id"><a href="#req-REG-OK-1">REG-OK-1</a>', trend.group())
+    assert re.search(
+        r'<tr data-change="newly_failing"><td class="id"><a href="#req-REG-OK-1">REG-OK-1</a>', trend.group()
+    )

@@ -37,7 +37,11 @@ def test_markdown_links_resolve_on_a_clone() -> None:
 
 def test_no_file_refers_to_a_path_outside_the_repository() -> None:
     this = Path(__file__).resolve()
-    found = [f"{p.relative_to(CHECKOUT)}:{n}" for p in tracked_files() if p.resolve() != this
-             for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
-             if OUTSIDE.search(line)]
+    found = [
+        f"{p.relative_to(CHECKOUT)}:{n}"
+        for p in tracked_files()
+        if p.resolve() != this
+        for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
     assert not found, found

@@ -33,7 +33,9 @@ def _run(root: Path, *args: str, fault: str | None = None, env: dict[str, str] |
 
 
 def _dir(run: HarnessRun) -> Path:
-    results = sorted((p for p in run.report_dir.glob("*/results.json") if p.parent.name != "latest"), key=lambda p: p.stat().st_mtime)
+    results = sorted(
+        (p for p in run.report_dir.glob("*/results.json") if p.parent.name != "latest"), key=lambda p: p.stat().st_mtime
+    )
     return results[-1].parent
 
 
@@ -145,7 +147,9 @@ def test_replay_of_a_failing_case_is_fixed_against_a_conforming_server(runs, ser
 def test_replay_runs_a_hand_written_check_again_whole_judged_by_its_own_oracle(tmp_path, servers):
     """A failed register check has no oracle in its lone request; the check has: it runs again whole, FIXED against a
     conforming server, STILL FAILING against the run's own faulty embedded reference."""
-    run = run_harness(["run", "--req", "REG-OK-1", "--", "--embedded-fault=reg-status-200", *WITHOUT_GENERATED], tmp_path / "reports")
+    run = run_harness(
+        ["run", "--req", "REG-OK-1", "--", "--embedded-fault=reg-status-200", *WITHOUT_GENERATED], tmp_path / "reports"
+    )
     assert run.code == 1, run.output[-3000:]
     assert HAND_WRITTEN in {c["nodeid"] for c in run.checks("failed")}
     fixed = replay(_dir(run), HAND_WRITTEN, servers["conforming"], "--json")
@@ -159,13 +163,27 @@ def test_replay_runs_a_hand_written_check_again_whole_judged_by_its_own_oracle(t
 
 
 def test_replay_of_a_generated_checks_shrunk_example_is_judged_by_the_oracle(tmp_path, servers):
-    run = run_harness(["run", "-k", "bad_redirect_uris", "--hypothesis-seed", "12345", "--shrink-time", "0",
-                       "--", f"--embedded-fault={GEN_FAULT}"], tmp_path / "reports")
+    run = run_harness(
+        [
+            "run",
+            "-k",
+            "bad_redirect_uris",
+            "--hypothesis-seed",
+            "12345",
+            "--shrink-time",
+            "0",
+            "--",
+            f"--embedded-fault={GEN_FAULT}",
+        ],
+        tmp_path / "reports",
+    )
     assert run.code == 1, run.output[-3000:]
     (check,) = run.checks("failed")
     assert any(x.get("case", {}).get("permitted") for x in check["exchanges"]), "the failing example recorded its case"
     still = replay(_dir(run), "bad_redirect_uris", servers["faulty"])
-    assert still.code == 1 and "STILL FAILING: example REG-ERR-2:" in still.stdout and "[REG-ERR-5]" in still.stdout, still.output
+    assert still.code == 1 and "STILL FAILING: example REG-ERR-2:" in still.stdout and "[REG-ERR-5]" in still.stdout, (
+        still.output
+    )
     fixed = replay(_dir(run), "bad_redirect_uris", servers["conforming"])
     assert fixed.code == 0 and "FIXED: example REG-ERR-2:" in fixed.stdout, fixed.output
 
@@ -181,7 +199,9 @@ def test_a_deployments_run_needs_its_target_file_and_an_unknown_case_is_named(ru
     handed = tmp_path / "staging-run"
     handed.mkdir()
     results = json.loads((runs.faulty / "results.json").read_text())
-    results.update(embedded=False, embedded_faults=[], embedded_args=[], target={**results["target"], "name": "staging"})
+    results.update(
+        embedded=False, embedded_faults=[], embedded_args=[], target={**results["target"], "name": "staging"}
+    )
     (handed / "results.json").write_text(json.dumps(results))
     out = run_harness(["replay", str(handed), CASE], tmp_path)
     assert out.code == 2 and "--target" in out.stderr and "staging" in out.stderr and "Traceback" not in out.output
@@ -213,8 +233,8 @@ def test_the_exchanges_har_holds_no_secret(runs):
 
 def test_the_certification_page_shows_the_trend_and_what_changed_since_the_previous_run(runs):
     page = (runs.faulty / "certification.html").read_text()
-    trend = page[page.index('<section id="trend">'):]
-    trend = trend[:trend.index("</section>")]
+    trend = page[page.index('<section id="trend">') :]
+    trend = trend[: trend.index("</section>")]
     assert f'data-run="{runs.clean.name}"' in trend and f'data-run="{runs.faulty.name}" class="this-run"' in trend
     assert f"faults: {FAULT}" in trend
     assert f'<tr data-change="newly_failing"><td class="id"><a href="#req-{BROKEN}">{BROKEN}</a>' in trend

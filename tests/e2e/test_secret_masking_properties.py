@@ -26,11 +26,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dcr_harness import checks
-from dcr_harness.http import Exchange, Masker
-from dcr_harness.report import certification
-from dcr_harness.engine.recorder import CheckRecord
-from dcr_harness.http.secret_scan import SecretScanner
 from dcr_harness.contract.secret_values import sensitive_span
+from dcr_harness.engine.recorder import CheckRecord
+from dcr_harness.http import Exchange, Masker
+from dcr_harness.http.secret_scan import SecretScanner
+from dcr_harness.report import certification
 
 WINDOW = 24
 B64URL = string.ascii_letters + string.digits + "-_"
@@ -47,14 +47,16 @@ PLACEHOLDER_WORDS = "${dcr_software_statement dcr_client_secret dcr_access_token
 
 def _not_placeholder_text(value: str) -> bool:
     low = value.lower()
-    return not any(low[i:i + 8] in PLACEHOLDER_WORDS for i in range(max(1, len(low) - 7)))
+    return not any(low[i : i + 8] in PLACEHOLDER_WORDS for i in range(max(1, len(low) - 7)))
 
 
 @st.composite
 def secrets(draw: st.DrawFn) -> tuple[str, str]:
     kind = draw(st.sampled_from(["software_statement", "client_secret", "access_token"]))
     if kind == "software_statement":
-        claims = draw(st.dictionaries(st.sampled_from(["iss", "software_id", "scope"]), st.text(B64URL, max_size=20), max_size=3))
+        claims = draw(
+            st.dictionaries(st.sampled_from(["iss", "software_id", "scope"]), st.text(B64URL, max_size=20), max_size=3)
+        )
         head = _b64url(b'{"alg":"RS256","typ":"JWT"}') + "." + _b64url(json.dumps(claims).encode())
         return kind, head + "." + draw(st.text(B64URL, min_size=24, max_size=400))
     return kind, draw(st.text(OPAQUE, min_size=16, max_size=80).filter(_not_placeholder_text))
@@ -67,7 +69,13 @@ SPLICE = st.binary(min_size=1, max_size=6).map(lambda b: b.decode("latin-1"))
 def mutated(draw: st.DrawFn, value: str) -> list[str]:
     """The secret after one or two mutations, as the pieces to place (a split gives several)."""
     text = value
-    for how in draw(st.lists(st.sampled_from(["splice", "truncate", "case", "percent", "base64url", "json", "none"]), min_size=1, max_size=2)):
+    for how in draw(
+        st.lists(
+            st.sampled_from(["splice", "truncate", "case", "percent", "base64url", "json", "none"]),
+            min_size=1,
+            max_size=2,
+        )
+    ):
         if how == "splice":
             at = draw(st.integers(0, len(text)))
             text = text[:at] + draw(SPLICE) + text[at:]
@@ -85,7 +93,7 @@ def mutated(draw: st.DrawFn, value: str) -> list[str]:
         elif how == "json":
             text = json.dumps(text)[1:-1]
     cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=2)))
-    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
 @st.composite
@@ -102,9 +110,19 @@ def _exchange(pieces: list[str]) -> Exchange:
         slots[i % 5].append(piece)
     url = "http://127.0.0.1:1/o/client/token?x=" + quote("".join(slots[0]), safe="")
     headers = [("X-Forwarded-For", "198.18.0.1"), ("Authorization", "Bearer " + "".join(slots[1]).replace("\n", " "))]
-    request = ("client_id=c&client_secret=" + quote("".join(slots[2])) + "&s=" + "".join(slots[3])).encode("utf-8", "surrogateescape")
+    request = ("client_id=c&client_secret=" + quote("".join(slots[2])) + "&s=" + "".join(slots[3])).encode(
+        "utf-8", "surrogateescape"
+    )
     response = json.dumps({"error": "invalid_client", "error_description": "".join(slots[4])}).encode()
-    return Exchange("POST", url, headers, request, status=400, response_headers=[("Content-Type", "application/json")], response_body=response)
+    return Exchange(
+        "POST",
+        url,
+        headers,
+        request,
+        status=400,
+        response_headers=[("Content-Type", "application/json")],
+        response_body=response,
+    )
 
 
 def _views(text: str) -> list[str]:
@@ -113,7 +131,11 @@ def _views(text: str) -> list[str]:
     try:
         out.append(json.loads('"' + text.replace('"', '\\"') + '"') if "\\" in text else text)
     except ValueError:
-        out.append(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text).replace('\\"', '"').replace("\\\\", "\\"))
+        out.append(
+            re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+            .replace('\\"', '"')
+            .replace("\\\\", "\\")
+        )
     for run in re.findall(r"[A-Za-z0-9+/_-]{16,}", text):
         for offset in range(4):
             chunk = run[offset:].replace("-", "+").replace("_", "/")
@@ -129,22 +151,35 @@ def _windows(kind: str, value: str) -> set[str]:
     s0, s1 = sensitive_span(value, kind)
     sensitive = value[s0:s1]
     n = min(WINDOW, len(sensitive))
-    return {form[i:i + n] for form in (sensitive, sensitive.upper(), sensitive.lower(), sensitive.swapcase())
-            for i in range(len(form) - n + 1)}
+    return {
+        form[i : i + n]
+        for form in (sensitive, sensitive.upper(), sensitive.lower(), sensitive.swapcase())
+        for i in range(len(form) - n + 1)
+    }
 
 
 def _outputs(masker: Masker, exchange: Exchange, message: str, tmp: Path) -> dict[str, str]:
     scanner = SecretScanner(masker)
-    record = CheckRecord("conformance/test_x.py::test_y", "a check", ["TOK-ERR-2"], outcome="failed",
-                         message=message, exchanges=[exchange])  # the recorder masks what it writes
+    record = CheckRecord(
+        "conformance/test_x.py::test_y",
+        "a check",
+        ["TOK-ERR-2"],
+        outcome="failed",
+        message=message,
+        exchanges=[exchange],
+    )  # the recorder masks what it writes
     record.evidence.breaches.append(checks.Breach(("TOK-ERR-2",), message, exchange))
     results = {"checks": [record.to_dict(masker)], "variables": masker.legend(), "target": {}}
     scanner.write_text(tmp / "results.json", json.dumps(results, indent=2))
     certification.write(tmp, certification.build(results), scanner)
     # Files other libraries write from unmasked texts (JUnit, Allure), rewritten by the scanner.
-    (tmp / "junit.xml").write_text(f'<testcase><failure message="{message}">{exchange.request_body!r}</failure></testcase>')
+    (tmp / "junit.xml").write_text(
+        f'<testcase><failure message="{message}">{exchange.request_body!r}</failure></testcase>'
+    )
     (tmp / "allure-results").mkdir(exist_ok=True)
-    (tmp / "allure-results" / "x-result.json").write_text(json.dumps({"statusDetails": {"message": message, "trace": repr(exchange.url)}}))
+    (tmp / "allure-results" / "x-result.json").write_text(
+        json.dumps({"statusDetails": {"message": message, "trace": repr(exchange.url)}})
+    )
     scanner.clean_dir(tmp)
     console = io.StringIO()
     scanner.stream(console).write(f"FAILED {message}\n{exchange.curl(masker)}\n")
@@ -166,7 +201,13 @@ def test_no_window_of_a_secret_survives_any_mutation_in_any_artifact(tmp_path_fa
     message = "expected 400 invalid_client, got " + " | ".join(pieces)
     outputs = _outputs(masker, exchange, message, tmp_path_factory.mktemp("artifacts"))
     telltales = {w: kind for kind, value in found for w in _windows(kind, value)}
-    leaks = [(name, kind) for name, text in outputs.items() for view in _views(text) for w, kind in telltales.items() if w in view]
+    leaks = [
+        (name, kind)
+        for name, text in outputs.items()
+        for view in _views(text)
+        for w, kind in telltales.items()
+        if w in view
+    ]
     assert not leaks, sorted(set(leaks))
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from dcr_harness.errors import ExitCode
 
 from ..harness_runs import HarnessRun, assert_results_follow_the_schema, run_harness, start_harness
 from ..hostile_server import HostileServer
 from .test_hostile_targets import write_target
-from dcr_harness.errors import ExitCode
 
 # timing: a deadline is time itself; each test makes the run unable to end before it whatever the machine's speed.
 pytestmark = [pytest.mark.slow, pytest.mark.timing]
@@ -77,8 +77,10 @@ def test_sigterm_gives_an_incomplete_report_with_the_finished_checks(tmp_path, w
 # Three checks against a server that answers the preflight and the first check, then stalls every POST for 60 s:
 # the run cannot end before the deadline on any machine (a fast one used to finish a whole run within 12 s),
 # and the deadline is a bound on the first check only (a loaded one used to finish none within 12 s).
-THREE_CHECKS = ("test_register_returns_client_credentials or test_grant_types_include_client_credentials"
-                " or test_client_id_issued_at_is_now")
+THREE_CHECKS = (
+    "test_register_returns_client_credentials or test_grant_types_include_client_credentials"
+    " or test_client_id_issued_at_is_now"
+)
 ANSWERED = 4  # the reachability GET, the preflight's registration and token request, the first check's registration
 DEADLINE_S = 40
 
@@ -86,9 +88,12 @@ DEADLINE_S = 40
 def test_the_run_deadline_stops_the_run_and_reports(tmp_path):
     with HostileServer("stall", after=ANSWERED) as server:
         target = write_target(tmp_path / "target.json", server.base_url)
-        run: HarnessRun = run_harness(["run", "--target", str(target), "--max-time", str(DEADLINE_S), "--workers", "0",
-                                       "-k", THREE_CHECKS], tmp_path / "reports",
-                                      env={"DCR_HTTP_TIMEOUT": "600"}, timeout=DEADLINE_S + 120)
+        run: HarnessRun = run_harness(
+            ["run", "--target", str(target), "--max-time", str(DEADLINE_S), "--workers", "0", "-k", THREE_CHECKS],
+            tmp_path / "reports",
+            env={"DCR_HTTP_TIMEOUT": "600"},
+            timeout=DEADLINE_S + 120,
+        )
     assert run.code == ExitCode.INCOMPLETE, run.output[-3000:]
     assert f"--max-time {DEADLINE_S} s" in run.output
     results = assert_incomplete_report(tmp_path / "reports", "run deadline")
@@ -97,7 +102,7 @@ def test_the_run_deadline_stops_the_run_and_reports(tmp_path):
 
 # A check whose finalizer is running when the deadline's signal lands: Python ignores an exception raised in
 # __del__ ("Exception ignored in ..."), so the handler's RunStopped is lost there.
-SWALLOWING_SUITE = '''
+SWALLOWING_SUITE = """
 import time
 
 class SlowFinalizer:
@@ -109,15 +114,15 @@ def test_first():
 
 def test_second():
     pass
-'''
-STOPPER_RUN = '''
+"""
+STOPPER_RUN = """
 import sys, pytest
 from dcr_harness.engine.stopping import RunStopper
 stopper = RunStopper(max_time=10)
 code = pytest.main([sys.argv[1], "-v", "-p", "no:cacheprovider", "-p", "no:dcr_harness"], plugins=[stopper])
 print("REASON:", stopper.reason)
 sys.exit(int(code))
-'''
+"""
 
 
 def test_a_deadline_swallowed_by_a_finalizer_still_stops_the_run_before_the_next_check(tmp_path):
@@ -125,10 +130,13 @@ def test_a_deadline_swallowed_by_a_finalizer_still_stops_the_run_before_the_next
     suite.write_text(SWALLOWING_SUITE)
     # The finalizer waits for the deadline, so only its start is timed: a bound of 10 s from the session's start
     # (0.5 s ran out during collection beside two busy loops).
-    proc = subprocess.run([sys.executable, "-c", STOPPER_RUN, str(suite)], capture_output=True, text=True, timeout=150,
-                          cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", STOPPER_RUN, str(suite)], capture_output=True, text=True, timeout=150, cwd=tmp_path
+    )
     out = proc.stdout + proc.stderr
     assert "Exception ignored" in out and "RunStopped" in out, out  # the signal's own raise was lost ...
-    assert "test_first PASSED" in out and "test_second" not in out.split("REASON:")[0].split("test_first PASSED")[1], out
+    assert "test_first PASSED" in out and "test_second" not in out.split("REASON:")[0].split("test_first PASSED")[1], (
+        out
+    )
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out  # ... and the run stopped before the next check
     assert "REASON: the run deadline (--max-time 10 s) was reached" in out

@@ -14,9 +14,9 @@ import json
 
 import pytest
 
+from dcr_harness.contract.verdicts import requirement_verdicts
 from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
-from dcr_harness.contract.verdicts import requirement_verdicts
 
 from ..harness_runs import HarnessRun, run_harness, run_suite
 
@@ -35,8 +35,16 @@ def verdicts(run: HarnessRun) -> dict[str, str]:
 
 
 def test_all_throttle_faults_are_covered():
-    assert set(THROTTLE_FAULTS) == {"thr-none", "thr-global-bucket", "thr-burst-refills", "thr-no-recovery",
-                                    "thr-status-503", "thr-ignore-device-header", "thr-no-burst", "thr-token-exempt"}
+    assert set(THROTTLE_FAULTS) == {
+        "thr-none",
+        "thr-global-bucket",
+        "thr-burst-refills",
+        "thr-no-recovery",
+        "thr-status-503",
+        "thr-ignore-device-header",
+        "thr-no-burst",
+        "thr-token-exempt",
+    }
 
 
 @pytest.mark.parametrize("fault", THROTTLE_FAULTS)
@@ -83,8 +91,9 @@ def test_stricter_throttle_than_declared_ends_the_run_quickly_and_says_why(tmp_p
 
     The subprocess timeout is the bound: a run that waited each 429 out would exceed it."""
     # One check after another here; the default concurrent run is proven above (SHAPE_FAULTS).
-    run = run_harness(["run", "--workers", "0", "--", "--embedded-fault=thr-global-bucket"], tmp_path,
-                      timeout=MISMATCH_RUN_TIMEOUT_S)
+    run = run_harness(
+        ["run", "--workers", "0", "--", "--embedded-fault=thr-global-bucket"], tmp_path, timeout=MISMATCH_RUN_TIMEOUT_S
+    )
     results = run.results()
     assert results["throttle_mismatch"] and "does not match the target's profile" in results["throttle_mismatch"]
     assert "does not match the target's profile" in run.output

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.errors import ExitCode
+
 from ..delaying_proxy import DelayingProxy
 from ..harness_runs import ONE_PROCESS, HarnessRun, run_harness
 from .test_refserver import Live
@@ -50,8 +51,12 @@ def whole_run(target: Path, root: Path, *args: str) -> HarnessRun:
     # A deployment's run: the device cursor (one per target, so that a later run's devices are fresh to the
     # persistent server) and the example database go to the target's own folder.
     (root / "run").mkdir(parents=True, exist_ok=True)
-    return run_harness(["run", "--target", str(target), *ONE_PROCESS, *args], root / "run" / "reports",
-                       env={"XDG_CACHE_HOME": str(target.parent / "cache")}, timeout=RUN_TIMEOUT_S)
+    return run_harness(
+        ["run", "--target", str(target), *ONE_PROCESS, *args],
+        root / "run" / "reports",
+        env={"XDG_CACHE_HOME": str(target.parent / "cache")},
+        timeout=RUN_TIMEOUT_S,
+    )
 
 
 def test_a_throttle_unjudged_for_timing_is_inconclusive(proxied_target, tmp_path):
@@ -66,7 +71,10 @@ def test_a_throttle_unjudged_for_timing_is_inconclusive(proxied_target, tmp_path
     assert all(u["unjudged"] == "timing" for u in unjudged.values())
     # Retried with fresh devices before giving up, and said as data on each check, not only in words.
     timing = [c for c in run.checks() if c["unjudged"] == "timing"]
-    assert {c["nodeid"].split("::")[1] for c in timing} >= {"test_burst_size_and_sustained_rate", "test_documented_schedule_is_replayed"}
+    assert {c["nodeid"].split("::")[1] for c in timing} >= {
+        "test_burst_size_and_sustained_rate",
+        "test_documented_schedule_is_replayed",
+    }
     assert all("attempts, each with fresh devices" in c["message"] for c in timing), [c["message"] for c in timing]
     assert "unjudged: THR-" in run.output and "--accept-unjudged" in run.output
 

@@ -44,8 +44,11 @@ def test_run_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
 
 @pytest.mark.timing  # an 8 s token_refresh load run passes its gate only when a refresh fell due in it
 def test_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
-    load = installed.run(["dcr-harness", "load", "token_refresh", "--duration", "8", "--users", "4",
-                          "--spawn-rate", "4"], cwd=empty, timeout=RUN_TIMEOUT_S)
+    load = installed.run(
+        ["dcr-harness", "load", "token_refresh", "--duration", "8", "--users", "4", "--spawn-rate", "4"],
+        cwd=empty,
+        timeout=RUN_TIMEOUT_S,
+    )
     assert load.returncode == 0, load.stderr[-4000:]
     (load_dir,) = (empty / "reports").glob("*-load-token_refresh")
     metrics = json.loads((load_dir / "metrics.json").read_text())
@@ -55,17 +58,34 @@ def test_load_from_an_empty_directory(installed, empty) -> None:  # noqa: F811
 
 
 def test_pytest_entry_serve_sign_and_verify_from_the_wheel(installed, empty) -> None:  # noqa: F811
-    entry = installed.run([str(installed.python), "-m", "pytest", "-p", "dcr_harness", "--pyargs",
-                           "dcr_harness.bundled.conformance", "--report-dir", "out", "--req", "REG-OK-1", "-q"],
-                          cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="thorough")
+    entry = installed.run(
+        [
+            str(installed.python),
+            "-m",
+            "pytest",
+            "-p",
+            "dcr_harness",
+            "--pyargs",
+            "dcr_harness.bundled.conformance",
+            "--report-dir",
+            "out",
+            "--req",
+            "REG-OK-1",
+            "-q",
+        ],
+        cwd=empty,
+        timeout=RUN_TIMEOUT_S,
+        HYPOTHESIS_PROFILE="thorough",
+    )
     # thorough (the nightly recipes') is registered by the installed plugin, not by a checkout's conftest.py
     assert entry.returncode == 0, entry.stdout[-4000:] + entry.stderr[-2000:]
     (run_dir,) = [p for p in (empty / "out").iterdir() if p.name != "latest"]
     results = json.loads((run_dir / "results.json").read_text())
     assert results["checks"] and all("REG-OK-1" in c["requirements"] for c in results["checks"])
 
-    sign = installed.run(["dcr-harness", "sign", str(run_dir), "--generate-key", str(empty / "key.pem")],
-                         cwd=empty, timeout=60)
+    sign = installed.run(
+        ["dcr-harness", "sign", str(run_dir), "--generate-key", str(empty / "key.pem")], cwd=empty, timeout=60
+    )
     assert sign.returncode == 0, sign.stderr
     verify = installed.run(["dcr-harness", "verify-report", str(run_dir)], cwd=empty, timeout=60)
     assert verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr
@@ -82,8 +102,14 @@ def _serve(installed, folder: Path, *faults: str) -> tuple[subprocess.Popen, Pat
     args = ["dcr-harness", "serve", "--data-dir", str(folder / "data"), "--target-out", str(target)]
     for fault in faults:
         args += ["--fault", fault]
-    proc = subprocess.Popen(args, cwd=folder, env=installed.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args,
+        cwd=folder,
+        env=installed.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         if target.is_file():
@@ -101,18 +127,26 @@ def _serve(installed, folder: Path, *faults: str) -> tuple[subprocess.Popen, Pat
 def test_replay_a_handed_over_report_from_the_wheel(installed, empty, tmp_path) -> None:  # noqa: F811
     """A report made in one place, replayed from an installed wheel in an empty directory elsewhere."""
     fault, case = "tok-unknown-grant-invalid-request", "TOK-ERR-4:grant_type unknown URN"
-    run = installed.run(["dcr-harness", "run", "--req", "TOK-ERR-4", "-k", "provocation", "--", f"--embedded-fault={fault}"],
-                        cwd=empty, timeout=RUN_TIMEOUT_S, HYPOTHESIS_PROFILE="ci")
+    run = installed.run(
+        ["dcr-harness", "run", "--req", "TOK-ERR-4", "-k", "provocation", "--", f"--embedded-fault={fault}"],
+        cwd=empty,
+        timeout=RUN_TIMEOUT_S,
+        HYPOTHESIS_PROFILE="ci",
+    )
     assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
     received = tmp_path / "received"
-    shutil.copytree((empty / "reports" / "latest").resolve(), received / "report", ignore=shutil.ignore_patterns("reference-server"))
+    shutil.copytree(
+        (empty / "reports" / "latest").resolve(), received / "report", ignore=shutil.ignore_patterns("reference-server")
+    )
     servers = []
     try:
         for name, faults in (("faulty", (fault,)), ("conforming", ())):
             (received / name).mkdir()
             servers.append(_serve(installed, received / name, *faults))
-        outcomes = [installed.run(["dcr-harness", "replay", "report", case, "--target", str(target)], cwd=received, timeout=120)
-                    for _, target in servers]
+        outcomes = [
+            installed.run(["dcr-harness", "replay", "report", case, "--target", str(target)], cwd=received, timeout=120)
+            for _, target in servers
+        ]
     finally:
         for proc, _ in servers:
             proc.terminate()

@@ -76,7 +76,11 @@ class _Owned(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:  # dataclass fields, __slots__ and setattr on self
         if isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) >= 2:
-            if isinstance(node.args[0], ast.Name) and node.args[0].id == "self" and isinstance(node.args[1], ast.Constant):
+            if (
+                isinstance(node.args[0], ast.Name)
+                and node.args[0].id == "self"
+                and isinstance(node.args[1], ast.Constant)
+            ):
                 self.names.add(str(node.args[1].value))
         self.generic_visit(node)
 
@@ -197,7 +201,11 @@ def scan(files: list[Path], root: Path) -> list[Use]:
             elif isinstance(node, ast.ImportFrom):
                 scanner.visit_ImportFrom(node)
         for node in tree.body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 scanner.constants.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
         scanner.uses.clear()
         scanner.visit(tree)

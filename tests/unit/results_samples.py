@@ -11,7 +11,9 @@ from dcr_harness.reasons import blocked_by
 from dcr_harness.results.record import CheckRecord, outcome_of
 from dcr_harness.results.run_result import ResultsBuilder, check_dicts
 
-REFUSED = Exchange("POST", "https://dcr.example/o/client/register", [], b"", status=400, response_body=b'{"error":"invalid_request"}')
+REFUSED = Exchange(
+    "POST", "https://dcr.example/o/client/register", [], b"", status=400, response_body=b'{"error":"invalid_request"}'
+)
 
 
 def blocked_record() -> CheckRecord:
@@ -29,7 +31,16 @@ def blocked_record() -> CheckRecord:
 
 def sample_results(*records: CheckRecord) -> dict[str, Any]:
     masker = Masker()
-    head = {"target": {"name": "sample", "base_url": "https://dcr.example"}, "embedded": False, "embedded_faults": [],
-            "seed": None, "selection": {"narrowed": False}, "unreachable": False, "stop_reason": None, "requests_sent": 1}
-    return ResultsBuilder("2026-01-01T00:00:00Z", masker, head).build(check_dicts(records or [blocked_record()], masker))
-
+    head = {
+        "target": {"name": "sample", "base_url": "https://dcr.example"},
+        "embedded": False,
+        "embedded_faults": [],
+        "seed": None,
+        "selection": {"narrowed": False},
+        "unreachable": False,
+        "stop_reason": None,
+        "requests_sent": 1,
+    }
+    return ResultsBuilder("2026-01-01T00:00:00Z", masker, head).build(
+        check_dicts(records or [blocked_record()], masker)
+    )

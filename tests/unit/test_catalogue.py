@@ -16,14 +16,46 @@ ALL = {group: catalogue.cases(group, INPUTS) for group in catalogue.GROUPS}
 
 # Every input the issue names, by the group that covers it.
 INPUT_GROUPS = {
-    "software_statement", "redirect_uri", "register-body", "statement-header", "statement-claims", "client_id",
-    "client_secret", "grant_type", "token-body", "content-type", "accept", "x-device-info", "x-forwarded-for",
-    "user-agent", "token-authorization", "api-authorization",
+    "software_statement",
+    "redirect_uri",
+    "register-body",
+    "statement-header",
+    "statement-claims",
+    "client_id",
+    "client_secret",
+    "grant_type",
+    "token-body",
+    "content-type",
+    "accept",
+    "x-device-info",
+    "x-forwarded-for",
+    "user-agent",
+    "token-authorization",
+    "api-authorization",
 }
 # Every kind of value the issue names, as words of the case names.
-KINDS = ["missing", "empty", "white space", "65536 characters", "non-ASCII", "control characters", "invalid percent-encoding",
-         "invalid UTF-8", "beyond 64 bits", "beyond double range", "null", "array", "object", "nested 1000 deep", "repeated",
-         "sent twice", "not an address", "IPv6", "with a port", "a list"]
+KINDS = [
+    "missing",
+    "empty",
+    "white space",
+    "65536 characters",
+    "non-ASCII",
+    "control characters",
+    "invalid percent-encoding",
+    "invalid UTF-8",
+    "beyond 64 bits",
+    "beyond double range",
+    "null",
+    "array",
+    "object",
+    "nested 1000 deep",
+    "repeated",
+    "sent twice",
+    "not an address",
+    "IPv6",
+    "with a port",
+    "a list",
+]
 
 
 def test_every_input_the_contract_names_has_a_group_on_each_endpoint():
@@ -71,8 +103,11 @@ def test_cases_per_phase_are_merged_and_totalled():
     outer.merge(inner)
     assert outer.cases == {"coverage": 6}
     checks = [{"cases": {"generate": 25, "shrink": 4}}, {"cases": {"coverage": 40}}, {"cases": {}}, {}]
-    assert cases_per_phase(checks) == {"coverage": {"cases": 40, "checks": 1}, "generate": {"cases": 25, "checks": 1},
-                                       "shrink": {"cases": 4, "checks": 1}}
+    assert cases_per_phase(checks) == {
+        "coverage": {"cases": 40, "checks": 1},
+        "generate": {"cases": 25, "checks": 1},
+        "shrink": {"cases": 4, "checks": 1},
+    }
 
 
 def test_a_crash_is_kept_after_many_breaches_of_another_kind():

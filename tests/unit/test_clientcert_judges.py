@@ -3,41 +3,80 @@ and the client scope of the verdicts."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 
-import base64
-
-from dcr_harness.clientcert.judges import RESTART, bearer, refusals, register_body, registration, token_params, token_reuse, wait_after_429
+from dcr_harness.clientcert.judges import (
+    RESTART,
+    Judge,
+    bearer,
+    refusals,
+    register_body,
+    registration,
+    token_params,
+    token_reuse,
+    wait_after_429,
+)
+from dcr_harness.clientcert.recording import RecordedExchange
 from dcr_harness.clientcert.refusals import explain
 from dcr_harness.clientcert.report import judge_traffic
-from dcr_harness.clientcert.judges import Judge
-from dcr_harness.clientcert.recording import RecordedExchange
 from dcr_harness.clientcert.traffic import Traffic
-from dcr_harness.http.exchange import Exchange
 from dcr_harness.contract.verdicts import requirement_verdicts
+from dcr_harness.http.exchange import Exchange
 
 BASE = "http://127.0.0.1:8000"
 API = "/api/v2/REF30/configuration"
 FORM = [("content-type", "application/x-www-form-urlencoded")]
 
 
-def ex(method: str, path: str, at: float, status: int, *, headers=(), body: bytes = b"", answer: object = None,
-       elapsed: float = 0.01) -> Exchange:
-    return Exchange(method, BASE + path, list(headers), body, status=status, response_body=json.dumps(answer or {}).encode(),
-                    elapsed=elapsed, started_at=at, device="127.0.0.1")
+def ex(
+    method: str,
+    path: str,
+    at: float,
+    status: int,
+    *,
+    headers=(),
+    body: bytes = b"",
+    answer: object = None,
+    elapsed: float = 0.01,
+) -> Exchange:
+    return Exchange(
+        method,
+        BASE + path,
+        list(headers),
+        body,
+        status=status,
+        response_body=json.dumps(answer or {}).encode(),
+        elapsed=elapsed,
+        started_at=at,
+        device="127.0.0.1",
+    )
 
 
 def register(at: float, client_id: str, status: int = 201) -> Exchange:
-    return ex("POST", "/o/client/register", at, status, body=b'{"software_statement": "s"}',
-              answer={"client_id": client_id, "client_secret": "secret-" + client_id} if status == 201 else {"error": "x"})
+    return ex(
+        "POST",
+        "/o/client/register",
+        at,
+        status,
+        body=b'{"software_statement": "s"}',
+        answer={"client_id": client_id, "client_secret": "secret-" + client_id} if status == 201 else {"error": "x"},
+    )
 
 
 def token(at: float, client_id: str, value: str | None = None, ttl: int = 10, error: str | None = None) -> Exchange:
     answer = {"error": error} if error else {"access_token": value, "expires_in": ttl, "token_type": "bearer"}
-    return ex("POST", "/o/client/token", at, 400 if error else 201, headers=FORM,
-              body=f"grant_type=client_credentials&client_id={client_id}&client_secret=secret-{client_id}".encode(), answer=answer)
+    return ex(
+        "POST",
+        "/o/client/token",
+        at,
+        400 if error else 201,
+        headers=FORM,
+        body=f"grant_type=client_credentials&client_id={client_id}&client_secret=secret-{client_id}".encode(),
+        answer=answer,
+    )
 
 
 def api(at: float, value: str, status: int = 200, elapsed: float = 0.01) -> Exchange:
@@ -46,7 +85,9 @@ def api(at: float, value: str, status: int = 200, elapsed: float = 0.01) -> Exch
 
 def judged(rule, exchanges: list[Exchange], restart_at: float | None = None) -> tuple[set[str], set[str]]:
     """(requirements broken, requirements held) by one judge over this traffic."""
-    record = judge_traffic(Traffic(exchanges, restart_at=restart_at), (Judge("j", "j", ("CLI-2", "CLI-3", "CLI-5"), rule),))[0]
+    record = judge_traffic(
+        Traffic(exchanges, restart_at=restart_at), (Judge("j", "j", ("CLI-2", "CLI-3", "CLI-5"), rule),)
+    )[0]
     return set(record.evidence.broken), set(record.evidence.verified)
 
 
@@ -117,7 +158,12 @@ RESTARTS = [(2.0, "held"), (None, "not exercised")]
 @pytest.mark.parametrize("signal, outcome", RESTARTS)
 def test_a_restart_is_known_from_its_signal_never_from_connections(signal: float | None, outcome: str) -> None:
     # A new connection for every request (as httpx-auth opens them) says nothing about a restart.
-    traffic = [on(1, register(0.0, "c1")), on(2, token(0.1, "c1", "t1")), on(3, api(1.0, "t1")), on(4, token(4.0, "c1", "t2"))]
+    traffic = [
+        on(1, register(0.0, "c1")),
+        on(2, token(0.1, "c1", "t1")),
+        on(3, api(1.0, "t1")),
+        on(4, token(4.0, "c1", "t2")),
+    ]
     record = judge_traffic(Traffic(traffic, restart_at=signal, prompted_at=1.5), (RESTART,))[0]
     if outcome == "held":
         assert set(record.evidence.verified) == {"CLI-2"} and not record.evidence.breaches
@@ -127,8 +173,9 @@ def test_a_restart_is_known_from_its_signal_never_from_connections(signal: float
     assert judged(token_reuse, traffic, restart_at=signal)[0] == (set() if signal else {"CLI-3"})
 
 
-def request(path: str, body: bytes, headers: list[tuple[str, str]], status: int = 201, answer: object = None,
-            query: str = "") -> Exchange:
+def request(
+    path: str, body: bytes, headers: list[tuple[str, str]], status: int = 201, answer: object = None, query: str = ""
+) -> Exchange:
     return ex("POST", path + (f"?{query}" if query else ""), 0.5, status, headers=headers, body=body, answer=answer)
 
 
@@ -140,13 +187,21 @@ REQUEST_RULES = [
     (register_body, request("/o/client/register", b'{"software_statement": "s"}', JSON_CT), None),
     (register_body, request("/o/client/register", b'["s"]', JSON_CT, 400), "REG-REQ-5"),
     (register_body, request("/o/client/register", b'{"software_statement": ["s"]}', JSON_CT, 400), "REG-REQ-5"),
-    (register_body, request("/o/client/register", b'{"software_statement": "s", "redirect_uri": 1}', JSON_CT, 400), "REG-REQ-5"),
+    (
+        register_body,
+        request("/o/client/register", b'{"software_statement": "s", "redirect_uri": 1}', JSON_CT, 400),
+        "REG-REQ-5",
+    ),
     (token_params, request("/o/client/token", GOOD_FORM, FORM), None),
     (token_params, request("/o/client/token", b"grant_type=client_credentials", FORM + BASIC), "TOK-REQ-2"),
     (token_params, request("/o/client/token", GOOD_FORM, FORM + BASIC, 400), "TOK-REQ-2"),
     (token_params, request("/o/client/token", b"", FORM, 400, query=GOOD_FORM.decode()), "TOK-REQ-2"),
     (token_params, request("/o/client/token", GOOD_FORM + b"&client_id=c2", FORM, 400), "TOK-REQ-2"),
-    (token_params, request("/o/client/token", b"grant_type=password&client_id=c1&client_secret=s", FORM, 400), "TOK-REQ-2"),
+    (
+        token_params,
+        request("/o/client/token", b"grant_type=password&client_id=c1&client_secret=s", FORM, 400),
+        "TOK-REQ-2",
+    ),
 ]
 
 
@@ -154,13 +209,19 @@ REQUEST_RULES = [
 def test_request_rules_a_client_can_break_are_judged(rule, exchange: Exchange, broken: str | None) -> None:
     record = judge_traffic(Traffic([exchange]), (Judge("j", "j", (), rule),))[0]
     assert set(record.evidence.broken) == ({broken} if broken else set())
-    assert set(record.evidence.verified) == (set() if broken else {"REG-REQ-5" if rule is register_body else "TOK-REQ-2"})
+    assert set(record.evidence.verified) == (
+        set() if broken else {"REG-REQ-5" if rule is register_body else "TOK-REQ-2"}
+    )
 
 
 def test_every_4xx_is_explained_with_the_requirement_it_points_to() -> None:
     bad_body = request("/o/client/register", b'["s"]', JSON_CT, 400, {"error": "invalid_request"})
-    basic = request("/o/client/token", b"grant_type=client_credentials", FORM + BASIC, 400, {"error": "invalid_request"})
-    wrong_statement = request("/o/client/register", b'{"software_statement": "x"}', JSON_CT, 400, {"error": "invalid_software_statement"})
+    basic = request(
+        "/o/client/token", b"grant_type=client_credentials", FORM + BASIC, 400, {"error": "invalid_request"}
+    )
+    wrong_statement = request(
+        "/o/client/register", b'{"software_statement": "x"}', JSON_CT, 400, {"error": "invalid_software_statement"}
+    )
     injected = token(3.0, "c1", error="invalid_client")
     injected.note = "invalid_client: credentials revoked (scenario revoked-credentials)"
     expired = api(10.5, "t1", 401)
@@ -172,13 +233,19 @@ def test_every_4xx_is_explained_with_the_requirement_it_points_to() -> None:
 
 
 def test_a_judge_that_saw_nothing_says_what_the_traffic_lacked() -> None:
-    record = judge_traffic(Traffic([*FLOW]), (Judge("bearer", "b", ("CLI-4",), bearer, "the client called no protected API"),))[0]
+    record = judge_traffic(
+        Traffic([*FLOW]), (Judge("bearer", "b", ("CLI-4",), bearer, "the client called no protected API"),)
+    )[0]
     assert record.not_verified() == {"CLI-4": "not exercised: the client called no protected API"}
 
 
 def test_client_scope_judges_only_the_clients_requirements() -> None:
-    check = {"nodeid": "n", "requirements": ["CLI-1", "REG-OK-1"], "outcome": "passed",
-             "verified": {"CLI-1": {"examples": []}, "REG-OK-1": {"examples": []}}}
+    check = {
+        "nodeid": "n",
+        "requirements": ["CLI-1", "REG-OK-1"],
+        "outcome": "passed",
+        "verified": {"CLI-1": {"examples": []}, "REG-OK-1": {"examples": []}},
+    }
     client = requirement_verdicts([check], scope="client")
     server = requirement_verdicts([check])
     assert (client["CLI-1"].verdict, client["REG-OK-1"].verdict) == ("pass", "not_applicable")
@@ -196,9 +263,11 @@ def test_trust_key_accepts_the_partners_statements_only(tmp_path) -> None:
 
     partner, stranger = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     claims = {"iss": "partner-test-issuer", "software_id": "partner-app", "grant_types": ["client_credentials"]}
-    cases = [(jwt.encode(claims, partner, algorithm="ES256"), 201),
-             (jwt.encode(claims, stranger, algorithm="ES256"), 400),
-             (jwt.encode(claims, None, algorithm="none"), 400)]
+    cases = [
+        (jwt.encode(claims, partner, algorithm="ES256"), 201),
+        (jwt.encode(claims, stranger, algorithm="ES256"), 400),
+        (jwt.encode(claims, None, algorithm="none"), 400),
+    ]
     with CertificationServer(Settings.of(["server-to-server"]), partner_key=partner.public_key()) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as http:
             answers = [http.post("/o/client/register", json={"software_statement": s}) for s, _ in cases]
@@ -209,12 +278,12 @@ def test_trust_key_accepts_the_partners_statements_only(tmp_path) -> None:
 
 
 def test_the_restart_signal_counts_only_after_the_prompt_and_is_not_client_traffic() -> None:
+    import threading
+
     import httpx
 
     from dcr_harness.clientcert.scenarios import RESTART_MARKER_PATH, Settings
     from dcr_harness.clientcert.server import CertificationServer
-
-    import threading
 
     prompted = threading.Event()
     with CertificationServer(Settings.of(["restart"]), on_restart=prompted.set) as server:
@@ -222,8 +291,10 @@ def test_the_restart_signal_counts_only_after_the_prompt_and_is_not_client_traff
             assert http.post(RESTART_MARKER_PATH).status_code == 409  # no prompt yet: no restart to signal
             assert http.get(RESTART_MARKER_PATH).status_code == 405
             creds = http.post("/o/client/register", json={"software_statement": server.statement}).json()
-            token = http.post("/o/client/token", data={**{k: creds[k] for k in ("client_id", "client_secret")},
-                                                        "grant_type": "client_credentials"}).json()["access_token"]
+            token = http.post(
+                "/o/client/token",
+                data={**{k: creds[k] for k in ("client_id", "client_secret")}, "grant_type": "client_credentials"},
+            ).json()["access_token"]
             assert http.get(server.endpoints["api"], headers={"Authorization": f"Bearer {token}"}).status_code == 200
             # The prompt follows the first API answer, once it has been sent: wait for it (bounded).
             assert prompted.wait(timeout=10) and server.recording.restart_at is None

@@ -12,14 +12,20 @@ from dcr_harness.refserver.faults import FAULTS
 
 ID = re.compile(r"\b(?:FLOW|REG|TOK|API|THR|DEV|CLI)-(?:[A-Z]+-)?\d+\b")
 # Where checks live: the suites, and the tables and check functions they are driven by.
-CHECK_SOURCES = [*paths.CONFORMANCE_DIR.glob("*.py"), paths.PACKAGE_DIR / "checks" / "provocations.py",
-                 *(paths.PACKAGE_DIR / "checks").glob("*.py"), *(paths.PACKAGE_DIR / "strategies").glob("*.py")]
+CHECK_SOURCES = [
+    *paths.CONFORMANCE_DIR.glob("*.py"),
+    paths.PACKAGE_DIR / "checks" / "provocations.py",
+    *(paths.PACKAGE_DIR / "checks").glob("*.py"),
+    *(paths.PACKAGE_DIR / "strategies").glob("*.py"),
+]
 # How a check claims a requirement: @pytest.mark.req("ID", ...) on a suite's check, the first
 # field of a provocation table row P("ID ID", ...) (test_register/test_token mark those), or
 # the IDs that open a client-certification judge's docstring ("""CLI-1, DEV-1: ...).
-CLAIMS = [(sorted(paths.CONFORMANCE_DIR.glob("*.py")), re.compile(r"mark\.req\(([^)]*)\)")),
-          ([paths.PACKAGE_DIR / "checks" / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\"")),
-          ([paths.PACKAGE_DIR / "clientcert" / "judges.py"], re.compile(r'^\s*"""([A-Z][A-Z0-9, -]*):', re.M))]
+CLAIMS = [
+    (sorted(paths.CONFORMANCE_DIR.glob("*.py")), re.compile(r"mark\.req\(([^)]*)\)")),
+    ([paths.PACKAGE_DIR / "checks" / "provocations.py"], re.compile(r"\bP\(\s*\"([^\"]+)\"")),
+    ([paths.PACKAGE_DIR / "clientcert" / "judges.py"], re.compile(r'^\s*"""([A-Z][A-Z0-9, -]*):', re.M)),
+]
 # Everything else that cites IDs: schemas, load profiles and the thresholds gate.
 OTHER_SOURCES = [*paths.SCHEMA_DIR.glob("*.schema.json"), *paths.LOAD_DIR.glob("*.py"), *paths.LOAD_DIR.glob("*.toml")]
 
@@ -48,8 +54,13 @@ def test_every_cited_id_is_in_the_contract() -> None:
 
 
 def claimed_by_checks() -> set[str]:
-    return {req_id for files, claim in CLAIMS for path in files
-            for args in claim.findall(path.read_text(encoding="utf-8")) for req_id in ID.findall(args)}
+    return {
+        req_id
+        for files, claim in CLAIMS
+        for path in files
+        for args in claim.findall(path.read_text(encoding="utf-8"))
+        for req_id in ID.findall(args)
+    }
 
 
 def test_every_requirement_is_checked_or_declared_out_of_scope() -> None:

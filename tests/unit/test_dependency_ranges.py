@@ -52,14 +52,18 @@ def test_plugin_breaking_dependencies_stop_below_the_next_major():
         lower = next(Version(s.version) for s in req.specifier if s.operator == ">=")
         upper = [Version(s.version) for s in req.specifier if s.operator == "<"]
         assert upper, f"{name} has no upper bound"
-        assert upper[0].major > lower.major and not any(upper[0].release[1:]), f"{name}: cap at a major release, not {req.specifier}"
+        assert upper[0].major > lower.major and not any(upper[0].release[1:]), (
+            f"{name}: cap at a major release, not {req.specifier}"
+        )
 
 
 def test_the_lock_pins_every_declared_dependency_inside_its_range_with_hashes():
     pins = locked()
     for req in declared():
         name = canonicalize_name(req.name)
-        assert name in pins, f"{req.name} is not in requirements.lock (refresh it: README, 'Installing the exact tested set')"
+        assert name in pins, (
+            f"{req.name} is not in requirements.lock (refresh it: README, 'Installing the exact tested set')"
+        )
         version, entry = pins[name]
         assert req.specifier.contains(version, prereleases=True), f"{req.name}=={version} is outside {req.specifier}"
     unhashed = [name for name, (_, entry) in pins.items() if "--hash=sha256:" not in entry]

@@ -9,9 +9,13 @@ from dcr_harness.report.diff import Run, diff, render_text
 from dcr_harness.report.samples import FAILING, check, results
 from dcr_harness.report.waivers import parse_waivers
 
-PASSING = results([check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"]),
-                   check("conformance/test_token.py::test_token_cache", ["TOK-OK-4"]),
-                   check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"])])  # the checks of FAILING, all passed
+PASSING = results(
+    [
+        check("conformance/test_register.py::test_register_ok", ["REG-OK-1", "FLOW-1"]),
+        check("conformance/test_token.py::test_token_cache", ["TOK-OK-4"]),
+        check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"]),
+    ]
+)  # the checks of FAILING, all passed
 WAIVER = 'version = 1\n[[waiver]]\nrequirement = "REG-OK-1"\nreason = "known"\nexpires = 2030-01-01\n'
 
 
@@ -61,4 +65,6 @@ def test_checks_that_appear_or_vanish_are_listed():
     more = results(PASSING["checks"] + [check("conformance/test_api.py::test_api_ok", ["API-1"])])
     d = diff(run("a", PASSING), run("b", more))
     assert [c["nodeid"] for c in d["checks"]["appeared"]] == ["conformance/test_api.py::test_api_ok"]
-    assert [c["nodeid"] for c in diff(run("b", more), run("a", PASSING))["checks"]["vanished"]] == ["conformance/test_api.py::test_api_ok"]
+    assert [c["nodeid"] for c in diff(run("b", more), run("a", PASSING))["checks"]["vanished"]] == [
+        "conformance/test_api.py::test_api_ok"
+    ]

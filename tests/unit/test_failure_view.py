@@ -1,14 +1,15 @@
 """Readable failures: one short block per failed check, a one-line JUnit message, short reprs."""
 
 import json
+
 import pytest
 from hypothesis.vendor.pretty import pretty
 
 from dcr_harness import checks
-from dcr_harness.http import Credentials, Exchange, Masker
-from dcr_harness.http.client import PreconditionFailed
 from dcr_harness.checks.provocations import REGISTER
 from dcr_harness.engine import failure_view
+from dcr_harness.http import Credentials, Exchange, Masker
+from dcr_harness.http.client import PreconditionFailed
 
 SECRET = "s3cr3t-Value_abc"
 STATEMENT = "eyJhbGciOiJSUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6IngifQ.c2lnbmF0dXJl"
@@ -16,10 +17,12 @@ STATEMENT = "eyJhbGciOiJSUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6IngifQ.c2lnbmF0dXJl"
 
 def exchange(status=200):
     return Exchange(
-        "POST", "http://127.0.0.1:1/o/client/token?x=1",
+        "POST",
+        "http://127.0.0.1:1/o/client/token?x=1",
         [("Content-Type", "application/x-www-form-urlencoded")],
         f"client_id=abc&client_secret={SECRET}&grant_type=client_credentials".encode(),
-        status=status, response_headers=[("content-type", "application/json")],
+        status=status,
+        response_headers=[("content-type", "application/json")],
         response_body=f'{{"access_token": "{SECRET}", "statement": "{STATEMENT}"}}'.encode(),
     )
 
@@ -39,31 +42,71 @@ def raised(exc):
 
 def view_of(exc, cited=("TOK-OK-1",), breaches=(), exchanges=()):
     excinfo = raised(exc) if exc is not None else None
-    return failure_view.build(excinfo, list(breaches), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml")
+    return failure_view.build(
+        excinfo, list(breaches), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml"
+    )
 
 
 def text(view):
     return "\n".join([view.headline, *view.lines])
 
 
-SOFT = [checks.Breach(("TOK-OK-2",), "created_at is not an integer", exchange(201)),
-        checks.Breach(("TOK-OK-4",), "no Cache-Control", exchange(201))]
+SOFT = [
+    checks.Breach(("TOK-OK-2",), "created_at is not an integer", exchange(201)),
+    checks.Breach(("TOK-OK-4",), "no Cache-Control", exchange(201)),
+]
 
 # (exception, recorded breaches, cited requirements, expected headline, phrases the block must show)
 CASES = [
-    (checks.CheckFailed(("TOK-OK-1", "TOK-REQ-1", "TOK-OK-1"), "expected status 201, got 200\n  case: Content-Type 'x'\n  reproduce with: curl ...", exchange()),
-     [], ["TOK-OK-1"], "[TOK-OK-1, TOK-REQ-1] expected status 201, got 200", ["minimal case: Content-Type 'x'", "reproduce: curl", "-> 200"]),
-    (None, SOFT, ["TOK-OK-2", "TOK-OK-4"], "[TOK-OK-2] created_at is not an integer", ["also: [TOK-OK-4] no Cache-Control", "-> 201"]),
-    (PreconditionFailed("registration with the valid statement did not succeed", exchange(500)),
-     [], ["REG-OK-1"], "blocked, no verdict on REG-OK-1: registration with the valid statement did not succeed", ["-> 500"]),
-    (KeyError("client_id"), [], ["REG-OK-2"], "harness error in a check of REG-OK-2: KeyError: 'client_id'", ["at ", "test_failure_view.py"]),
-    (ExceptionGroup("2 distinct", [ValueError("x"), checks.CheckFailed(("REG-ERR-5",), "server error 500 for client input")]),
-     [], ["REG-ERR-1"], "[REG-ERR-5] server error 500 for client input", ["+1 more distinct failure"]),
+    (
+        checks.CheckFailed(
+            ("TOK-OK-1", "TOK-REQ-1", "TOK-OK-1"),
+            "expected status 201, got 200\n  case: Content-Type 'x'\n  reproduce with: curl ...",
+            exchange(),
+        ),
+        [],
+        ["TOK-OK-1"],
+        "[TOK-OK-1, TOK-REQ-1] expected status 201, got 200",
+        ["minimal case: Content-Type 'x'", "reproduce: curl", "-> 200"],
+    ),
+    (
+        None,
+        SOFT,
+        ["TOK-OK-2", "TOK-OK-4"],
+        "[TOK-OK-2] created_at is not an integer",
+        ["also: [TOK-OK-4] no Cache-Control", "-> 201"],
+    ),
+    (
+        PreconditionFailed("registration with the valid statement did not succeed", exchange(500)),
+        [],
+        ["REG-OK-1"],
+        "blocked, no verdict on REG-OK-1: registration with the valid statement did not succeed",
+        ["-> 500"],
+    ),
+    (
+        KeyError("client_id"),
+        [],
+        ["REG-OK-2"],
+        "harness error in a check of REG-OK-2: KeyError: 'client_id'",
+        ["at ", "test_failure_view.py"],
+    ),
+    (
+        ExceptionGroup(
+            "2 distinct", [ValueError("x"), checks.CheckFailed(("REG-ERR-5",), "server error 500 for client input")]
+        ),
+        [],
+        ["REG-ERR-1"],
+        "[REG-ERR-5] server error 500 for client input",
+        ["+1 more distinct failure"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("exc, breaches, cited, headline, phrases", CASES,
-                         ids=["raised", "soft", "blocked", "harness-error", "hypothesis-group"])
+@pytest.mark.parametrize(
+    "exc, breaches, cited, headline, phrases",
+    CASES,
+    ids=["raised", "soft", "blocked", "harness-error", "hypothesis-group"],
+)
 def test_a_failure_is_one_short_block(exc, breaches, cited, headline, phrases):
     view = view_of(exc, cited, breaches)
     assert view.headline == headline and view.reprcrash.message == headline
@@ -93,7 +136,9 @@ def test_reprs_are_short_and_never_show_a_secret():
 
 
 def test_full_traceback_styles_keep_pytests_own_view(pytestconfig):
-    assert failure_view.wants_full_traceback(pytestconfig) == (pytestconfig.getoption("tbstyle") in ("long", "native") or pytestconfig.getoption("fulltrace"))
+    assert failure_view.wants_full_traceback(pytestconfig) == (
+        pytestconfig.getoption("tbstyle") in ("long", "native") or pytestconfig.getoption("fulltrace")
+    )
 
 
 def test_a_view_survives_the_trip_from_a_concurrent_worker(pytestconfig):
@@ -106,7 +151,11 @@ def test_a_view_survives_the_trip_from_a_concurrent_worker(pytestconfig):
     back = hook.pytest_report_from_serializable(config=pytestconfig, data=json.loads(json.dumps(data)))
     assert back.longrepr == "FULL TEXT" and failure_view.restore(back)
     assert isinstance(back.longrepr, failure_view.FailureView) and back.failed
-    assert back.longrepr.headline == view.headline and back.longrepr.lines == view.lines and str(back.longrepr) == "FULL TEXT"
+    assert (
+        back.longrepr.headline == view.headline
+        and back.longrepr.lines == view.lines
+        and str(back.longrepr) == "FULL TEXT"
+    )
     assert back.longrepr.reprcrash.message == "[REG-OK-1] expected status 201, got 200"
     plain = pytest.TestReport("t", ("x", 1, "y"), {}, "failed", "text", "call")
     assert not failure_view.restore(plain) and plain.longrepr == "text"
@@ -117,7 +166,9 @@ def test_identical_failure_lines_of_one_check_are_shown_once_with_a_count():
     evidence = checks.Evidence()
     evidence.breach(checks.Breach(("TOK-REQ-1",), "refused a valid Accept", exchange(400)))
     for i in range(10):
-        evidence.breach(checks.Breach(("TOK-OK-1",), f"expected status 201, got 200\n  case: Accept variant {i}", exchange()))
+        evidence.breach(
+            checks.Breach(("TOK-OK-1",), f"expected status 201, got 200\n  case: Accept variant {i}", exchange())
+        )
     try:
         checks.raise_if_breached(evidence)
     except checks.CheckFailed as exc:

@@ -27,12 +27,17 @@ def test_a_modules_tests_stay_together():
 
 def test_failures_and_errors_are_read_by_node_id():
     run = Run("unit", "idle", 1, 5)
-    read_summary("\n".join([
-        "....F",
-        "FAILED tests/unit/test_a.py::test_x[p-1] - AssertionError: lines == []",
-        "ERROR tests/unit/test_b.py::test_y - fixture 'nope' not found",
-        "FAILED to start something",  # not a node id
-        "1 failed, 41 passed, 1 error in 3.2s",
-    ]), run)
+    read_summary(
+        "\n".join(
+            [
+                "....F",
+                "FAILED tests/unit/test_a.py::test_x[p-1] - AssertionError: lines == []",
+                "ERROR tests/unit/test_b.py::test_y - fixture 'nope' not found",
+                "FAILED to start something",  # not a node id
+                "1 failed, 41 passed, 1 error in 3.2s",
+            ]
+        ),
+        run,
+    )
     assert run.failed == {"tests/unit/test_a.py::test_x[p-1]": "F", "tests/unit/test_b.py::test_y": "E"}
     assert run.passed == 41

@@ -19,16 +19,32 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "kubernetes"
 EXAMPLE = DEPLOY / "example" / "staging.toml"
 # The command deploy/kubernetes/README.md gives for the committed manifests.
-COMMITTED = ["load", "token_refresh", "--workers", "4", "--users", "200", "--spawn-rate", "20", "--duration", "300",
-             "--target", str(EXAMPLE), "--image", "registry.example.com/dcr-harness:0.1.0"]
+COMMITTED = [
+    "load",
+    "token_refresh",
+    "--workers",
+    "4",
+    "--users",
+    "200",
+    "--spawn-rate",
+    "20",
+    "--duration",
+    "300",
+    "--target",
+    str(EXAMPLE),
+    "--image",
+    "registry.example.com/dcr-harness:0.1.0",
+]
 STATEMENT = "eyJhbGciOiJSUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6ImsifQ.c2lnbmF0dXJlLW9mLWEtdmFsaWQtc3RhdGVtZW50"
 ADMIN_TOKEN = "admin-token-that-must-not-reach-the-cluster"
 
 
 def render(out: Path, *argv: str) -> dict[str, list[dict]]:
     assert main([*argv, "--render-kubernetes", str(out)]) == 0
-    return {str(p.relative_to(out)): [o for o in yaml.safe_load_all(p.read_text()) if o]
-            for p in sorted(out.rglob("*.yaml"))}
+    return {
+        str(p.relative_to(out)): [o for o in yaml.safe_load_all(p.read_text()) if o]
+        for p in sorted(out.rglob("*.yaml"))
+    }
 
 
 @pytest.fixture
@@ -48,7 +64,7 @@ revoked = "@secrets/revoked.jwt"
 revoke_url = "https://dcr.staging.example.com/admin/revoke"
 token = "{ADMIN_TOKEN}"
 [tls]
-ca_bundle = "{tmp_path / 'ca.pem'}"
+ca_bundle = "{tmp_path / "ca.pem"}"
 [load]
 allow_remote = true
 ''')
@@ -62,8 +78,19 @@ def objects(files: dict[str, list[dict]]) -> dict[str, dict]:
 def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(tmp_path, user_target):
     thresholds = tmp_path / "mine.toml"
     thresholds.write_text("version = 2\n[throttling]\narrivals_dropped_ratio_max = 0.01\n")
-    files = render(tmp_path / "k8s", "load", "throttling", "--workers", "3", "--rate", "2", "--target", str(user_target),
-                   "--thresholds", str(thresholds))
+    files = render(
+        tmp_path / "k8s",
+        "load",
+        "throttling",
+        "--workers",
+        "3",
+        "--rate",
+        "2",
+        "--target",
+        str(user_target),
+        "--thresholds",
+        str(thresholds),
+    )
     kinds = objects(files)
     assert set(kinds) == {"ConfigMap", "Secret", "Service", "Job", "Deployment", "LocustTest"}
     for kind, obj in kinds.items():
@@ -71,7 +98,9 @@ def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(tmp_path, use
             with pytest.raises(kubernetes_validate.SchemaNotFoundError):
                 kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
             continue
-        assert kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True) == KUBERNETES_VERSION.rsplit(".", 1)[0]
+        assert (
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True) == KUBERNETES_VERSION.rsplit(".", 1)[0]
+        )
     assert kinds["Deployment"]["spec"]["replicas"] == 3 and kinds["LocustTest"]["spec"]["worker"]["replicas"] == 3
     master = kinds["Job"]["spec"]["template"]["spec"]["containers"][0]
     assert master["args"][master["args"].index("--expect-workers") + 1] == "3"
@@ -148,8 +177,12 @@ BROKEN = [
 
 @pytest.mark.parametrize("kind, path, value, why", BROKEN, ids=[case[-1] for case in BROKEN])
 def test_a_broken_manifest_fails_validation(kind, path, value, why):
-    obj = objects({name: [o for o in yaml.safe_load_all((DEPLOY / name).read_text()) if o]
-                   for name in ("configmap.yaml", "secret.yaml", "master.yaml", "workers.yaml")})[kind]
+    obj = objects(
+        {
+            name: [o for o in yaml.safe_load_all((DEPLOY / name).read_text()) if o]
+            for name in ("configmap.yaml", "secret.yaml", "master.yaml", "workers.yaml")
+        }
+    )[kind]
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)  # valid as committed
     node = obj
     for key in path[:-1]:
@@ -159,15 +192,31 @@ def test_a_broken_manifest_fails_validation(kind, path, value, why):
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
 
 
-@pytest.mark.parametrize("base_url, load, message", [
-    ("http://127.0.0.1:8080", "", "is on loopback, which inside a pod is the pod itself"),
-    ("https://dcr.staging.example.com", "", "does not opt in with `[load] allow_remote = true`"),
-])
+@pytest.mark.parametrize(
+    "base_url, load, message",
+    [
+        ("http://127.0.0.1:8080", "", "is on loopback, which inside a pod is the pod itself"),
+        ("https://dcr.staging.example.com", "", "does not opt in with `[load] allow_remote = true`"),
+    ],
+)
 def test_a_target_a_pod_cannot_use_is_refused_in_one_line(tmp_path, capsys, base_url, load, message):
     target = tmp_path / "t.toml"
     target.write_text(f'base_url = "{base_url}"\n[statements]\nvalid = "{STATEMENT}"\n{load}')
-    assert main(["load", "token_refresh", "--workers", "2", "--target", str(target),
-                 "--render-kubernetes", str(tmp_path / "k8s")]) == 2
+    assert (
+        main(
+            [
+                "load",
+                "token_refresh",
+                "--workers",
+                "2",
+                "--target",
+                str(target),
+                "--render-kubernetes",
+                str(tmp_path / "k8s"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "k8s").exists()
@@ -176,6 +225,20 @@ def test_a_target_a_pod_cannot_use_is_refused_in_one_line(tmp_path, capsys, base
 def test_rendering_needs_the_workers_and_a_target(tmp_path, capsys, user_target):
     assert main(["load", "token_refresh", "--target", str(user_target), "--render-kubernetes", str(tmp_path)]) == 2
     assert "--render-kubernetes needs --workers N" in capsys.readouterr().err
-    assert main(["load", "token_refresh", "--workers", "2", "--master", "--target", str(user_target),
-                 "--render-kubernetes", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "load",
+                "token_refresh",
+                "--workers",
+                "2",
+                "--master",
+                "--target",
+                str(user_target),
+                "--render-kubernetes",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "does not combine with --master or --worker" in capsys.readouterr().err

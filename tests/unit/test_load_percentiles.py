@@ -6,9 +6,9 @@ import random
 
 import pytest
 
+from dcr_harness.errors import ThresholdsError
 from dcr_harness.loadgen.histograms import ExactLatency
 from dcr_harness.loadgen.thresholds import evaluate, load_thresholds
-from dcr_harness.errors import ThresholdsError
 
 RELATIVE_ERROR = 0.001  # three significant figures
 
@@ -60,8 +60,10 @@ def test_a_response_longer_than_an_hour_is_counted_not_lost():
 
 def test_exact_thresholds_are_judged_on_the_exact_set(tmp_path):
     path = tmp_path / "t.toml"
-    path.write_text("version = 2\n[token_refresh]\n[token_refresh.latency_ms_exact]\napi = { p95 = 10, p99 = 20 }\n"
-                    "[token_refresh.latency_ms]\napi = { p99 = 20 }\n")
+    path.write_text(
+        "version = 2\n[token_refresh]\n[token_refresh.latency_ms_exact]\napi = { p95 = 10, p99 = 20 }\n"
+        "[token_refresh.latency_ms]\napi = { p99 = 20 }\n"
+    )
     th = load_thresholds(path, "token_refresh")
     rounded = {"api": {"p95": 9.0, "p99": 20.0}}  # Locust's buckets: 20 ms, within the limit
     exact = {"api": {"p95": 9.2, "p99": 20.4}}  # what was really measured: over it
@@ -72,12 +74,15 @@ def test_exact_thresholds_are_judged_on_the_exact_set(tmp_path):
     assert any("latency_ms_exact.api.p99: not measured" in line for line in evaluate(th, {}, rounded, {})[1])
 
 
-@pytest.mark.parametrize("table, limits, named", [
-    ("latency_ms_exact", "{ p90 = 10 }", "p90"),
-    ("latency_ms_exact", "{ p99 = 10, mean = 3 }", "mean"),
-    ("latency_ms", "{ p999 = 10 }", "p999"),
-    ("latency_ms_exact", "10", "10"),
-])
+@pytest.mark.parametrize(
+    "table, limits, named",
+    [
+        ("latency_ms_exact", "{ p90 = 10 }", "p90"),
+        ("latency_ms_exact", "{ p99 = 10, mean = 3 }", "mean"),
+        ("latency_ms", "{ p999 = 10 }", "p999"),
+        ("latency_ms_exact", "10", "10"),
+    ],
+)
 def test_a_latency_limit_that_is_not_a_percentile_is_a_usage_error(tmp_path, table, limits, named):
     path = tmp_path / "t.toml"
     path.write_text(f"version = 2\n[throttling.{table}]\napi-probe = {limits}\n")

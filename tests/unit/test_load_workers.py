@@ -20,18 +20,22 @@ def ledger_after(samples: list[tuple[float, dict[str, tuple[bool, int]], bool]])
 
 
 def test_a_run_without_loss_says_nothing_and_counts_what_it_delivered():
-    ledger = ledger_after([(0.0, {"a": (LIVE, 3), "b": (LIVE, 3)}, True), (2.0, {"a": (LIVE, 3), "b": (LIVE, 3)}, True)])
+    ledger = ledger_after(
+        [(0.0, {"a": (LIVE, 3), "b": (LIVE, 3)}, True), (2.0, {"a": (LIVE, 3), "b": (LIVE, 3)}, True)]
+    )
     assert ledger.sentence() is None and ledger.lost == []
     assert ledger.to_dict()["delivered_user_seconds"] == 12.0 and ledger.lost_share() == 0.0
 
 
 def test_a_lost_worker_is_named_with_its_users_and_its_share_of_the_load():
-    ledger = ledger_after([
-        (0.0, {"a": (LIVE, 2), "b": (LIVE, 2)}, True),
-        (4.0, {"a": (LIVE, 2), "b": (MISSING, 0)}, True),  # Locust clears a missing worker's users
-        (8.0, {"a": (LIVE, 2), "b": (MISSING, 0)}, True),
-        (9.0, {"a": (LIVE, 0)}, False),  # stopping: no more load was planned
-    ])
+    ledger = ledger_after(
+        [
+            (0.0, {"a": (LIVE, 2), "b": (LIVE, 2)}, True),
+            (4.0, {"a": (LIVE, 2), "b": (MISSING, 0)}, True),  # Locust clears a missing worker's users
+            (8.0, {"a": (LIVE, 2), "b": (MISSING, 0)}, True),
+            (9.0, {"a": (LIVE, 0)}, False),  # stopping: no more load was planned
+        ]
+    )
     d = ledger.to_dict()
     assert d["lost"] == [{"worker": "b", "users": 2, "lost_after_s": 4.0}]
     # 0-4 s: both workers delivered 4 users; 4-8 s: a delivered 2, b's 2 were lost.
@@ -41,7 +45,9 @@ def test_a_lost_worker_is_named_with_its_users_and_its_share_of_the_load():
 
 
 def test_a_worker_that_comes_back_stays_counted_as_lost():
-    ledger = ledger_after([(0.0, {"a": (LIVE, 1)}, True), (1.0, {"a": (MISSING, 0)}, True), (2.0, {"a": (LIVE, 1)}, True)])
+    ledger = ledger_after(
+        [(0.0, {"a": (LIVE, 1)}, True), (1.0, {"a": (MISSING, 0)}, True), (2.0, {"a": (LIVE, 1)}, True)]
+    )
     assert ledger.lost == ["a"] and ledger.to_dict()["lost_user_seconds"] == 1.0
 
 
@@ -77,6 +83,8 @@ def test_a_single_process_takes_consecutive_devices():
 
 
 @pytest.mark.parametrize("limit, workers, share", [(8, 1, 8), (8, 2, 4), (9, 2, 5), (10, 3, 4), (1, 4, 1)])
-def test_a_workers_share_of_the_request_cap_keeps_the_total_within_it_plus_one_request_per_worker(limit, workers, share):
+def test_a_workers_share_of_the_request_cap_keeps_the_total_within_it_plus_one_request_per_worker(
+    limit, workers, share
+):
     assert request_share(limit, workers) == share
     assert limit <= workers * share < limit + workers

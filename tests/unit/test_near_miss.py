@@ -7,14 +7,23 @@ from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from dcr_harness.checks.provocations import BAD_REDIRECT, BAD_STATEMENT, STATEMENT_OR_REQUEST, SUCCESS
-from dcr_harness.contract.secret_values import Secret
 from dcr_harness.http.masking import Masker
 from dcr_harness.strategies import near_miss
 
 TOKENISH = "HycI_g_cJMebuMoDjVb0J8UlTWBpNlnweqyDMrujmd8"  # the shape of a token_urlsafe(32) secret or token
-KINDS = ("one letter's case changed", "upper-cased", "lower-cased", "replaced", "removed", "truncated by one",
-         "one character appended", "surrounded by spaces", "followed by a space and text", "a Unicode lookalike",
-         "compatibility form")
+KINDS = (
+    "one letter's case changed",
+    "upper-cased",
+    "lower-cased",
+    "replaced",
+    "removed",
+    "truncated by one",
+    "one character appended",
+    "surrounded by spaces",
+    "followed by a space and text",
+    "a Unicode lookalike",
+    "compatibility form",
+)
 
 
 def _labels(value: str) -> list[str]:
@@ -26,7 +35,10 @@ def test_every_kind_is_derived_and_each_differs_from_the_valid_value():
     assert all(any(kind in m.label for m in misses) for kind in KINDS), _labels(TOKENISH)
     assert all(m.value != TOKENISH for m in misses) and not any("normal form" in m.label for m in misses)
     changed = next(m for m in misses if m.label.startswith("one letter's case"))
-    assert changed.value.lower() == TOKENISH.lower() and sum(a != b for a, b in zip(changed.value, TOKENISH)) == 1
+    assert (
+        changed.value.lower() == TOKENISH.lower()
+        and sum(a != b for a, b in zip(changed.value, TOKENISH, strict=True)) == 1
+    )
 
 
 def test_derivations_are_deterministic_and_choose_the_last_letter():
@@ -72,14 +84,18 @@ def test_token_cases_refuse_every_near_miss_as_invalid_client_and_serve_the_equi
         assert [c.permitted for c in served] == [frozenset({SUCCESS})] and served[0].requirements == ("TOK-REQ-1",)
         refused = [c for c in cases if c not in served]
         assert all(c.requirements == ("TOK-ERR-2",) and "invalid_client" in c.permitted for c in refused)
-        assert {"invalid_client"} < next(c.permitted for c in refused if "lookalike" in c.name)  # non-ASCII: malformed too
+        assert {"invalid_client"} < next(
+            c.permitted for c in refused if "lookalike" in c.name
+        )  # non-ASCII: malformed too
     pairings = [c for c in near_miss.cases("token-client_secret", _inputs()) if c.name.startswith("wrong pairing")]
     assert len(pairings) == 2 and all(c.permitted == {"invalid_client"} for c in pairings)
 
 
 def test_api_cases_cite_api_2_first_and_serve_only_the_lower_case_scheme():
     cases = near_miss.cases("api-access-token", _inputs())
-    assert all(c.requirements == ("API-2", "API-3") and c.permitted == {"401"} for c in cases if SUCCESS not in c.permitted)
+    assert all(
+        c.requirements == ("API-2", "API-3") and c.permitted == {"401"} for c in cases if SUCCESS not in c.permitted
+    )
     assert [c.name for c in cases if SUCCESS in c.permitted] == ["Authorization equivalent: scheme in lower case"]
     assert any("first" in c.name or "second token" in c.name for c in cases)
 
@@ -95,8 +111,12 @@ def test_redirect_cases_refuse_path_near_misses_and_never_demand_refusing_an_rfc
     cases = {c.name.split(": ")[1]: c for c in near_miss.cases("register-redirect_uri", _inputs())}
     assert cases["path one letter's case changed (character 7)"].permitted == {BAD_REDIRECT}
     assert cases["path doubly percent-encoded"].permitted == {BAD_REDIRECT}
-    for equivalent in ("scheme in upper case (RFC 3986 6.2.2.1)", "host in upper case (RFC 3986 6.2.2.1)",
-                       "the default port written out (RFC 3986 6.2.3)", "path with a letter percent-encoded (RFC 3986 6.2.2.2)"):
+    for equivalent in (
+        "scheme in upper case (RFC 3986 6.2.2.1)",
+        "host in upper case (RFC 3986 6.2.2.1)",
+        "the default port written out (RFC 3986 6.2.3)",
+        "path with a letter percent-encoded (RFC 3986 6.2.2.2)",
+    ):
         assert cases[equivalent].permitted == {SUCCESS, BAD_REDIRECT}, equivalent
     assert all(c.requirements == ("REG-ERR-2",) for c in cases.values())
     assert near_miss.cases("register-redirect_uri", _inputs(None)) == []  # no valid value to derive from

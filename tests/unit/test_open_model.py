@@ -7,17 +7,29 @@ from types import SimpleNamespace
 
 import pytest
 
-from dcr_harness.loadgen.arrival import (Slots, arrival_marker, budget_for, interval_for, open_model_figures,
-                                         open_model_line, open_model_wait, run_report, users_for)
+from dcr_harness.loadgen.arrival import (
+    Slots,
+    arrival_marker,
+    budget_for,
+    interval_for,
+    open_model_figures,
+    open_model_line,
+    open_model_wait,
+    run_report,
+    users_for,
+)
 
 
-@pytest.mark.parametrize("rate, users, interval", [
-    (0.5, 1, 2.0),  # below one arrival a second one user suffices, with a longer interval
-    (1, 1, 1.0),
-    (2.5, 3, 1.2),  # users round up; each user's interval stretches so that together they offer the rate
-    (20, 20, 1.0),
-    (1000, 1000, 1.0),
-])
+@pytest.mark.parametrize(
+    "rate, users, interval",
+    [
+        (0.5, 1, 2.0),  # below one arrival a second one user suffices, with a longer interval
+        (1, 1, 1.0),
+        (2.5, 3, 1.2),  # users round up; each user's interval stretches so that together they offer the rate
+        (20, 20, 1.0),
+        (1000, 1000, 1.0),
+    ],
+)
 def test_users_are_sized_for_the_rate_and_together_offer_it(rate, users, interval):
     assert users_for(rate) == users
     assert interval_for(rate) == pytest.approx(interval)
@@ -91,13 +103,17 @@ def test_arrivals_are_counted_when_they_start_and_drops_when_the_user_is_free_ag
 
 
 def test_offered_achieved_and_dropped():
-    figures = open_model_figures(20.0, {"arrivals": 180, "arrivals_dropped": 20}, elapsed_s=10.0, requests=400,
-                                 users=20)
+    figures = open_model_figures(
+        20.0, {"arrivals": 180, "arrivals_dropped": 20}, elapsed_s=10.0, requests=400, users=20
+    )
     assert figures["offered"] == 200 and figures["sent"] == 180 and figures["dropped"] == 20
     assert figures["offered_rate"] == 20.0 and figures["achieved_rate"] == 18.0 and figures["requests_rate"] == 40.0
     assert figures["dropped_ratio"] == 0.1 and figures["requests_per_arrival"] == pytest.approx(400 / 180)
     line = open_model_line(figures)
-    assert "target 20/s; offered 20/s (200 arrivals in 10.0 s), achieved 18/s (180 sent on time), dropped 20 (10.00%)" in line
+    assert (
+        "target 20/s; offered 20/s (200 arrivals in 10.0 s), achieved 18/s (180 sent on time), dropped 20 (10.00%)"
+        in line
+    )
     assert "sized for" not in line
 
 
@@ -133,12 +149,21 @@ def test_the_command_sizes_the_users_for_the_rate_and_starts_them_within_a_secon
     assert load_options("throttling", "--rate", "2", "--spawn-rate", "4") == (16, 4.0)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--rate", "0"], "--rate must be above 0, not 0"),
-    (["--rate", "5", "--users", "3"], "--rate sizes the users itself (5 for 5/s); leave out --users"),
-    (["--rate", "5", "--shape", "ramp"], "--rate holds one arrival rate for the whole run; it does not combine with --shape"),
-    (["--rate", "5", "--worker", "--master-host", "127.0.0.1"], "a worker takes the rate from its master; give --rate to the master"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--rate", "0"], "--rate must be above 0, not 0"),
+        (["--rate", "5", "--users", "3"], "--rate sizes the users itself (5 for 5/s); leave out --users"),
+        (
+            ["--rate", "5", "--shape", "ramp"],
+            "--rate holds one arrival rate for the whole run; it does not combine with --shape",
+        ),
+        (
+            ["--rate", "5", "--worker", "--master-host", "127.0.0.1"],
+            "a worker takes the rate from its master; give --rate to the master",
+        ),
+    ],
+)
 def test_a_rate_that_cannot_be_held_is_named(argv, message):
     with pytest.raises(ValueError) as excinfo:
         load_options("token_refresh", *argv)

@@ -13,15 +13,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dcr_harness import checks
-from dcr_harness.http import Exchange
 from dcr_harness.checks.provocations import (
-    BAD_REDIRECT, BAD_STATEMENT, INVALID_REQUEST, REFUSAL_IS_FINDING, REGISTER, SUCCESS, TOKEN, P, judge,
+    BAD_REDIRECT,
+    BAD_STATEMENT,
+    INVALID_REQUEST,
+    REFUSAL_IS_FINDING,
+    REGISTER,
+    SUCCESS,
+    TOKEN,
+    P,
+    judge,
 )
+from dcr_harness.http import Exchange
 from dcr_harness.strategies.api import changed_character
 from dcr_harness.strategies.negotiation import accept_permits
 from dcr_harness.strategies.oracle import form_permitted, token_permitted
 from dcr_harness.strategies.register import (
-    missing_statement_permitted, redirect_permitted, text_body_permitted, utf8_damage_permitted,
+    missing_statement_permitted,
+    redirect_permitted,
+    text_body_permitted,
+    utf8_damage_permitted,
 )
 
 ID, SECRET = "client-1", "secret-1"
@@ -44,11 +55,19 @@ TOKEN_FORMS = [
     ("unknown grant type", _with(grant_type="urn:x"), WRONG_GRANT),
     ("password grant without username/password", _with(grant_type="password"), WRONG_GRANT | {INVALID_REQUEST}),
     ("refresh_token grant without refresh_token", _with(grant_type="refresh_token"), WRONG_GRANT | {INVALID_REQUEST}),
-    ("password grant with its parameters", _with(grant_type="password") + [("username", "u"), ("password", "p")], WRONG_GRANT),
+    (
+        "password grant with its parameters",
+        _with(grant_type="password") + [("username", "u"), ("password", "p")],
+        WRONG_GRANT,
+    ),
     ("client_id with a control character (malformed)", _with(client_id="client\x01"), {CLIENT, INVALID_REQUEST}),
     ("client_secret non-ASCII (malformed)", _with(client_secret="sécret"), {CLIENT, INVALID_REQUEST}),
     ("client_id overlong (malformed)", _with(client_id="a" * 300), {CLIENT, INVALID_REQUEST}),
-    ("missing secret and unknown grant: either defect", [("client_id", ID), ("grant_type", "urn:x")], WRONG_GRANT | {INVALID_REQUEST}),
+    (
+        "missing secret and unknown grant: either defect",
+        [("client_id", ID), ("grant_type", "urn:x")],
+        WRONG_GRANT | {INVALID_REQUEST},
+    ),
 ]
 
 
@@ -58,10 +77,21 @@ def test_token_permitted(what, pairs, permitted):
 
 
 RAW_FORMS = [
-    ("invalid UTF-8 in the id: refused, or an unknown id (lenient decoder)",
-     b"client_id=\xff\xfe&client_secret=secret-1&grant_type=client_credentials", {INVALID_REQUEST, CLIENT}),
-    ("percent escape of invalid UTF-8", b"client_id=%FF&client_secret=secret-1&grant_type=client_credentials", {INVALID_REQUEST, CLIENT}),
-    ("broken percent escape", b"client_id=client-1&client_secret=secret-1&grant_type=client_credentials&x=%G1", {SUCCESS, INVALID_REQUEST}),
+    (
+        "invalid UTF-8 in the id: refused, or an unknown id (lenient decoder)",
+        b"client_id=\xff\xfe&client_secret=secret-1&grant_type=client_credentials",
+        {INVALID_REQUEST, CLIENT},
+    ),
+    (
+        "percent escape of invalid UTF-8",
+        b"client_id=%FF&client_secret=secret-1&grant_type=client_credentials",
+        {INVALID_REQUEST, CLIENT},
+    ),
+    (
+        "broken percent escape",
+        b"client_id=client-1&client_secret=secret-1&grant_type=client_credentials&x=%G1",
+        {SUCCESS, INVALID_REQUEST},
+    ),
     ("good body", b"client_id=client-1&client_secret=secret-1&grant_type=client_credentials", {SUCCESS}),
 ]
 
@@ -72,7 +102,11 @@ def test_form_permitted(what, raw, permitted):
 
 
 ACCEPTS = [
-    ("contradictory ranges: serve or refuse", [("application/json", "0"), ("application/json", None)], {SUCCESS, INVALID_REQUEST}),
+    (
+        "contradictory ranges: serve or refuse",
+        [("application/json", "0"), ("application/json", None)],
+        {SUCCESS, INVALID_REQUEST},
+    ),
     ("plain json", [("application/json", None)], {SUCCESS}),
     ("json excluded, html wanted", [("application/json", "0"), ("text/html", None)], {INVALID_REQUEST}),
     ("json excluded, */* admits", [("application/json", "0"), ("*/*", None)], {INVALID_REQUEST}),
@@ -89,7 +123,11 @@ REGISTER_BODIES = [
     ("no statement", {}, {INVALID_REQUEST}),
     ("statement empty: omitted or malformed (REG-ERR-3)", {"software_statement": ""}, {INVALID_REQUEST, BAD_STATEMENT}),
     ("statement null", {"software_statement": None}, {INVALID_REQUEST, BAD_STATEMENT}),
-    ("no statement and a redirect_uri: either defect", {"redirect_uri": "https://x.example/cb"}, {INVALID_REQUEST, BAD_REDIRECT}),
+    (
+        "no statement and a redirect_uri: either defect",
+        {"redirect_uri": "https://x.example/cb"},
+        {INVALID_REQUEST, BAD_REDIRECT},
+    ),
 ]
 
 
@@ -98,12 +136,15 @@ def test_missing_statement_permitted(what, body, permitted):
     assert missing_statement_permitted(body) == frozenset(permitted)
 
 
-@pytest.mark.parametrize("value, permitted", [
-    (None, {SUCCESS, INVALID_REQUEST, BAD_REDIRECT}),
-    ("", {SUCCESS, INVALID_REQUEST, BAD_REDIRECT}),
-    (42, {INVALID_REQUEST, BAD_REDIRECT}),
-    ("not a uri", {INVALID_REQUEST, BAD_REDIRECT}),
-])
+@pytest.mark.parametrize(
+    "value, permitted",
+    [
+        (None, {SUCCESS, INVALID_REQUEST, BAD_REDIRECT}),
+        ("", {SUCCESS, INVALID_REQUEST, BAD_REDIRECT}),
+        (42, {INVALID_REQUEST, BAD_REDIRECT}),
+        ("not a uri", {INVALID_REQUEST, BAD_REDIRECT}),
+    ],
+)
 def test_redirect_permitted(value, permitted):
     assert redirect_permitted(value) == frozenset(permitted)
 
@@ -142,23 +183,33 @@ def test_one_changed_character_changes_the_decoded_token(raw, at):
     """A->B in the last character of unpadded base64 can change only padding bits; the mutation never does."""
     token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     at %= len(token)
-    changed = token[:at] + changed_character(token[at]) + token[at + 1:]
+    changed = token[:at] + changed_character(token[at]) + token[at + 1 :]
     padded = changed + "=" * (-len(changed) % 4)
     assert base64.urlsafe_b64decode(padded) != raw
 
 
 def _answer(status: int, body: object) -> Exchange:
-    return Exchange("POST", "http://127.0.0.1/o/client/register", [], b"", status=status,
-                    response_headers=[("content-type", "application/json")], response_body=json.dumps(body).encode())
+    return Exchange(
+        "POST",
+        "http://127.0.0.1/o/client/register",
+        [],
+        b"",
+        status=status,
+        response_headers=[("content-type", "application/json")],
+        response_body=json.dumps(body).encode(),
+    )
 
 
 UNKNOWN_MEMBERS = P("REG-REQ-5 REG-OK-1", "extra members", "register", {SUCCESS, REFUSAL_IS_FINDING}, lambda c: None)
 
 
-@pytest.mark.parametrize("status, body, warned, broken", [
-    (400, {"error": "invalid_request"}, ["REG-REQ-5"], []),  # a SHOULD: warning only
-    (403, {"error": "forbidden"}, [], ["REG-REQ-5", "REG-OK-1"]),  # not a 400 refusal: the request had to be served
-])
+@pytest.mark.parametrize(
+    "status, body, warned, broken",
+    [
+        (400, {"error": "invalid_request"}, ["REG-REQ-5"], []),  # a SHOULD: warning only
+        (403, {"error": "forbidden"}, [], ["REG-REQ-5", "REG-OK-1"]),  # not a 400 refusal: the request had to be served
+    ],
+)
 def test_refused_unknown_members_are_a_finding_not_a_failure(status, body, warned, broken):
     with checks.judged_apart(merge=False) as evidence:
         try:
@@ -171,27 +222,39 @@ def test_refused_unknown_members_are_a_finding_not_a_failure(status, body, warne
 
 def test_a_second_429_on_a_generated_case_is_not_verified_not_passed(monkeypatch):
     """run_case: an example still answered 429 after pacing and one retry is no verdict (issue 8)."""
+    from dcr_harness.contract.target import target_from_dict
     from dcr_harness.http import Session
     from dcr_harness.strategies import runner
-    from dcr_harness.contract.target import target_from_dict
 
     monkeypatch.setattr(runner, "note", lambda text: None)  # hypothesis.note needs a running example
 
-    throttled = Exchange("POST", "http://127.0.0.1/o/client/register", [], b"", status=429,
-                         response_headers=[("content-type", "text/html")], response_body=b"<html>slow down</html>")
+    throttled = Exchange(
+        "POST",
+        "http://127.0.0.1/o/client/register",
+        [],
+        b"",
+        status=429,
+        response_headers=[("content-type", "text/html")],
+        response_body=b"<html>slow down</html>",
+    )
     case = P("REG-ERR-1", "any", "register", INVALID_REQUEST, lambda c: throttled)
-    session = Session(target_from_dict({"base_url": "http://127.0.0.1:9", "statements": {"valid": "eyJ.a.b"}}), paced=False)
+    session = Session(
+        target_from_dict({"base_url": "http://127.0.0.1:9", "statements": {"valid": "eyJ.a.b"}}), paced=False
+    )
     with checks.judged_apart(merge=False) as evidence:
         runner.run_case(session, case)
     assert not evidence.verified and not evidence.breaches
     assert "REG-ERR-1" in evidence.unverified
 
 
-@pytest.mark.parametrize("text, permitted", [
-    ("not json", {INVALID_REQUEST}),
-    ("[1]", {INVALID_REQUEST}),
-    ('{"redirect_uri": "x"}', {INVALID_REQUEST, BAD_REDIRECT}),  # two defects: either code
-])
+@pytest.mark.parametrize(
+    "text, permitted",
+    [
+        ("not json", {INVALID_REQUEST}),
+        ("[1]", {INVALID_REQUEST}),
+        ('{"redirect_uri": "x"}', {INVALID_REQUEST, BAD_REDIRECT}),  # two defects: either code
+    ],
+)
 def test_text_bodies(text, permitted):
     assert text_body_permitted(text) == frozenset(permitted)
 

@@ -4,11 +4,11 @@ import ipaddress
 
 import httpx
 
+from dcr_harness.contract.target import ThrottleProfile, target_from_dict
+from dcr_harness.contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
 from dcr_harness.http.devices import BLOCK, DEVICE_NETWORK, DeviceAllocator, cursor_path
 from dcr_harness.http.pacing import Pacer
 from dcr_harness.http.session import MISMATCH_DEVICES, Session
-from dcr_harness.contract.target import ThrottleProfile, target_from_dict
-from dcr_harness.contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
 
 THR6_TIMES = [0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2, 2.4, 2.6, 2.8, 3.1]
 THR6_SERVED = [True] * 13 + [False] * 3 + [True]

@@ -13,20 +13,32 @@ import json
 import pytest
 
 from dcr_harness import checks
-from dcr_harness.checks import provocations
-from dcr_harness.checks import controls
+from dcr_harness.checks import controls, provocations
+from dcr_harness.contract.verdicts import requirement_verdicts
 from dcr_harness.http.exchange import Exchange
 from dcr_harness.report.samples import check
-from dcr_harness.contract.verdicts import requirement_verdicts
 
 JSON_CT = [("content-type", "application/json")]
-REGISTERED = {"client_id": "c", "client_secret": "s", "client_id_issued_at": 1, "redirect_uris": [],
-              "grant_types": ["client_credentials"], "scopes": []}
+REGISTERED = {
+    "client_id": "c",
+    "client_secret": "s",
+    "client_id_issued_at": 1,
+    "redirect_uris": [],
+    "grant_types": ["client_credentials"],
+    "scopes": [],
+}
 
 
 def answer(status: int, body: object = None) -> Exchange:
-    return Exchange("POST", "http://127.0.0.1:1/o/client/register", [], b"", status=status,
-                    response_headers=JSON_CT, response_body=json.dumps(body).encode())
+    return Exchange(
+        "POST",
+        "http://127.0.0.1:1/o/client/register",
+        [],
+        b"",
+        status=status,
+        response_headers=JSON_CT,
+        response_body=json.dumps(body).encode(),
+    )
 
 
 REFUSED = answer(400, {"error": "invalid_redirect_uri"})
@@ -81,15 +93,23 @@ def test_a_refusal_is_judged_when_the_control_is_served(control_answers) -> None
 def test_an_answer_that_differs_from_the_refused_control_is_judged(control_answers) -> None:
     answers, _ = control_answers
     answers["register"] = answer(400, {"error": "invalid_redirect_uri"})
-    ev, _ = judged(provocations.judge, provocation("REG-ERR-3", "invalid_software_statement"),
-                   answer(400, {"error": "invalid_software_statement"}))
+    ev, _ = judged(
+        provocations.judge,
+        provocation("REG-ERR-3", "invalid_software_statement"),
+        answer(400, {"error": "invalid_software_statement"}),
+    )
     assert "REG-ERR-3" in ev.verified
-    ev, _ = judged(provocations.judge, provocation("REG-REQ-1 REG-ERR-1", "invalid_request"),
-                   answer(415, {"message": "Unsupported Media Type"}))
+    ev, _ = judged(
+        provocations.judge,
+        provocation("REG-REQ-1 REG-ERR-1", "invalid_request"),
+        answer(415, {"message": "Unsupported Media Type"}),
+    )
     assert {"REG-ERR-1", "REG-ERR-5"} <= set(ev.broken)
 
 
-def test_made_up_credentials_permit_invalid_client_and_the_unknown_client_case_needs_no_control(control_answers) -> None:
+def test_made_up_credentials_permit_invalid_client_and_the_unknown_client_case_needs_no_control(
+    control_answers,
+) -> None:
     answers, _ = control_answers
     answers[provocations.MADE_UP_CONTROL] = answer(400, {"error": "invalid_client"})
     unknown = next(p for p in provocations.TOKEN if p.name == "unknown client_id")
@@ -122,9 +142,16 @@ def test_the_refused_baseline_breaks_the_success_requirement_and_the_flow(contro
 
 def test_a_pass_needs_every_citing_case_judged() -> None:
     judged_case = check("t::a", ["TOK-ERR-1"])
-    blocked_case = check("t::b", ["TOK-ERR-1"], "blocked", message="blocked: no credentials",
-                         not_verified={"TOK-ERR-1": "blocked by REG-OK-1: registration is refused"})
+    blocked_case = check(
+        "t::b",
+        ["TOK-ERR-1"],
+        "blocked",
+        message="blocked: no credentials",
+        not_verified={"TOK-ERR-1": "blocked by REG-OK-1: registration is refused"},
+    )
     verdicts = requirement_verdicts([judged_case, blocked_case])
     assert verdicts["TOK-ERR-1"].verdict == "not_verified"
-    assert verdicts["TOK-ERR-1"].reasons == ["1 of 2 cases judged; not judged: blocked by REG-OK-1: registration is refused"]
+    assert verdicts["TOK-ERR-1"].reasons == [
+        "1 of 2 cases judged; not judged: blocked by REG-OK-1: registration is refused"
+    ]
     assert requirement_verdicts([judged_case, check("t::c", ["TOK-ERR-1"])])["TOK-ERR-1"].verdict == "pass"

@@ -26,8 +26,10 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 def test_the_shipped_source_uses_no_private_name_of_another_package():
     found = [u for u in scan(source_files(ROOT), ROOT) if (u.path, u.name) not in ALLOWED]
-    assert not found, "private names of other packages (use the public API, or allow with its documentation):\n" + \
-        "\n".join(map(str, found))
+    assert not found, (
+        "private names of other packages (use the public API, or allow with its documentation):\n"
+        + "\n".join(map(str, found))
+    )
 
 
 def test_every_allowed_exception_is_still_needed():
@@ -38,13 +40,13 @@ def test_every_allowed_exception_is_still_needed():
 # Each shape of reach the harness once had (as of 003ab4f), and the public forms that replaced them.
 REACHES = {
     "wraps a private method": "from hypothesis.internal.conjecture import engine\n"
-                              "engine.ConjectureRunner.shrink_interesting_examples = wrapped\n",
+    "engine.ConjectureRunner.shrink_interesting_examples = wrapped\n",
     "reads a private class attribute": "from hypothesis import settings\nname = getattr(settings, '_current_profile', None)\n",
     "keeps a private name in a constant": "ATTR = '_hypothesis_internal_use_settings'\ndef f(t):\n    return getattr(t, ATTR)\n",
     "calls a private method": "import pytest\ndef f(report):\n    return report._to_json()\n",
     "swaps a private file": "def f(reporter, s):\n    reporter._tw._file = s\n",
     "overrides a private method": "from xdist.scheduler import LoadScopeScheduling\n"
-                                  "class S(LoadScopeScheduling):\n    def _split_scope(self, nodeid):\n        return nodeid\n",
+    "class S(LoadScopeScheduling):\n    def _split_scope(self, nodeid):\n        return nodeid\n",
     "reads private argparse state": "def f(parser):\n    return parser._subparsers._group_actions\n",
     "patches another package's class": "import argparse\nargparse.ArgumentParser.error = lambda self, m: None\n",
     "imports pytest's private package": "from _pytest.reports import TestReport\n",

@@ -47,20 +47,33 @@ def _register_error(server: InProcess, **kw) -> str:
     return r.json()["error"]
 
 
-@pytest.mark.parametrize("case, kw, code", [
-    ("no content-type", {"content": b"{}"}, "invalid_request"),
-    ("accept xml", {"json": {"software_statement": "VALID"}, "headers": {"Accept": "application/xml"}}, "invalid_request"),
-    ("empty statement", {"json": {"software_statement": ""}}, "invalid_request"),
-    ("null statement", {"json": {"software_statement": None}}, "invalid_request"),
-    ("redirect null", {"json": {"software_statement": "VALID", "redirect_uri": None}}, "invalid_request"),
-    ("statement not a JWT", {"json": {"software_statement": "not-a-jwt"}}, "invalid_software_statement"),
-    ("relative redirect", {"json": {"software_statement": "VALID", "redirect_uri": "/cb"}}, "invalid_redirect_uri"),
-    ("empty redirect", {"json": {"software_statement": "VALID", "redirect_uri": ""}}, "invalid_redirect_uri"),
-    ("fragment", {"json": {"software_statement": "VALID", "redirect_uri": "https://app.example.com/callback#f"}},
-     "invalid_redirect_uri"),
-    ("device info, doc sample", {"json": {"software_statement": "VALID"},
-                                 "headers": {"X-Device-Info": device_info.DOCUMENTATION_SAMPLE}}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "case, kw, code",
+    [
+        ("no content-type", {"content": b"{}"}, "invalid_request"),
+        (
+            "accept xml",
+            {"json": {"software_statement": "VALID"}, "headers": {"Accept": "application/xml"}},
+            "invalid_request",
+        ),
+        ("empty statement", {"json": {"software_statement": ""}}, "invalid_request"),
+        ("null statement", {"json": {"software_statement": None}}, "invalid_request"),
+        ("redirect null", {"json": {"software_statement": "VALID", "redirect_uri": None}}, "invalid_request"),
+        ("statement not a JWT", {"json": {"software_statement": "not-a-jwt"}}, "invalid_software_statement"),
+        ("relative redirect", {"json": {"software_statement": "VALID", "redirect_uri": "/cb"}}, "invalid_redirect_uri"),
+        ("empty redirect", {"json": {"software_statement": "VALID", "redirect_uri": ""}}, "invalid_redirect_uri"),
+        (
+            "fragment",
+            {"json": {"software_statement": "VALID", "redirect_uri": "https://app.example.com/callback#f"}},
+            "invalid_redirect_uri",
+        ),
+        (
+            "device info, doc sample",
+            {"json": {"software_statement": "VALID"}, "headers": {"X-Device-Info": device_info.DOCUMENTATION_SAMPLE}},
+            "invalid_request",
+        ),
+    ],
+)
 def test_register_errors(server, case, kw, code):
     if "json" in kw:
         kw["json"] = {k: (server.statements["valid"] if v == "VALID" else v) for k, v in kw["json"].items()}
@@ -68,13 +81,15 @@ def test_register_errors(server, case, kw, code):
 
 
 def test_register_success_details(server):
-    r = server.register(headers={"Accept": "application/json;charset=utf-8", "X-Device-Info": device_info.header_value()},
-                        json={"software_statement": server.statements["valid"], "unknown_member": [1]})
+    r = server.register(
+        headers={"Accept": "application/json;charset=utf-8", "X-Device-Info": device_info.header_value()},
+        json={"software_statement": server.statements["valid"], "unknown_member": [1]},
+    )
     assert r.status_code == 201 and r.headers["cache-control"] == "no-store"
     assert not schemas.validate("register-response", r.json())
-    assert server.register(json={"software_statement": server.statements["valid"],
-                                 "redirect_uri": "adobepass://com.programmer"}).json()["redirect_uris"] == \
-        ["adobepass://com.programmer"]
+    assert server.register(
+        json={"software_statement": server.statements["valid"], "redirect_uri": "adobepass://com.programmer"}
+    ).json()["redirect_uris"] == ["adobepass://com.programmer"]
 
 
 def _token_error(server: InProcess, body: str, **headers: str) -> str:
@@ -83,17 +98,26 @@ def _token_error(server: InProcess, body: str, **headers: str) -> str:
     return r.json()["error"]
 
 
-@pytest.mark.parametrize("body, code", [
-    ("", "invalid_request"),
-    ("client_id=ID&client_secret=SECRET", "invalid_request"),
-    ("client_id=ID&client_secret=&grant_type=client_credentials", "invalid_request"),
-    ("client_id=ID&client_secret=SECRET&grant_type=client_credentials&grant_type=client_credentials", "invalid_request"),
-    ("client_id=ID&client_secret=wrong&grant_type=urn:example:unknown", "unsupported_grant_type"),
-    ("client_id=nobody&client_secret=SECRET&grant_type=client_credentials", "invalid_client"),
-    ("client_id=ID&client_secret=wrong&grant_type=client_credentials", "invalid_client"),
-    ("client_id=ID&client_secret=SECRET&grant_type=password", "unauthorized_client"),
-    ("client_id=ID&client_secret=SECRET&grant_type=urn:ietf:params:oauth:grant-type:device_code", "unauthorized_client"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ("", "invalid_request"),
+        ("client_id=ID&client_secret=SECRET", "invalid_request"),
+        ("client_id=ID&client_secret=&grant_type=client_credentials", "invalid_request"),
+        (
+            "client_id=ID&client_secret=SECRET&grant_type=client_credentials&grant_type=client_credentials",
+            "invalid_request",
+        ),
+        ("client_id=ID&client_secret=wrong&grant_type=urn:example:unknown", "unsupported_grant_type"),
+        ("client_id=nobody&client_secret=SECRET&grant_type=client_credentials", "invalid_client"),
+        ("client_id=ID&client_secret=wrong&grant_type=client_credentials", "invalid_client"),
+        ("client_id=ID&client_secret=SECRET&grant_type=password", "unauthorized_client"),
+        (
+            "client_id=ID&client_secret=SECRET&grant_type=urn:ietf:params:oauth:grant-type:device_code",
+            "unauthorized_client",
+        ),
+    ],
+)
 def test_token_errors_in_precedence_order(server, creds, body, code):
     assert _token_error(server, body.replace("ID", creds[0]).replace("SECRET", creds[1])) == code
 
@@ -117,9 +141,16 @@ def test_token_serves_documented_accepts(server, creds, accept):
     assert not schemas.validate("token-response", r.json())
 
 
-@pytest.mark.parametrize("value", [device_info.DOCUMENTATION_SAMPLE, "%%%", device_info.header_value(osName="BeOS"),
-                                   base64.b64encode(b"[" * 5000).decode()],
-                         ids=["doc-sample", "not-base64", "os-outside-list", "deep-json"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        device_info.DOCUMENTATION_SAMPLE,
+        "%%%",
+        device_info.header_value(osName="BeOS"),
+        base64.b64encode(b"[" * 5000).decode(),
+    ],
+    ids=["doc-sample", "not-base64", "os-outside-list", "deep-json"],
+)
 def test_device_info_policies(key_dir, tmp_path, value):
     for policy, expected in (("reject", 400), ("fallback", 201)):
         copy_keys(key_dir, tmp_path / policy)
@@ -127,8 +158,9 @@ def test_device_info_policies(key_dir, tmp_path, value):
             assert srv.register(headers={"X-Device-Info": value}).status_code == expected
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer", "Basic abc", "Bearer a b", "bearer  ", "Token abc",
-                                           "Bearer unknown-token"])
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer", "Basic abc", "Bearer a b", "bearer  ", "Token abc", "Bearer unknown-token"]
+)
 def test_api_rejections(server, authorization):
     headers = {"Authorization": authorization} if authorization else {}
     r = server.api(headers=headers)
@@ -149,7 +181,9 @@ def test_admin_hook_is_not_throttled_and_checks_its_body(key_dir, tmp_path):
     with in_process(tmp_path, clock=FakeClock(), burst=0) as srv:
         hook = {"Authorization": f"Bearer {srv.config.admin_token}"}
         for _ in range(5):
-            assert srv.client.post("/admin/revoke", json={"software_id": "ref-revocable"}, headers=hook).status_code == 200
+            assert (
+                srv.client.post("/admin/revoke", json={"software_id": "ref-revocable"}, headers=hook).status_code == 200
+            )
         assert [srv.api().status_code for _ in range(2)] == [401, 429], "the throttle is on for the API"
         assert srv.client.post("/admin/revoke", json=["x"], headers=hook).status_code == 400
         assert srv.client.post("/admin/revoke", content=b"\xff", headers=hook).status_code == 400
@@ -161,7 +195,9 @@ def test_unknown_paths_and_methods(server):
 
 
 # too_slow is a health check on the speed of generating inputs: a loaded machine is not a failure of the server.
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     endpoint=st.sampled_from([REGISTER, TOKEN]),
     content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain", ""]),
@@ -177,7 +213,11 @@ def test_no_input_gets_a_5xx(server, endpoint, content_type, body, accept, devic
         headers["X-Device-Info"] = device
     r = server.client.post(endpoint, content=body, headers=headers)
     assert r.status_code == 400 and r.json()["error"] in {
-        "invalid_request", "invalid_software_statement", "invalid_client", "unsupported_grant_type"}, r.text
+        "invalid_request",
+        "invalid_software_statement",
+        "invalid_client",
+        "unsupported_grant_type",
+    }, r.text
 
 
 def test_the_body_size_cap_refuses_larger_bodies_with_invalid_request_and_serves_the_rest(key_dir, tmp_path):
@@ -185,6 +225,7 @@ def test_the_body_size_cap_refuses_larger_bodies_with_invalid_request_and_serves
     copy_keys(key_dir, tmp_path)
     cap = 2048
     with in_process(tmp_path, burst=10**9, max_body_bytes=cap) as srv:
+
         def body(size: int) -> bytes:  # a valid registration padded with an unknown member to exactly `size` bytes
             doc = {"software_statement": srv.statements["valid"], "x": ""}
             doc["x"] = "a" * (size - len(json.dumps(doc).encode()))
@@ -204,6 +245,7 @@ def test_the_body_size_cap_refuses_larger_bodies_with_invalid_request_and_serves
 
 def test_the_body_size_cap_is_a_serve_option():
     from dcr_harness.refserver.main import build_parser, config_from_args
+
     assert config_from_args(build_parser().parse_args(["--max-body-bytes", "65536"])).max_body_bytes == 65536
     assert config_from_args(build_parser().parse_args([])).max_body_bytes == 1 << 20
     with pytest.raises(SystemExit):

@@ -48,15 +48,19 @@ def _register_json(**members: str) -> Provoke:
 
 
 def _register_bytes(body: Callable[[InProcess], bytes], **headers: str) -> Provoke:
-    return lambda s: _status(s.client.post(REGISTER, content=body(s), headers={"Content-Type": "application/json", **headers}))
+    return lambda s: _status(
+        s.client.post(REGISTER, content=body(s), headers={"Content-Type": "application/json", **headers})
+    )
 
 
 def _token_form(body: str, query: str = "", **headers: str) -> Provoke:
     """A raw token request from fresh credentials; ID and SECRET in `body`/`query` are replaced."""
+
     def provoke(s: InProcess) -> int:
         client_id, secret = s.credentials()
         fill = lambda text: text.replace("ID", client_id).replace("SECRET", secret)  # noqa: E731
         return _status(s.client.post(TOKEN + fill(query), content=fill(body), headers={**FORM, **headers}))
+
     return provoke
 
 
@@ -98,6 +102,7 @@ def _alg_none(s: InProcess) -> int:
 
 def _throttled(devices: tuple[str, ...], schedule: tuple[float, ...]) -> Provoke:
     """Statuses of unauthenticated API calls (401 when served) from each device at each fake time."""
+
     def provoke(s: InProcess) -> list[int]:
         assert isinstance(s.clock, FakeClock)
         statuses = []
@@ -105,14 +110,19 @@ def _throttled(devices: tuple[str, ...], schedule: tuple[float, ...]) -> Provoke
             s.clock.now = t
             statuses += [_status(s.api(headers={"X-Forwarded-For": d})) for d in devices]
         return statuses
+
     return provoke
 
 
 def _throttled_token(s: InProcess) -> list[int]:
     """Statuses of back-to-back token requests with made-up credentials from one device (400 when served)."""
     headers = {**FORM, "X-Forwarded-For": TWO_DEVICES[0]}
-    return [_status(s.client.post(TOKEN, content="client_id=x&client_secret=y&grant_type=client_credentials",
-                                  headers=headers)) for _ in range(14)]
+    return [
+        _status(
+            s.client.post(TOKEN, content="client_id=x&client_secret=y&grant_type=client_credentials", headers=headers)
+        )
+        for _ in range(14)
+    ]
 
 
 THR6 = (0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2, 2.4, 2.6, 2.8, 3.1)
@@ -123,10 +133,12 @@ AT_ONCE = (0.0,) * 11  # each device: rate + burst exactly
 
 def _statement_segment(index: int, text: bytes) -> Provoke:
     """The valid statement with its header (0) or claims (1) replaced by `text`, under the old signature."""
+
     def provoke(s: InProcess) -> int:
         parts = s.statements["valid"].split(".")
         parts[index] = base64.urlsafe_b64encode(text).decode().rstrip("=")
         return _status(s.register(".".join(parts)))
+
     return provoke
 
 
@@ -136,7 +148,10 @@ def _device_key_with_control(s: InProcess) -> int:
 
 
 def _deep_unknown_member(s: InProcess) -> bytes:
-    return b'{"software_statement": %s, "x": %s}' % (json.dumps(s.statements["valid"]).encode(), b"[" * 100 + b"]" * 100)
+    return b'{"software_statement": %s, "x": %s}' % (
+        json.dumps(s.statements["valid"]).encode(),
+        b"[" * 100 + b"]" * 100,
+    )
 
 
 # fault: (provocation, outcome without the fault, outcome with it)
@@ -151,29 +166,52 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "reg-ignore-revocation": (_register_with("revoked"), 400, 201),
     "reg-accept-any-redirect": (_register_json(redirect_uri="/relative"), 400, 201),
     "reg-wrong-error-code": (lambda s: _error(s.register(json={})), "invalid_request", "invalid_client_metadata"),
-    "reg-error-not-json": (lambda s: s.register(json={}).headers["content-type"], "application/json",
-                           "text/plain; charset=utf-8"),
+    "reg-error-not-json": (
+        lambda s: s.register(json={}).headers["content-type"],
+        "application/json",
+        "text/plain; charset=utf-8",
+    ),
     "reg-500-bad-json": (_register_bytes(lambda s: b"{"), 400, 500),
     "reg-accept-any-content-type": (
-        _register_bytes(lambda s: json.dumps({"software_statement": s.statements["valid"]}).encode(),
-                        **{"Content-Type": "text/plain"}), 400, 201),
+        _register_bytes(
+            lambda s: json.dumps({"software_statement": s.statements["valid"]}).encode(),
+            **{"Content-Type": "text/plain"},
+        ),
+        400,
+        201,
+    ),
     "reg-ignore-accept": (_register(headers={"Accept": "text/html"}), 400, 201),
     "reg-dup-member-last-wins": (
-        _register_bytes(lambda s: b'{"software_statement": "x", "software_statement": %s}'
-                        % json.dumps(s.statements["valid"]).encode()), 400, 201),
+        _register_bytes(
+            lambda s: (
+                b'{"software_statement": "x", "software_statement": %s}' % json.dumps(s.statements["valid"]).encode()
+            )
+        ),
+        400,
+        201,
+    ),
     "reg-refuses-all": (_register(), 201, 400),
-    "tok-415-non-form": (lambda s: _status(s.client.post(TOKEN, content="{}", headers={"Content-Type": "application/json"})),
-                         400, 415),
+    "tok-415-non-form": (
+        lambda s: _status(s.client.post(TOKEN, content="{}", headers={"Content-Type": "application/json"})),
+        400,
+        415,
+    ),
     "tok-status-200": (lambda s: _status(_token(s)), 201, 200),
     "tok-created-at-seconds": (lambda s: type(_token(s).json()["created_at"]).__name__, "int", "str"),
     "tok-token-type-mac": (lambda s: _token(s).json()["token_type"], "bearer", "mac"),
     "tok-missing-created-at": (lambda s: "created_at" in _token(s).json(), True, False),
     "tok-no-refresh": (_second_token, 201, 400),
-    "tok-accept-wrong-secret": (_token_form("client_id=ID&client_secret=wrong&grant_type=client_credentials"), 400, 201),
+    "tok-accept-wrong-secret": (
+        _token_form("client_id=ID&client_secret=wrong&grant_type=client_credentials"),
+        400,
+        201,
+    ),
     "tok-basic-plus-body-accepted": (_basic_and_body, 400, 201),
     "tok-unknown-grant-invalid-request": (
         lambda s: _error(s.token(*s.credentials(), grant_type="urn:example:unknown")),
-        "unsupported_grant_type", "invalid_request"),
+        "unsupported_grant_type",
+        "invalid_request",
+    ),
     "tok-ungranted-grant-accepted": (lambda s: _status(s.token(*s.credentials(), grant_type="password")), 400, 201),
     "tok-repeated-param-last-wins": (_token_form(GOOD_FORM + "&client_id=ID"), 400, 201),
     "tok-no-cache-headers": (lambda s: _token(s).headers.get("cache-control"), "no-store", None),
@@ -183,7 +221,11 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "api-accept-revoked": (_revoked_token, 401, 200),
     "api-accept-unknown-token": (lambda s: _status(s.api("never-issued")), 401, 200),
     "api-status-403": (lambda s: _status(s.api()), 401, 403),
-    "api-error-body-plain": (lambda s: s.api().headers["content-type"], "application/json", "text/plain; charset=utf-8"),
+    "api-error-body-plain": (
+        lambda s: s.api().headers["content-type"],
+        "application/json",
+        "text/plain; charset=utf-8",
+    ),
     "api-error-status-mismatch": (lambda s: s.api().json()["status"], 401, 400),
     "api-reject-valid": (lambda s: _status(s.api(s.access_token())), 200, 401),
     "dev-500-bad-device-info": (_register(headers={"X-Device-Info": "%%% not base64"}), 400, 500),
@@ -193,32 +235,59 @@ CASES: dict[str, tuple[Provoke, Any, Any]] = {
     "thr-no-recovery": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401] * 13 + [429] * 4),
     "thr-status-503": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401] * 13 + [503] * 3 + [401]),
     "thr-ignore-device-header": (_throttled(TWO_DEVICES, AT_ONCE), [401] * 22, [401] * 11 + [429] * 11),
-    "thr-no-burst": (_throttled(TWO_DEVICES[:1], THR6), THR6_OK, [401, 429, 429, 429, 401] + [429] * 6 + [401] + [429] * 4 + [401]),
+    "thr-no-burst": (
+        _throttled(TWO_DEVICES[:1], THR6),
+        THR6_OK,
+        [401, 429, 429, 429, 401] + [429] * 6 + [401] + [429] * 4 + [401],
+    ),
     "thr-token-exempt": (_throttled_token, [400] * 11 + [429] * 3, [400] * 14),
     "gen-500-long-param": (_register_json(redirect_uri="https://app.example.com/" + "a" * 2000), 400, 500),
     "gen-500-control-char": (_register_json(redirect_uri="https://app.example.com/\x01"), 400, 500),
     "gen-accept-empty-secret": (_token_form("client_id=ID&client_secret=&grant_type=client_credentials"), 400, 201),
     "gen-accept-expired-statement": (
-        lambda s: _status(s.register(s.keys.mint(VALID, exp=int(time.time()) - 3600))), 400, 201),
+        lambda s: _status(s.register(s.keys.mint(VALID, exp=int(time.time()) - 3600))),
+        400,
+        201,
+    ),
     "rare-500-redirect-bad-percent": (_register_json(redirect_uri="https://app.example.com/callback%zz"), 400, 500),
     "rare-500-deep-json": (_register_bytes(_deep_unknown_member), 201, 500),
     "rare-500-xff-not-address": (_register(headers={"X-Forwarded-For": "not-an-address, 198.18.0.1"}), 201, 500),
     "rare-500-non-ascii-user-agent": (_register(headers={"User-Agent": "é".encode()}), 201, 500),
-    "rare-500-form-invalid-utf8": (_token_form("client_id=ID&client_secret=%FF&grant_type=client_credentials"), 400, 500),
+    "rare-500-form-invalid-utf8": (
+        _token_form("client_id=ID&client_secret=%FF&grant_type=client_credentials"),
+        400,
+        500,
+    ),
     "rare-500-device-key-control": (_device_key_with_control, 201, 500),
     "rare-500-alg-not-string": (_statement_segment(0, b'{"alg": 42, "typ": "JWT"}'), 400, 500),
-    "rare-500-claim-out-of-range": (_statement_segment(1, b'{"software_id": "ref-valid", "iat": 18446744073709551616}'), 400, 500),
+    "rare-500-claim-out-of-range": (
+        _statement_segment(1, b'{"software_id": "ref-valid", "iat": 18446744073709551616}'),
+        400,
+        500,
+    ),
     "rare-500-content-type-param": (_register(headers={"Content-Type": "application/json; charset"}), 201, 500),
     "rare-500-accept-bad-q": (lambda s: _status(_token(s, Accept="application/json;q=abc")), 400, 500),
     "rare-500-empty-bearer": (lambda s: _status(s.api(headers={"Authorization": "Bearer"})), 401, 500),
     "rare-accept-repeated-same-param": (_token_form(GOOD_FORM + "&grant_type=client_credentials"), 400, 201),
     "rare-accept-padded-statement": (lambda s: _status(s.register(" " + s.statements["valid"] + "\n")), 400, 201),
-    "near-client-id-case-insensitive": (lambda s: _near_token(s, lambda cid, secret, other: (cid.swapcase(), secret)), 400, 201),
-    "near-secret-case-insensitive": (lambda s: _near_token(s, lambda cid, secret, other: (cid, secret.swapcase())), 400, 201),
+    "near-client-id-case-insensitive": (
+        lambda s: _near_token(s, lambda cid, secret, other: (cid.swapcase(), secret)),
+        400,
+        201,
+    ),
+    "near-secret-case-insensitive": (
+        lambda s: _near_token(s, lambda cid, secret, other: (cid, secret.swapcase())),
+        400,
+        201,
+    ),
     "near-secret-trimmed": (lambda s: _near_token(s, lambda cid, secret, other: (cid, f" {secret}\t")), 400, 201),
     "near-cross-client-secret": (lambda s: _near_token(s, lambda cid, secret, other: (cid, other)), 400, 201),
     "near-token-prefix": (lambda s: _status(s.api(s.access_token()[:-1])), 401, 200),
-    "near-bearer-first-word": (lambda s: _status(s.api(headers={"Authorization": f"Bearer {s.access_token()} extra"})), 401, 200),
+    "near-bearer-first-word": (
+        lambda s: _status(s.api(headers={"Authorization": f"Bearer {s.access_token()} extra"})),
+        401,
+        200,
+    ),
 }
 
 

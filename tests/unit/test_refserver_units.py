@@ -23,16 +23,33 @@ from dcr_harness.refserver.throttle import Throttle
 
 # THR-6, verbatim: (seconds since the device's first request, served?)
 THR6 = [(t, True) for t in (0, 0.3, 0.6, 0.9, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 2.1, 2.2)] + [
-    (2.4, False), (2.6, False), (2.8, False), (3.1, True)]
+    (2.4, False),
+    (2.6, False),
+    (2.8, False),
+    (3.1, True),
+]
 
 
-@pytest.mark.parametrize("header, admitted", [
-    (None, True), ("", True), ("*/*", True), ("application/*", True), ("application/json", True),
-    ("application/json;charset=utf-8", True), ("APPLICATION/JSON; q=0.5", True),
-    ("text/html, */*;q=0.1", True), ("text/html", False), ("application/xml", False),
-    ("application/json;q=0, text/html", False), ("application/json;q=0, */*", False),
-    ("*/*;q=0", False), ("application/json;q=abc", False), ("application/*;q=0, application/json", True),
-])
+@pytest.mark.parametrize(
+    "header, admitted",
+    [
+        (None, True),
+        ("", True),
+        ("*/*", True),
+        ("application/*", True),
+        ("application/json", True),
+        ("application/json;charset=utf-8", True),
+        ("APPLICATION/JSON; q=0.5", True),
+        ("text/html, */*;q=0.1", True),
+        ("text/html", False),
+        ("application/xml", False),
+        ("application/json;q=0, text/html", False),
+        ("application/json;q=0, */*", False),
+        ("*/*;q=0", False),
+        ("application/json;q=abc", False),
+        ("application/*;q=0, application/json", True),
+    ],
+)
 def test_accept_negotiation(header, admitted):
     assert accepts_json(header) is admitted
 
@@ -42,8 +59,21 @@ def test_accept_without_parameter_support_is_the_fault_only():
     assert accepts_json("application/json", allow_params=False) is True
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"\xff{}", b"NaN", b'{"a": Infinity}', b"\xef\xbb\xbf{}",
-                                  b"[" * 100_000, b"1" * 5000, b'{"a": 1, "a": 2}', b'{"x": {"b": 1, "b": 1}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"\xff{}",
+        b"NaN",
+        b'{"a": Infinity}',
+        b"\xef\xbb\xbf{}",
+        b"[" * 100_000,
+        b"1" * 5000,
+        b'{"a": 1, "a": 2}',
+        b'{"x": {"b": 1, "b": 1}}',
+    ],
+)
 def test_json_that_is_malformed_or_repeats_members_is_invalid_request(body):
     with pytest.raises(DcrError) as err:
         decode_json(body)
@@ -78,11 +108,20 @@ def test_basic_credentials():
             basic_credentials([bad])
 
 
-@pytest.mark.parametrize("uri, ok", [
-    ("https://app.example.com/callback", True), ("adobepass://com.programmer", True), ("urn:x:y", True),
-    ("/callback", False), ("not a uri", False), ("https://a.example/#frag", False), ("", False),
-    ("1http://x", False), ("https://a.example/\x00", False),
-])
+@pytest.mark.parametrize(
+    "uri, ok",
+    [
+        ("https://app.example.com/callback", True),
+        ("adobepass://com.programmer", True),
+        ("urn:x:y", True),
+        ("/callback", False),
+        ("not a uri", False),
+        ("https://a.example/#frag", False),
+        ("", False),
+        ("1http://x", False),
+        ("https://a.example/\x00", False),
+    ],
+)
 def test_absolute_uri(uri, ok):
     assert is_absolute_uri(uri) is ok
 
@@ -178,11 +217,14 @@ def test_throttle_device_map_is_bounded():
     assert list(throttle.devices) == ["d7", "d8", "d9"]
 
 
-@pytest.mark.parametrize("fault, expected", [
-    ("thr-none", [True] * len(THR6)),
-    ("thr-burst-refills", [True] * len(THR6)),  # window 2 has a fresh burst, so 2.4-2.8 are served
-    ("thr-no-recovery", [ok and t < 3 for t, ok in THR6]),
-])
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        ("thr-none", [True] * len(THR6)),
+        ("thr-burst-refills", [True] * len(THR6)),  # window 2 has a fresh burst, so 2.4-2.8 are served
+        ("thr-no-recovery", [ok and t < 3 for t, ok in THR6]),
+    ],
+)
 def test_throttle_faults_change_the_schedule(fault, expected):
     throttle = Throttle(ServerConfig(faults=frozenset({fault})))
     assert [throttle.admit("d", t) for t, _ in THR6] == expected

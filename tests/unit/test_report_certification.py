@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from dcr_harness.contract import requirements, schemas
 from dcr_harness.cli.commands import main
+from dcr_harness.contract import requirements, schemas
 from dcr_harness.report.certification import build
 from dcr_harness.report.samples import FAILING
 from dcr_harness.report.waivers import WaiverError, parse_waivers
 
-WAIVE_REG_OK_1 = '''version = 1
+WAIVE_REG_OK_1 = """version = 1
 [[waiver]]
 requirement = "REG-OK-1"
 reason = "known defect DCR-12, fix in 7.2"
 expires = {expires}
 owner = "qa@example.com"
-'''
+"""
 
 
 def verdict_of(doc: dict, req_id: str) -> str:
@@ -56,29 +56,44 @@ def test_an_expired_waiver_does_not_apply_and_is_listed() -> None:
 
 
 def test_a_check_waiver_matches_a_nodeid_pattern() -> None:
-    text = 'version = 1\n[[waiver]]\ncheck = "test_register.py::test_register_*"\nreason = "r"\nexpires = "2030-01-01"\n'
+    text = (
+        'version = 1\n[[waiver]]\ncheck = "test_register.py::test_register_*"\nreason = "r"\nexpires = "2030-01-01"\n'
+    )
     assert verdict_of(build(FAILING, parse_waivers(text)), "REG-OK-1") == "waived"
 
 
 def test_a_waived_check_stops_failing_the_requirements_it_breaks_without_citing_them() -> None:
     from dcr_harness.report.samples import check, results
 
-    run = results([check("conformance/test_register.py::test_fresh", ["REG-OK-3"], "failed", ["REG-OK-1"], "[REG-OK-1] got 200",
-                         verified=["REG-OK-3"])])
+    run = results(
+        [
+            check(
+                "conformance/test_register.py::test_fresh",
+                ["REG-OK-3"],
+                "failed",
+                ["REG-OK-1"],
+                "[REG-OK-1] got 200",
+                verified=["REG-OK-3"],
+            )
+        ]
+    )
     text = 'version = 1\n[[waiver]]\ncheck = "conformance/test_register.py::*"\nreason = "r"\nexpires = "2030-01-01"\n'
     doc = build(run, parse_waivers(text))
     assert verdict_of(doc, "REG-OK-1") == "waived" and doc["overall"]["verdict"] == "PASS with waivers"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("version = 2", "version = 1"),
-    ("version = 1\n[[waiver]]\nrequirement = 'X'\nexpires = 2030-01-01", "reason"),
-    ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'", "expires"),
-    ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'\nexpires = 'soon'", "ISO date"),
-    ("version = 1\n[[waiver]]\nreason = 'r'\nexpires = 2030-01-01", "exactly one"),
-    ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'\nexpires = 2030-01-01\nuntil = 1", "unknown key"),
-    ("version = [", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("version = 2", "version = 1"),
+        ("version = 1\n[[waiver]]\nrequirement = 'X'\nexpires = 2030-01-01", "reason"),
+        ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'", "expires"),
+        ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'\nexpires = 'soon'", "ISO date"),
+        ("version = 1\n[[waiver]]\nreason = 'r'\nexpires = 2030-01-01", "exactly one"),
+        ("version = 1\n[[waiver]]\nrequirement = 'X'\nreason = 'r'\nexpires = 2030-01-01\nuntil = 1", "unknown key"),
+        ("version = [", "not valid TOML"),
+    ],
+)
 def test_malformed_waiver_files_are_rejected_with_a_message(text: str, message: str) -> None:
     with pytest.raises(WaiverError, match=message):
         parse_waivers(text)

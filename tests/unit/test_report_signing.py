@@ -44,11 +44,14 @@ def test_one_changed_byte_is_rejected(signed: tuple[Path, Path], capsys: pytest.
     assert "altered" in capsys.readouterr().err
 
 
-def test_a_report_signed_by_another_key_is_rejected_against_the_pinned_key(signed: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_report_signed_by_another_key_is_rejected_against_the_pinned_key(
+    signed: tuple[Path, Path], tmp_path: Path
+) -> None:
     report, _ = signed
     assert main(["sign", str(report), "--generate-key", str(tmp_path / "impostor.pem")]) == 0
     other = tmp_path / "expected.pub.pem"
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from dcr_harness.report.signing import public_pem
 
     other.write_bytes(public_pem(Ed25519PrivateKey.generate().public_key()))

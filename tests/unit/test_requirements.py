@@ -8,6 +8,7 @@ import pytest
 
 from dcr_harness import paths
 from dcr_harness.contract import requirements
+from tests.upstream import UPSTREAM_CONTRACT, needs_upstream_contract
 
 EXPECTED_IDS = (
     [f"FLOW-{i}" for i in range(1, 5)]
@@ -22,8 +23,6 @@ EXPECTED_IDS = (
     + [f"DEV-{i}" for i in range(1, 4)]
     + [f"CLI-{i}" for i in range(1, 6)]
 )
-
-from tests.upstream import UPSTREAM_CONTRACT, needs_upstream_contract
 
 
 def test_every_known_id_is_parsed_in_contract_order() -> None:
@@ -65,7 +64,9 @@ def test_sections_areas_and_anchors() -> None:
 def test_text_is_the_folded_bullet() -> None:
     assert requirements.get("REG-REQ-1").text == "The request must carry `Content-Type: application/json`. [register]"
     flow4 = requirements.get("FLOW-4").text
-    assert flow4.startswith("Shortly before the token expires it asks the token endpoint again, with the *same* credentials;")
+    assert flow4.startswith(
+        "Shortly before the token expires it asks the token endpoint again, with the *same* credentials;"
+    )
     assert flow4.endswith("a new registration loses the user's authenticated profiles. [flow] [faq]")
     dev2 = requirements.get("DEV-2").text
     assert "list: required: `model`, `version`, `osName` (restricted), `osVersion`, `connectionType`; optional:" in dev2
@@ -89,8 +90,20 @@ def test_the_contract_is_the_shipped_document() -> None:
 
 
 def test_every_requirement_names_its_sources() -> None:
-    keys = {"[overview]", "[faq]", "[flow]", "[register]", "[token]", "[throttle]", "[device]", "[errors]", "[openapi]",
-            "[RFC 7591]", "[RFC 6749]", "[RFC 6750]"}
+    keys = {
+        "[overview]",
+        "[faq]",
+        "[flow]",
+        "[register]",
+        "[token]",
+        "[throttle]",
+        "[device]",
+        "[errors]",
+        "[openapi]",
+        "[RFC 7591]",
+        "[RFC 6749]",
+        "[RFC 6750]",
+    }
     for req in requirements.all_requirements():
         assert any(req.text.rstrip(".").endswith(k) or f"{k} [" in req.text for k in keys), req.id
 
@@ -99,7 +112,9 @@ def test_out_of_scope_lists_known_ids_only() -> None:
     out = requirements.out_of_scope()
     assert out == []  # client obligations are certified by certify-client
     assert all(requirements.is_known(i) for i in out)
-    assert requirements.parse_out_of_scope("## Out of scope\n\n- `CLI-9`: why\n## Next\n- `CLI-8`: not this\n") == ["CLI-9"]
+    assert requirements.parse_out_of_scope("## Out of scope\n\n- `CLI-9`: why\n## Next\n- `CLI-8`: not this\n") == [
+        "CLI-9"
+    ]
 
 
 @needs_upstream_contract

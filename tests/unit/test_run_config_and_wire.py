@@ -20,22 +20,53 @@ def test_the_run_config_is_read_from_pytests_options_and_frozen(pytestconfig: py
         config.shrink_time = 0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("base_url, faults, args, key", [
-    ("https://dcr.example", ("reg-status-200",), (), "https://dcr.example"),
-    (None, ("tok-status-200", "reg-status-200"), ("--rate=5",), "embedded reference reg-status-200 tok-status-200 --rate=5"),
-    (None, (), (), "embedded reference "),
-])
+@pytest.mark.parametrize(
+    "base_url, faults, args, key",
+    [
+        ("https://dcr.example", ("reg-status-200",), (), "https://dcr.example"),
+        (
+            None,
+            ("tok-status-200", "reg-status-200"),
+            ("--rate=5",),
+            "embedded reference reg-status-200 tok-status-200 --rate=5",
+        ),
+        (None, (), (), "embedded reference "),
+    ],
+)
 def test_examples_are_kept_per_target(pytestconfig: pytest.Config, base_url, faults, args, key) -> None:
     config = dataclasses.replace(RunConfig.from_pytest(pytestconfig), embedded_faults=faults, embedded_args=args)
     assert config.example_db_key(base_url) == key
 
 
-RUN_CONFIG = RunConfig(target_path="/tmp/t.json", report_root=Path("/tmp/reports"), req=("TOK-",), accept_unjudged=("THR-2",),
-                       embedded_faults=(), embedded_args=("--rate=5",), max_time=60.0, shrink_time=1.0, example_db=False,
-                       keep=3, waivers=None, sign_key="key.pem", allure_in_run_dir=True, hypothesis_seed=None)
-BRIEF_SAMPLE = WorkerBrief(target_file="/tmp/t.json", embedded_data_dir=None, embedded_faults=[], run_dir="/tmp/run",
-                           seed=7, seed_forced=True, device_offset=8192, reachability={"status": 405, "happy_path": "ok"},
-                           unreachable=None, target_file_problem=None, run_config=RUN_CONFIG)
+RUN_CONFIG = RunConfig(
+    target_path="/tmp/t.json",
+    report_root=Path("/tmp/reports"),
+    req=("TOK-",),
+    accept_unjudged=("THR-2",),
+    embedded_faults=(),
+    embedded_args=("--rate=5",),
+    max_time=60.0,
+    shrink_time=1.0,
+    example_db=False,
+    keep=3,
+    waivers=None,
+    sign_key="key.pem",
+    allure_in_run_dir=True,
+    hypothesis_seed=None,
+)
+BRIEF_SAMPLE = WorkerBrief(
+    target_file="/tmp/t.json",
+    embedded_data_dir=None,
+    embedded_faults=[],
+    run_dir="/tmp/run",
+    seed=7,
+    seed_forced=True,
+    device_offset=8192,
+    reachability={"status": 405, "happy_path": "ok"},
+    unreachable=None,
+    target_file_problem=None,
+    run_config=RUN_CONFIG,
+)
 
 
 def test_a_run_config_survives_the_wire_as_plain_json() -> None:

@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 from dcr_harness.contract import device_info, requirements, schemas
 from dcr_harness.paths import SCHEMA_DIR
 from dcr_harness.report import certification
-from tests.upstream import UPSTREAM_SEEDS
 from tests.unit.results_samples import sample_results
+from tests.upstream import UPSTREAM_SEEDS
 
 SEED_DOC = UPSTREAM_SEEDS / "003_0e962d2ef321bc19.txt"  # the vendor's register page (upstream seeds)
 
@@ -84,11 +84,25 @@ SAMPLES: dict[str, Any] = {
     "target": MINIMAL_TARGET,
 }
 # certification.json (issue 5): built from a one-check results.json, as a run writes it.
-SAMPLES["certification"] = certification.build({
-    "harness_version": "0.1.0", "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z",
-    "target": {"name": "sample", "base_url": "https://dcr.example"}, "seed": None,
-    "checks": [{"nodeid": "c::t", "title": "t", "requirements": ["REG-OK-1"], "outcome": "passed", "message": "", "exchanges": []}],
-})
+SAMPLES["certification"] = certification.build(
+    {
+        "harness_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:00:01Z",
+        "target": {"name": "sample", "base_url": "https://dcr.example"},
+        "seed": None,
+        "checks": [
+            {
+                "nodeid": "c::t",
+                "title": "t",
+                "requirements": ["REG-OK-1"],
+                "outcome": "passed",
+                "message": "",
+                "exchanges": [],
+            }
+        ],
+    }
+)
 # results.json: a blocked check's record, through the builder every run uses.
 SAMPLES["results"] = sample_results()
 
@@ -147,7 +161,15 @@ def test_schema_cites_known_requirements(name: str) -> None:
 def test_requirements_of_finds_every_id_form() -> None:
     text = "REG-REQ-1 REG-OK-2 REG-ERR-3 TOK-OK-4 API-3 THR-6 DEV-2 CLI-5 FLOW-1 XREG-OK-1 API-"
     assert schemas.REQUIREMENT_ID.findall(text) == [
-        "REG-REQ-1", "REG-OK-2", "REG-ERR-3", "TOK-OK-4", "API-3", "THR-6", "DEV-2", "CLI-5", "FLOW-1",
+        "REG-REQ-1",
+        "REG-OK-2",
+        "REG-ERR-3",
+        "TOK-OK-4",
+        "API-3",
+        "THR-6",
+        "DEV-2",
+        "CLI-5",
+        "FLOW-1",
     ]
     assert schemas.requirements_of("register-response") == ["REG-OK-2"]
     assert set(schemas.requirements_of("register-error")) >= {f"REG-ERR-{i}" for i in range(1, 6)}
@@ -235,56 +257,139 @@ def test_built_device_info_is_valid() -> None:
 VALID: list[tuple[str, str, Any, str]] = [
     ("REG-REQ-5", "register-request", {"software_statement": "a.b.c"}, "no-redirect-uri"),
     ("REG-REQ-5", "register-request", {"software_statement": "a.b.c", "client_name": "x"}, "unknown-member"),
-    ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "redirect_uris": [], "extra": 1}, "empty-array-extra-member"),
+    (
+        "REG-OK-2",
+        "register-response",
+        {**DOC_REGISTER_RESPONSE, "redirect_uris": [], "extra": 1},
+        "empty-array-extra-member",
+    ),
     ("REG-ERR-1", "register-error", {"error": "invalid_request", "error_description": "bad"}, "with-description"),
     # The contract prescribes `error` only: optional members of any type, or null, break nothing.
     ("REG-ERR-5", "register-error", {"error": "invalid_request", "error_description": 1}, "description-not-string"),
-    ("REG-ERR-5", "register-error", {"error": "invalid_request", "error_description": None, "error_uri": None}, "optional-members-null"),
+    (
+        "REG-ERR-5",
+        "register-error",
+        {"error": "invalid_request", "error_description": None, "error_uri": None},
+        "optional-members-null",
+    ),
     ("TOK-ERR-5", "token-error", {"error": "invalid_client", "error_description": {"why": "x"}}, "description-object"),
     ("REG-ERR-2", "register-error", {"error": "invalid_redirect_uri"}, "invalid-redirect-uri"),
     ("REG-ERR-3", "register-error", {"error": "invalid_software_statement"}, "invalid-statement"),
     ("REG-ERR-4", "register-error", {"error": "unapproved_software_statement"}, "unapproved-statement"),
     ("TOK-REQ-2", "token-request", {**DOC_TOKEN_REQUEST, "scope": "x"}, "extra-field"),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "token_type": "Bearer"}, "token-type-Bearer"),
-    ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "token_type": "BEARER", "refresh_token": "r"}, "token-type-BEARER"),
+    (
+        "TOK-OK-2",
+        "token-response",
+        {**DOC_TOKEN_RESPONSE, "token_type": "BEARER", "refresh_token": "r"},
+        "token-type-BEARER",
+    ),
     ("TOK-ERR-1", "token-error", {"error": "invalid_request"}, "invalid-request"),
     ("TOK-ERR-2", "token-error", {"error": "invalid_client"}, "invalid-client"),
     ("TOK-ERR-3", "token-error", {"error": "unauthorized_client"}, "unauthorized-client"),
     ("TOK-ERR-4", "token-error", {"error": "unsupported_grant_type"}, "unsupported-grant-type"),
     ("API-3", "api-error", {"action": "retry", "status": 503, "code": "service_unavailable"}, "minimal"),
     ("API-3", "api-error", {**API_TOKEN_PROBLEM, "details": "d", "helpUrl": "http://x.example/a?b#c"}, "all-fields"),
-    ("API-3", "api-error", {**API_TOKEN_PROBLEM, "message": None, "details": None, "helpUrl": None, "trace": None},
-     "optional-members-null"),
-    ("API-3", "api-error", {**API_TOKEN_PROBLEM, "details": {"reason": "expired"}, "trace": 7}, "optional-members-not-strings"),
-    ("API-3", "api-error#/$defs/token-problem",
-     {**API_TOKEN_PROBLEM, "code": "invalid_access_token_client_application"}, "token-problem-client-application"),
-    ("DEV-2", "device-info", device_info.build(primaryHardwareType=None, osFamily=None, osVendor=None), "required-only"),
-    ("DEV-2", "device-info",
-     device_info.build(connectionSecure="false", displayWidth="1920", displayHeight=1080, displayPpi=401.5,
-                       connectionPort="443", browserName="Safari", browserVendor="Apple", custom="merged"),
-     "string-forms-and-unknown-key"),
+    (
+        "API-3",
+        "api-error",
+        {**API_TOKEN_PROBLEM, "message": None, "details": None, "helpUrl": None, "trace": None},
+        "optional-members-null",
+    ),
+    (
+        "API-3",
+        "api-error",
+        {**API_TOKEN_PROBLEM, "details": {"reason": "expired"}, "trace": 7},
+        "optional-members-not-strings",
+    ),
+    (
+        "API-3",
+        "api-error#/$defs/token-problem",
+        {**API_TOKEN_PROBLEM, "code": "invalid_access_token_client_application"},
+        "token-problem-client-application",
+    ),
+    (
+        "DEV-2",
+        "device-info",
+        device_info.build(primaryHardwareType=None, osFamily=None, osVendor=None),
+        "required-only",
+    ),
+    (
+        "DEV-2",
+        "device-info",
+        device_info.build(
+            connectionSecure="false",
+            displayWidth="1920",
+            displayHeight=1080,
+            displayPpi=401.5,
+            connectionPort="443",
+            browserName="Safari",
+            browserVendor="Apple",
+            custom="merged",
+        ),
+        "string-forms-and-unknown-key",
+    ),
     ("REG-ERR-3", "software-statement-header", {"alg": "RS256", "typ": "JWT", "kid": "k1"}, "typ-kid"),
-    ("REG-ERR-3", "software-statement-claims",
-     {**DOC_CLAIMS, "iat": 1723227212, "grant_types": ["client_credentials"], "scopes": ["api:client:v2"]}, "more-claims"),
+    (
+        "REG-ERR-3",
+        "software-statement-claims",
+        {**DOC_CLAIMS, "iat": 1723227212, "grant_types": ["client_credentials"], "scopes": ["api:client:v2"]},
+        "more-claims",
+    ),
 ]
 
 INVALID: list[tuple[str, str, Any, str]] = [
     ("REG-REQ-5", "register-request", {}, "missing-software-statement"),
     ("REG-REQ-5", "register-request", {"redirect_uri": "app://x"}, "only-redirect-uri"),
     ("REG-REQ-5", "register-request", {"software_statement": 42}, "statement-not-string"),
-    ("REG-REQ-5", "register-request", {"software_statement": "a.b.c", "redirect_uri": ["app://x"]}, "redirect-uri-array"),
+    (
+        "REG-REQ-5",
+        "register-request",
+        {"software_statement": "a.b.c", "redirect_uri": ["app://x"]},
+        "redirect-uri-array",
+    ),
     ("REG-REQ-5", "register-request", [DOC_REGISTER_REQUEST], "array-body"),
-    ("REG-OK-2", "register-response", {k: v for k, v in DOC_REGISTER_RESPONSE.items() if k != "scopes"}, "missing-scopes"),
-    ("REG-OK-2", "register-response", {k: v for k, v in DOC_REGISTER_RESPONSE.items() if k != "client_secret"}, "missing-secret"),
-    ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "client_id_issued_at": "1723227212"}, "issued-at-string"),
-    ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "client_id_issued_at": 1723227212.5}, "issued-at-float"),
+    (
+        "REG-OK-2",
+        "register-response",
+        {k: v for k, v in DOC_REGISTER_RESPONSE.items() if k != "scopes"},
+        "missing-scopes",
+    ),
+    (
+        "REG-OK-2",
+        "register-response",
+        {k: v for k, v in DOC_REGISTER_RESPONSE.items() if k != "client_secret"},
+        "missing-secret",
+    ),
+    (
+        "REG-OK-2",
+        "register-response",
+        {**DOC_REGISTER_RESPONSE, "client_id_issued_at": "1723227212"},
+        "issued-at-string",
+    ),
+    (
+        "REG-OK-2",
+        "register-response",
+        {**DOC_REGISTER_RESPONSE, "client_id_issued_at": 1723227212.5},
+        "issued-at-float",
+    ),
     ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "client_id_issued_at": -1}, "issued-at-negative"),
-    ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "grant_types": "client_credentials"}, "grant-types-string"),
+    (
+        "REG-OK-2",
+        "register-response",
+        {**DOC_REGISTER_RESPONSE, "grant_types": "client_credentials"},
+        "grant-types-string",
+    ),
     ("REG-OK-2", "register-response", {**DOC_REGISTER_RESPONSE, "client_id": 12345}, "client-id-number"),
     ("REG-ERR-5", "register-error", {"error": "invalid_grant"}, "unknown-code-invalid-grant"),
     ("REG-ERR-5", "register-error", {"error": "invalid_client"}, "token-code-at-register"),
     ("REG-ERR-5", "register-error", {}, "missing-error"),
-    ("TOK-REQ-2", "token-request", {k: v for k, v in DOC_TOKEN_REQUEST.items() if k != "grant_type"}, "missing-grant-type"),
+    (
+        "TOK-REQ-2",
+        "token-request",
+        {k: v for k, v in DOC_TOKEN_REQUEST.items() if k != "grant_type"},
+        "missing-grant-type",
+    ),
     ("TOK-REQ-2", "token-request", {**DOC_TOKEN_REQUEST, "client_secret": ""}, "empty-secret-counts-as-omitted"),
     ("TOK-REQ-2", "token-request", {**DOC_TOKEN_REQUEST, "client_id": ""}, "empty-client-id"),
     ("TOK-REQ-2", "token-request", {**DOC_TOKEN_REQUEST, "grant_type": "password"}, "grant-type-password"),
@@ -293,11 +398,21 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "token_type": "mac"}, "token-type-mac"),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "token_type": "bearer "}, "token-type-trailing-space"),
     ("TOK-OK-2", "token-response", {k: v for k, v in DOC_TOKEN_RESPONSE.items() if k != "id"}, "missing-id"),
-    ("TOK-OK-2", "token-response", {k: v for k, v in DOC_TOKEN_RESPONSE.items() if k != "token_type"}, "missing-token-type"),
+    (
+        "TOK-OK-2",
+        "token-response",
+        {k: v for k, v in DOC_TOKEN_RESPONSE.items() if k != "token_type"},
+        "missing-token-type",
+    ),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "access_token": ""}, "empty-access-token"),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "expires_in": 0}, "expires-in-zero"),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "expires_in": "86400"}, "expires-in-string"),
-    ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "created_at": "2024-08-09T18:13:32Z"}, "created-at-date-string"),
+    (
+        "TOK-OK-2",
+        "token-response",
+        {**DOC_TOKEN_RESPONSE, "created_at": "2024-08-09T18:13:32Z"},
+        "created-at-date-string",
+    ),
     ("TOK-OK-2", "token-response", {**DOC_TOKEN_RESPONSE, "id": 99}, "id-number"),
     ("TOK-ERR-5", "token-error", {"error": "invalid_grant"}, "unknown-code-invalid-grant"),
     ("TOK-ERR-5", "token-error", {"error": "invalid_scope"}, "unknown-code-invalid-scope"),
@@ -310,7 +425,12 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ("API-3", "api-error", {**API_TOKEN_PROBLEM, "helpUrl": "/docs/errors"}, "help-url-relative"),
     ("API-3", "api-error", {**API_TOKEN_PROBLEM, "helpUrl": "see the docs"}, "help-url-not-url"),
     ("API-3", "api-error", {**API_TOKEN_PROBLEM, "helpUrl": "https://exa mple.com/"}, "help-url-space"),
-    ("API-3", "api-error#/$defs/token-problem", {**API_TOKEN_PROBLEM, "action": "authentication"}, "token-problem-action"),
+    (
+        "API-3",
+        "api-error#/$defs/token-problem",
+        {**API_TOKEN_PROBLEM, "action": "authentication"},
+        "token-problem-action",
+    ),
     ("API-3", "api-error#/$defs/token-problem", {**API_TOKEN_PROBLEM, "code": "invalid_token"}, "token-problem-code"),
     ("API-3", "api-error#/$defs/token-problem", {**API_TOKEN_PROBLEM, "status": "401"}, "token-problem-base-rules"),
     ("DEV-2", "device-info", device_info.build(osName="Mac OS X"), "osName-outside-list"),
@@ -338,7 +458,12 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ("REG-ERR-3", "software-statement-claims", {"client_name": "x"}, "missing-software-id"),
     ("REG-ERR-3", "software-statement-claims", {"software_id": ""}, "empty-software-id"),
     ("REG-ERR-3", "software-statement-claims", {**DOC_CLAIMS, "exp": "tomorrow"}, "exp-string"),
-    ("REG-ERR-3", "software-statement-claims", {**DOC_CLAIMS, "grant_types": "client_credentials"}, "grant-types-string"),
+    (
+        "REG-ERR-3",
+        "software-statement-claims",
+        {**DOC_CLAIMS, "grant_types": "client_credentials"},
+        "grant-types-string",
+    ),
 ]
 
 

@@ -26,7 +26,8 @@ CASES = {
     "in clear": f"message: {SECRET}",
     "JSON \\u escapes": '{"m": "x' + unicode_escaped(SECRET[:30]) + 'y"}',
     "percent-encoding of every byte": "q=" + "".join(f"%{ord(c):02X}" for c in SECRET),
-    "base64 inside a longer value": "Basic " + base64.b64encode(b"some-client-id:" + SECRET.encode() + b":tail").decode(),
+    "base64 inside a longer value": "Basic "
+    + base64.b64encode(b"some-client-id:" + SECRET.encode() + b":tail").decode(),
 }
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dcr_harness.http import Exchange
 from dcr_harness.checks.throttle_lab import OTHER, SERVED, THROTTLED, Probe, Shot, Timeline
+from dcr_harness.http import Exchange
 
 TOKEN = Probe("token", lambda client: None, 201)
 
@@ -12,14 +12,17 @@ def shot(status: int | None, sent: float = 0.0, rtt: float = 0.01) -> Shot:
     return Shot(TOKEN, None, sent, rtt, Exchange("POST", "http://127.0.0.1/t", [], b"", status=status), "198.18.0.1")
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    (201, SERVED),      # the probe's normal answer
-    (429, THROTTLED),
-    (503, OTHER),       # THR-3 breaks; never counted as served (THR-1/4/5)
-    (403, OTHER),
-    (400, OTHER),       # a valid probe refused for its content is no normal answer either
-    (200, OTHER),
-])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (201, SERVED),  # the probe's normal answer
+        (429, THROTTLED),
+        (503, OTHER),  # THR-3 breaks; never counted as served (THR-1/4/5)
+        (403, OTHER),
+        (400, OTHER),  # a valid probe refused for its content is no normal answer either
+        (200, OTHER),
+    ],
+)
 def test_only_the_normal_answer_is_served(status, outcome):
     assert shot(status).outcome == outcome
     assert shot(status).served == (outcome == SERVED)

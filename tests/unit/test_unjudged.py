@@ -20,13 +20,19 @@ TIMING = "timing: still unjudgeable after 3 attempts, each with fresh devices (a
 
 def timing_skipped(nodeid: str, reqs: list[str]) -> dict:
     """A throttle check whose scenario stayed unjudgeable for timing, as the scenario fixture records it."""
-    return {**check(nodeid, reqs, "skipped", message=f"not judged: {TIMING}", not_verified={r: TIMING for r in reqs}),
-            "unjudged": "timing"}
+    return {
+        **check(nodeid, reqs, "skipped", message=f"not judged: {TIMING}", not_verified={r: TIMING for r in reqs}),
+        "unjudged": "timing",
+    }
 
 
 def doc_of(*checks: dict, accept: tuple[str, ...] = ()) -> dict:
-    doc = build({**results([check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"]), *checks]),
-                 "accept_unjudged": list(accept)})
+    doc = build(
+        {
+            **results([check("conformance/test_token.py::test_token_ok", ["TOK-OK-1"]), *checks]),
+            "accept_unjudged": list(accept),
+        }
+    )
     assert schemas.validate("certification", doc) == []
     return doc
 
@@ -41,7 +47,8 @@ def test_a_requirement_left_unjudged_for_timing_makes_the_run_inconclusive_never
     assert entry(doc, "THR-2")["verdict"] == "not_verified" and entry(doc, "THR-2")["unjudged"] == "timing"
     assert [u["requirement"] for u in doc["overall"]["scope"]["unjudged"]] == ["THR-2", "THR-3"]
     assert unjudged_lines(doc["overall"]["scope"]) == [
-        "unjudged: THR-2 (timing), THR-3 (timing): no PASS; a busy CI runner may accept them with --accept-unjudged THR-2,THR-3"]
+        "unjudged: THR-2 (timing), THR-3 (timing): no PASS; a busy CI runner may accept them with --accept-unjudged THR-2,THR-3"
+    ]
 
 
 def test_accepted_unjudged_requirements_let_the_run_pass_and_are_listed() -> None:
@@ -49,7 +56,9 @@ def test_accepted_unjudged_requirements_let_the_run_pass_and_are_listed() -> Non
     assert doc["overall"]["verdict"] == "PASS"
     assert doc["overall"]["accept_unjudged"] == ["THR-2", "THR-3", "THR-6"]
     assert [(u["requirement"], u["unjudged"]) for u in doc["overall"]["scope"]["accepted_unjudged"]] == [
-        ("THR-2", "timing"), ("THR-3", "timing")]  # what was accepted, not what was named
+        ("THR-2", "timing"),
+        ("THR-3", "timing"),
+    ]  # what was accepted, not what was named
     assert entry(doc, "THR-2")["verdict"] == "not_verified"  # accepted is never passed
     assert unjudged_lines(doc["overall"]["scope"]) == ["accepted unjudged: THR-2 (timing), THR-3 (timing)"]
 
@@ -61,8 +70,13 @@ def test_accepting_some_leaves_the_others_inconclusive() -> None:
 
 
 def test_a_failure_is_still_a_failure_whatever_is_accepted() -> None:
-    failed = check("conformance/test_throttle_recovery.py::test_recovery_one_second_after_429", ["THR-4"], "failed",
-                   ["THR-4"], "[THR-4] a request sent 1.02 s after a refusal was answered 429")
+    failed = check(
+        "conformance/test_throttle_recovery.py::test_recovery_one_second_after_429",
+        ["THR-4"],
+        "failed",
+        ["THR-4"],
+        "[THR-4] a request sent 1.02 s after a refusal was answered 429",
+    )
     doc = doc_of(timing_skipped(BURST, ["THR-2"]), failed, accept=("THR-2", "THR-4"))
     assert doc["overall"]["verdict"] == "FAIL"
 
@@ -76,8 +90,13 @@ def test_timing_left_unjudged_where_another_check_judged_is_part_of_its_cases() 
 
 
 def test_a_check_skipped_for_a_missing_key_is_still_not_covered_and_does_not_stop_a_pass() -> None:
-    skipped = check("conformance/test_register.py::test_revoked_statement", ["REG-ERR-4"], "skipped",
-                    message="not covered: needs statements.revoked", not_verified={"REG-ERR-4": "needs statements.revoked"})
+    skipped = check(
+        "conformance/test_register.py::test_revoked_statement",
+        ["REG-ERR-4"],
+        "skipped",
+        message="not covered: needs statements.revoked",
+        not_verified={"REG-ERR-4": "needs statements.revoked"},
+    )
     doc = doc_of(skipped)
     assert entry(doc, "REG-ERR-4")["verdict"] == "not_covered" and entry(doc, "REG-ERR-4")["unjudged"] is None
     assert doc["overall"]["verdict"] == "PASS"
@@ -90,11 +109,14 @@ def test_only_a_structured_reason_can_be_accepted_not_a_blocked_check() -> None:
     assert doc["overall"]["verdict"] == "INCONCLUSIVE" and doc["overall"]["scope"]["accepted_unjudged"] == []
 
 
-@pytest.mark.parametrize("values, problem", [
-    (["THR-2,thr-6", "THR-2"], None),
-    (["THR-9"], "--accept-unjudged: no such requirement: THR-9 (nearest: "),
-    (["THR-"], "--accept-unjudged: no such requirement: THR- "),  # named one by one: no prefixes
-])
+@pytest.mark.parametrize(
+    "values, problem",
+    [
+        (["THR-2,thr-6", "THR-2"], None),
+        (["THR-9"], "--accept-unjudged: no such requirement: THR-9 (nearest: "),
+        (["THR-"], "--accept-unjudged: no such requirement: THR- "),  # named one by one: no prefixes
+    ],
+)
 def test_accepted_ids_are_named_exactly(values: list[str], problem: str | None) -> None:
     ids, found = exact_ids(values, "--accept-unjudged")
     if problem is None:
@@ -126,7 +148,9 @@ def test_a_scenario_unjudged_for_timing_is_retried_with_its_bound(monkeypatch) -
         raise PoorTiming("timing: never fitted")
 
     calls.clear()
-    with pytest.raises(PoorTiming, match=r"still unjudgeable after 3 attempts, each with fresh devices \(attempt 1: timing: never"):
+    with pytest.raises(
+        PoorTiming, match=r"still unjudgeable after 3 attempts, each with fresh devices \(attempt 1: timing: never"
+    ):
         retrying(hopeless, object())
     assert len(calls) == throttle_lab.RETRIES + 1
     calls.clear()

@@ -24,14 +24,18 @@ def masker() -> tuple[Masker, dict[str, str]]:
     return m, {"DCR_SOFTWARE_STATEMENT": STATEMENT, "DCR_CLIENT_SECRET": SECRET}
 
 
-@pytest.mark.parametrize("text", [
-    json.dumps({"software_statement": STATEMENT}),
-    f"client_id=abc&client_secret={quote_plus(SECRET)}&grant_type=client_credentials",
-    "Basic " + base64.b64encode(f"abc:{SECRET}".encode()).decode(),
-    f"/path?client_secret={quote(SECRET, safe='')}",
-    json.dumps({"software_statement": STATEMENT[:-10] + "AAAA" + STATEMENT[-6:]}),  # spliced: two stretches
-    SECRET.upper() + " " + SECRET[::-1],
-], ids=["json", "form", "basic", "percent", "spliced", "case-and-reversed"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"software_statement": STATEMENT}),
+        f"client_id=abc&client_secret={quote_plus(SECRET)}&grant_type=client_credentials",
+        "Basic " + base64.b64encode(f"abc:{SECRET}".encode()).decode(),
+        f"/path?client_secret={quote(SECRET, safe='')}",
+        json.dumps({"software_statement": STATEMENT[:-10] + "AAAA" + STATEMENT[-6:]}),  # spliced: two stretches
+        SECRET.upper() + " " + SECRET[::-1],
+    ],
+    ids=["json", "form", "basic", "percent", "spliced", "case-and-reversed"],
+)
 def test_unmask_rebuilds_what_was_masked(text):
     m, values = masker()
     masked = m.mask(text)
@@ -42,7 +46,7 @@ def test_unmask_rebuilds_what_was_masked(text):
 @given(st.integers(0, len(SECRET)), st.integers(0, len(SECRET)), st.text(max_size=20))
 def test_any_stretch_of_a_secret_comes_back(a, b, around):
     m, values = masker()
-    text = around + SECRET[min(a, b):max(a, b)] + around
+    text = around + SECRET[min(a, b) : max(a, b)] + around
     assert unmask(m.mask(text), values) == text
 
 

@@ -8,19 +8,34 @@ import pytest
 
 from dcr_harness import checks
 from dcr_harness.contract import schemas
+from dcr_harness.contract.verdicts import requirement_verdicts
 from dcr_harness.http.exchange import Exchange
 from dcr_harness.report.certification import build
 from dcr_harness.report.samples import check, results
-from dcr_harness.contract.verdicts import requirement_verdicts
 
 JSON_CT = [("content-type", "application/json")]
-TOKEN_BODY = {"id": "t1", "access_token": "x" * 20, "created_at": 1_790_000_000_000, "expires_in": 600, "token_type": "bearer"}
+TOKEN_BODY = {
+    "id": "t1",
+    "access_token": "x" * 20,
+    "created_at": 1_790_000_000_000,
+    "expires_in": 600,
+    "token_type": "bearer",
+}
 
 
-def answer(status: int, body: object = None, headers: list[tuple[str, str]] | None = None, raw: bytes | None = None) -> Exchange:
+def answer(
+    status: int, body: object = None, headers: list[tuple[str, str]] | None = None, raw: bytes | None = None
+) -> Exchange:
     content = raw if raw is not None else json.dumps(body).encode()
-    return Exchange("POST", "http://127.0.0.1:1/o/client/token", [], b"", status=status,
-                    response_headers=JSON_CT if headers is None else headers, response_body=content)
+    return Exchange(
+        "POST",
+        "http://127.0.0.1:1/o/client/token",
+        [],
+        b"",
+        status=status,
+        response_headers=JSON_CT if headers is None else headers,
+        response_body=content,
+    )
 
 
 def judged(fn, *args) -> checks.Evidence:
@@ -102,8 +117,12 @@ def test_a_failed_check_does_not_pass_the_other_requirements_it_cites() -> None:
 
 
 def test_a_skipped_part_is_never_a_pass() -> None:
-    passed = check("t::revocation", ["REG-ERR-4", "API-2"], verified=["API-2"],
-                   not_verified={"REG-ERR-4": "not covered: the target file has no `statements.revoked`"})
+    passed = check(
+        "t::revocation",
+        ["REG-ERR-4", "API-2"],
+        verified=["API-2"],
+        not_verified={"REG-ERR-4": "not covered: the target file has no `statements.revoked`"},
+    )
     verdicts = requirement_verdicts([passed])
     assert verdicts["API-2"].verdict == "pass"
     assert verdicts["REG-ERR-4"].verdict == "not_verified"
@@ -111,7 +130,9 @@ def test_a_skipped_part_is_never_a_pass() -> None:
 
 
 def test_a_breach_counts_against_a_requirement_the_check_does_not_cite() -> None:
-    run = check("t::accept", ["TOK-REQ-3"], "failed", ["TOK-OK-2"], "[TOK-OK-2] body lacks created_at", verified=["TOK-REQ-3"])
+    run = check(
+        "t::accept", ["TOK-REQ-3"], "failed", ["TOK-OK-2"], "[TOK-OK-2] body lacks created_at", verified=["TOK-REQ-3"]
+    )
     verdicts = requirement_verdicts([run, check("t::ok", ["TOK-OK-2"])])
     assert verdicts["TOK-OK-2"].verdict == "fail" and verdicts["TOK-REQ-3"].verdict == "pass"
 

@@ -20,13 +20,7 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
-
-from flask import Flask, jsonify
-from flask_sqlalchemy import SQLAlchemy
-from joserfc import jws
-from werkzeug.serving import make_server
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.sqla_oauth2 import (
@@ -38,8 +32,11 @@ from authlib.integrations.sqla_oauth2 import (
 )
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
-
+from flask import Flask, jsonify
+from flask_sqlalchemy import SQLAlchemy
+from joserfc import jws
 from provision import ALLOWED_REDIRECT_URI, STATEMENTS
+from werkzeug.serving import make_server
 
 SERVICE_PROVIDER = "INTEROP"
 db = SQLAlchemy()
@@ -80,8 +77,10 @@ def registration_endpoint(data_dir: Path) -> type[ClientRegistrationEndpoint]:
             return None if kid == "revoked" else public
 
         def get_server_metadata(self):
-            return {"grant_types_supported": ["client_credentials"], "token_endpoint_auth_methods_supported":
-                    ["client_secret_basic", "client_secret_post"]}
+            return {
+                "grant_types_supported": ["client_credentials"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }
 
         def save_client(self, client_info, client_metadata, request):
             client = Client(**client_info)
