@@ -5,7 +5,7 @@ subcommands. Shared vocabulary: imports no layer."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from .errors import ExitCode
 
@@ -21,5 +21,5 @@ class Subcommands(Protocol):
 class OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit 2 (its subcommands' parsers too)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(ExitCode.USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")

@@ -86,9 +86,10 @@ def certify(
     announced: dict[str, str] = {}
     lines: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT_S
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         while "DCR_SOFTWARE_STATEMENT" not in announced and time.monotonic() < deadline:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
+            line = proc.stdout.readline()
             if not line:
                 break
             lines.append(line)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from .. import checks
 from ..checks import envelope
@@ -26,6 +27,12 @@ from ..reasons import Reason, ReasonKind
 SUCCESS = "<served>"
 REFUSAL_IS_FINDING = "<a 400 refusal is a SHOULD finding>"
 MARKERS = frozenset({SUCCESS, REFUSAL_IS_FINDING})
+
+
+class PrettyPrinter(Protocol):
+    """The part of IPython's pretty printer that Hypothesis hands to _repr_pretty_."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class Context:
@@ -62,8 +69,8 @@ class Context:
     def register_bytes(self, content: bytes) -> Exchange:
         return self.dcr.register(content=content)
 
-    def token_form(self, *pairs: tuple[str, str], **kw: object) -> Exchange:
-        return self.dcr.token(form=list(pairs), **kw)  # type: ignore[arg-type]
+    def token_form(self, *pairs: tuple[str, str], headers: Mapping[str, str | None] | None = None) -> Exchange:
+        return self.dcr.token(form=list(pairs), headers=headers)
 
     def good_form(self, **changes: str | None) -> list[tuple[str, str]]:
         fields = {
@@ -95,8 +102,8 @@ class Provocation:
     def __repr__(self) -> str:
         return f"Provocation({self.id})"  # the case, not its closures and permitted sets
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
-        printer.text(repr(self))  # type: ignore[attr-defined]
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 def P(

@@ -153,9 +153,8 @@ class Timeline:
 
 def detached_session(session: Session) -> Session:
     """The run's target, masker, device cursor and budget, without the recorder's listener and unpaced."""
-    quiet = Session(session.target, masker=session.masker, paced=False)
+    quiet = Session(session.target, masker=session.masker, paced=False, budget_of=session)
     quiet.devices = session.devices
-    quiet._spend_budget = session._spend_budget  # type: ignore[method-assign]  # one run, one budget
     return quiet
 
 

@@ -25,6 +25,7 @@ from .rules import (
     accepts,
     content_type_ok,
     content_types,
+    endpoint_kind,
     register_body_problem,
     token_params_problem,
 )
@@ -69,7 +70,7 @@ def _described(ex: Exchange) -> str:
 def content_type(traffic: Traffic, offend: Callable[..., None]) -> None:
     """CLI-1, REG-REQ-1, TOK-REQ-1: the required Content-Type on register and token requests."""
     for ex in traffic.of_kind("register", "token"):
-        expected, rule = CONTENT_TYPES[kind(ex)]  # type: ignore[index]
+        expected, rule = CONTENT_TYPES[endpoint_kind(ex)]
         values = content_types(ex)
         if content_type_ok(ex):
             checks.held(("CLI-1", rule), f"{kind(ex)} request sent Content-Type {expected}")
@@ -80,7 +81,7 @@ def content_type(traffic: Traffic, offend: Callable[..., None]) -> None:
 def accept(traffic: Traffic, offend: Callable[..., None]) -> None:
     """REG-REQ-3, TOK-REQ-3: an Accept, if sent, admits application/json."""
     for ex in traffic.of_kind("register", "token"):
-        rule = ACCEPT_RULE[kind(ex)]  # type: ignore[index]
+        rule = ACCEPT_RULE[endpoint_kind(ex)]
         values = accepts(ex)
         if accept_ok(ex):
             checks.held(

@@ -14,7 +14,7 @@ Secret the run met and finds each stretch of one (or of an encoding of one) by a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsIndex
 
 KIND_VARIABLES = {
     "software_statement": "DCR_SOFTWARE_STATEMENT",
@@ -85,11 +85,12 @@ class _Traced(str):
     def __mul__(self, n: Any) -> Derived:
         return self._derive(str.__mul__(self, n), f"{self.describe()} * {n}")
 
-    def split(self, sep: Any = None, maxsplit: int = -1) -> list[Derived]:  # type: ignore[override]
+    # split and rsplit return Derived parts, typed list[str] as str's are (a list[Derived] is no list[str]).
+    def split(self, sep: str | None = None, maxsplit: SupportsIndex = -1) -> list[str]:
         parts = str.split(self, sep, maxsplit)
         return [self._derive(p, f"{self.describe()} part {i} split on {sep!r}") for i, p in enumerate(parts)]
 
-    def rsplit(self, sep: Any = None, maxsplit: int = -1) -> list[Derived]:  # type: ignore[override]
+    def rsplit(self, sep: str | None = None, maxsplit: SupportsIndex = -1) -> list[str]:
         parts = str.rsplit(self, sep, maxsplit)
         return [self._derive(p, f"{self.describe()} part {i} rsplit on {sep!r}") for i, p in enumerate(parts)]
 
@@ -113,7 +114,7 @@ class _Traced(str):
     def swapcase(self) -> Derived:
         return self._derive(str.swapcase(self), f"{self.describe()} case-swapped")
 
-    def replace(self, old: str, new: str, count: int = -1) -> Derived:  # type: ignore[override]
+    def replace(self, old: str, new: str, count: SupportsIndex = -1) -> Derived:
         return self._derive(
             str.replace(self, old, new, count), f"{self.describe()} with {_show(old)} replaced by {_show(new)}"
         )

@@ -34,8 +34,11 @@ class EmbeddedServer:
         extra_args: Iterable[str] = (),
         port: int = 0,
     ) -> None:
-        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="dcr-reference-")
-        self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if not data_dir:
+            self._tmp = tempfile.TemporaryDirectory(prefix="dcr-reference-")
+            data_dir = self._tmp.name
+        self.data_dir = Path(data_dir)
         self.token_ttl = token_ttl
         self.faults = tuple(faults)
         self.extra_args = tuple(extra_args)

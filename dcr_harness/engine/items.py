@@ -15,6 +15,7 @@ def requirement_ids(item: pytest.Item) -> list[str]:
 def check_title(item: pytest.Item) -> str:
     """The check's docstring first line, else its name made readable."""
     doc = getattr(getattr(item, "function", None), "__doc__", None)
-    base = doc.strip().splitlines()[0] if doc else item.originalname.removeprefix("test_").replace("_", " ")  # type: ignore[attr-defined]
+    name = item.originalname if isinstance(item, pytest.Function) else item.name
+    base = doc.strip().splitlines()[0] if doc else name.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
     return f"{base} [{callspec.id}]" if callspec else base

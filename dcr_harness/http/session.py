@@ -117,8 +117,11 @@ class Session:
         persist_devices: bool = True,
         shared_count: SharedRequestCount | None = None,
         device_offset: int = 0,
+        budget_of: Session | None = None,
     ) -> None:
         self.target = target
+        # A detached view of a run's session (checks/throttle_lab.py) spends that session's budget: one run, one budget.
+        self.budget_holder: Session = budget_of or self
         self.masker = masker or Masker()
         self.masker.add_target(target)
         self.http = httpx.Client(
@@ -213,7 +216,7 @@ class Session:
     def _send_once(
         self, method: str, url: str, headers: list[tuple[str, str]], content: bytes, device: str | None
     ) -> Exchange:
-        self._spend_budget()
+        self.budget_holder._spend_budget()
         request = self.http.build_request(method, url, headers=headers, content=content)
         exchange = Exchange(
             method=method,

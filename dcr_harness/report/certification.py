@@ -57,11 +57,12 @@ def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict
             continue
         broken = check.get("failed_requirements") or []
         by_check = next((w for w in active if w.matches_check(check["nodeid"])), None)
-        by_reqs = [next((w for w in active if w.matches_requirement(r)), None) for r in broken]
+        covering = (next((w for w in active if w.matches_requirement(r)), None) for r in broken)
+        by_reqs = [w for w in covering if w is not None]
         if by_check is not None:
             found[check["nodeid"]] = by_check
-        elif by_reqs and all(by_reqs):
-            found[check["nodeid"]] = by_reqs[0]  # type: ignore[assignment]
+        elif broken and len(by_reqs) == len(broken):  # every broken requirement waived
+            found[check["nodeid"]] = by_reqs[0]
     return found
 
 

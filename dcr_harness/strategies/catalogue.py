@@ -22,7 +22,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -38,8 +37,9 @@ from ..checks.provocations import (
 )
 from ..contract import device_info
 from ..contract import statements as forge
-from ..contract.target import Target
+from ..contract.target import Statements, Target
 from ..http.client import Credentials, basic_auth
+from ..http.exchange import Exchange
 from .oracle import form_permitted
 from .register import KNOWN_MEMBERS, missing_statement_permitted, redirect_permitted
 
@@ -967,13 +967,18 @@ SERVED = {REG: ("REG-OK-1", "REG-OK-2"), TOK: ("TOK-OK-1", "TOK-OK-2")}
 
 def sample_inputs() -> Inputs:
     valid = forge.encode_unsigned({"alg": "RS256", "typ": "JWT", "kid": "sample"}, _SAMPLE_CLAIMS, "c2ln")
-    target = SimpleNamespace(
-        statements=SimpleNamespace(valid=valid),
+    target = Target(
+        base_url="https://dcr.example",
+        statements=Statements(valid=valid),
         allowed_redirect_uri="https://app.example.com/callback",
-        throttle=SimpleNamespace(device_header="X-Forwarded-For"),
     )
-    creds = SimpleNamespace(client_id="sample-client", client_secret="sample-secret")
-    return Inputs(target, creds)  # type: ignore[arg-type]
+    return Inputs(target, sample_credentials("sample-client", "sample-secret"))
+
+
+def sample_credentials(client_id: str, client_secret: str) -> Credentials:
+    """Credentials for listing cases without a target: their registration was never sent."""
+    never_sent = Exchange("POST", "https://dcr.example/o/client/register", [], b"")
+    return Credentials(client_id, client_secret, never_sent)
 
 
 def requirements(group: str) -> list[str]:

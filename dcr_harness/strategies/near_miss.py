@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import SimpleNamespace
+from dataclasses import dataclass, replace
 from urllib.parse import quote_plus
 
 from ..checks.provocations import (
@@ -36,9 +35,9 @@ from ..checks.provocations import (
 )
 from ..contract import statements as forge
 from ..contract.secret_values import Derived, secret_of
-from ..contract.target import Target
+from ..contract.target import ProtectedApi, Target
 from ..http.client import Credentials
-from .catalogue import API, REG, TOK, cited_by, form_body, sample_inputs
+from .catalogue import API, REG, TOK, cited_by, form_body, sample_credentials, sample_inputs
 from .oracle import form_permitted
 
 # Lookalikes (Cyrillic, Greek) of Latin letters and digits, and the fullwidth forms NFKC folds back.
@@ -382,9 +381,9 @@ def cases(group: str, inputs: Inputs) -> list[Provocation]:
 
 def sample() -> Inputs:
     base = sample_inputs()
-    other = SimpleNamespace(client_id="other-client", client_secret="other-secret")
-    target = SimpleNamespace(**vars(base.target), protected_api=object())
-    return Inputs(target, base.creds, other, "sample-token")  # type: ignore[arg-type]
+    other = sample_credentials("other-client", "other-secret")
+    target = replace(base.target, protected_api=ProtectedApi("GET", "/api"))
+    return Inputs(target, base.creds, other, "sample-token")
 
 
 def requirements(group: str) -> list[str]:

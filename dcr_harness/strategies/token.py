@@ -36,9 +36,9 @@ def _good(creds: Credentials) -> Pairs:
     return [("client_id", creds.client_id), ("client_secret", creds.client_secret), ("grant_type", GRANT)]
 
 
-def _form_case(reqs: str, name: str, creds: Credentials, pairs: Pairs, **kw: object) -> Provocation:
+def _form_case(reqs: str, name: str, creds: Credentials, pairs: Pairs) -> Provocation:
     permitted = token_permitted(pairs, creds.client_id, creds.client_secret)
-    return P(reqs, name, TOK, set(permitted), lambda c: c.dcr.token(form=pairs, **kw))  # type: ignore[arg-type]
+    return P(reqs, name, TOK, set(permitted), lambda c: c.dcr.token(form=pairs))
 
 
 def missing_params(creds: Credentials) -> st.SearchStrategy[Provocation]:

@@ -20,8 +20,12 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    import requests
 
 DEVICE = {
     "primaryHardwareType": "SetTopBox",
@@ -68,7 +72,7 @@ class WaitOn429(httpx.BaseTransport):
         self.inner.close()
 
 
-def requests_retry_on_429(session: object) -> object:
+def requests_retry_on_429(session: requests.Session) -> requests.Session:
     """requests' own answer to a 429: urllib3's Retry, honouring Retry-After (1 s from the contract's server)."""
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -82,7 +86,7 @@ def requests_retry_on_429(session: object) -> object:
         raise_on_status=False,
     )
     for prefix in ("http://", "https://"):
-        session.mount(prefix, HTTPAdapter(max_retries=retry))  # type: ignore[attr-defined]
+        session.mount(prefix, HTTPAdapter(max_retries=retry))
     return session
 
 
@@ -133,8 +137,8 @@ class App:
         return credentials
 
     def session(self, fresh: bool = False) -> object:
-        stored = self.state is not None and self.state.exists() and not fresh
-        credentials = json.loads(self.state.read_text()) if stored else self.register()  # type: ignore[union-attr]
+        state = None if fresh else self.state
+        credentials = json.loads(state.read_text()) if state is not None and state.exists() else self.register()
         try:
             return self.connect(credentials)
         except Exception as exc:

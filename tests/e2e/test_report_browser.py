@@ -32,8 +32,9 @@ FLAGS = [
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "chromium-profile"
+    assert CHROMIUM is not None  # the module is skipped without it
     return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],  # type: ignore[list-item]
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=90,
@@ -49,7 +50,9 @@ def test_the_page_renders_with_its_verdict_and_no_console_error(tmp_path: Path, 
     dom = done.stdout
     assert done.returncode == 0, done.stderr[-2000:]
     assert 'data-rendered="ok"' in dom.split(">", 2)[1], "the page script did not finish"
-    html_tag = re.search(r"<html[^>]*>", dom).group()  # type: ignore[union-attr]
+    html_match = re.search(r"<html[^>]*>", dom)
+    assert html_match is not None, "no <html> tag in the rendered DOM"
+    html_tag = html_match.group()
     assert "data-errors" not in html_tag, html_tag  # window.onerror records script errors there
     assert not re.search(r"Uncaught|CONSOLE\(\d+\).*(Error|error)", done.stderr), done.stderr[-2000:]
     verdict = doc["overall"]["verdict"]

@@ -28,12 +28,14 @@ PASSED_BEFORE_STOP = 5
 def wait_for_passed_checks(proc: subprocess.Popen[str], count: int) -> str:
     """Read the verbose output until `count` checks passed (bounded in time)."""
     seen, deadline = "", time.monotonic() + WAIT_FOR_PROGRESS_S
+    stdout = proc.stdout
+    assert stdout is not None, "the run was started with stdout=PIPE"
     while seen.count("PASSED") < count:
         assert time.monotonic() < deadline, f"no progress within {WAIT_FOR_PROGRESS_S} s:\n{seen[-2000:]}"
         assert proc.poll() is None, f"the run ended before it could be stopped:\n{seen[-2000:]}"
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        ready, _, _ = select.select([stdout], [], [], 1.0)
         if ready:
-            seen += proc.stdout.readline()  # type: ignore[union-attr]
+            seen += stdout.readline()
     return seen
 
 

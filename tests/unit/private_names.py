@@ -55,11 +55,15 @@ class _Owned(ast.NodeVisitor):
         self.names: set[str] = set()
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.add_function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.add_function(node)
+
+    def add_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.names.add(node.name)
         self.names.update(a.arg for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs)
         self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.names.add(node.name)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from dcr_harness.checks.provocations import BAD_REDIRECT, BAD_STATEMENT, STATEMENT_OR_REQUEST, SUCCESS
@@ -73,8 +73,7 @@ def test_percent_encodings_escape_the_last_character_once_or_twice():
 
 def _inputs(redirect: str | None = "https://app.example.com/callback") -> near_miss.Inputs:
     base = near_miss.sample()
-    target = SimpleNamespace(**{**vars(base.target), "allowed_redirect_uri": redirect})
-    return near_miss.Inputs(target, base.creds, base.other, base.token)  # type: ignore[arg-type]
+    return replace(base, target=replace(base.target, allowed_redirect_uri=redirect))
 
 
 def test_token_cases_refuse_every_near_miss_as_invalid_client_and_serve_the_equivalent_encoding():

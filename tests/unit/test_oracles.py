@@ -261,10 +261,10 @@ def test_text_bodies(text, permitted):
 
 def test_a_query_parameter_beside_the_body_may_be_ignored_refused_or_used():
     """TOK-REQ-2: a server *may* ignore query parameters; one that uses them answers for the query's value."""
-    from dcr_harness.http.client import Credentials
+    from dcr_harness.strategies.catalogue import sample_credentials
     from dcr_harness.strategies.token import query_and_body
 
-    creds = Credentials("client-1", "secret-1", None)  # type: ignore[arg-type]
+    creds = sample_credentials("client-1", "secret-1")
 
     @given(query_and_body(creds))
     def permitted_sets(case):

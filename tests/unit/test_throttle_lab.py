@@ -3,7 +3,9 @@
 import pytest
 
 from dcr_harness.checks.throttle_lab import OTHER, SERVED, THROTTLED, Probe, Shot, Timeline
-from dcr_harness.http import Exchange
+from dcr_harness.contract.target import Statements, Target
+from dcr_harness.http import DcrClient, Exchange
+from dcr_harness.http.session import Session
 
 TOKEN = Probe("token", lambda client: None, 201)
 
@@ -29,7 +31,10 @@ def test_only_the_normal_answer_is_served(status, outcome):
 
 
 def _timeline(*shots: Shot) -> Timeline:
-    return Timeline(client=None, probe_kind=TOKEN, shots=list(shots))  # type: ignore[arg-type]
+    # The client sends nothing here: the bounds come from the shots already recorded.
+    target = Target(base_url="http://127.0.0.1", statements=Statements(valid="unused"))
+    client = DcrClient(Session(target, persist_devices=False), device="198.18.0.1")
+    return Timeline(client=client, probe_kind=TOKEN, shots=list(shots))
 
 
 def test_arrival_bounds_use_the_first_round_trip_and_each_own():
