@@ -1,4 +1,4 @@
-"""Issue 21's proof: the same client configuration gets the same certify-client verdict run after run.
+"""Proof that the same client configuration gets the same certify-client verdict run after run.
 
     python3 bench/clientcert_determinism.py [--runs 10] [--parallel 2] [--case SUBSTRING ...]
 

@@ -1,4 +1,4 @@
-"""Cost of masking secrets (issue 9): in-process figures, and optionally a whole default run.
+"""Cost of masking secrets: in-process figures, and optionally a whole default run.
 
     python bench/masking_bench.py [--exchanges 1000] [--secrets 400] [--run [--profile] [--code DIR]]
 

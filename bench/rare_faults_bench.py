@@ -1,4 +1,4 @@
-"""Which rare-input faults the generated checks find, per Hypothesis profile (issue 20).
+"""Which rare-input faults the generated checks find, per Hypothesis profile.
 
 For each rare-input fault of the reference server (refserver/faults.py: rare-*, and
 gen-accept-empty-secret), the generated checks (the coverage phase, conformance/test_coverage.py,

@@ -8,7 +8,7 @@
 2. with --baseline-rev: the same for the suite as it was at REV (for example cc4149d, where
    the checks ran one after another), copied to a temporary directory;
 3. with --mismatch: a whole `dcr-harness run` against the reference with thr-global-bucket
-   (a throttle stricter than the target file says; issue 10): wall time, what the run says,
+   (a throttle stricter than the target file says): wall time, what the run says,
    and the check outcomes.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from dcr_harness.paths import CONFORMANCE_DIR
 
 REPO = CONFORMANCE_DIR.parent
-# The throttling checks, one file per thing they judge (conformance/test_throttling.py before issue 19).
+# The throttling checks, one file per thing they judge.
 SUITE = sorted(CONFORMANCE_DIR.glob("test_throttle_*.py"))
 
 

@@ -1,4 +1,4 @@
-"""The coverage phase (issue 20): every catalogued boundary and malformed value of every input, once each.
+"""The coverage phase: every catalogued boundary and malformed value of every input, once each.
 
 Deterministic and the same in every Hypothesis profile: the rare inputs that random generation
 reaches only by luck (an empty credential, a broken percent-escape, a body nested 1000 deep, a

@@ -1,4 +1,4 @@
-"""A stateful model of the client lifecycle (issue 3): register, token, API, revoke, expiry.
+"""A stateful model of the client lifecycle: register, token, API, revoke, expiry.
 
 Hypothesis drives random sequences of the rules below against the target and checks the
 model's invariants after every step:

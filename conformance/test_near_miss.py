@@ -1,4 +1,4 @@
-"""The near-miss phase (issue 27): every credential and identifier, nearly right, once each.
+"""The near-miss phase: every credential and identifier, nearly right, once each.
 
 Each value the contract checks is derived from the run's own valid value into its near misses
 (dcr_harness/strategies/near_miss.py: case, one character, truncation, white space, trailing text,

@@ -1,4 +1,4 @@
-"""Property-based negative testing (issue 3): generated input judged against the contract.
+"""Property-based negative testing: generated input judged against the contract.
 
 Each property draws cases from dcr_harness.strategies; a case carries its oracle (the
 requirements it tests and the answers the contract permits). A failure is shrunk by

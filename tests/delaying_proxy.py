@@ -1,4 +1,4 @@
-"""A loopback TCP proxy that makes the throttle unjudgeable for timing, deterministically (issue 26).
+"""A loopback TCP proxy that makes the throttle unjudgeable for timing, deterministically.
 
 It forwards bytes both ways unchanged, except that it holds for `delay` seconds a device's first
 request when that is a token request with credentials that met a 429 before: the throttle lab's probe

@@ -1,4 +1,4 @@
-"""Does the harness's own test suite pass on any machine, fast or loaded? (issue 25)
+"""Does the harness's own test suite pass on any machine, fast or loaded?
 
     .venv/bin/python tests/flakiness.py [--rounds N] [--busy K] [--timing-rounds M] [--timing-k EXPR] [--max-minutes T]
 

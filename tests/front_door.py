@@ -1,4 +1,4 @@
-"""A stock nginx in front of a server: the front door of a deployment in staging (issue 26).
+"""A stock nginx in front of a server: the front door of a deployment in staging.
 
 The configuration is Debian's nginx as a site would first write it: a plain `proxy_pass` that
 appends the client to X-Forwarded-For and keeps Host, and nothing else. Every limit stays at

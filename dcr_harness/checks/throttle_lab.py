@@ -1,7 +1,7 @@
 """Throttling scenarios run side by side, their timelines kept for the checks to judge.
 
 Each throttling scenario has fresh devices of its own, so scenarios are independent and
-their waiting can overlap (issue 10): a `Lab` runs them in a thread pool and each check
+their waiting can overlap: a `Lab` runs them in a thread pool and each check
 judges its scenario's recorded timeline. Lab threads record nothing as evidence (checks do,
 on their own thread) and send through a detached session: the recorder files exchanges on
 whichever check is current, so each check files its scenario's exchanges itself.
@@ -237,8 +237,8 @@ class Lab:
         From one baseline device, well within its burst. With working credentials the probes are
         valid requests (a token request counts only when the same credentials get a token again:
         a server that does not refresh breaks TOK-OK-3, not the throttle; the API only when the
-        token outlives a scenario). When registration is refused, the throttle is still measured
-        (issue 19): the refused registration, a token request with made-up credentials and the API
+        token outlives a scenario). When registration is refused, the throttle is still measured:
+        the refused registration, a token request with made-up credentials and the API
         without a token are answered the same way each time, and 429 stands out from that answer.
         """
         # Each baseline request from a fresh device: a throttle without a burst refuses a device's second request.

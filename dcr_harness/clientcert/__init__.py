@@ -1,4 +1,4 @@
-"""Certifying a partner's client integration (issue 12): the harness as a strict DCR server.
+"""Certifying a partner's client integration: the harness as a strict DCR server.
 
 `dcr-harness certify-client` serves the reference server in a recording mode
 (server.py + recording.py), with scenarios that provoke the behaviour to judge

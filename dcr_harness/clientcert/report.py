@@ -246,7 +246,7 @@ class Written:
 def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: TextIO) -> Written:
     """results.json, junit.xml, certification.json/html (signed when a key is given), then the console table."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    scanner = SecretScanner(run.masker)  # the one scan before any artifact is written (issue 9)
+    scanner = SecretScanner(run.masker)  # the one scan before any artifact is written
     results = run.results()
     scanner.write_text(run_dir / "results.json", json.dumps(results, indent=2))
     # The whole recorded traffic, masked: what QA reads to follow a finding in its sequence.

@@ -194,8 +194,8 @@ class Session:
     def _unexpected_429(self, device: str) -> None:
         """A paced request was refused: the pacer's model of the profile said it would be served.
 
-        A server stricter than its profile (issue 10: one allowance shared by all devices)
-        refuses every check, and waiting each 429 out took 12 minutes. Once MISMATCH_DEVICES
+        A server stricter than its profile (one allowance shared by all devices) refuses every
+        check, and waiting each 429 out would take minutes. Once MISMATCH_DEVICES
         distinct fresh devices were refused, the profile is declared mismatched: later 429s are
         handed back at once (the check is blocked, no verdict) and the run says why.
         """

@@ -48,7 +48,7 @@ FAULTS: dict[str, Fault] = {
     "reg-accept-any-content-type": _f("register ignores Content-Type", "REG-REQ-1"),
     "reg-ignore-accept": _f("register serves 201 to an Accept that excludes JSON", "REG-REQ-3"),
     "reg-dup-member-last-wins": _f("duplicate JSON members accepted, the last one wins", "REG-ERR-1"),
-    # A deployment broken at the root (issue 19): every registration, valid or not, gets one answer.
+    # A deployment broken at the root: every registration, valid or not, gets one answer.
     "reg-refuses-all": _f("every registration is refused with 400 invalid_redirect_uri", "REG-OK-1", "FLOW-1"),
     # Token endpoint
     "tok-status-200": _f("token success answered 200 instead of 201", "TOK-OK-1"),
@@ -105,7 +105,7 @@ FAULTS: dict[str, Fault] = {
     ),
     "gen-accept-empty-secret": _f("an empty client_secret is accepted for a known client_id", "TOK-REQ-2", "TOK-ERR-1"),
     "gen-accept-expired-statement": _f("statements whose exp is in the past are accepted", "REG-ERR-3"),
-    # Rare inputs (issue 20): one unusual value in one input each; the coverage phase must find every one.
+    # Rare inputs: one unusual value in one input each; the coverage phase must find every one.
     "rare-500-redirect-bad-percent": _f("500 when redirect_uri holds a malformed percent-escape", "REG-ERR-5"),
     "rare-500-deep-json": _f("500 when the register body nests arrays or objects more than 64 deep", "REG-ERR-5"),
     "rare-500-xff-not-address": _f(
@@ -127,7 +127,7 @@ FAULTS: dict[str, Fault] = {
     "rare-accept-padded-statement": _f(
         "a valid statement with surrounding white space is trimmed and accepted", "REG-ERR-3"
     ),
-    # Near misses (issue 27): a comparison that accepts a value nearly the valid one; the near-miss phase finds each.
+    # Near misses: a comparison that accepts a value nearly the valid one; the near-miss phase finds each.
     "near-client-id-case-insensitive": _f("client_id is looked up ignoring letter case", "TOK-ERR-2"),
     "near-secret-case-insensitive": _f("client_secret is compared ignoring letter case", "TOK-ERR-2"),
     "near-secret-trimmed": _f("client_secret is trimmed of white space before it is compared", "TOK-ERR-2"),

@@ -1,4 +1,4 @@
-"""Comparison bugs the near-miss phase must find (issue 27): the near-* faults, each a lenient comparison.
+"""Comparison bugs the near-miss phase must find: the near-* faults, each a lenient comparison.
 
 Every fault here accepts a value that is nearly, not exactly, the valid one: a collation that
 ignores case, a trim, a prefix, the first word of a header, a secret checked against the wrong

@@ -38,7 +38,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 # What is left of a request body is read and dropped up to this size once the answer is decided: a
 # server that closes with body bytes unread resets the connection, and a proxy in front (nginx) then
-# loses the answer and sends its own 502 (issue 26). Beyond it the client is cut off: the work is bounded.
+# loses the answer and sends its own 502. Beyond it the client is cut off: the work is bounded.
 DRAIN_BYTES = 16 << 20
 
 

@@ -1,4 +1,4 @@
-"""Where the rare-input faults (issue 20) bite: each turns one unusual value of one input into a 500.
+"""Where the rare-input faults bite: each turns one unusual value of one input into a 500.
 
 Every function here does nothing unless its fault is on; the endpoints call them at the
 point where a careless server would trip over the value. The acceptance faults

@@ -267,7 +267,7 @@ def build(
     }
 
 
-# A refused baseline blocks what depends on it: the report leads with it (issue 19).
+# A refused baseline blocks what depends on it: the report leads with it.
 BASELINES = ("REG-OK-1", "TOK-OK-1")
 
 

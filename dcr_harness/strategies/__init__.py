@@ -1,4 +1,4 @@
-"""Hypothesis strategies for property-based negative testing (issue 3).
+"""Hypothesis strategies for property-based negative testing.
 
 Every strategy yields `Provocation`s (dcr_harness.checks.provocations): one request with its
 oracle attached, i.e. the requirement IDs it tests and the set of permitted answers

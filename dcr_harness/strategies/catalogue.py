@@ -1,4 +1,4 @@
-"""The coverage phase (issue 20): boundary and malformed values of every input, each tried once.
+"""The coverage phase: boundary and malformed values of every input, each tried once.
 
 Random generation finds a defect on one kind of rare value only when it happens to draw
 that kind; a CI gate must not depend on luck. Before the random search, every input of

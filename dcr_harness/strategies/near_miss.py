@@ -1,4 +1,4 @@
-"""The near-miss phase (issue 27): each credential and identifier, nearly right.
+"""The near-miss phase: each credential and identifier, nearly right.
 
 Authentication bugs live in how a value is compared, not in odd values: a collation that
 ignores case, parsing that takes the first word or trims, a prefix comparison, a

@@ -1,4 +1,4 @@
-"""Proof of `dcr-harness certify-client` (issue 12): example clients, real HTTP, real reports.
+"""Proof of `dcr-harness certify-client`: example clients, real HTTP, real reports.
 
 A well-behaved client certifies PASS on every scenario; each broken client breaks one rule
 and fails exactly the requirements of that rule; a client that never meets a scenario is

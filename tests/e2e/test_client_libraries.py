@@ -1,4 +1,4 @@
-"""Real client libraries certified (issue 21): example apps on requests-oauthlib and Authlib's httpx
+"""Real client libraries certified: example apps on requests-oauthlib and Authlib's httpx
 client, configured as their documentation shows, get the verdict docs/client-certification.md gives:
 PASS when configured for the contract, a FAIL of exactly the requirement a misconfiguration breaks.
 Once each here; bench/clientcert_determinism.py repeats each ten times."""

@@ -1,4 +1,4 @@
-"""Proof (issue 8 item 6): the reproductions of a report reproduce.
+"""Proof: the reproductions of a report reproduce.
 
 A reference server with faults runs on loopback; the harness runs against it through its
 target file, and its checks fail. For every failed check, the curl line of the exchange it
@@ -84,7 +84,7 @@ def test_reproductions_use_the_secret_they_sent_and_the_legend_names_it(replayed
     legend = results["variables"]
     for nodeid, exchange, used, _, _ in replays:
         assert used <= legend.keys(), (nodeid, used - legend.keys())
-        if "revoked statement" in nodeid:  # the revoked statement, not the valid one (issue 8)
+        if "revoked statement" in nodeid:  # the revoked statement, not the valid one
             assert [legend[v] for v in used if v.startswith("DCR_SOFTWARE_STATEMENT")] == ["statements.revoked"]
         if "wrong client_secret" in nodeid:  # a mutation of a secret stays a variable, rebuilt in the shell
             assert any(v.startswith("DCR_CLIENT_SECRET") for v in used), exchange["curl"]

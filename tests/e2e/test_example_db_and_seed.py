@@ -1,4 +1,4 @@
-"""Hypothesis files (issue 10): nothing is written to the working directory except under the
+"""Hypothesis files: nothing is written to the working directory except under the
 report directory; the example database lives in the user cache, keyed by target; every run
 records and prints its seed, and --hypothesis-seed replays it."""
 

@@ -114,7 +114,7 @@ def test_faults_fail_exactly_the_requirements_they_break(tmp_path, group):
 
 @pytest.mark.slow
 def test_a_wrong_success_status_and_a_missing_member_fail_only_the_success_requirements(tmp_path):
-    """The cascade of issue 8: 200 instead of 201 made TOK-REQ-1, TOK-ERR-4, DEV-2, DEV-3 fail."""
+    """No cascade: 200 instead of 201 must not also fail TOK-REQ-1, TOK-ERR-4, DEV-2, DEV-3."""
     run = run_harness(
         [
             "run",
@@ -158,7 +158,7 @@ def test_the_whole_suite_with_generated_checks_fails_exactly_what_the_faults_bre
     assert run.requirements_with("fail") == expected, run.output[-3000:]
 
 
-# Issue 19: a deployment broken at the root, the whole default suite (generated checks included).
+# A deployment broken at the root, the whole default suite (generated checks included).
 HEADER_VARIANTS = {"REG-REQ-2", "REG-REQ-3", "REG-REQ-4", "DEV-1", "DEV-2"}
 REFUSED_ANYWAY = {"REG-ERR-1", "REG-ERR-2", "REG-ERR-3", "REG-ERR-4"}
 
@@ -186,7 +186,7 @@ def test_a_registration_that_refuses_everything_fails_only_the_baseline_and_says
     assert "ROOT CAUSE: REG-OK-1 fails" in run.output
 
 
-# Issue 26: faults whose effect reaches later cases through state, the whole suite (coverage and generated included).
+# Faults whose effect reaches later cases through state, the whole suite (coverage and generated included).
 # Credentials that work for one token only: later token cases reuse them, and a case judged on dead credentials
 # is blocked by TOK-OK-3, not failed; a server that accepts any redirect URI breaks REG-ERR-2 alone.
 CASCADE_GROUP = ("tok-no-refresh", "reg-accept-any-redirect")

@@ -1,4 +1,4 @@
-"""Certifying a deployment as it stands in staging: behind its front door (issue 26, CONTRACT.md section 0).
+"""Certifying a deployment as it stands in staging: behind its front door (CONTRACT.md section 0).
 
 A stock nginx refuses some of the harness's provocations itself (a repeated Authorization with its
 HTML 400 page, a header line over its 8 KiB buffers, a body over its 1 MiB cap with 413). The
@@ -68,7 +68,7 @@ def test_nginx_keeps_the_harness_device_the_first_forwarded_address(throttled_fr
 
 
 def test_the_front_door_keeps_nginx_defaults(throttled_front_door):
-    """What issue 26 is about: stock nginx answers these itself, in HTML, before the service sees them."""
+    """Why the front door matters: stock nginx answers these itself, in HTML, before the service sees them."""
     refusals = {
         "Authorization twice": _register(
             throttled_front_door, "198.18.7.3", [("Authorization", "Bearer a"), ("Authorization", "Bearer b")]

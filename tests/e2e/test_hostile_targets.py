@@ -1,5 +1,5 @@
 """Hostile targets: the run ends in time, with the right exit code and a message naming the
-problem; nothing crashes, no secret leaks, the report is written (issue 10, items 6 and 8).
+problem; nothing crashes, no secret leaks, the report is written.
 
 Each run is narrowed to two checks (one registration, one token request) against
 tests/hostile_server.py; DCR_HTTP_TIMEOUT shortens the harness's read timeout to keep

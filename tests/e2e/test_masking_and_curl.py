@@ -25,7 +25,7 @@ def test_json_members_teach_the_masker():
 
 
 def test_unknown_jwt_shapes_are_shown_as_sent():
-    """A forgery the run made (or a base64 X-Device-Info) carries no known secret: nothing to mask (issue 8)."""
+    """A forgery the run made (or a base64 X-Device-Info) carries no known secret: nothing to mask."""
     assert Masker().mask(f"statement={JWT}") == f"statement={JWT}"
 
 

@@ -1,4 +1,4 @@
-"""Proof that the near-miss phase finds every comparison bug in every profile, with exactly its requirement (issue 27).
+"""Proof that the near-miss phase finds every comparison bug in every profile, with exactly its requirement.
 
 Each near-* fault of the reference (refserver/faults.py, refserver/lenient.py) accepts a value nearly
 the valid one. Only the near-miss checks run (conformance/test_near_miss.py: a few seconds each), against

@@ -1,4 +1,4 @@
-"""Proof (issue 9): no stretch of a statement's signature, a client secret, an access token or
+"""Proof: no stretch of a statement's signature, a client secret, an access token or
 the admin token of a run reaches any file the run writes (Allure results, JUnit, results.json,
 certification.json/html, signature), nor its console output, even when checks fail and their
 failure texts, shrunk Hypothesis examples and curl reproductions are written.

@@ -1,4 +1,4 @@
-"""Proof that the property checks find what they are for (issue 3, item 5).
+"""Proof that the property checks find what they are for.
 
 For each generation-only fault of the reference server, the ci profile (derandomized, fixed
 --hypothesis-seed) must fail a property check citing the fault's requirement and print a

@@ -1,4 +1,4 @@
-"""Proof that the generated checks find every rare-input fault on every run (issue 20).
+"""Proof that the generated checks find every rare-input fault on every run.
 
 Each rare-input fault of the reference (refserver/faults.py: rare-*, and gen-accept-empty-secret)
 turns one unusual value of one input into a 500 or an acceptance. The coverage phase, which

@@ -1,4 +1,4 @@
-"""Proof (issue 9): whatever a fuzzer does to a secret, no 24-character window of its sensitive
+"""Proof: whatever a fuzzer does to a secret, no 24-character window of its sensitive
 part reaches any artifact.
 
 Hypothesis generates secrets (statements, client secrets, access tokens) and mutations of

@@ -1,4 +1,4 @@
-"""A stopped run still reports (issue 10): SIGTERM and the run deadline give an INCOMPLETE report
+"""A stopped run still reports: SIGTERM and the run deadline give an INCOMPLETE report
 with the checks that finished, and exit 4."""
 
 from __future__ import annotations

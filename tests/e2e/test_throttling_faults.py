@@ -68,7 +68,7 @@ def test_conforming_reference_passes_every_throttle_requirement_with_evidence(tm
     assert len(probes) >= 17 and all("timing error" in e["note"] for e in probes)
 
 
-# Throttles wrong in their shape (issue 19), each in the default concurrent run (workers, the whole suite):
+# Throttles wrong in their shape, each in the default concurrent run (workers, the whole suite):
 # no burst is THR-2's (and THR-6's schedule), not THR-5's; an exempt endpoint is THR-1's, not THR-3's;
 # one allowance for all devices is judged although the workers drain it for each other.
 SHAPE_FAULTS = ("thr-no-burst", "thr-token-exempt", "thr-global-bucket")
@@ -87,7 +87,7 @@ def test_no_throttle_at_all_is_said_plainly(tmp_path):
 
 
 def test_stricter_throttle_than_declared_ends_the_run_quickly_and_says_why(tmp_path):
-    """Issue 10: one allowance for all devices made every check wait out 429s (12 minutes).
+    """One allowance for all devices must not make every check wait out 429s (that took 12 minutes).
 
     The subprocess timeout is the bound: a run that waited each 429 out would exceed it."""
     # One check after another here; the default concurrent run is proven above (SHAPE_FAULTS).

@@ -1,4 +1,4 @@
-"""The proof of issue 11: the wheel, installed into a fresh virtual environment outside the
+"""The wheel, installed into a fresh virtual environment outside the
 checkout, runs from an empty directory: `dcr-harness run`, `dcr-harness load token_refresh`,
 the pytest entry, `serve`, `sign` and `verify-report` (the README's `pipx install` line)."""
 

@@ -1,4 +1,4 @@
-"""The coverage phase's catalogue (issue 20): every input, every kind of value, each with an oracle."""
+"""The coverage phase's catalogue: every input, every kind of value, each with an oracle."""
 
 from __future__ import annotations
 

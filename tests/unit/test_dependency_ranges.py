@@ -1,4 +1,4 @@
-"""Honest dependency ranges and a lock that matches them (issue 17).
+"""Honest dependency ranges and a lock that matches them.
 
 Lower bounds are proven by CI (.ci/run installs the oldest releases they allow); these tests
 keep the declarations themselves honest: every dependency has a lower bound, the ones whose

@@ -1,4 +1,4 @@
-"""The near-miss catalogue (issue 27): each kind derived, deterministically, refused or served as the contract says."""
+"""The near-miss catalogue: each kind derived, deterministically, refused or served as the contract says."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The oracles accept every answer CONTRACT.md permits, and still refuse what it does not (issue 8, item 4).
+"""The oracles accept every answer CONTRACT.md permits, and still refuse what it does not.
 
 Data tables: (input, the answers permitted). Each row names the contract sentence that widens it.
 """
@@ -221,7 +221,7 @@ def test_refused_unknown_members_are_a_finding_not_a_failure(status, body, warne
 
 
 def test_a_second_429_on_a_generated_case_is_not_verified_not_passed(monkeypatch):
-    """run_case: an example still answered 429 after pacing and one retry is no verdict (issue 8)."""
+    """run_case: an example still answered 429 after pacing and one retry is no verdict."""
     from dcr_harness.contract.target import target_from_dict
     from dcr_harness.http import Session
     from dcr_harness.strategies import runner

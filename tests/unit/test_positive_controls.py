@@ -1,4 +1,4 @@
-"""Verdicts that hold when a deployment is broken at the root (issue 19).
+"""Verdicts that hold when a deployment is broken at the root.
 
 A refusal is evidence about a provocation only when the plain request (the positive control)
 is served or the answer differs from the control's; a variant that must be served is blocked

@@ -1,4 +1,4 @@
-"""Public APIs only: the shipped source uses no private name of another package (issue 17).
+"""Public APIs only: the shipped source uses no private name of another package.
 
 A private name (a leading underscore, a module under `_pytest` or `internal`) breaks on some
 release, and users install today's releases. Every remaining exception is in ALLOWED with the

@@ -83,7 +83,7 @@ SAMPLES: dict[str, Any] = {
     "software-statement-claims": DOC_CLAIMS,
     "target": MINIMAL_TARGET,
 }
-# certification.json (issue 5): built from a one-check results.json, as a run writes it.
+# certification.json: built from a one-check results.json, as a run writes it.
 SAMPLES["certification"] = certification.build(
     {
         "harness_version": "0.1.0",

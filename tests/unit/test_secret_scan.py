@@ -1,4 +1,4 @@
-"""The last line of defence (issue 9): the scanner finds what masking at the source missed,
+"""The last line of defence: the scanner finds what masking at the source missed,
 in clear and in common decodings, masks it, and says where and what kind, never the value."""
 
 import base64

@@ -1,4 +1,4 @@
-"""No silent PASS (issue 26): a requirement that applies and was left unjudged (timing) makes the run
+"""No silent PASS: a requirement that applies and was left unjudged (timing) makes the run
 INCONCLUSIVE, unless --accept-unjudged names it, and then the certification lists it."""
 
 from __future__ import annotations
