@@ -202,14 +202,21 @@ def run_load(
         wait = role.max_wait_s if role.kind == "master" else 0
         code = _run_processes(main, worker_cmds, env, out, duration + wait)
         scan_reports(out, tgt)
-        print(
-            f"dcr-harness load: reports in {out} (report.html, locust_*.csv, metrics.json, thresholds.txt)",
-            file=sys.stderr,
-        )
+        print(reports_line(out), file=sys.stderr)
         return code
     finally:
         if embedded is not None:
             embedded.close()
+
+
+def reports_line(out: Path) -> str:
+    """Where the reports are, naming the files the run did write: a master that gave up waiting for its
+    workers writes no metrics.json, and saying it did would send the user looking for it."""
+    written = [name for name in ("report.html", "metrics.json", "thresholds.txt") if (out / name).exists()]
+    written += ["locust_*.csv"] if any(out.glob("locust_*.csv")) else []
+    if "metrics.json" not in written:
+        return f"dcr-harness load: no judged figures (no metrics.json): the run did not start; what it left is in {out}"
+    return f"dcr-harness load: reports in {out} ({', '.join(written)})"
 
 
 def _run_worker(cmd: list[str], env: dict[str, str], timeout: float) -> int:

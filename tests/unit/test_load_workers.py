@@ -88,3 +88,14 @@ def test_a_workers_share_of_the_request_cap_keeps_the_total_within_it_plus_one_r
 ):
     assert request_share(limit, workers) == share
     assert limit <= workers * share < limit + workers
+
+
+def test_the_closing_line_names_only_the_reports_the_run_wrote(tmp_path):
+    from dcr_harness.loadgen.runner import reports_line
+
+    (tmp_path / "locust.log").write_text("Gave up waiting for workers to connect\n")
+    assert "no judged figures (no metrics.json)" in reports_line(tmp_path)  # a master that never started the run
+    for name in ("metrics.json", "thresholds.txt", "locust_stats.csv"):
+        (tmp_path / name).write_text("{}")
+    line = reports_line(tmp_path)
+    assert line.endswith("(metrics.json, thresholds.txt, locust_*.csv)") and "report.html" not in line
