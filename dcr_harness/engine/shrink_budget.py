@@ -29,9 +29,7 @@ _first_failure = threading.local()
 def _engine():
     """Hypothesis' engine module, or None when this release moved it (then the budget is not applied)."""
     try:
-        module = importlib.import_module(
-            "hypothesis.internal.conjecture.engine"
-        )  # allowlisted: the documented knob (tests/unit/test_public_apis_only.py)
+        module = importlib.import_module("hypothesis.internal.conjecture.engine")  # allowlisted: the documented knob
     except ImportError:
         return None
     return module if isinstance(getattr(module, _CONSTANT, None), (int, float)) else None
