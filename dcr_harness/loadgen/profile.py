@@ -78,15 +78,23 @@ class LoadRun:
 
     # Devices and pacing
 
+    @property
+    def is_worker(self) -> bool:
+        return isinstance(self.environment.runner, WorkerRunner)
+
+    def workers_sharing(self) -> int:
+        """How many processes share this run's devices and request cap: the workers the master expects (its
+        options reach each worker before users start), or 1 for a process on its own."""
+        return int(getattr(self.environment.parsed_options, "expect_workers", 1) or 1) if self.is_worker else 1
+
     def new_device(self) -> str:
         if self._device_slot is None:
             # Read when users start: by then a worker has the master's options (its offset, the workers expected).
-            options, runner = self.environment.parsed_options, self.environment.runner
-            distributed = isinstance(runner, WorkerRunner)
+            workers = self.workers_sharing()
             self._device_slot = (
-                int(getattr(options, "dcr_device_offset", 0) or 0),
-                max(0, runner.worker_index),
-                stride_for(int(getattr(options, "expect_workers", 1) or 1)) if distributed else 1,
+                int(getattr(self.environment.parsed_options, "dcr_device_offset", 0) or 0),
+                max(0, self.environment.runner.worker_index),
+                stride_for(workers) if self.is_worker else 1,
             )
         self._devices += 1
         offset, index, stride = self._device_slot
@@ -205,10 +213,7 @@ class LoadRun:
         runner = self.environment.runner
         if self.share is None:
             # Read at the first request: by then a worker has the master's options (the workers expected).
-            workers = int(getattr(self.environment.parsed_options, "expect_workers", 1) or 1)
-            self.share = request_share(
-                self.target.load.max_requests, workers if isinstance(runner, WorkerRunner) else 1
-            )
+            self.share = request_share(self.target.load.max_requests, self.workers_sharing())
         if self.sent == self.share and runner:
             # A hard cap per process (a worker's share of the total); the master also watches the total. A worker
             # stops sending (its users stop at their next request) rather than quit: the master would hand a quitting
@@ -218,7 +223,7 @@ class LoadRun:
             print(
                 f"dcr-harness load: load.max_requests ({self.sent}{of}) sent by this process: stopping", file=sys.stderr
             )
-            if not isinstance(runner, WorkerRunner):
+            if not self.is_worker:
                 runner.quit()
 
     def _enforce_limits(self) -> None:
