@@ -6,7 +6,7 @@ import pytest
 from dcr_harness import checks
 from dcr_harness.checks import CheckBlocked, controls, envelope, throttle_scenarios
 from dcr_harness.checks.provocations import MADE_UP_CONTROL, Context
-from dcr_harness.checks.throttle_lab import FirstRequestRefused, Lab, Timeline
+from dcr_harness.checks.throttle_lab import FirstRequestRefused, Lab
 from dcr_harness.engine.items import requirement_ids
 from dcr_harness.errors import Confounded, Unjudgeable
 from dcr_harness.http import DcrClient
@@ -86,7 +86,9 @@ def throttle_lab(request, http_session):
 
 @pytest.fixture
 def scenario(request, throttle_lab, target, check_record):
-    """The result of this check's scenario; its exchanges are filed on this check's record."""
+    """The record of this check's scenario (dcr_harness/checks/scenario_results.py).
+
+    The exchanges of its timelines are filed on this check's record."""
     lab = throttle_lab
     reqs = requirement_ids(request.node)
     name = _scenario_name(request.node)
@@ -113,8 +115,7 @@ def scenario(request, throttle_lab, target, check_record):
         checks.not_verified(reqs, str(exc), unjudged=exc.unjudged)
         pytest.skip(f"{'not judged' if exc.unjudged else 'not covered'}: {exc}")
     if check_record is not None:
-        timelines = [r for r in (result if isinstance(result, tuple) else (result,)) if isinstance(r, Timeline)]
-        check_record.exchanges.extend(lab.baseline + [e for t in timelines for e in t.exchanges()])
+        check_record.exchanges.extend(lab.baseline + [e for t in result.timelines() for e in t.exchanges()])
     return result
 
 

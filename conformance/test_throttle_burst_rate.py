@@ -20,7 +20,7 @@ from dcr_harness.contract.throttle_model import DeviceAllowance
 @pytest.mark.req("THR-6", "THR-3")
 def test_documented_schedule_is_replayed(target, scenario, note):
     """The documented THR-6 schedule, replayed for a fresh device, outcome by outcome"""
-    tl, void = scenario
+    tl, void = scenario.timeline, scenario.void_attempts
     judge_timeline(tl, target, "THR-6", "the 17 outcomes match the documented schedule at the measured arrival times")
     refusals_are_429(tl.shots)
     note(
@@ -34,7 +34,7 @@ def test_documented_schedule_is_replayed(target, scenario, note):
 @pytest.mark.req("THR-2", "THR-3")
 def test_burst_size_and_sustained_rate(target, scenario, note):
     """Burst size and sustained rate, measured, match the target's throttle profile"""
-    tl, burst = scenario
+    tl, burst = scenario.timeline, scenario.burst
     model = DeviceAllowance(target.throttle.rate_per_s, target.throttle.burst)
     if burst[-1].served:
         checks.not_verified("THR-2", "no request was ever refused")
@@ -73,7 +73,7 @@ def test_burst_size_and_sustained_rate(target, scenario, note):
 @pytest.mark.req("THR-6", "THR-2")
 def test_burst_is_one_time(target, scenario, note):
     """After the burst is spent and the device idles, only the rate allowance comes back"""
-    tl, burst, later = scenario
+    tl, burst, later = scenario.timeline, scenario.burst, scenario.later
     per_window = DeviceAllowance(target.throttle.rate_per_s, target.throttle.burst).per_window
     served = sum(s.served for s in later)
     if served > per_window:

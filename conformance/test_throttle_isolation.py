@@ -14,7 +14,7 @@ from dcr_harness.checks.throttling import refusals_are_429
 @pytest.mark.req("THR-5", "THR-3")
 def test_device_isolation(scenario, note):
     """Throttling device A leaves device B untouched: B's first request is served"""
-    a, b = scenario
+    a, b = scenario.throttled, scenario.fresh
     refusals_are_429(a.shots[-1:])
     first = b.shots[0]
     if first.outcome == OTHER:
@@ -40,7 +40,7 @@ def test_device_isolation(scenario, note):
 @pytest.mark.req("THR-1")
 def test_first_forwarded_address_identifies_device(target, scenario, note):
     """The first X-Forwarded-For address is the device: later addresses neither split nor merge devices"""
-    c, same_first, other_first = scenario
+    c, same_first, other_first = scenario.spent, scenario.same_first, scenario.other_first
     header = target.throttle.device_header
     if same_first.outcome == OTHER:
         refusals_are_429([same_first])

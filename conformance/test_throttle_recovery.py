@@ -12,7 +12,7 @@ from dcr_harness.checks.throttling import refusals_are_429
 @pytest.mark.req("THR-4", "THR-3")
 def test_recovery_one_second_after_429(scenario, note):
     """A request sent one second after a 429 is served, twice in a row"""
-    tl, recoveries = scenario
+    tl, recoveries = scenario.timeline, scenario.recoveries
     lines = []
     refusals_are_429([tl.shots[tl.shots.index(after) - 1] for after in recoveries])
     for after in recoveries:

@@ -13,7 +13,7 @@ from dcr_harness.checks.throttling import refusals_are_429
 @pytest.mark.req("THR-1")
 def test_one_allowance_shared_by_endpoints(scenario, note):
     """Register, token and the protected API draw on one allowance per device: each is refused once it is spent"""
-    tl, spent, after, unrefused = scenario
+    tl, spent, after, unrefused = scenario.timeline, scenario.spent, scenario.after, scenario.unrefused
     kind = tl.probe_kind.name
     for other in unrefused:
         checks.breach(

@@ -36,6 +36,7 @@ from .controls import MADE_UP_CLIENT_ID, MADE_UP_SECRET
 
 T = TypeVar("T")
 L = TypeVar("L")
+R = TypeVar("R")  # what a scenario hands its check (dcr_harness/checks/scenario_results.py)
 SERVED, THROTTLED, OTHER = "served", "429", "other"
 # A token may expire mid-scenario when it lives shorter than this: probe the token endpoint instead.
 API_PROBE_MIN_TTL_S = 60
@@ -310,7 +311,7 @@ class Lab:
         future.set_exception(Confounded(reason))
         self._futures[name] = future
 
-    def result(self, name: str, run: Callable[[Lab], object]) -> object:
+    def result(self, name: str, run: Callable[[Lab], R]) -> R:
         self.start([(name, run)])
         return self._futures[name].result()
 

@@ -14,6 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..contract.throttle_model import DeviceAllowance, first_inconsistency, windows_between
+from .scenario_results import (
+    BurstThenIdle,
+    BurstThenSustained,
+    EndpointShares,
+    ForwardedChains,
+    OneDeviceThenAnother,
+    RefusedThenRecovered,
+    ScheduleReplayed,
+)
 from .throttle_lab import Lab, PoorTiming, Shot, Timeline, Unjudgeable
 
 # THR-6 as documented: (offset in seconds since the device's first request, served?).
@@ -52,7 +61,7 @@ def _rapid_in_first_window(lab: Lab) -> tuple[Timeline, list[Shot]]:
     raise PoorTiming(f"timing: could not send {_burst_limit(lab)} requests certainly within one throttle window")
 
 
-def replay_schedule(lab: Lab) -> tuple[Timeline, list[str]]:
+def replay_schedule(lab: Lab) -> ScheduleReplayed:
     """THR-6's documented schedule on a fresh device; replayed while a boundary blurs an arrival."""
     profile = lab.target.throttle
     if (profile.rate_per_s, profile.burst) != THR6_PROFILE:
@@ -70,15 +79,15 @@ def replay_schedule(lab: Lab) -> tuple[Timeline, list[str]]:
             [tl.arrival(s) for s in tl.shots], [s.served for s in tl.shots], *THR6_PROFILE
         )
         if not blurred or inconsistent is not None:
-            return tl, void
+            return ScheduleReplayed(tl, void)
         void.append(f"attempt {attempt}: {len(blurred)} arrivals straddle a window boundary ({blurred[0].describe()})")
     raise PoorTiming("timing too poor to judge THR-6 in {} attempts: {}".format(ATTEMPTS, " | ".join(void)))
 
 
-def burst_then_sustained(lab: Lab) -> tuple[Timeline, list[Shot]]:
+def burst_then_sustained(lab: Lab) -> BurstThenSustained:
     tl, burst = _rapid_in_first_window(lab)
     if burst[-1].served:
-        return tl, burst
+        return BurstThenSustained(tl, burst)
     model = _model(lab)
     per, window = model.per_window + 3, model.window_seconds
     # From window 2: every over-rate request then comes over a second after the burst's 429, so a
@@ -86,10 +95,10 @@ def burst_then_sustained(lab: Lab) -> tuple[Timeline, list[Shot]]:
     for w in range(2, SUSTAINED_WINDOWS + 2):
         for k in range(per):
             tl.probe(w * window + (k + 0.5) * window / per)
-    return tl, burst
+    return BurstThenSustained(tl, burst)
 
 
-def refuse_then_recover(lab: Lab) -> tuple[Timeline, list[Shot]]:
+def refuse_then_recover(lab: Lab) -> RefusedThenRecovered:
     tl = lab.device()
     if tl.until_refused(_burst_limit(lab))[-1].served:
         raise Unjudgeable(f"no refusal after {_burst_limit(lab)} back-to-back requests (THR-3 reports this)")
@@ -99,19 +108,19 @@ def refuse_then_recover(lab: Lab) -> tuple[Timeline, list[Shot]]:
         recoveries.append(tl.probe(refused.sent + refused.rtt + AFTER_429_S))
         if cycle == 1 and tl.until_refused(_model(lab).per_window + 2)[-1].served:
             break  # not refused again: the second cycle cannot happen
-    return tl, recoveries
+    return RefusedThenRecovered(tl, recoveries)
 
 
-def throttle_one_device_then_another(lab: Lab) -> tuple[Timeline, Timeline]:
+def throttle_one_device_then_another(lab: Lab) -> OneDeviceThenAnother:
     a = lab.device()
     if a.until_refused(_burst_limit(lab))[-1].served:
         raise Unjudgeable(f"device A was not refused after {_burst_limit(lab)} requests (THR-3 reports this)")
     b = lab.device()
     b.probe()  # THR-5 is about this one: a device that has sent nothing yet (its own allowance is THR-2's)
-    return a, b
+    return OneDeviceThenAnother(throttled=a, fresh=b)
 
 
-def forwarded_chains(lab: Lab) -> tuple[Timeline, Shot, Shot]:
+def forwarded_chains(lab: Lab) -> ForwardedChains:
     """C ("X, 10.0.0.1") spends its allowance; E ("X, 10.0.0.2") must share it, D ("Y, 10.0.0.1") must not."""
     first, other = lab.new_address(), lab.new_address()
     for _ in range(ATTEMPTS):
@@ -121,12 +130,12 @@ def forwarded_chains(lab: Lab) -> tuple[Timeline, Shot, Shot]:
         same_first = c.probe(client=lab.device(f"{first}, 10.0.0.2").client)
         other_first = c.probe(client=lab.device(f"{other}, 10.0.0.1").client)
         if c.in_window(same_first, 0, _model(lab).window_seconds):
-            return c, same_first, other_first
+            return ForwardedChains(c, same_first, other_first)
         first, other = lab.new_address(), lab.new_address()
     raise PoorTiming("timing: the shared-first-address request never certainly reached the first window")
 
 
-def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Timeline]]:
+def endpoint_shares(lab: Lab) -> EndpointShares:
     """Each endpoint's share of the device's allowance (THR-1): a fresh device probes one endpoint
     back-to-back until refused, then asks every other endpoint once, certainly in the same window.
     An endpoint that is never refused is tried next from its own fresh device; the first endpoint
@@ -147,7 +156,7 @@ def endpoint_shares(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot], list[Ti
                 lab.default_probe, refused = kind, True
             after = [tl.probe(kind=k) for k in lab.kinds() if k is not kind]
             if all(tl.in_window(s, 0, _model(lab).window_seconds) for s in after):
-                return tl, spent, after, unrefused
+                return EndpointShares(tl, spent, after, unrefused)
     if refused or len(unrefused) < len(lab.probes):
         raise PoorTiming("timing: no endpoint's probes certainly fitted into one throttle window")
     raise Unjudgeable(NO_THROTTLE.format(n=_burst_limit(lab), kinds=", ".join(t.probe_kind.name for t in unrefused)))
@@ -158,7 +167,7 @@ NO_THROTTLE = (
 )
 
 
-def burst_then_idle(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot]]:
+def burst_then_idle(lab: Lab) -> BurstThenIdle:
     model = _model(lab)
     for _ in range(ATTEMPTS):
         tl, burst = _rapid_in_first_window(lab)
@@ -167,7 +176,7 @@ def burst_then_idle(lab: Lab) -> tuple[Timeline, list[Shot], list[Shot]]:
         start = (IDLE_WINDOWS + 0.15) * model.window_seconds
         later = [tl.probe(start if i == 0 else None) for i in range(model.per_window + 3)]
         if all(tl.in_window(s, IDLE_WINDOWS, model.window_seconds) for s in later):
-            return tl, burst, later
+            return BurstThenIdle(tl, burst, later)
     raise PoorTiming("timing: the second sequence never certainly fitted into one throttle window")
 
 
@@ -191,8 +200,9 @@ def start(lab: Lab, wanted: Iterable[str]) -> None:
     lab.run_now("endpoints", endpoint_shares)  # also makes an endpoint the throttle refused the default probe
     lab.run_now("isolation", throttle_one_device_then_another)
     try:
-        a, b = lab.result("isolation", throttle_one_device_then_another)
-        shared = None if b.shots[0].served else b.shots[0]
+        isolation = lab.result("isolation", throttle_one_device_then_another)
+        first = isolation.fresh.shots[0]
+        shared = None if first.served else first
     except Exception:  # kept in the future: the isolation check reports it; the others go on
         shared = None
     wanted = set(wanted)

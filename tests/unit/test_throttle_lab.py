@@ -52,3 +52,14 @@ def test_last_429_before_a_shot():
     a, b, c, d = shot(201), shot(429, 0.1), shot(429, 0.2), shot(201, 1.5)
     tl = _timeline(a, b, c, d)
     assert tl.last_429_before(d) is c and tl.last_429_before(b) is None
+
+
+def test_a_scenario_record_files_every_timeline_it_drove():
+    from dcr_harness.checks.scenario_results import EndpointShares, ForwardedChains, OneDeviceThenAnother
+
+    spent, fresh, unrefused = _timeline(shot(201), shot(429)), _timeline(shot(201)), _timeline(shot(201))
+    assert OneDeviceThenAnother(throttled=spent, fresh=fresh).timelines() == [spent, fresh]
+    # Shots are not timelines; a list of timelines (endpoints never refused) is searched too.
+    assert ForwardedChains(spent, shot(429), shot(201)).timelines() == [spent]
+    shares = EndpointShares(spent, spent.shots, [shot(429)], [unrefused])
+    assert shares.timelines() == [spent, unrefused]
