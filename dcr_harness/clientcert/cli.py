@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from ..argparsing import Subcommands
-from ..contract.verdicts import RunVerdict
 from ..errors import ExitCode
 from ..paths import DEFAULT_REPORT_DIR
 from ..report.signing import SigningError, load_private_key
@@ -162,4 +161,4 @@ def cmd_certify_client(args: argparse.Namespace, extra: list[str]) -> int:
     written = write_reports(
         run, Path(args.report_dir) / run_dir_name("client"), Path(args.sign_key) if args.sign_key else None, sys.stdout
     )
-    return ExitCode.OK if RunVerdict(written.verdict).certifies else ExitCode.FAILED
+    return ExitCode.OK if written.verdict is not None and written.verdict.certifies else ExitCode.FAILED

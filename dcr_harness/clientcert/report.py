@@ -2,14 +2,13 @@
 
 The judges become CheckRecords (dcr_harness.results.record), so that results.json, the
 certification JSON/HTML (report/certification.py, html.py), the console summary and the
-signature are those of a server run; only the scope differs: the client's requirements
-are verdicts, the server's are not applicable. JUnit has one test case per judge.
+signature are those of a server run, written by the same write_run; only the scope differs: the
+client's requirements are verdicts, the server's are not applicable. JUnit has one test case per judge.
 """
 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,12 +18,11 @@ from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from ..http.exchange import Exchange
 from ..http.masking import Masker
 from ..http.secret_scan import SecretScanner
-from ..report import certification
-from ..report.junit import stamp_junit, verdict_facts
-from ..report.signing import load_private_key, sign_report
+from ..report.junit import Suite
 from ..report.summary import write_certification_summary
+from ..report.write_run import ArtifactPlan, write_run
 from ..results.record import CheckRecord, outcome_of
-from ..results.run_result import ResultsBuilder, check_dicts
+from ..results.run_result import ResultsBuilder, RunResult, check_dicts
 from .judges import (
     CLOCK_TOLERANCE_S,
     EXCHANGES_KEPT,
@@ -42,6 +40,8 @@ from .traffic import Traffic
 
 NODE_PREFIX = "certify-client::"
 TRAFFIC_JSON = "traffic.json"
+JUNIT_XML = "junit.xml"
+JUNIT_SUITE = Suite(name="dcr-harness certify-client", classname="certify-client")
 UNEXERCISED = ("not_verified", "not_covered")
 # The tolerances the client's verdicts depend on, stated in every report (as the throttling checks state theirs).
 TOLERANCES = {
@@ -185,33 +185,6 @@ class ClientRun:
         return f"not exercised by the client's traffic: {', '.join(left)}" if left else None
 
 
-def write_junit(path: Path, records: list[CheckRecord], masker: Masker) -> None:
-    suite = ET.Element(
-        "testsuite",
-        name="dcr-harness certify-client",
-        tests=str(len(records)),
-        failures=str(sum(r.outcome == "failed" for r in records)),
-        errors=str(sum(r.outcome == "error" for r in records)),
-        skipped=str(sum(_unexercised(r) for r in records)),
-    )
-    for r in records:
-        case = ET.SubElement(
-            suite, "testcase", classname="certify-client", name=f"{r.title} [{' '.join(r.requirements)}]"
-        )
-        props = ET.SubElement(case, "properties")
-        ET.SubElement(props, "property", name="requirements", value=" ".join(r.requirements))
-        if r.outcome in ("failed", "error"):
-            text = masker.mask(r.message + "".join(f"\n  {e.curl(masker)}" for e in r.exchanges[:5]))
-            ET.SubElement(
-                case,
-                "failure" if r.outcome == "failed" else "error",
-                message=masker.mask(r.message.splitlines()[0] if r.message else r.outcome),
-            ).text = text
-        elif _unexercised(r):
-            ET.SubElement(case, "skipped", message=masker.mask("; ".join(r.not_verified().values())))
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
-
-
 def _unexercised(record: CheckRecord) -> bool:
     return record.outcome == "passed" and bool(record.requirements) and not record.evidence.verified
 
@@ -229,37 +202,23 @@ class _Console:
         self.out.write(line + "\n")
 
 
-@dataclass
-class Written:
-    run_dir: Path
-    document: dict[str, Any]
-    certification_path: Path | None = None
-    signature_path: Path | None = None
-    signature_error: str | None = None
-    masker: Masker | None = None
-
-    @property
-    def verdict(self) -> str:
-        return self.document["overall"]["verdict"]
-
-
-def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: TextIO) -> Written:
-    """results.json, junit.xml, certification.json/html (signed when a key is given), then the console table."""
+def write_reports(run: ClientRun, run_dir: Path, sign_key: Path | None, out: TextIO) -> RunResult:
+    """Every artifact through write_run (results.json, traffic.json, certification.json/html, junit.xml,
+    signed when a key is given), then the console table."""
     run_dir.mkdir(parents=True, exist_ok=True)
     scanner = SecretScanner(run.masker)  # the one scan before any artifact is written
-    results = run.results()
-    scanner.write_text(run_dir / "results.json", json.dumps(results, indent=2))
+    result = RunResult(run_dir, run.results())
     # The whole recorded traffic, masked: what QA reads to follow a finding in its sequence.
     traffic = [{"at_s": round(ex.started_at, 3), **ex.to_dict(run.masker)} for ex in run.exchanges]
-    scanner.write_text(run_dir / TRAFFIC_JSON, json.dumps(traffic, indent=1))
-    write_junit(run_dir / "junit.xml", run.records, run.masker)
-    document = certification.build(results)
-    _, html_path = certification.write(run_dir, document, scanner)
-    stamp_junit(run_dir / "junit.xml", verdict_facts(document))
-    scanner.clean_file(run_dir / "junit.xml")
-    out = scanner.stream(out)
-    written = Written(run_dir, document, html_path, masker=run.masker)
-    if sign_key is not None:
-        written.signature_path = sign_report(run_dir, load_private_key(sign_key))
-    write_certification_summary(_Console(out), written, document, run.masker)
+    plan = ArtifactPlan(
+        junit=run_dir / JUNIT_XML,
+        junit_suite=JUNIT_SUITE,
+        extra_files=((TRAFFIC_JSON, json.dumps(traffic, indent=1)),),
+        link_latest=False,  # reports/latest is the newest conformance run
+        har=False,  # traffic.json has the whole traffic, in order
+        sign_key=sign_key,
+    )
+    written = write_run(result, plan, scanner)
+    assert written.certification is not None  # write_run always builds it
+    write_certification_summary(_Console(scanner.stream(out)), written, written.certification, run.masker)
     return written

@@ -1,11 +1,61 @@
-"""What the harness adds to a JUnit file that pytest (or certify-client) wrote: the run's verdict as
-<properties>, and a stopped run's INCOMPLETE as one errored test case that CI shows."""
+"""The harness's JUnit: the file it writes from a run's checks when pytest wrote none (client
+certification), and what it adds to any JUnit file: the run's verdict as <properties>, and a stopped
+run's INCOMPLETE as one errored test case that CI shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+
+REPRODUCTIONS_SHOWN = 5  # curl reproductions in a failure's body: the first few make the point
+
+
+@dataclass(frozen=True)
+class Suite:
+    """How a JUnit file the harness writes itself names its suite and its test cases."""
+
+    name: str
+    classname: str
+
+
+def unexercised(check: Mapping[str, Any]) -> bool:
+    """A check that passed without verifying any requirement it cites: CI sees it skipped, not passed."""
+    return check["outcome"] == "passed" and bool(check["requirements"]) and not check["verified"]
+
+
+def junit_document(checks: Iterable[Mapping[str, Any]], suite: Suite) -> ElementTree.ElementTree:
+    """One test case per check (results.json's checks, already masked), its requirement IDs as
+    properties; a failure or error with the message's first line and, as body, the whole message with
+    the reproductions; skipped for a check that passed without exercising what it cites."""
+    checks = list(checks)
+    root = ElementTree.Element(
+        "testsuite",
+        name=suite.name,
+        tests=str(len(checks)),
+        failures=str(sum(c["outcome"] == "failed" for c in checks)),
+        errors=str(sum(c["outcome"] == "error" for c in checks)),
+        skipped=str(sum(unexercised(c) for c in checks)),
+    )
+    for check in checks:
+        reqs = " ".join(check["requirements"])
+        case = ElementTree.SubElement(root, "testcase", classname=suite.classname, name=f"{check['title']} [{reqs}]")
+        ElementTree.SubElement(ElementTree.SubElement(case, "properties"), "property", name="requirements", value=reqs)
+        message = check["message"]
+        if check["outcome"] in ("failed", "error"):
+            curls = [e["curl"] for e in check["exchanges"][:REPRODUCTIONS_SHOWN] if "curl" in e]
+            kind = "failure" if check["outcome"] == "failed" else "error"
+            first = message.splitlines()[0] if message else check["outcome"]
+            ElementTree.SubElement(case, kind, message=first).text = message + "".join(f"\n  {c}" for c in curls)
+        elif unexercised(check):
+            ElementTree.SubElement(case, "skipped", message="; ".join(check["not_verified"].values()))
+    return ElementTree.ElementTree(root)
+
+
+def write_junit(path: Path, checks: Iterable[Mapping[str, Any]], suite: Suite) -> None:
+    junit_document(checks, suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def verdict_facts(document: dict[str, Any]) -> dict[str, str]:

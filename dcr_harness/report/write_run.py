@@ -1,8 +1,10 @@
-"""write_run: every artifact of a finished run, in one order, through the run's secret scanner.
+"""write_run: every artifact of a finished run, in one order, through the run's secret scanner; a
+conformance run and a client certification alike (the plan says what each writes).
 
-results.json (and the reports/latest link), certification.json/html, exchanges.har; then the files
-pytest's own writers left (JUnit, Allure): a stopped run's INCOMPLETE case, the scan, the verdict
-stamped; last the signature, over what is written. Returns the result with what was written.
+results.json, the plan's extra files (certify-client's traffic), the reports/latest link,
+certification.json/html, exchanges.har; then JUnit: pytest's file with a stopped run's INCOMPLETE
+case, or the harness's own from the result's checks when pytest wrote none; JUnit and Allure scanned,
+the verdict stamped; last the signature, over what is written. Returns the result with what was written.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..http.secret_scan import SecretScanner
 from ..results.run_result import RESULTS_JSON, RunResult
 from . import har
 from .certification import build, write
-from .junit import mark_junit_incomplete, stamp_junit, verdict_facts
+from .junit import Suite, mark_junit_incomplete, stamp_junit, verdict_facts, write_junit
 from .signing import SigningError, load_private_key, sign_report
 from .waivers import NO_WAIVERS, WaiverFile
 
@@ -28,6 +30,10 @@ class ArtifactPlan:
 
     waivers: WaiverFile = NO_WAIVERS
     junit: Path | None = None
+    junit_suite: Suite | None = None  # no pytest JUnit: write `junit` from the result's checks, as this suite
+    extra_files: tuple[tuple[str, str], ...] = ()  # (name, text) written into the run dir after results.json
+    link_latest: bool = True  # reports/latest: the newest conformance run
+    har: bool = True  # exchanges.har; a client certification keeps its whole traffic in an extra file instead
     allure_dir: Path | None = None
     allure_since: float = 0.0  # Allure files older than the run are not the run's to scan
     sign_key: Path | None = None
@@ -38,12 +44,19 @@ def write_run(result: RunResult, plan: ArtifactPlan, scanner: SecretScanner) -> 
     run_dir = result.run_dir
     assert run_dir is not None
     scanner.write_text(run_dir / RESULTS_JSON, json.dumps(result.results, indent=2))
-    link_latest(run_dir)
+    for name, text in plan.extra_files:
+        scanner.write_text(run_dir / name, text)
+    if plan.link_latest:
+        link_latest(run_dir)
     document = build(result.results, plan.waivers, plan.profile)
     _, path = write(run_dir, document, scanner)
-    har.write(run_dir, result.results, scanner)
+    if plan.har:
+        har.write(run_dir, result.results, scanner)
+    if plan.junit is not None and plan.junit_suite is not None:
+        write_junit(plan.junit, result.checks, plan.junit_suite)
     junit = plan.junit if plan.junit is not None and plan.junit.is_file() else None
-    mark_junit_incomplete(str(junit) if junit else None, document)
+    if plan.junit_suite is None:  # the harness's own file has every check's case: none is missing to add
+        mark_junit_incomplete(str(junit) if junit else None, document)
     if plan.allure_dir is not None:
         scanner.clean_dir(plan.allure_dir, plan.allure_since - 1)
     if junit is not None:
