@@ -17,7 +17,7 @@ from .. import checks
 from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from ..http.exchange import Exchange
 from ..http.masking import Masker
-from ..http.secret_scan import SecretScanner
+from ..http.secret_scan import ScannedStream, SecretScanner
 from ..report.junit import Suite
 from ..report.summary import write_certification_summary
 from ..report.write_run import ArtifactPlan, write_run
@@ -192,13 +192,14 @@ def _unexercised(record: CheckRecord) -> bool:
 class _Console:
     """The terminal-writer calls the certification summary uses."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: ScannedStream) -> None:
         self.out = out
 
     def write_sep(self, sep: str, title: str) -> None:
         self.out.write(f"{sep * 3} {title} {sep * 3}\n")
 
-    def write_line(self, line: str) -> None:
+    def write_line(self, line: str, **markup: bool) -> None:
+        # markup (red=, yellow=, bold=: what report/summary.py asks a terminal for) has no colour in a plain stream
         self.out.write(line + "\n")
 
 

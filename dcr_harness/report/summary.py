@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ..contract.verdicts import LABELS, VERDICTS
 from ..http import Masker
@@ -11,7 +11,15 @@ from . import deployment
 from .certification import root_cause_line, unjudged_lines
 
 
-def write_certification_summary(tr: Any, run: Any, doc: Mapping[str, Any], masker: Masker) -> None:
+class Terminal(Protocol):
+    """What the summary writes to: pytest's terminal reporter, or certify-client's plain stream."""
+
+    def write_sep(self, sep: str, title: str) -> None: ...
+
+    def write_line(self, line: str, **markup: bool) -> None: ...
+
+
+def write_certification_summary(tr: Terminal, run: Any, doc: Mapping[str, Any], masker: Masker) -> None:
     """run: what was written (run_dir, certification_path, signature_path, signature_error: a RunResult)."""
     tr.write_sep("=", "DCR conformance by contract area (requirements)")
     cause = doc["overall"].get("root_cause")
