@@ -27,6 +27,9 @@ BOTH = (CLI, PYTEST)
 
 DEFAULT_MAX_TIME_S = 600.0  # `dcr-harness run` always has a deadline; a bare pytest run has none unless asked
 DEFAULT_WORKERS = 4
+_DEADLINE = (
+    f"run deadline; when it passes the run stops and reports what has run as INCOMPLETE, exit {ExitCode.INCOMPLETE}"
+)
 
 
 def _as_given(value: Any) -> Any:
@@ -166,17 +169,12 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         ("--max-time",),
         "dcr_max_time",
-        f"run deadline; when it passes the run stops and reports what has run, INCOMPLETE (exit {ExitCode.INCOMPLETE}) "
-        "(default: none)",
+        f"{_DEADLINE} (default: none)",
         {"type": float, "default": None, "metavar": "SECONDS"},
         fills="max_time",
         value=_zero_is_none,
         differs={
-            CLI: {
-                "default": DEFAULT_MAX_TIME_S,
-                "help": "run deadline; when it passes the run stops and reports what has run, INCOMPLETE "
-                f"(exit {ExitCode.INCOMPLETE}) (default {DEFAULT_MAX_TIME_S:.0f}; 0: none)",
-            }
+            CLI: {"default": DEFAULT_MAX_TIME_S, "help": f"{_DEADLINE} (default {DEFAULT_MAX_TIME_S:.0f}; 0: none)"}
         },
         at_least_zero=True,
     ),
