@@ -16,19 +16,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..argparsing import OneLineErrorParser, Subcommands
 from ..clientcert.cli import add_command as add_certify_client_command
-from ..contract.target import TargetError, load_target, target_path_from_env
-from ..engine import selection
-from ..engine.plugin import DEFAULT_SHRINK_SECONDS
-from ..engine.run_config import RunConfig
+from ..contract.target import TargetError, load_target
+from ..engine.run_config import RunConfigError
+from ..engine.run_options import CLI, build_run_config
+from ..engine.run_options import add_to_cli as add_run_options
 from ..errors import ExitCode
 from ..loadgen.runner import add_role_arguments
 from ..paths import CONFORMANCE_DIR, DEFAULT_REPORT_DIR
 from ..report.cli import add_commands as add_report_commands
-from ..report.cli import run_arguments as report_run_arguments
 from ..report.diff_cli import gate, load_baseline
 from ..results.exit import exit_code
 from ..results.run_result import Ending
@@ -38,9 +36,6 @@ from .load_options import add_arguments as add_load_options
 from .replay_command import add_command as add_replay_command
 from .surface import finish
 
-DEFAULT_MAX_TIME_S = 600.0
-DEFAULT_WORKERS = 4
-
 
 def _error(message: str, code: int) -> int:
     print(f"dcr-harness: {message}", file=sys.stderr)
@@ -48,21 +43,13 @@ def _error(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    for option in ("max_time", "shrink_time", "workers", "keep"):
-        if getattr(args, option) < 0:
-            return _error(
-                f"--{option.replace('_', '-')} must be 0 or more, not {getattr(args, option):g}", ExitCode.USAGE
-            )
-    unknown = selection.unknown(selection.parse(args.req))
-    if unknown:
-        return _error(selection.unknown_message(unknown), ExitCode.USAGE)
-    accept, problem = selection.exact_ids(args.accept_unjudged, "--accept-unjudged")
-    if problem:
-        return _error(problem, ExitCode.USAGE)
-    target_path = target_path_from_env(args.target)
-    if target_path:
+    try:
+        run_config = build_run_config(args, CLI)
+    except RunConfigError as exc:
+        return _error(str(exc), ExitCode.USAGE)
+    if run_config.target_path:
         try:
-            load_target(target_path)
+            load_target(run_config.target_path)
         except TargetError as exc:
             return _error(f"target file error: {exc}", ExitCode.USAGE)
     baseline, baseline_problem = load_baseline(args.baseline) if args.baseline else (None, None)
@@ -77,14 +64,14 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     argv = [str(CONFORMANCE_DIR)]
     if args.k:
         argv += ["-k", args.k]
-    if args.hypothesis_seed is not None:
-        argv += [f"--hypothesis-seed={args.hypothesis_seed}"]
+    if run_config.hypothesis_seed is not None:
+        argv += [f"--hypothesis-seed={run_config.hypothesis_seed}"]
     # A --req selection runs in this process: its usage errors (no check cites an ID) are found while
     # collecting, which pytest-xdist does in the workers, where they could not end the run cleanly.
-    if args.workers > 0 and not args.req:
+    if args.workers > 0 and not run_config.req:
         argv += ["-n", str(args.workers)]
     argv += ["-q" if not args.verbose else "-v", *extra]
-    finished = run_conformance(argv, args.max_time or None, run_config_of(args, target_path, accept, extra))
+    finished = run_conformance(argv, run_config.max_time, run_config)
     if finished.stopper.stopped:
         return _error(f"{finished.stopper.reason}: the report is INCOMPLETE", ExitCode.INCOMPLETE)
     result = finished.result
@@ -100,61 +87,6 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     if baseline is not None and code in (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE):
         return gate(baseline, result.run_dir if result.written else None, code)
     return code
-
-
-def run_config_of(args: argparse.Namespace, target_path: str | None, accept: list[str], extra: list[str]) -> RunConfig:
-    """The run's options as the engine takes them (the embedded reference's switches come from pytest's, after --)."""
-    return RunConfig(
-        target_path=target_path,
-        report_root=Path(args.report_dir),
-        req=tuple(args.req),
-        accept_unjudged=tuple(accept),
-        embedded_faults=(),
-        embedded_args=(),
-        max_time=args.max_time or None,
-        shrink_time=args.shrink_time,
-        example_db=not args.no_example_db,
-        keep=args.keep or None,
-        waivers=args.waivers,
-        sign_key=args.sign_key,
-        # Allure results (--allure) go to the run directory, unless pytest's --alluredir is given after --.
-        allure_in_run_dir=bool(args.allure) and not any(a.startswith("--alluredir") for a in extra),
-        hypothesis_seed=args.hypothesis_seed,
-    )
-
-
-def add_speed_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument(
-        "--max-time",
-        type=float,
-        default=DEFAULT_MAX_TIME_S,
-        metavar="SECONDS",
-        help=f"run deadline; when it passes the run stops and reports INCOMPLETE, exit {ExitCode.INCOMPLETE} "
-        f"(default {DEFAULT_MAX_TIME_S:.0f}; 0: none)",
-    )
-    run.add_argument(
-        "--shrink-time",
-        type=float,
-        default=DEFAULT_SHRINK_SECONDS,
-        metavar="SECONDS",
-        help=f"how long a generated check shrinks a failure before reporting the smallest so far (default {DEFAULT_SHRINK_SECONDS:g})",
-    )
-    run.add_argument(
-        "--workers",
-        type=int,
-        default=DEFAULT_WORKERS,
-        metavar="N",
-        help=f"run independent checks in N processes side by side (default {DEFAULT_WORKERS}; 0: one after "
-        "another; a --req selection always runs in one process)",
-    )
-    run.add_argument(
-        "--no-example-db",
-        action="store_true",
-        help="do not keep or replay failing Hypothesis examples (kept per target in the user cache otherwise)",
-    )
-    run.add_argument(
-        "--keep", type=int, default=0, metavar="N", help="keep only the N newest run directories in --report-dir"
-    )
 
 
 def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
@@ -227,28 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="certify a target (default: the embedded reference server)",
         description="Run the conformance suite. Extra arguments after -- go to pytest.",
     )
-    run.add_argument("--target", help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference")
-    run.add_argument("-k", help="pytest -k expression selecting checks")
-    run.add_argument(
-        "--req",
-        action="append",
-        default=[],
-        help="only checks citing this requirement ID or prefix (repeatable or comma-separated: REG-ERR-3,TOK-)",
-    )
-    run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), help="where reports go (default reports/)")
-    run.add_argument("--hypothesis-seed", type=int, default=None, help="seed for generated checks")
-    run.add_argument(
-        "--accept-unjudged",
-        action="append",
-        default=[],
-        metavar="IDS",
-        help="requirement IDs that may stay unjudged for timing (a busy CI runner) without making the run "
-        f"INCONCLUSIVE (exit {ExitCode.INCONCLUSIVE}); repeatable or comma-separated: THR-2,THR-6; "
-        "the certification lists each one it accepted",
-    )
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
-    add_speed_arguments(run)
-    report_run_arguments(run)
+    add_run_options(run)  # declared once, for pytest too: engine/run_options.py
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="run the reference DCR server alone", add_help=False)

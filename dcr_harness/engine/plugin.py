@@ -29,97 +29,24 @@ from .preflight import TargetFileRefused, happy_path
 from .reachability import ensure_target
 from .recorder import CheckRecord, RunRecorder
 from .report_hooks import ReportPlugin
-from .report_hooks import add_options as add_report_options
 from .retention import prune_run_dirs
-from .run_config import RunConfig, handed_run_config
+from .run_config import RunConfig, RunConfigError, handed_run_config
+from .run_options import PYTEST, add_to_pytest, build_run_config, completed_by_pytest
 from .stash import RECORD, RECORDER, RUN_CONFIG
 from .stopping import RunStopper, find_stopper
 from .wire import WorkerBrief
 
-DEFAULT_SHRINK_SECONDS = 10.0  # see dcr_harness/engine/shrink_budget.py
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("dcr-harness", "DCR conformance harness")
-    group.addoption(
-        "--target",
-        dest="dcr_target",
-        default=None,
-        metavar="FILE",
-        help="target file (TOML or JSON); default $DCR_TARGET, else the embedded reference server",
-    )
-    group.addoption(
-        "--report-dir",
-        dest="dcr_report_dir",
-        default=None,
-        metavar="DIR",
-        help="where the run writes its reports (default reports/)",
-    )
-    group.addoption(
-        "--req",
-        dest="dcr_req",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="run only the checks citing this requirement ID or prefix (repeatable), e.g. REG-ERR-3 or TOK-",
-    )
-    group.addoption(
-        "--embedded-fault",
-        dest="dcr_faults",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="start the embedded reference server with this fault switched on (harness self-tests)",
-    )
-    group.addoption(
-        "--embedded-arg",
-        dest="dcr_embedded_args",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="extra argument for the embedded reference server, e.g. --embedded-arg=--device-info-policy=fallback",
-    )
-    group.addoption(
-        "--max-time",
-        dest="dcr_max_time",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="run deadline: stop after SECONDS and report what has run, marked INCOMPLETE",
-    )
-    group.addoption(
-        "--shrink-time",
-        dest="dcr_shrink_time",
-        type=float,
-        default=DEFAULT_SHRINK_SECONDS,
-        metavar="SECONDS",
-        help="how long a generated check may shrink a failing example (default %(default)s)",
-    )
-    group.addoption(
-        "--no-example-db",
-        dest="dcr_no_example_db",
-        action="store_true",
-        default=False,
-        help="do not keep or replay Hypothesis examples (the ci profile never keeps them)",
-    )
-    group.addoption(
-        "--keep",
-        dest="dcr_keep",
-        type=int,
-        default=None,
-        metavar="N",
-        help="keep only the N newest run directories under the report root (default: keep all)",
-    )
-    group.addoption(
-        "--accept-unjudged",
-        dest="dcr_accept_unjudged",
-        action="append",
-        default=[],
-        metavar="IDS",
-        help="requirement IDs (repeatable or comma-separated: THR-2,THR-6) that may stay unjudged for timing "
-        "without making the run INCONCLUSIVE; the certification lists each one it accepted",
-    )
-    add_report_options(group)
+    add_to_pytest(parser.getgroup("dcr-harness", "DCR conformance harness"))  # the table: engine/run_options.py
+
+
+def _run_config_from_pytest(config: pytest.Config) -> RunConfig:
+    """A bare `pytest conformance`: the run's options from pytest's, a bad value ending the run in one line."""
+    try:
+        return build_run_config(config.option, PYTEST)
+    except RunConfigError as exc:
+        pytest.exit(str(exc), returncode=ExitCode.USAGE)
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:
@@ -153,9 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run_config = (
         brief.run_config
         if brief is not None
-        else handed.with_embedded_switches(config)
+        else completed_by_pytest(handed, config.option)
         if handed is not None
-        else RunConfig.from_pytest(config)
+        else _run_config_from_pytest(config)
     )
     config.stash[RUN_CONFIG] = run_config
     shrink_budget.set_shrink_budget(run_config.shrink_time)
@@ -174,9 +101,6 @@ def pytest_configure(config: pytest.Config) -> None:
             target = load_target(target_path)
         except TargetError as exc:
             pytest.exit(f"target file error: {exc}", returncode=ExitCode.USAGE)
-    _, problem = selection.exact_ids(run_config.accept_unjudged, "--accept-unjudged")
-    if problem:
-        pytest.exit(problem, returncode=ExitCode.USAGE)
     run_dir = run_config.report_root / run_dir_name(target.name if target else "reference")
     run_dir.mkdir(parents=True, exist_ok=True)
     if run_config.keep:

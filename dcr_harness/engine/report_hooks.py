@@ -20,30 +20,6 @@ from ..report.write_run import ArtifactPlan
 from .items import check_title, requirement_ids
 
 
-def add_options(group: Any) -> None:
-    group.addoption(
-        "--waivers",
-        dest="dcr_waivers",
-        default=None,
-        metavar="FILE",
-        help="waiver file (TOML) of accepted deviations; a waived failure is reported as waived",
-    )
-    group.addoption(
-        "--sign-key",
-        dest="dcr_sign_key",
-        default=None,
-        metavar="KEY.pem",
-        help="sign certification.json with this Ed25519 private key (PEM) at the end of the run",
-    )
-    group.addoption(
-        "--allure-in-run-dir",
-        dest="dcr_allure_in_run_dir",
-        action="store_true",
-        default=False,
-        help="write Allure results to <run dir>/allure-results unless --alluredir is given",
-    )
-
-
 def hypothesis_profile() -> str | None:
     from .hypothesis_setup import current_profile
 

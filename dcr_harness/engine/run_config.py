@@ -1,24 +1,23 @@
 """RunConfig: a conformance run's options, one frozen value.
 
-`dcr-harness run` builds it from its own arguments and hands it to pytest as a plugin object
-(cli/commands.py); a bare `pytest conformance` builds it from pytest's options (declared in
-engine/plugin.py and engine/report_hooks.py). Either way the engine takes it once, in
-pytest_configure, sends it to pytest-xdist's workers in their brief (engine/wire.py), and every
-part of it reads the typed value (no option is read back by name elsewhere). The embedded
-reference's switches (--embedded-fault, --embedded-arg: harness self-tests) stay pytest options.
+The options are declared once, in engine/run_options.py, which builds this value from either
+surface: `dcr-harness run` from its own arguments, handing it to pytest as a plugin object
+(cli/commands.py), or a bare `pytest conformance` from pytest's options. Either way the engine
+takes it once, in pytest_configure, sends it to pytest-xdist's workers in their brief
+(engine/wire.py), and every part of it reads the typed value (no option is read back by name
+elsewhere). The embedded reference's switches (--embedded-fault, --embedded-arg: harness
+self-tests) stay pytest options.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..contract.target import target_path_from_env
-from ..paths import DEFAULT_REPORT_DIR
-from .selection import exact_ids, parse
+from .selection import parse
 
 
 class RunConfigError(ValueError):
@@ -41,37 +40,6 @@ class RunConfig:
     sign_key: str | None
     allure_in_run_dir: bool
     hypothesis_seed: int | None  # as given (the run's seed, chosen when not given, is HypothesisRun's)
-
-    @classmethod
-    def from_pytest(cls, config: pytest.Config) -> RunConfig:
-        opt = config.getoption
-        accept, problem = exact_ids(opt("dcr_accept_unjudged"), "--accept-unjudged")
-        if problem:
-            raise RunConfigError(problem)
-        return cls(
-            target_path=target_path_from_env(opt("dcr_target")),
-            report_root=Path(opt("dcr_report_dir") or DEFAULT_REPORT_DIR),
-            req=tuple(opt("dcr_req") or ()),
-            accept_unjudged=tuple(accept),
-            embedded_faults=tuple(opt("dcr_faults") or ()),
-            embedded_args=tuple(opt("dcr_embedded_args") or ()),
-            max_time=opt("dcr_max_time"),
-            shrink_time=opt("dcr_shrink_time"),
-            example_db=not opt("dcr_no_example_db"),
-            keep=opt("dcr_keep") or None,
-            waivers=opt("dcr_waivers"),
-            sign_key=opt("dcr_sign_key"),
-            allure_in_run_dir=bool(opt("dcr_allure_in_run_dir")),
-            hypothesis_seed=opt("hypothesis_seed", None),
-        )
-
-    def with_embedded_switches(self, config: pytest.Config) -> RunConfig:
-        """The embedded reference's switches, which only pytest's options carry."""
-        return replace(
-            self,
-            embedded_faults=tuple(config.getoption("dcr_faults") or ()),
-            embedded_args=tuple(config.getoption("dcr_embedded_args") or ()),
-        )
 
     def to_wire(self) -> dict[str, Any]:
         return {**asdict(self), "report_root": str(self.report_root)}

@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 
-DEFAULT_SHRINK_SECONDS = 10.0  # the default of --shrink-time (dcr_harness.engine.plugin)
+DEFAULT_SHRINK_SECONDS = 10.0  # the default of --shrink-time (dcr_harness.engine.run_options)
 _CONSTANT = "MAX_SHRINKING_SECONDS"
 _lock = threading.Lock()
 _spent = {"seconds": 0.0, "failures": 0}

@@ -97,16 +97,3 @@ def add_commands(sub: Subcommands) -> None:
     )
     verify.set_defaults(func=cmd_verify)
     diff_cli.add_command(sub)
-
-
-def run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `dcr-harness run` that belong to reporting."""
-    parser.add_argument("--waivers", help="waiver file (TOML) of accepted deviations (see docs/reports.md)")
-    parser.add_argument("--sign-key", help="sign certification.json with this Ed25519 private key (PEM)")
-    parser.add_argument("--allure", action="store_true", help="also write Allure results to <run dir>/allure-results")
-    parser.add_argument(
-        "--baseline",
-        metavar="RUN_DIR_OR_RESULTS",
-        help="regression gate: exit 1 only when a requirement got worse than in this earlier run "
-        "(newly failing or newly not verifiable), 0 otherwise even if this run fails",
-    )

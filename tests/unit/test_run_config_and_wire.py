@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from dcr_harness.engine.run_config import RunConfig
+from dcr_harness.engine.run_options import PYTEST, build_run_config
 from dcr_harness.engine.wire import BRIEF, WorkerBrief, WorkerTotals
 
 
 def test_the_run_config_is_read_from_pytests_options_and_frozen(pytestconfig: pytest.Config) -> None:
-    config = RunConfig.from_pytest(pytestconfig)
+    config = build_run_config(pytestconfig.option, PYTEST)
     assert config.shrink_time == pytestconfig.getoption("dcr_shrink_time")
     assert config.example_db is not pytestconfig.getoption("dcr_no_example_db")
     for option in dataclasses.fields(config):
@@ -35,7 +36,9 @@ def test_the_run_config_is_read_from_pytests_options_and_frozen(pytestconfig: py
     ],
 )
 def test_examples_are_kept_per_target(pytestconfig: pytest.Config, base_url, faults, args, key) -> None:
-    config = dataclasses.replace(RunConfig.from_pytest(pytestconfig), embedded_faults=faults, embedded_args=args)
+    config = dataclasses.replace(
+        build_run_config(pytestconfig.option, PYTEST), embedded_faults=faults, embedded_args=args
+    )
     assert config.example_db_key(base_url) == key
 
 
