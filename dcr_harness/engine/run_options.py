@@ -45,7 +45,12 @@ def _zero_is_none(value: Any) -> Any:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)  # Hypothesis' own --hypothesis-seed is a string
+    if value is None:
+        return None
+    try:
+        return int(value)  # Hypothesis' own --hypothesis-seed is a string
+    except ValueError:
+        raise RunConfigError(f"--hypothesis-seed must be a whole number, not {value!r}") from None
 
 
 def _known_selection(values: Any) -> tuple[str, ...]:

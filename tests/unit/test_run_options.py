@@ -128,3 +128,9 @@ def test_a_bad_value_is_refused_in_the_build_with_the_same_message_on_both_surfa
 def test_workers_is_checked_by_the_same_build() -> None:
     with pytest.raises(RunConfigError, match="^--workers must be 0 or more, not -1$"):
         build_run_config(cli_options(["--workers", "-1"]), CLI)
+
+
+def test_a_seed_that_is_no_number_is_a_usage_error_under_bare_pytest(pytester: pytest.Pytester) -> None:
+    # Hypothesis declares --hypothesis-seed as a string; the CLI's argparse already refuses one that is no int.
+    with pytest.raises(RunConfigError, match="^--hypothesis-seed must be a whole number, not 'abc'$"):
+        build_run_config(pytest_options(pytester, ["--hypothesis-seed", "abc"]), PYTEST)
