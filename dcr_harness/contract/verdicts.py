@@ -49,7 +49,7 @@ class Outcome(StrEnum):
     BLOCKED = "blocked"
     ERROR = "error"
     SKIPPED = "skipped"
-    PENDING = "pending"  # the recorder's only: not finished yet (a stopped run drops it; see finish_unrun)
+    PENDING = "pending"  # the recorder's only: not finished yet (a stopped run drops it; see RunState.settle)
     MERGED = "merged"  # the main process of a concurrent run: a worker's finished check (its outcome is in its data)
 
 

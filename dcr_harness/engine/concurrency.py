@@ -27,14 +27,16 @@ from typing import Any
 
 import pytest
 
-from ..contract.target import Target, load_target, target_from_dict
+from ..contract.target import load_target, target_from_dict
 from ..contract.verdicts import Outcome
 from ..http import Session
 from ..http.budget import SharedRequestCount
 from ..http.devices import DEVICE_NETWORK
+from .embedded import EmbeddedServer
 from .preflight import TargetFileRefused, TargetUnreachable, happy_path, preflight
 from .reachability import ensure_target
 from .recorder import RunRecorder
+from .run_state import Halt
 from .shrink_budget import shrink_seconds
 from .stash import RECORD
 from .wire import WorkerBrief, WorkerTotals
@@ -59,13 +61,14 @@ ONE_WORKER = ("test_protected_api.py::test_revocation_mid_run", "test_lifecycle.
 def reachable_before_workers(config: pytest.Config, recorder: RunRecorder) -> bool:
     """A named target that does not answer is reported by one check in this process (exit 3), as
     a run without workers does: no workers are started (pytest-xdist reads --dist after us)."""
-    if recorder.target is None:
+    state = recorder.state
+    if state.target is None:
         return True  # the embedded reference: started, and checked, at session start
     try:
-        recorder.reached(preflight(recorder.target))
+        state.reached(preflight(state.target))
         return True
     except TargetUnreachable as exc:
-        recorder.stop_unreachable(f"target unreachable: {exc}")
+        state.stop_unreachable(f"target unreachable: {exc}")
         config.option.dist = "no"
         return False
 
@@ -263,8 +266,9 @@ class Controller:
     def __init__(self, config: pytest.Config, recorder: RunRecorder) -> None:
         self.config = config
         self.recorder = recorder
-        self.count = SharedRequestCount(recorder.run_dir / REQUEST_COUNT_FILE)
-        recorder.count_with(WorkersTotals(self.count))
+        self.state = recorder.state
+        self.count = SharedRequestCount(self.state.run_dir / REQUEST_COUNT_FILE)
+        self.state.count_with(WorkersTotals(self.count))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -274,41 +278,44 @@ class Controller:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The target once for all workers, before they start: reachable, and its happy path tried once
         (counted in the run's budget), so that workers neither repeat it nor each spend budget on it."""
-        target = ensure_target(self.config, self.recorder, None)
-        if self.recorder.unreachable or self.recorder.reachability is None:
+        state = self.state
+        target = ensure_target(state, None)
+        if state.standing.halt is Halt.UNREACHABLE or state.reachability is None:
             return
         self.count.take(target.max_requests)  # the reachability request of ensure_target
         probe = Session(
             target,
-            masker=self.recorder.masker,
-            persist_devices=self.recorder.embedded is None,
+            masker=state.masker,
+            persist_devices=state.embedded is None,
             device_offset=PREFLIGHT_DEVICE_OFFSET,
             shared_count=self.count,
         )
         try:
-            self.recorder.tried_happy_path(happy_path(probe) or "ok")
+            state.tried_happy_path(happy_path(probe) or "ok")
         except TargetFileRefused as exc:
-            self.recorder.tried_happy_path(f"refused: target file error: {exc}", target_file_problem=str(exc))
+            state.tried_happy_path(f"refused: target file error: {exc}", target_file_problem=str(exc))
         finally:
             probe.close()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        recorder = self.recorder
+        state, hypothesis = self.state, self.recorder.hypothesis
+        assert hypothesis is not None  # attached before the controller is registered
+        embedded = state.embedded if isinstance(state.embedded, EmbeddedServer) else None  # the main process's own
         index = int(str(node.workerinput["workerid"]).removeprefix("gw") or 0)
         node.workerinput.update(
             WorkerBrief(
-                target_file=str(recorder.embedded.target_file) if recorder.embedded else recorder.target_path,
-                embedded_data_dir=str(recorder.embedded.data_dir) if recorder.embedded else None,
-                embedded_faults=list(recorder.embedded.faults) if recorder.embedded else [],
-                run_dir=str(recorder.run_dir),
-                seed=recorder.hypothesis.seed,
-                seed_forced=recorder.hypothesis.forced,
+                target_file=str(embedded.target_file) if embedded else state.target_path,
+                embedded_data_dir=str(embedded.data_dir) if embedded else None,
+                embedded_faults=list(embedded.faults) if embedded else [],
+                run_dir=str(state.run_dir),
+                seed=hypothesis.seed,
+                seed_forced=hypothesis.forced,
                 device_offset=index * DEVICES_PER_WORKER % DEVICE_NETWORK.num_addresses,
-                reachability=recorder.reachability,
-                unreachable=recorder.stop_reason if recorder.unreachable else None,
-                target_file_problem=recorder.target_file_problem,
-                run_config=recorder.run_config,
+                reachability=state.reachability,
+                unreachable=state.standing.why(Halt.UNREACHABLE),
+                target_file_problem=state.target_file_problem,
+                run_config=state.run_config,
             ).to_wire()
         )
 
@@ -317,44 +324,28 @@ class Controller:
         data = getattr(report, "dcr_record", None)
         if data is None:
             return
+        state = self.state
         for value, kind, origin in getattr(report, "dcr_secrets", []):
-            self.recorder.masker.add(value, kind, origin)
-        totals = self.recorder.session
+            state.masker.add(value, kind, origin)
         worker = WorkerTotals.from_wire(getattr(report, "dcr_totals", None))
-        if isinstance(totals, WorkersTotals):
-            totals.per_worker[str(getattr(report, "node", "?"))] = worker
+        if state.workers is not None:
+            state.workers.per_worker[str(getattr(report, "node", "?"))] = worker
         # Every worker collects, and deselects, the whole suite: a narrowed run says how much it left out.
-        self.recorder.merge_worker_record(MergedRecord(data), worker.deselected)
+        state.merge_worker_record(MergedRecord(data), worker.deselected)
         if worker.target_file_refused:  # statements.valid refused (preflight): exit 2, as without workers
-            self.recorder.stop_target_file_refused(worker.stop_reason)
+            state.stop_target_file_refused(worker.stop_reason)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.recorder.collected_ids(ids)
+        self.state.collected_by_worker(ids)
 
 
 class WorkerRecorder(RunRecorder):
     """A worker's recorder: records checks, writes nothing (the main process writes the reports)."""
 
-    brief: WorkerBrief  # what the main process set up (configure_worker)
-
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.session is not None:
-            self.session.close()
-
-    def session_for(self, target: Target) -> Session:
-        if self.session is None:
-            # The embedded reference forgets devices between runs: each worker takes its own block from the start.
-            # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
-            self.session = Session(
-                target,
-                masker=self.masker,
-                persist_devices=self.embedded is None,
-                device_offset=self.brief.device_offset,
-                shared_count=SharedRequestCount(self.run_dir / REQUEST_COUNT_FILE),
-            )
-            self.session.listeners.append(self._on_exchange)
-        return self.session
+        if self.state.session is not None:
+            self.state.session.close()
 
 
 class SharedEmbedded:
@@ -381,16 +372,16 @@ class Worker:
         report = yield
         record = item.stash.get(RECORD, None)
         if report.when == "teardown" and record is not None:
-            recorder = self.recorder
-            report.dcr_record = record.to_dict(recorder.masker)
-            learned = recorder.masker.learned
+            state = self.recorder.state
+            report.dcr_record = record.to_dict(state.masker)
+            learned = state.masker.learned
             report.dcr_secrets = [list(pair) for pair in learned[self.secrets_sent :]]
             self.secrets_sent = len(learned)
-            session = recorder.session
+            session = state.session
             report.dcr_totals = WorkerTotals(
-                deselected=recorder.deselected,
-                target_file_refused=recorder.target_file_refused,
-                stop_reason=recorder.stop_reason,
+                deselected=state.deselected,
+                target_file_refused=state.standing.halt is Halt.TARGET_FILE_REFUSED,
+                stop_reason=state.standing.reason,
                 shrink_seconds=shrink_seconds(),
                 unexpected_429=session.unexpected_429 if session else 0,
                 throttle_mismatch=session.throttle_mismatch if session else None,
@@ -412,11 +403,14 @@ def configure_worker(config: pytest.Config, brief: WorkerBrief) -> WorkerRecorde
     else:
         target = load_target(path)
     recorder = WorkerRecorder(config, brief.run_config, target, path, Path(brief.run_dir))
-    recorder.brief = brief
+    state = recorder.state
+    # The embedded reference forgets devices between runs: each worker takes its own block from the start.
+    # Any other target: the per-target device cursor (http/devices.py) hands blocks out under a lock.
+    state.as_worker(brief.device_offset, SharedRequestCount(state.run_dir / REQUEST_COUNT_FILE))
     if brief.embedded_data_dir:
-        recorder.share_embedded(SharedEmbedded(brief.embedded_data_dir, brief.embedded_faults))
-    recorder.reached(brief.reachability, brief.target_file_problem)
+        state.share_embedded(SharedEmbedded(brief.embedded_data_dir, brief.embedded_faults))
+    state.reached(brief.reachability, brief.target_file_problem)
     if brief.unreachable:
-        recorder.stop_unreachable(brief.unreachable)
+        state.stop_unreachable(brief.unreachable)
     config.pluginmanager.register(Worker(recorder), "dcr_harness_worker")
     return recorder

@@ -7,7 +7,7 @@ masked. It reads the run's state and its RunResult; it changes neither.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,9 @@ from ..results.record import CheckRecord
 from . import failure_view
 from .failure_view import FailureView
 
+if TYPE_CHECKING:
+    from .recorder import RunRecorder
+
 
 def natural_key(name: str) -> tuple[str, int]:
     """DCR_CLIENT_SECRET_2 before DCR_CLIENT_SECRET_10."""
@@ -26,20 +29,21 @@ def natural_key(name: str) -> tuple[str, int]:
 
 
 class RunConsole:
-    def __init__(self, recorder: Any, summary: bool = True) -> None:
-        self.recorder = recorder  # engine/recorder.py RunRecorder
+    def __init__(self, recorder: RunRecorder, summary: bool = True) -> None:
+        self.recorder = recorder
+        self.state = recorder.state
         self.summary = summary  # a concurrent run's workers show no summary: the main process does
         self.guard: Any = None  # the console's secret scan (http/secret_scan.py console_guard)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self.guard = console_guard(self.recorder.config, self.recorder.scanner)
+        self.guard = console_guard(self.recorder.config, self.state.scanner)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the plugin masked and recorded
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
         report = yield
-        run = self.recorder
-        if report.failed and run.current is not None and not (run.unreachable or run.target_file_refused):
+        run = self.state
+        if report.failed and run.current is not None and not run.standing.target_halted:
             self.show_failure_briefly(report, call.excinfo, run.current)
         return report
 
@@ -62,11 +66,11 @@ class RunConsole:
         self, report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None, record: CheckRecord
     ) -> None:
         """One block on the console, one line in JUnit's message; the full text stays in the report files."""
-        run = self.recorder
-        if failure_view.wants_full_traceback(run.config):
+        run, config = self.state, self.recorder.config
+        if failure_view.wants_full_traceback(config):
             return
         full = report.longrepr if isinstance(report.longrepr, str) else run.masker.mask(str(report.longrepr))
-        junit = run.config.option.xmlpath or str(run.run_dir / "junit.xml")
+        junit = config.option.xmlpath or str(run.run_dir / "junit.xml")
         failure_view.attach(
             report,
             failure_view.build(
@@ -83,7 +87,7 @@ class RunConsole:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.summary:
             return
-        run, result = self.recorder, self.recorder.result
+        run, result = self.state, self.recorder.result
         if run.selection_note:
             terminalreporter.write_line(run.selection_note, yellow=True)
         happy_path = (run.reachability or {}).get("happy_path", "ok")
@@ -92,8 +96,8 @@ class RunConsole:
                 f"preflight: {happy_path}; the checks that need credentials fail with their requirement IDs",
                 yellow=True,
             )
-        if run.session is not None and run.session.throttle_mismatch:
-            terminalreporter.write_line(f"throttle: {run.session.throttle_mismatch}", yellow=True)
+        if run.figures is not None and run.figures.throttle_mismatch:
+            terminalreporter.write_line(f"throttle: {run.figures.throttle_mismatch}", yellow=True)
         if result is not None and result.certification is not None:
             write_certification_summary(terminalreporter, result, result.certification, run.masker)
         elif run.records:
@@ -102,7 +106,7 @@ class RunConsole:
 
     def write_legend(self, terminalreporter: Any) -> None:
         """On failure, what the ${DCR_...} variables of the reproductions above stand for."""
-        run = self.recorder
+        run = self.state
         failed = any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in run.records)
         legend = run.masker.legend(self.guard.variables) if failed and self.guard is not None else {}
         if legend:

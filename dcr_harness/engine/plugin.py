@@ -121,15 +121,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _install(config: pytest.Config, recorder: RunRecorder) -> None:
     config.stash[RECORDER] = recorder
-    hypothesis_run = recorder.hypothesis
+    hypothesis_run, state = recorder.hypothesis, recorder.state
+    assert hypothesis_run is not None  # attached before the recorder is installed
     config.pluginmanager.register(recorder, "dcr_harness_recorder")
     # After the recorder: its makereport wrapper is outside the recorder's (the failure view reads the record).
     worker = hasattr(config, "workerinput")
     config.pluginmanager.register(RunConsole(recorder, summary=not worker), "dcr_harness_console")
-    if recorder.run_config.example_db:
-        target = recorder.target
+    if state.run_config.example_db:
+        target = state.target
         named = target is not None and target.source != "embedded reference server"
-        hypothesis_run.example_db_key = recorder.run_config.example_db_key(target.base_url if named else None)
+        hypothesis_run.example_db_key = state.run_config.example_db_key(target.base_url if named else None)
     ReportPlugin.install(config, recorder)
 
 
@@ -144,7 +145,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         pytest.exit(problem, returncode=ExitCode.USAGE)
     recorder = config.stash.get(RECORDER, None)
     if recorder is not None:
-        recorder.narrowed(chosen.note())
+        recorder.state.narrowed(chosen.note())
     keep, kept_set = [items[i] for i in kept], set(kept)
     drop = [item for i, item in enumerate(items) if i not in kept_set]
     if drop:
@@ -166,46 +167,46 @@ def _recorder(request: pytest.FixtureRequest) -> RunRecorder:
 def check_record(request: pytest.FixtureRequest) -> CheckRecord | None:
     """The running check's record (its exchanges and message go to the reports); None outside a conformance run."""
     recorder = request.config.stash.get(RECORDER, None)
-    return recorder.current if recorder is not None else None
+    return recorder.state.current if recorder is not None else None
 
 
 @pytest.fixture(scope="session")
 def file_on_running_check(request: pytest.FixtureRequest) -> Callable[[Exchange], None]:
     """file(exchange): an exchange sent outside the running check (a reused positive control) is shown on it too."""
     recorder = request.config.stash.get(RECORDER, None)
-    return recorder.file_on_running_check if recorder is not None else (lambda exchange: None)
+    return recorder.state.file_on_running_check if recorder is not None else (lambda exchange: None)
 
 
 @pytest.fixture(scope="session")
 def embedded_data_dir(request: pytest.FixtureRequest, target: Target) -> str | None:
     """The embedded reference server's data folder (its keys), None when the target is another server."""
-    embedded = request.config.stash[RECORDER].embedded
+    embedded = request.config.stash[RECORDER].state.embedded
     return embedded.data_dir if embedded is not None else None
 
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Target:
     """The deployment under test (the embedded reference server when none is named)."""
-    return ensure_target(request.config, _recorder(request), request.session)
+    return ensure_target(_recorder(request).state, request.session)
 
 
 @pytest.fixture(scope="session")
 def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
     """The run's HTTP session: pacing, masking, budget, recording; the happy path tried once first."""
-    recorder = _recorder(request)
-    session = recorder.session_for(target)
+    state = _recorder(request).state
+    session = state.session_for(target)
     try:
-        tried = (recorder.reachability or {}).get("happy_path")  # by the main process of a concurrent run
+        tried = (state.reachability or {}).get("happy_path")  # by the main process of a concurrent run
         if tried is None:
-            with recorder.outside_checks():
-                recorder.tried_happy_path(happy_path(session) or "ok")
-        elif recorder.target_file_problem is not None:
-            raise TargetFileRefused(recorder.target_file_problem)
+            with state.outside_checks():
+                state.tried_happy_path(happy_path(session) or "ok")
+        elif state.target_file_problem is not None:
+            raise TargetFileRefused(state.target_file_problem)
     except TargetFileRefused as exc:
         # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
-        recorder.stop_target_file_refused(f"target file error: {exc}")
-        request.session.shouldstop = recorder.stop_reason
-        raise TargetFileRefused(recorder.stop_reason) from None
+        state.stop_target_file_refused(f"target file error: {exc}")
+        request.session.shouldstop = state.standing.reason
+        raise TargetFileRefused(state.standing.reason) from None
     return session
 
 
@@ -267,8 +268,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     if recorder is None or record is None:
         return report
     recorder.observe(record, report, call)
-    if (recorder.unreachable or recorder.target_file_refused) and report.failed:
-        report.longrepr = recorder.stop_reason
+    standing = recorder.state.standing
+    if standing.target_halted and report.failed:
+        report.longrepr = standing.reason
     recorder.mask_report(report)
     return report
 
@@ -303,7 +305,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     recorder = item.config.stash.get(RECORDER, None)
     record = item.stash.get(RECORD, None)
     if recorder is not None and record is not None:
-        recorder.end(record)
+        recorder.state.end(record)
 
 
 def env_flag(name: str) -> bool:

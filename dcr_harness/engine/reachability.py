@@ -6,25 +6,30 @@ from __future__ import annotations
 import pytest
 
 from ..contract.target import Target
+from ..errors import ExitCode
+from .embedded import EmbeddedServerError
 from .preflight import TargetUnreachable, preflight
-from .recorder import RunRecorder
+from .run_state import Halt, RunState
 
 
-def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.Session | None) -> Target:
+def ensure_target(state: RunState, session: pytest.Session | None) -> Target:
     """Start the embedded reference when no target is named, and check once that the target answers."""
-    if recorder.target is None:
-        recorder.start_embedded(list(recorder.run_config.embedded_faults), list(recorder.run_config.embedded_args))
-    assert recorder.target is not None
-    if recorder.reachability is not None:
-        return recorder.target  # checked once, by this process or by the main process of a concurrent run
-    if not recorder.unreachable:
+    if state.target is None:
         try:
-            recorder.reached(preflight(recorder.target))
-            return recorder.target
+            state.start_embedded()
+        except EmbeddedServerError:
+            pytest.exit(state.standing.reason or "", returncode=ExitCode.UNREACHABLE)
+    assert state.target is not None
+    if state.reachability is not None:
+        return state.target  # checked once, by this process or by the main process of a concurrent run
+    if state.standing.halt is not Halt.UNREACHABLE:
+        try:
+            state.reached(preflight(state.target))
+            return state.target
         except TargetUnreachable as exc:
-            recorder.stop_unreachable(f"target unreachable: {exc}")
+            state.stop_unreachable(f"target unreachable: {exc}")
     if session is None:
-        return recorder.target  # the main process of a concurrent run: its workers' checks report it
+        return state.target  # the main process of a concurrent run: its workers' checks report it
     # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-    session.shouldstop = recorder.stop_reason
-    raise TargetUnreachable(recorder.stop_reason)
+    session.shouldstop = state.standing.reason
+    raise TargetUnreachable(state.standing.reason)

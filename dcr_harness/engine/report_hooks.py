@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,9 @@ from ..report.waivers import WaiverError, WaiverFile, load_waivers
 from ..report.write_run import ArtifactPlan
 from .items import check_title, requirement_ids
 
+if TYPE_CHECKING:
+    from .recorder import RunRecorder
+
 
 def hypothesis_profile() -> str | None:
     from .hypothesis_setup import current_profile
@@ -27,26 +30,27 @@ def hypothesis_profile() -> str | None:
 
 
 class ReportPlugin:
-    def __init__(self, config: pytest.Config, recorder: Any, waivers: WaiverFile) -> None:
+    def __init__(self, config: pytest.Config, recorder: RunRecorder, waivers: WaiverFile) -> None:
         self.config = config
-        self.recorder = recorder
+        self.state = recorder.state
         self.waivers = waivers
         self.started = time.time()
 
     @classmethod
-    def install(cls, config: pytest.Config, recorder: Any) -> ReportPlugin:
+    def install(cls, config: pytest.Config, recorder: RunRecorder) -> ReportPlugin:
+        state = recorder.state
         try:
-            waivers = load_waivers(recorder.run_config.waivers)
+            waivers = load_waivers(state.run_config.waivers)
         except WaiverError as exc:
             pytest.exit(f"waiver file error: {exc}", returncode=ExitCode.USAGE)
-        key = recorder.run_config.sign_key
+        key = state.run_config.sign_key
         if key and not Path(key).is_file():
             pytest.exit(
                 f"--sign-key {key}: no such file (create one with dcr-harness sign --generate-key {key} ...)",
                 returncode=ExitCode.USAGE,
             )
-        if recorder.run_config.allure_in_run_dir and not getattr(config.option, "allure_report_dir", None):
-            config.option.allure_report_dir = str(recorder.run_dir / "allure-results")
+        if state.run_config.allure_in_run_dir and not getattr(config.option, "allure_report_dir", None):
+            config.option.allure_report_dir = str(state.run_dir / "allure-results")
         plugin = cls(config, recorder, waivers)
         recorder.reports = plugin
         config.pluginmanager.register(plugin, "dcr_harness_reports")
@@ -64,7 +68,7 @@ class ReportPlugin:
     def pytest_fixture_setup(self, fixturedef: Any, request: Any):
         result = yield
         if fixturedef.argname == "http_session" and self.allure_enabled:
-            result.listeners.append(allure_glue.exchange_listener(self.recorder.masker))
+            result.listeners.append(allure_glue.exchange_listener(self.state.masker))
         return result
 
     @property
@@ -79,7 +83,7 @@ class ReportPlugin:
 
     def plan(self) -> ArtifactPlan:
         xml = getattr(self.config.option, "xmlpath", None)
-        key = self.recorder.run_config.sign_key
+        key = self.state.run_config.sign_key
         return ArtifactPlan(
             waivers=self.waivers,
             junit=Path(xml) if xml else None,

@@ -5,26 +5,25 @@ Read once, when the run ends (RunRecorder.finish), through the one builder (resu
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..paths import CONFORMANCE_DIR
 from ..results.run_result import ResultsBuilder, check_dicts
+from .run_state import Halt
 from .shrink_budget import shrink_seconds
 
 if TYPE_CHECKING:
-    from .recorder import RunRecorder
+    from .run_state import RunState
 
 
-def results_of(run: RunRecorder) -> dict[str, Any]:
+def results_of(run: RunState) -> dict[str, Any]:
     return ResultsBuilder(run.started_at, run.masker, run_facts(run), run_fields(run)).build(
         check_dicts(run.records, run.masker)
     )
 
 
-def run_facts(run: RunRecorder) -> dict[str, Any]:
+def run_facts(run: RunState) -> dict[str, Any]:
     """What results.json says about the run before its checks."""
-    session, embedded = run.session, run.embedded
+    figures, embedded = run.figures, run.embedded
     return {
         "target": run.target.masked() if run.target else None,
         "embedded": embedded is not None,
@@ -34,41 +33,38 @@ def run_facts(run: RunRecorder) -> dict[str, Any]:
         "reachability": run.reachability,
         "seed": run.run_config.hypothesis_seed,
         "selection": selection(run),
-        "unreachable": run.unreachable,
-        "stop_reason": run.stop_reason,
-        "requests_sent": session.sent if session else 0,
-        "unexpected_429": session.unexpected_429 if session else 0,
+        "unreachable": run.standing.halt is Halt.UNREACHABLE,
+        "stop_reason": run.standing.reason,
+        "requests_sent": figures.sent if figures else 0,
+        "unexpected_429": figures.unexpected_429 if figures else 0,
         # Run-level notes of the HTTP layer (a throttle stricter than the profile; devices).
-        "throttle_mismatch": session.throttle_mismatch if session else None,
-        "device_note": session.devices.note if session else None,
-        "pacing_wait_s": round(session.pacer.waited_s, 2) if session and session.pacer else 0,
+        "throttle_mismatch": figures.throttle_mismatch if figures else None,
+        "device_note": figures.devices.note if figures else None,
+        "pacing_wait_s": round(figures.pacer.waited_s, 2) if figures and figures.pacer else 0,
         # What the user accepted to leave unjudged (--accept-unjudged): the certification lists what it accepted.
         "accept_unjudged": list(run.run_config.accept_unjudged),
     }
 
 
-def run_fields(run: RunRecorder) -> dict[str, Any]:
+def run_fields(run: RunState) -> dict[str, Any]:
     """What a run adds to results.json beyond its checks: shrink time, and INCOMPLETE when stopped."""
-    fields: dict[str, Any] = {"shrink_seconds": getattr(run.session, "shrink_seconds", None) or shrink_seconds()}
-    if run.hypothesis is not None:
-        fields["seed"] = run.hypothesis.seed  # also when chosen by the run, not given
-    if run.stopped:
+    workers = run.workers.shrink_seconds if run.workers is not None else None  # a concurrent run's workers' sum
+    fields: dict[str, Any] = {"shrink_seconds": workers or shrink_seconds(), "seed": run.seed}
+    if run.standing.stopped is not None:
         done = {r.nodeid for r in run.records}
-        fields["incomplete"] = run.stopper.reason
+        fields["incomplete"] = run.standing.stopped
         fields["not_run"] = [n for n in run.collected if n not in done]
     return fields
 
 
-def selection(run: RunRecorder) -> dict[str, Any]:
+def selection(run: RunState) -> dict[str, Any]:
     """How the run was narrowed (--req, -k, -m, --ignore, a subset of the suites): a narrowed run is PARTIAL."""
-    opt = run.config.getoption
-    subset = [a for a in run.config.args if Path(a.split("::")[0]).resolve() != CONFORMANCE_DIR]
     chosen = {
         "req": list(run.run_config.req),
-        "k": opt("keyword", "") or "",
-        "m": opt("markexpr", "") or "",
-        "ignored": [Path(p).name for p in (opt("ignore", None) or [])],
-        "paths": subset,
+        "k": run.narrowing.k,
+        "m": run.narrowing.m,
+        "ignored": list(run.narrowing.ignored),
+        "paths": list(run.narrowing.paths),
     }
     narrowed = bool(run.deselected or any(chosen.values()))
     return {"narrowed": narrowed, **chosen, "deselected": run.deselected, "ran": len(run.records)}

@@ -1,4 +1,4 @@
-"""Where a run keeps its state in pytest's stash: the run's recorder on the config, each
+"""Where a run keeps its state in pytest's stash: the run's recorder (its state: recorder.state) on the config, each
 check's record on its item. One definition, read by the plugin and the pytest-xdist glue."""
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class CheckRecord:
     nodeid: str
     title: str
     requirements: list[str]
-    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see RunRecorder.finish_unrun
+    outcome: Outcome = Outcome.PENDING  # a verdict only once the check has run: see RunState.settle
     message: str = ""
     evidence: checks.Evidence = field(default_factory=checks.Evidence)
     exchanges: list[Exchange] = field(default_factory=list)
