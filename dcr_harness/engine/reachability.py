@@ -26,5 +26,6 @@ def ensure_target(config: pytest.Config, recorder: RunRecorder, session: pytest.
     if session is None:
         return recorder.target  # the main process of a concurrent run: its workers' checks report it
     # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-    session.shouldstop = recorder.stop_reason
-    raise TargetUnreachable(recorder.stop_reason)
+    reason = recorder.stop_reason or "target unreachable"  # stop_unreachable always names one
+    session.shouldstop = reason
+    raise TargetUnreachable(reason)
