@@ -16,6 +16,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,6 +31,7 @@ from dcr_harness.clientcert.scenarios import Settings  # noqa: E402
 from dcr_harness.clientcert.server import CertificationServer  # noqa: E402
 from dcr_harness.clientcert.traffic import Traffic  # noqa: E402
 from dcr_harness.contract.device_info import header_value  # noqa: E402
+from dcr_harness.http.exchange import Exchange  # noqa: E402
 from dcr_harness.refserver.main import bind  # noqa: E402
 from dcr_harness.refserver.target_file import base_url  # noqa: E402
 
@@ -93,7 +95,7 @@ def session(n: int, t0: float) -> list[RecordedExchange]:
 
 
 def bench_judging(flows: int) -> None:
-    exchanges = [e for n in range(flows) for e in session(n, n * 0.001)]
+    exchanges: list[Exchange] = [e for n in range(flows) for e in session(n, n * 0.001)]
     started = time.perf_counter()
     records = judge_traffic(Traffic(exchanges), judges_for(server_to_server=True))
     took = time.perf_counter() - started
@@ -123,7 +125,7 @@ def _token(url: str, statement: str) -> str:
         ).json()["access_token"]
 
 
-def _serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
+def _serve(app: Callable[..., Awaitable[None]]) -> tuple[str, uvicorn.Server, threading.Thread]:
     sock = bind("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

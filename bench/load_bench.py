@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -176,9 +177,12 @@ def main() -> int:
         server = EmbeddedServer(data, extra_args=HIGH_THROTTLE, token_ttl=3600)
         target = server.start()
         try:
-            figures = {"cpu_count": os.cpu_count(), "load_average_1min_at_start": os.getloadavg()[0]}
+            figures: dict[str, float] = {
+                "cpu_count": os.cpu_count() or 0,
+                "load_average_1min_at_start": os.getloadavg()[0],
+            }
             figures["server_capacity_rps"] = server_capacity(target, args.duration)
-            runs = {
+            runs: dict[str, dict[str, Any]] = {
                 "fast_1proc_judged": dict(),
                 "http_1proc_judged": dict(client="http"),
                 "fast_2workers_judged": dict(workers=2),

@@ -24,6 +24,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from dcr_harness.paths import CONFORMANCE_DIR
 from dcr_harness.refserver.faults import FAULTS
@@ -33,7 +34,7 @@ COVERAGE, PROPERTIES = CONFORMANCE_DIR / "test_coverage.py", CONFORMANCE_DIR / "
 TIMEOUT_S = 900
 
 
-def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict[str, object]:
+def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rare-bench-") as tmp:
         reports = Path(tmp) / "reports"
         suites = [COVERAGE, PROPERTIES] if with_coverage else [PROPERTIES]
@@ -78,7 +79,7 @@ def run(fault: str, profile: str, seed: int | None, with_coverage: bool) -> dict
     }
 
 
-def progress(label: str, result: dict[str, object]) -> dict[str, object]:
+def progress(label: str, result: dict[str, Any]) -> dict[str, Any]:
     """Each run's line as it ends (a long bench that is stopped keeps what it measured)."""
     print(
         f"{label}: {result['fault']} found={result['found']} failed={result['failed']} cases={result['cases']} "

@@ -105,6 +105,11 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _revoked(self, client: Client) -> bool:
         return client.revocable and self.world.revoked
 
+    def _revocable(self) -> str:
+        revocable = self.world.revocable
+        assert revocable is not None, "the rules that use it have it as their precondition"
+        return revocable
+
     def _registered(self, statement: str, revocable: bool) -> Client:
         ex = self._client().register(statement)
         if revocable and self.world.revoked:
@@ -158,7 +163,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.world.revocable is not None)
     @rule(target=clients)
     def register_revocable(self):
-        return self._registered(self.world.revocable, True)
+        return self._registered(self._revocable(), True)
 
     @rule(target=tokens, client=clients)
     def get_token(self, client):
@@ -198,8 +203,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.world.revoked:
             return
         if not any(t.client.revocable and t.value for t in self.held):
-            self._token(self._registered(self.world.revocable, True))  # something to watch stop working
-        software_id = split(self.world.revocable)[1].get("software_id")
+            self._token(self._registered(self._revocable(), True))  # something to watch stop working
+        software_id = split(self._revocable())[1].get("software_id")
         ex = self._client().revoke(str(software_id))
         if ex.status is None or not 200 <= ex.status < 300:
             raise checks.CheckBlocked(
@@ -250,7 +255,7 @@ def test_client_lifecycle(http_session, target, world, seeded, check_record):
     if check_record is not None:
         check_record.requirements[:] = [r for r in check_record.requirements if r not in out_of_reach]
     LifecycleMachine.session, LifecycleMachine.target, LifecycleMachine.world = http_session, target, world
-    bounded = settings(max_examples=max(3, settings.default.max_examples // 3), stateful_step_count=10)
+    bounded = settings(max_examples=max(3, settings().max_examples // 3), stateful_step_count=10)
     try:
         run_state_machine_as_test(seeded(LifecycleMachine), settings=bounded)
     except BudgetExceeded as exc:

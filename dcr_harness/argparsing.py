@@ -5,6 +5,7 @@ subcommands. Shared vocabulary: imports no layer."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any, NoReturn, Protocol
 
 from .errors import ExitCode
@@ -13,7 +14,8 @@ from .errors import ExitCode
 class Subcommands(Protocol):
     """What ArgumentParser.add_subparsers() returns (argparse gives its class a private name)."""
 
-    choices: dict[str, argparse.ArgumentParser]
+    @property
+    def choices(self) -> Mapping[str, argparse.ArgumentParser]: ...  # read only: any parser class fits
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 

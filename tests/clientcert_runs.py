@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ def certify(
     tmp: Path,
     scenarios: list[str],
     client_runs: list[list[str]],
-    extra: list[str] = (),
+    extra: Sequence[str] = (),
     env: dict[str, str] | None = None,
     client: Path = CLIENT,
     restart_signal: bool = True,

@@ -16,7 +16,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,7 @@ def _log_tail(path: Path, lines: int = 10) -> str:
 
 
 def _start(upstream: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    assert NGINX is not None, "nginx is not installed (its tests are skipped without it)"
     for _ in range(PORT_ATTEMPTS):
         port = _free_port()
         conf = workdir / "nginx.conf"
@@ -144,7 +145,7 @@ def write_target(doc: dict[str, Any], path: Path) -> Path:
 
 
 @contextmanager
-def reference_target(workdir: Path, server_args: list[str] = (), *, behind_nginx: bool = True) -> Iterator[Path]:
+def reference_target(workdir: Path, server_args: Sequence[str] = (), *, behind_nginx: bool = True) -> Iterator[Path]:
     """The reference server as the embedded one is started (its short token lifetime included), seen as a
     deployment: yields a target file naming nginx in front of it, or the server itself."""
     from dcr_harness.engine.embedded import EmbeddedServer

@@ -59,6 +59,10 @@ class Context:
             secret = self.dcr.session.masker.secret(checks.controls.MADE_UP_SECRET)
             return Credentials(checks.controls.MADE_UP_CLIENT_ID, secret, exc.exchange)
 
+    def token(self) -> str:
+        """A fresh access token for the context's credentials (the protected API's cases send it)."""
+        return self.dcr.token_ok(self.creds)[0]
+
     @property
     def valid(self) -> str:
         return self.target.statements.valid
@@ -73,7 +77,7 @@ class Context:
         return self.dcr.token(form=list(pairs), headers=headers)
 
     def good_form(self, **changes: str | None) -> list[tuple[str, str]]:
-        fields = {
+        fields: dict[str, str | None] = {
             "client_id": self.creds.client_id,
             "client_secret": self.creds.client_secret,
             "grant_type": "client_credentials",

@@ -274,9 +274,15 @@ class Lab:
             again = probe.send(fresh()) if probe.normal == 0 and not served_only else ex
             if again is not ex:
                 self.baseline.append(again)
-            alike = ex.status == again.status and ex.status not in (None, 429) and ex.status < 500
-            if alike and (not served_only or 200 <= (ex.status or 0) < 300) and probe.normal in (0, ex.status):
-                probes[probe.name] = replace(probe, normal=ex.status)
+            status = ex.status
+            alike = status is not None and status == again.status and status != 429 and status < 500
+            if (
+                alike
+                and status is not None
+                and (not served_only or 200 <= status < 300)
+                and probe.normal in (0, status)
+            ):
+                probes[probe.name] = replace(probe, normal=status)
         self.refused_probes = creds is None
         for ex in self.baseline:
             ex.note = "throttle baseline: which requests are answered alike when repeated (the probes' normal answers)"

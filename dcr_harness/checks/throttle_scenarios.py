@@ -69,7 +69,7 @@ def replay_schedule(lab: Lab) -> ScheduleReplayed:
             f"THR-6 documents the default profile (1/s, burst 10); the target declares "
             f"{profile.rate_per_s}/s, burst {profile.burst}"
         )
-    void = []
+    void: list[str] = []
     for attempt in range(1, ATTEMPTS + 1):
         tl = lab.device()
         for planned, _ in THR6_SCHEDULE:

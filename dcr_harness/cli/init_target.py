@@ -38,8 +38,8 @@ def _entry(key: Key, base_url: str, said: str) -> list[str]:
 def render(base_url: str) -> str:
     """The text of a target file for base_url."""
     lines = [HEADER]
-    for table, keys in groupby(KEYS, key=lambda k: k.table):
-        keys = list(keys)
+    for table, grouped in groupby(KEYS, key=lambda k: k.table):
+        keys = list(grouped)
         if table:
             header = f"[{table}]"
             lines.append(header if any(k.required for k in keys) else f"# {header}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Mapping
 from functools import partial
 
 from .. import __version__
@@ -36,7 +37,9 @@ def example_epilog(command: str) -> str:
     return ("example:\n" if len(lines) == 1 else "examples:\n") + "\n".join(f"  {line}" for line in lines)
 
 
-def finish(parser: argparse.ArgumentParser, subcommands: dict[str, argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def finish(
+    parser: argparse.ArgumentParser, subcommands: Mapping[str, argparse.ArgumentParser]
+) -> argparse.ArgumentParser:
     """Add --version to the command, and an example epilog to each subcommand's --help."""
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = "Every command has --help with an example, e.g. dcr-harness run --help."

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..argparsing import Subcommands
 from ..errors import ExitCode
@@ -21,6 +23,8 @@ from .scenarios import RESTART_MARKER_PATH, Settings, UnknownScenario, listing
 from .server import CertificationServer, ServerStartError
 from .trust import TrustKeyError, load_partner_key
 
+N = TypeVar("N", int, float)
+
 RESTART_PROMPT = "RESTART the app now (scenario restart): it must reuse its stored credentials"
 
 
@@ -29,8 +33,8 @@ def _error(message: str, code: int) -> int:
     return code
 
 
-def _positive(kind: type) -> object:
-    def parse(text: str) -> object:
+def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:
+    def parse(text: str) -> N:
         try:
             value = kind(text)
         except ValueError:

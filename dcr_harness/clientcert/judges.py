@@ -230,7 +230,7 @@ def registration(traffic: Traffic, offend: Callable[..., None]) -> None:
                     holding, refused = ex, False
                 continue
             client_id = client_id_of(ex)
-            if holding is None or client_id != (holding.json() or {}).get("client_id"):
+            if client_id is None or holding is None or client_id != (holding.json() or {}).get("client_id"):
                 continue
             body = ex.json()
             if isinstance(body, dict) and body.get("error") == "invalid_client":

@@ -7,6 +7,7 @@ uvicorn serves in a thread so that the main thread waits for the end of the sess
 from __future__ import annotations
 
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -72,6 +73,7 @@ class CertificationServer:
         self.base_url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
 
     @property
     def endpoints(self) -> dict[str, str]:
@@ -128,7 +130,7 @@ class CertificationServer:
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
             self._thread = None
-        if getattr(self, "_sock", None) is not None:
+        if self._sock is not None:
             self._sock.close()
             self._sock = None
 

@@ -19,6 +19,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
+from typing import TypedDict
 
 import hypothesis
 from hypothesis import HealthCheck, settings
@@ -28,8 +29,17 @@ from hypothesis.errors import InvalidArgument
 
 SEED_BITS = 32
 _slow_target = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-# report_multiple_bugs=False: once a property fails, stop searching and shrink that one failure.
-_common = dict(deadline=None, suppress_health_check=_slow_target, print_blob=True)
+
+
+class _Common(TypedDict):
+    """The settings every profile shares (typed, so that each reaches register_profile as its own keyword)."""
+
+    deadline: None
+    suppress_health_check: list[HealthCheck]
+    print_blob: bool
+
+
+_common = _Common(deadline=None, suppress_health_check=_slow_target, print_blob=True)
 
 
 def cache_root() -> Path:
@@ -41,6 +51,7 @@ def example_db_dir(target_key: str) -> Path:
     return cache_root() / "hypothesis" / hashlib.sha256(target_key.encode()).hexdigest()[:32]
 
 
+# report_multiple_bugs=False: once a property fails, stop searching and shrink that one failure.
 settings.register_profile("ci", derandomize=True, max_examples=25, database=None, report_multiple_bugs=False, **_common)
 # derandomize stated outright: with CI set, Hypothesis' own default (the parent of these) is derandomized.
 settings.register_profile(
@@ -62,9 +73,9 @@ def choose_seed(explicit: int | None, profile: str | None) -> int | None:
     if explicit is not None:
         return int(explicit)
     try:
-        chosen = settings.get_profile(profile) if profile else settings.default
+        chosen = settings.get_profile(profile) if profile else settings()
     except InvalidArgument:  # an unknown --hypothesis-profile: Hypothesis' own plugin says so
-        chosen = settings.default
+        chosen = settings()
     return None if chosen.derandomize else secrets.randbits(SEED_BITS)
 
 
@@ -74,7 +85,7 @@ def configure_run(seed: int | None, example_db_key: str | None) -> None:
     example_db_key None: no database (--no-example-db, or not a conformance run); the ci profile never has one."""
     name = current_profile() or "default"
     changes: dict[str, object] = {}
-    if seed is not None and settings.default.derandomize:
+    if seed is not None and settings().derandomize:  # settings(): the current default's values
         changes["derandomize"] = False
     if example_db_key is not None and name != "ci":
         changes["database"] = DirectoryBasedExampleDatabase(example_db_dir(example_db_key))

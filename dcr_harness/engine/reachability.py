@@ -31,5 +31,6 @@ def ensure_target(state: RunState, session: pytest.Session | None) -> Target:
     if session is None:
         return state.target  # the main process of a concurrent run: its workers' checks report it
     # No verdicts, one error (JUnit shows it), and the run stops here with exit code 3.
-    session.shouldstop = state.standing.reason
-    raise TargetUnreachable(state.standing.reason)
+    reason = state.standing.reason or "target unreachable"  # stop_unreachable always names one
+    session.shouldstop = reason
+    raise TargetUnreachable(reason)

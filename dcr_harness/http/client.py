@@ -52,7 +52,9 @@ def basic_auth(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
-def _merge(defaults: Mapping[str, str | None], overrides: Mapping[str, str | None] | None) -> dict[str, str | None]:
+def _merge(
+    defaults: Mapping[str, str | bytes | None], overrides: Mapping[str, str | bytes | None] | None
+) -> dict[str, str | bytes | None]:
     """Headers with overrides applied case-insensitively; None means leave the header out."""
     merged = dict(defaults)
     lowered = {k.lower(): k for k in merged}
@@ -74,7 +76,7 @@ class DcrClient:
         forwarded = self.target.throttle.device_header.lower() == "x-forwarded-for"
         return f"{self.device}, {FORWARDING_PROXY}" if forwarded else self.device
 
-    def _headers(self, headers: Mapping[str, str | None] | None) -> list[tuple[str, str]]:
+    def _headers(self, headers: Mapping[str, str | bytes | None] | None) -> list[tuple[str, str | bytes]]:
         # User-Agent is a per-request default (not the httpx client's), so that None really omits it (REG-REQ-4).
         merged = _merge({"User-Agent": USER_AGENT, self.target.throttle.device_header: self.device_value()}, headers)
         return [(k, v) for k, v in merged.items() if v is not None]
@@ -84,7 +86,7 @@ class DcrClient:
         method: str,
         path_or_url: str,
         *,
-        headers: Mapping[str, str | None] | None = None,
+        headers: Mapping[str, str | bytes | None] | None = None,
         content: bytes = b"",
         query: Sequence[tuple[str, str]] | None = None,
         extra_headers: Sequence[tuple[str, str | bytes]] = (),

@@ -22,6 +22,7 @@ import base64
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus
@@ -109,7 +110,7 @@ def _b64_forms(secret: Secret, variable: str, value: str, sens: tuple[int, int])
     return forms
 
 
-PYTHON_FILTERS = {
+PYTHON_FILTERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "percent-encoded": ("quote(s, safe='')", lambda v: quote(v, safe="")),
     "form-encoded": ("quote_plus(s)", quote_plus),
     "json-escaped": ("json.dumps(s)[1:-1]", lambda v: json.dumps(v)[1:-1]),

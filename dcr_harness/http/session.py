@@ -106,6 +106,11 @@ def learn_secrets(masker: Masker, exchange: Exchange) -> None:
 MISMATCH_DEVICES = 3
 
 
+def _as_bytes(headers: list[tuple[str, str | bytes]]) -> list[tuple[bytes, bytes]]:
+    """Headers as httpx takes a mix of text and raw values: all bytes (text as ASCII, as httpx encodes it)."""
+    return [(k.encode("ascii"), v if isinstance(v, bytes) else v.encode("ascii")) for k, v in headers]
+
+
 class Session:
     def __init__(
         self,
@@ -166,7 +171,7 @@ class Session:
         method: str,
         url: str,
         *,
-        headers: Iterable[tuple[str, str]],
+        headers: Iterable[tuple[str, str | bytes]],
         content: bytes = b"",
         device: str | None = None,
         paced: bool = True,
@@ -214,10 +219,10 @@ class Session:
                 )
 
     def _send_once(
-        self, method: str, url: str, headers: list[tuple[str, str]], content: bytes, device: str | None
+        self, method: str, url: str, headers: list[tuple[str, str | bytes]], content: bytes, device: str | None
     ) -> Exchange:
         self.budget_holder._spend_budget()
-        request = self.http.build_request(method, url, headers=headers, content=content)
+        request = self.http.build_request(method, url, headers=_as_bytes(headers), content=content)
         exchange = Exchange(
             method=method,
             url=url,

@@ -12,13 +12,16 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .store import Application
+
+if TYPE_CHECKING:
+    from jwt.types import Options  # a TypedDict since PyJWT 2.10; the oldest allowed release has none
 
 ISSUER = "dcr-harness-reference"
 SIGNING_KEY_FILE = "signing-key.pem"
@@ -97,7 +100,7 @@ class Keys:
             unsigned = isinstance(alg, str) and alg.lower() == "none"
             if unsigned and not allow_alg_none:
                 raise StatementError("alg none is not accepted")
-            options = {"verify_exp": check_exp, "verify_nbf": True, "verify_iat": True, "verify_aud": False}
+            options: Options = {"verify_exp": check_exp, "verify_nbf": True, "verify_iat": True, "verify_aud": False}
             if unsigned or not check_signature:
                 return jwt.decode(statement, options={"verify_signature": False, **options}, leeway=LEEWAY_S)
             if alg != "RS256":

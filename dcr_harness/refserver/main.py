@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from ..argparsing import OneLineErrorParser
 from ..errors import ExitCode
@@ -74,7 +75,7 @@ def serve(config: ServerConfig, target_out: Path | None) -> None:
         store.close()
 
 
-def _run(app: object, sock: socket.socket) -> None:
+def _run(app: Starlette, sock: socket.socket) -> None:
     # proxy_headers off: the throttle reads the device header itself (thr-ignore-device-header needs the peer).
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)

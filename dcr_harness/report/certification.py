@@ -43,10 +43,12 @@ def digests() -> dict[str, Any]:
 
 def _today(results: Mapping[str, Any]) -> date:
     stamp = results.get("finished_at") or results.get("started_at")
-    try:
-        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").date()
-    except (TypeError, ValueError):
-        return datetime.now(UTC).date()
+    if isinstance(stamp, str):
+        try:
+            return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").date()
+        except ValueError:
+            pass
+    return datetime.now(UTC).date()
 
 
 def waived_checks(checks: list[Mapping[str, Any]], active: list[Waiver]) -> dict[str, Waiver]:
@@ -200,7 +202,7 @@ def build(
     areas: dict[str, dict[str, int]] = {}
     for e in entries:
         areas.setdefault(e["area"], {k: 0 for k in VERDICTS})[e["verdict"]] += 1
-    counts = {k: sum(a[k] for a in areas.values()) for k in VERDICTS}
+    counts: dict[str, int] = {k: sum(a[k] for a in areas.values()) for k in VERDICTS}
     target = results.get("target") or {}
     covered = [e["id"] for e in entries if e["covered"]]
     return {

@@ -77,8 +77,8 @@ def load_run(path: str | Path) -> Run:
     results = _read_json(results_path)
     if "checks" not in results:
         raise RunError(f"{results_path} is not a results.json of dcr-harness run (no checks)")
-    certification = _read_json(cert_path) if cert_path.is_file() else None
-    if certification is None or "requirements" not in certification:
+    certification = _read_json(cert_path) if cert_path.is_file() else {}
+    if "requirements" not in certification:
         try:
             certification = build(results)
         except (KeyError, TypeError, ValueError) as exc:

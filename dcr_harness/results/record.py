@@ -123,7 +123,7 @@ def outcome_of(record: CheckRecord, exc: BaseException | None) -> tuple[Outcome,
         return Outcome.FAILED, ev.summary()
     if isinstance(exc, (CheckBlocked, PreconditionFailed)):
         record.reason = exc.reason
-        where = f" ({exc.exchange.describe()})" if getattr(exc, "exchange", None) is not None else ""
+        where = f" ({exc.exchange.describe()})" if exc.exchange is not None else ""
         return Outcome.BLOCKED, f"blocked: {exc}{where}"
     if exc is not None:
         return Outcome.ERROR, f"{type(exc).__name__}: {exc}"

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 from ..checks.provocations import (
@@ -148,6 +148,16 @@ def _object(members: list[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{json.dumps(name)}: {raw}" for name, raw in members) + "}"
 
 
+V = TypeVar("V", str, bytes)
+
+
+def _replaced(pairs: list[tuple[str, V]], name: str, new: V | None) -> list[tuple[str, V]]:
+    """The pairs with name's value replaced by new, or name left out when new is None; order kept."""
+    if new is None:
+        return [(k, v) for k, v in pairs if k != name]
+    return [(k, new if k == name else v) for k, v in pairs]
+
+
 def _bytes_to_register(content: bytes) -> Callable[[Any], Any]:
     return lambda c: c.dcr.register(content=content)
 
@@ -165,8 +175,7 @@ def _member_cases(inputs: Inputs, member: str) -> list[Provocation]:
     cases = []
 
     def body(raw: str | None) -> bytes:
-        members = [(k, raw if k == member else v) for k, v in base if k != member or raw is not None]
-        return _object(members).encode()
+        return _object(_replaced(base, member, raw)).encode()
 
     if member == "software_statement":
         wrong, odd = ("REG-REQ-5 REG-ERR-1", STATEMENT_OR_REQUEST), ("REG-ERR-3 REG-ERR-1", STATEMENT_OR_REQUEST)
@@ -406,12 +415,12 @@ def _segment_cases(inputs: Inputs, segment: int) -> list[Provocation]:
     ):
         case(f"{label} in place of the object", text)
     parts = inputs.valid.split(".")
-    for label, raw in (
+    for label, encoded in (
         ("invalid UTF-8", b'{"alg": "\xff"}'),
         ("a byte order mark", "\ufeff".encode() + json.dumps(doc).encode()),
     ):
         broken = parts.copy()
-        broken[segment] = forge.b64url(raw)
+        broken[segment] = forge.b64url(encoded)
         cases.append(
             P(
                 "REG-ERR-3",
@@ -485,7 +494,7 @@ def _param_cases(inputs: Inputs, param: str) -> list[Provocation]:
     reqs = PARAM_REQS[param]
 
     def replaced(new: bytes | None) -> bytes:
-        return form_body([(k, new if k == param else v) for k, v in good if k != param or new is not None])
+        return form_body(_replaced(good, param, new))
 
     cases = [_token_bytes("TOK-REQ-2 TOK-ERR-1", _name(where, "missing"), replaced(None), creds)]
     for label, raw in ODD_FORM:

@@ -33,15 +33,12 @@ NEAR_MISS = "near-miss"  # the near-miss catalogue (strategies/near_miss.py), se
 
 
 class CaseContext(Context):
-    """A provocation context with run-wide credentials and fresh tokens on demand."""
+    """A provocation context with run-wide credentials (its tokens are fresh ones for them)."""
 
     def __init__(self, dcr: DcrClient, creds: Credentials | None) -> None:
         super().__init__(dcr)
         if creds is not None:
             self.__dict__["creds"] = creds  # the cached property, filled: credentials keep working (TOK-OK-3)
-
-    def token(self) -> str:
-        return self.dcr.token_ok(self.creds)[0]
 
 
 def case_record(case: Provocation) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 CONTROL = st.characters(min_codepoint=0x00, max_codepoint=0x1F)
-NON_ASCII = st.characters(min_codepoint=0x80, max_codepoint=0x10FFFF, exclude_categories=("Cs",))
+NON_ASCII = st.characters(min_codepoint=0x80, max_codepoint=0x10FFFF, exclude_categories=["Cs"])
 
 # Lengths far beyond any sensible parameter, but well under the usual 1 MiB body limit.
 # An order of magnitude (256 to 64 Ki) and a length within it: every scale is tried early,

@@ -63,7 +63,7 @@ def failure_messages(run: HarnessRun) -> str:
 
 
 # (behaviour, harness env, exit code, phrase on the console and in the failed checks' messages)
-MISBEHAVIOURS = [
+MISBEHAVIOURS: list[tuple[str, dict[str, str], int, str] | pytest.ParameterSet] = [
     # The stalled answer is cut by the harness's 2 s read timeout, long before the server's 60 s stall ends: the
     # phrase says so (a server that closed first would be "closed the connection mid-body").
     pytest.param("stall", FAST, 1, "the server stalled mid-body", marks=pytest.mark.timing, id="stall"),
@@ -83,7 +83,9 @@ MISBEHAVIOURS = [
 
 
 @pytest.mark.parametrize(
-    "behaviour, env, code, phrase", MISBEHAVIOURS, ids=[m[0] if isinstance(m, tuple) else m.id for m in MISBEHAVIOURS]
+    "behaviour, env, code, phrase",
+    MISBEHAVIOURS,
+    ids=[m.id if isinstance(m, pytest.ParameterSet) else m[0] for m in MISBEHAVIOURS],
 )
 def test_misbehaving_server_fails_its_checks_by_name(tmp_path, behaviour, env, code, phrase):
     with HostileServer(behaviour, after=3 if behaviour == "reset" else 1) as server:

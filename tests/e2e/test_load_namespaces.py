@@ -47,6 +47,7 @@ throttle_recall_min = 0.98
 
 def example():
     spec = importlib.util.spec_from_file_location("namespaces_example", EXAMPLE)
+    assert spec is not None and spec.loader is not None, EXAMPLE
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -91,7 +92,9 @@ def notice_s(metrics: dict) -> float:
 def server_records(data_dir: Path) -> dict[str, list[tuple[float, float]]]:
     """client_id -> its tokens as (created, expires), seconds since the epoch, oldest first (the server's store)."""
     with sqlite3.connect(f"file:{data_dir / 'dcr.sqlite3'}?mode=ro", uri=True) as db:
-        clients = {row[0]: [] for row in db.execute("SELECT client_id FROM clients")}
+        clients: dict[str, list[tuple[float, float]]] = {
+            row[0]: [] for row in db.execute("SELECT client_id FROM clients")
+        }
         for client, created_ms, expires in db.execute("SELECT client_id, created_at_ms, expires_at FROM tokens"):
             clients.setdefault(client, []).append((created_ms / 1000, expires))
     return {client: sorted(tokens) for client, tokens in clients.items()}

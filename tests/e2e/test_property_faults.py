@@ -46,7 +46,9 @@ def runs(tmp_path_factory) -> dict[str, HarnessRun]:
     """Every run this module needs, in parallel: each fault (one twice) and the unfaulted reference."""
 
     def all_runs() -> dict[str, HarnessRun]:
-        jobs = {name: (name, select) for name, (select, _) in EXPECTED.items()}
+        jobs: dict[str, tuple[str | None, str | None]] = {
+            name: (name, select) for name, (select, _) in EXPECTED.items()
+        }
         jobs["gen-accept-empty-secret#again"] = ("gen-accept-empty-secret", EXPECTED["gen-accept-empty-secret"][0])
         jobs["unfaulted"] = (None, None)
         with ThreadPoolExecutor(max_workers=3) as pool:

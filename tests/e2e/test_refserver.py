@@ -53,6 +53,7 @@ class Live:
             *self.args,
         ]
         self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert self.process.stdout is not None  # PIPE
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -79,7 +80,8 @@ class Live:
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait(timeout=5)
-        self.process.stdout.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         self.process = None
         return code
 
@@ -270,6 +272,7 @@ def test_malformed_http_is_not_a_5xx(live):
 def test_restart_keeps_credentials_tokens_statements_and_revocations(tmp_path):
     server = Live(tmp_path, "--token-ttl", "600", "--admin-token", "fixed-admin")
     before = server.start()
+    assert before.admin is not None and before.statements.revocable is not None, "the target file names both"
     try:
         with server.client() as c:
             creds = credentials(c, before.statements.valid)
@@ -286,7 +289,7 @@ def test_restart_keeps_credentials_tokens_statements_and_revocations(tmp_path):
         assert server.stop() == 0
     after = server.start()
     try:
-        assert after.statements == before.statements and after.admin.token == "fixed-admin"
+        assert after.statements == before.statements and after.admin is not None and after.admin.token == "fixed-admin"
         with server.client() as c:
             assert token(c, *creds).status_code == 201
             assert api(c, access).status_code == 200

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from dcr_harness import checks
 from dcr_harness.contract.secret_values import sensitive_span
+from dcr_harness.contract.verdicts import Outcome
 from dcr_harness.engine.recorder import CheckRecord
 from dcr_harness.http import Exchange, Masker
 from dcr_harness.http.secret_scan import SecretScanner
@@ -164,7 +165,7 @@ def _outputs(masker: Masker, exchange: Exchange, message: str, tmp: Path) -> dic
         "conformance/test_x.py::test_y",
         "a check",
         ["TOK-ERR-2"],
-        outcome="failed",
+        outcome=Outcome.FAILED,
         message=message,
         exchanges=[exchange],
     )  # the recorder masks what it writes
@@ -224,6 +225,7 @@ def test_the_curl_word_rebuilds_the_exact_bytes(scenario) -> None:
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
     for kind, value in found:
         secret = masker.add(value, kind)
+        assert secret is not None and secret.variable is not None, value
         env[secret.variable] = value
     text = "".join(pieces)
     if "\0" in text or any("\0" in v for v in env.values()):

@@ -45,7 +45,7 @@ def private_module(module: str) -> bool:
 
 def foreign(module: str | None) -> bool:
     """A module of another package (the standard library included); relative imports are ours."""
-    return bool(module) and module.split(".")[0] not in OWN_PACKAGES
+    return module is not None and module != "" and module.split(".")[0] not in OWN_PACKAGES
 
 
 class _Owned(ast.NodeVisitor):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
 from dcr_harness.checks import Breach, BreachKind, Evidence
@@ -102,7 +105,12 @@ def test_cases_per_phase_are_merged_and_totalled():
     outer.merge(inner)
     outer.merge(inner)
     assert outer.cases == {"coverage": 6}
-    checks = [{"cases": {"generate": 25, "shrink": 4}}, {"cases": {"coverage": 40}}, {"cases": {}}, {}]
+    checks: list[Mapping[str, Any]] = [
+        {"cases": {"generate": 25, "shrink": 4}},
+        {"cases": {"coverage": 40}},
+        {"cases": {}},
+        {},
+    ]
     assert cases_per_phase(checks) == {
         "coverage": {"cases": 40, "checks": 1},
         "generate": {"cases": 25, "checks": 1},

@@ -158,7 +158,7 @@ RESTARTS = [(2.0, "held"), (None, "not exercised")]
 @pytest.mark.parametrize("signal, outcome", RESTARTS)
 def test_a_restart_is_known_from_its_signal_never_from_connections(signal: float | None, outcome: str) -> None:
     # A new connection for every request (as httpx-auth opens them) says nothing about a restart.
-    traffic = [
+    traffic: list[Exchange] = [
         on(1, register(0.0, "c1")),
         on(2, token(0.1, "c1", "t1")),
         on(3, api(1.0, "t1")),
@@ -266,7 +266,7 @@ def test_trust_key_accepts_the_partners_statements_only(tmp_path) -> None:
     cases = [
         (jwt.encode(claims, partner, algorithm="ES256"), 201),
         (jwt.encode(claims, stranger, algorithm="ES256"), 400),
-        (jwt.encode(claims, None, algorithm="none"), 400),
+        (jwt.encode(claims, "", algorithm="none"), 400),
     ]
     with CertificationServer(Settings.of(["server-to-server"]), partner_key=partner.public_key()) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as http:

@@ -18,6 +18,7 @@ from dcr_harness.checks.provocations import BAD_REDIRECT, BAD_STATEMENT, INVALID
 from dcr_harness.http import Exchange
 from dcr_harness.strategies import catalogue
 from dcr_harness.strategies.oracle import judge_case
+from tests.unit.unsent import unsent
 
 REG_URL, TOK_URL, API_URL = (
     "http://127.0.0.1/o/client/register",
@@ -63,28 +64,28 @@ def broken(evidence: checks.Evidence) -> set[str]:
     return {r for b in evidence.breaches for r in b.requirements}
 
 
-STATEMENT_CASE = P("REG-ERR-3", "a claim of 70,000 characters", "register", BAD_STATEMENT, lambda c: None)
+STATEMENT_CASE = P("REG-ERR-3", "a claim of 70,000 characters", "register", BAD_STATEMENT, unsent)
 TOKEN_AUTH_TWICE = P(
     "TOK-ERR-1 TOK-ERR-2",
     "Authorization sent twice",
     "token",
     {SUCCESS, INVALID_REQUEST, "invalid_client"},
-    lambda c: None,
+    unsent,
 )
 DEVICE_CASE = P(
     "DEV-3 DEV-1 DEV-2 REG-REQ-2",
     "X-Device-Info nested 1000 deep",
     "register",
     {SUCCESS, INVALID_REQUEST},
-    lambda c: None,
+    unsent,
 )
-API_TWICE = P("API-2 API-3", "Authorization sent twice", "api", "401", lambda c: None)
+API_TWICE = P("API-2 API-3", "Authorization sent twice", "api", "401", unsent)
 CLIENT_ID_UTF8 = P(
     "TOK-ERR-2 TOK-REQ-2 TOK-ERR-1",
     "client_id raw invalid UTF-8",
     "token",
     {"invalid_client", INVALID_REQUEST},
-    lambda c: None,
+    unsent,
 )
 TWO_AUTH = [FORM, ("Authorization", "Basic %%%"), ("Authorization", "Bearer x")]
 LONG_DEVICE = [JSON, ("X-Device-Info", "e" * 9000)]
@@ -226,7 +227,7 @@ ROWS = [
     ),
     (
         "not well-formed: the contract's invalid_request is the malformed-request answer",
-        P("TOK-ERR-2", "secret %zz", "token", "invalid_client", lambda c: None),
+        P("TOK-ERR-2", "secret %zz", "token", "invalid_client", unsent),
         TOK_URL,
         [FORM],
         b"client_id=c1&client_secret=%zz&grant_type=client_credentials",
@@ -238,7 +239,7 @@ ROWS = [
     ),
     (
         "ordinary: an HTML 400 to an ordinary request still fails",
-        P("REG-ERR-1", "body is a JSON array", "register", INVALID_REQUEST, lambda c: None),
+        P("REG-ERR-1", "body is a JSON array", "register", INVALID_REQUEST, unsent),
         REG_URL,
         [JSON],
         b"[]",
@@ -250,7 +251,7 @@ ROWS = [
     ),
     (
         "ordinary: a 413 to an ordinary request is no permitted status",
-        P("REG-ERR-1", "body is a JSON array", "register", INVALID_REQUEST, lambda c: None),
+        P("REG-ERR-1", "body is a JSON array", "register", INVALID_REQUEST, unsent),
         REG_URL,
         [JSON],
         b"[]",
@@ -262,7 +263,7 @@ ROWS = [
     ),
     (
         "attribution: a served bad redirect URI breaks REG-ERR-2 alone",
-        P("REG-ERR-2 REG-ERR-1", "redirect_uri relative", "register", {BAD_REDIRECT, INVALID_REQUEST}, lambda c: None),
+        P("REG-ERR-2 REG-ERR-1", "redirect_uri relative", "register", {BAD_REDIRECT, INVALID_REQUEST}, unsent),
         REG_URL,
         [JSON],
         b"{}",
@@ -279,7 +280,7 @@ ROWS = [
             "client_id odd",
             "token",
             {"invalid_client", INVALID_REQUEST},
-            lambda c: None,
+            unsent,
         ),
         TOK_URL,
         [FORM],

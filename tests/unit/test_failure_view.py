@@ -40,7 +40,7 @@ def raised(exc):
         return pytest.ExceptionInfo.from_current()
 
 
-def view_of(exc, cited=("TOK-OK-1",), breaches=(), exchanges=()):
+def view_of(exc, cited=("TOK-OK-1",), breaches=(), exchanges=()) -> failure_view.FailureView:
     excinfo = raised(exc) if exc is not None else None
     return failure_view.build(
         excinfo, list(breaches), list(cited), list(exchanges), masker(), "FULL TEXT", reports="junit.xml"

@@ -41,7 +41,10 @@ def test_a_lost_worker_is_named_with_its_users_and_its_share_of_the_load():
     # 0-4 s: both workers delivered 4 users; 4-8 s: a delivered 2, b's 2 were lost.
     assert (d["delivered_user_seconds"], d["lost_user_seconds"]) == (24.0, 8.0)
     assert d["lost_share_of_planned_load"] == 0.25
-    assert ledger.sentence().startswith("1 of 2 workers lost (missed heartbeats) with 2 users: at least 25%")
+    sentence = ledger.sentence()
+    assert sentence is not None and sentence.startswith(
+        "1 of 2 workers lost (missed heartbeats) with 2 users: at least 25%"
+    )
 
 
 def test_a_worker_that_comes_back_stays_counted_as_lost():

@@ -60,6 +60,7 @@ def test_a_value_without_letters_or_characters_gets_the_kinds_it_can_have():
 def test_a_secret_near_miss_is_shown_as_its_derivation_and_masked_in_the_request():
     masker = Masker()
     secret = masker.add(TOKENISH, "client_secret")
+    assert secret is not None
     for miss in near_miss.derive(secret):
         assert TOKENISH not in repr(miss.value) and "${DCR_CLIENT_SECRET}" in repr(miss.value)
         masked = masker.mask(f"client_secret={miss.value}&grant_type=client_credentials")

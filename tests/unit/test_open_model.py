@@ -122,9 +122,9 @@ def test_a_run_report_counts_from_the_start_of_the_run_to_its_run_time_or_its_st
     counts = {"arrivals": 30, "arrivals_dropped": 0}
     assert run_report(None, counts, stats, 3, 10) is None  # a closed run: no open-model figures
     ran_out = run_report(3.0, counts, stats, 3, 10, now=lambda: 1016.0)  # -t 10s, reported after a 6 s stop
-    assert ran_out["elapsed_s"] == 10.0 and ran_out["offered_rate"] == 3.0
+    assert ran_out is not None and ran_out["elapsed_s"] == 10.0 and ran_out["offered_rate"] == 3.0
     stopped = run_report(3.0, counts, stats, 3, 10, now=lambda: 1005.0)  # stopped at 5 s (a safety limit)
-    assert stopped["elapsed_s"] == 5.0 and stopped["offered_rate"] == 6.0
+    assert stopped is not None and stopped["elapsed_s"] == 5.0 and stopped["offered_rate"] == 6.0
 
 
 def test_nothing_measured_is_said_so_and_fewer_users_than_sized_are_named():

@@ -34,6 +34,7 @@ from dcr_harness.strategies.register import (
     text_body_permitted,
     utf8_damage_permitted,
 )
+from tests.unit.unsent import unsent
 
 ID, SECRET = "client-1", "secret-1"
 CLIENT = "invalid_client"
@@ -200,7 +201,7 @@ def _answer(status: int, body: object) -> Exchange:
     )
 
 
-UNKNOWN_MEMBERS = P("REG-REQ-5 REG-OK-1", "extra members", "register", {SUCCESS, REFUSAL_IS_FINDING}, lambda c: None)
+UNKNOWN_MEMBERS = P("REG-REQ-5 REG-OK-1", "extra members", "register", {SUCCESS, REFUSAL_IS_FINDING}, unsent)
 
 
 @pytest.mark.parametrize(

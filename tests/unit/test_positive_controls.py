@@ -9,6 +9,8 @@ every case that cites it was judged.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -49,7 +51,9 @@ def control_answers():
     """Install controls whose answers the test sets; yields the dict and the exchanges filed on the check."""
     answers: dict[str, Exchange | None] = {}
     filed: list[Exchange] = []
-    sends = {name: (lambda n=name: answers[n]) for name in ("register", "token", provocations.MADE_UP_CONTROL)}
+    sends: dict[str, Callable[[], Exchange | None]] = {
+        name: partial(answers.__getitem__, name) for name in ("register", "token", provocations.MADE_UP_CONTROL)
+    }
     controls.install(controls.Controls(sends, filed.append))
     yield answers, filed
     controls.install(None)

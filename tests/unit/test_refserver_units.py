@@ -6,11 +6,11 @@ import base64
 import hmac
 import json
 import time
-from types import SimpleNamespace
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from starlette.requests import Request
 
 from dcr_harness.refserver.config import ServerConfig
 from dcr_harness.refserver.errors import DcrError
@@ -190,9 +190,9 @@ def test_fault_switches_of_verify(keys):
         keys.verify(forged["expired"], check_signature=False)  # exp still checked when only the signature is not
 
 
-def _request(xff: str | None = None, host: str = "10.0.0.1") -> SimpleNamespace:
-    headers = {"X-Forwarded-For": xff} if xff else {}
-    return SimpleNamespace(headers=headers, client=SimpleNamespace(host=host))
+def _request(xff: str | None = None, host: str = "10.0.0.1") -> Request:
+    headers = [(b"x-forwarded-for", xff.encode())] if xff else []
+    return Request({"type": "http", "headers": headers, "client": (host, 50000)})
 
 
 def test_throttle_reproduces_thr6_exactly():

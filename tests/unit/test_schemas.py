@@ -497,6 +497,13 @@ def _backticked(text: str) -> list[str]:
     return re.findall(r"`([^`]+)`", text)
 
 
+def _found(pattern: str, text: str) -> str:
+    """The first group of pattern's match in text (the test fails when the contract no longer says it)."""
+    match = re.search(pattern, text)
+    assert match is not None, f"the contract no longer matches {pattern!r}"
+    return match.group(1)
+
+
 def test_device_info_lists_match_dev2() -> None:
     text = requirements.get("DEV-2").text
     doc = schemas.schema("device-info")
@@ -504,8 +511,8 @@ def test_device_info_lists_match_dev2() -> None:
     assert set(lists) == {"primaryHardwareType", "osName", "osFamily", "osVendor", "browserName", "browserVendor"}
     for key, values in lists.items():
         assert doc["properties"][key]["enum"] == values.split(", "), key
-    required = re.search(r"required: (.*?);", text).group(1)
-    optional = re.search(r"optional: (.*?);", text).group(1)
+    required = _found(r"required: (.*?);", text)
+    optional = _found(r"optional: (.*?);", text)
     assert doc["required"] == _backticked(required)
     assert list(doc["properties"]) == _backticked(required) + _backticked(optional)
     restricted = re.findall(r"`(\w+)` \(restricted", text)
@@ -521,9 +528,9 @@ def test_error_codes_match_the_contract(name: str, prefix: str) -> None:
 def test_api_error_lists_match_api3() -> None:
     text = requirements.get("API-3").text
     doc = schemas.schema("api-error")
-    actions = _backticked(re.search(r"`action` \(one of (.*?)\)", text).group(1))
+    actions = _backticked(_found(r"`action` \(one of (.*?)\)", text))
     assert doc["properties"]["action"]["enum"] == actions
-    problem_codes = _backticked(re.search(r"code of that action \((.*?)\)", text).group(1))
+    problem_codes = _backticked(_found(r"code of that action \((.*?)\)", text))
     assert doc["$defs"]["token-problem"]["properties"]["code"]["enum"] == problem_codes
     assert doc["required"] == ["action", "status", "code"]
 

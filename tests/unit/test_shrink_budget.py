@@ -37,7 +37,8 @@ def test_this_hypothesis_release_has_the_shrink_time_constant():
 def budget():
     before = shrink_budget.shrink_budget()
     yield shrink_budget.set_shrink_budget
-    shrink_budget.set_shrink_budget(before)
+    if before is not None:
+        shrink_budget.set_shrink_budget(before)
 
 
 def cost_at_least(seconds: float) -> None:
@@ -71,7 +72,7 @@ def failing_property(calls_after_failure: list[int], cost_s: float = 0.0):
 
 def run_and_capture(prop) -> tuple[BaseException | None, list[str]]:
     lines: list[str] = []
-    with with_reporter(lines.append):
+    with with_reporter(lambda text: lines.append(str(text))):
         try:
             prop()
         except AssertionError as exc:
@@ -84,7 +85,7 @@ def run_and_capture(prop) -> tuple[BaseException | None, list[str]]:
 def test_a_tiny_budget_stops_shrinking_and_keeps_the_failure(budget):
     budget(BUDGET_S)
     spent_before = shrink_budget.shrink_seconds()
-    calls = []
+    calls: list[int] = []
     failure, lines = run_and_capture(failing_property(calls, cost_s=BUDGET_S))
     assert failure is not None, "the property must still fail when shrinking is cut short"
     assert any(SLOW_PROGRESS in line for line in lines), lines
@@ -96,7 +97,7 @@ def test_a_tiny_budget_stops_shrinking_and_keeps_the_failure(budget):
 def test_without_costly_examples_shrinking_ends_on_its_own(budget):
     """The control: the same property, free, shrinks to its minimal failure well within a large budget."""
     budget(3600)
-    calls = []
+    calls: list[int] = []
     failure, lines = run_and_capture(failing_property(calls))
     assert failure is not None and not any(SLOW_PROGRESS in line for line in lines), lines
     assert calls[0] > COSTLY, "shrinking took more steps than the costly ones: a budget cuts it short above"

@@ -31,7 +31,7 @@ def test_toml_with_statement_from_file(tmp_path):
     )
     t = load_target(path)
     assert t.statements.valid == "eyJhbGciOiJSUzI1NiJ9.e30.sig"
-    assert t.protected_api.path == "/api/v2/REF30/configuration"
+    assert t.protected_api is not None and t.protected_api.path == "/api/v2/REF30/configuration"
     assert (t.throttle.rate_per_s, t.throttle.burst) == (2, 5)
 
 

@@ -6,8 +6,9 @@ from dcr_harness.checks.throttle_lab import OTHER, SERVED, THROTTLED, Probe, Sho
 from dcr_harness.contract.target import Statements, Target
 from dcr_harness.http import DcrClient, Exchange
 from dcr_harness.http.session import Session
+from tests.unit.unsent import unsent
 
-TOKEN = Probe("token", lambda client: None, 201)
+TOKEN = Probe("token", unsent, 201)
 
 
 def shot(status: int | None, sent: float = 0.0, rtt: float = 0.01) -> Shot:
