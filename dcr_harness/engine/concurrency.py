@@ -29,7 +29,7 @@ import pytest
 
 from ..contract.target import load_target, target_from_dict
 from ..contract.verdicts import Outcome
-from ..http import Session
+from ..http import Masker, Session
 from ..http.budget import SharedRequestCount
 from ..http.devices import DEVICE_NETWORK
 from .embedded import EmbeddedServer
@@ -214,7 +214,7 @@ class MergedRecord:
         self.data = data
         self.nodeid = data["nodeid"]
 
-    def to_dict(self, masker: Any) -> dict[str, Any]:
+    def to_dict(self, masker: Masker) -> dict[str, Any]:
         return json.loads(masker.mask(json.dumps(self.data)))
 
 

@@ -129,8 +129,8 @@ def _install(config: pytest.Config, recorder: RunRecorder) -> None:
     config.pluginmanager.register(RunConsole(recorder, summary=not worker), "dcr_harness_console")
     if state.run_config.example_db:
         target = state.target
-        named = target is not None and target.source != "embedded reference server"
-        hypothesis_run.example_db_key = state.run_config.example_db_key(target.base_url if named else None)
+        named = target.base_url if target is not None and target.source != "embedded reference server" else None
+        hypothesis_run.example_db_key = state.run_config.example_db_key(named)
     ReportPlugin.install(config, recorder)
 
 
@@ -178,7 +178,7 @@ def file_on_running_check(request: pytest.FixtureRequest) -> Callable[[Exchange]
 
 
 @pytest.fixture(scope="session")
-def embedded_data_dir(request: pytest.FixtureRequest, target: Target) -> str | None:
+def embedded_data_dir(request: pytest.FixtureRequest, target: Target) -> Path | None:
     """The embedded reference server's data folder (its keys), None when the target is another server."""
     embedded = request.config.stash[RECORDER].state.embedded
     return embedded.data_dir if embedded is not None else None
@@ -205,8 +205,9 @@ def http_session(request: pytest.FixtureRequest, target: Target) -> Session:
     except TargetFileRefused as exc:
         # As for an unreachable target: no verdicts, one error, the run stops here (exit code 2).
         state.stop_target_file_refused(f"target file error: {exc}")
-        request.session.shouldstop = state.standing.reason
-        raise TargetFileRefused(state.standing.reason) from None
+        reason = state.standing.reason or "target file error"  # stop_target_file_refused always names one
+        request.session.shouldstop = reason
+        raise TargetFileRefused(reason) from None
     return session
 
 

@@ -130,7 +130,7 @@ class RunRecorder:
         result = RunResult(
             state.run_dir,
             results_of(state) if state.writes_reports else {},
-            state.ending(PYTEST_ENDINGS.get(int(session.exitstatus), Ending.INTERNAL_ERROR)),
+            state.ending(PYTEST_ENDINGS.get(pytest.ExitCode(session.exitstatus), Ending.INTERNAL_ERROR)),
             tests_failed=session.testsfailed,
             stop_reason=state.standing.stop_reason,
         )

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import __version__
 from ..contract.verdicts import RunVerdict
 from ..http import Masker
 from ..http.secret_scan import variables_in
-from .record import CheckRecord
 
 RESULTS_JSON = "results.json"
 
@@ -75,7 +74,13 @@ class RunResult:
         return self.run_dir / RESULTS_JSON if self.written and self.run_dir is not None else None
 
 
-def check_dicts(records: Iterable[CheckRecord], masker: Masker) -> list[dict[str, Any]]:
+class MasksToDict(Protocol):
+    """A check's record as results.json takes it: this process's CheckRecord, or a worker's merged one."""
+
+    def to_dict(self, masker: Masker) -> dict[str, Any]: ...
+
+
+def check_dicts(records: Iterable[MasksToDict], masker: Masker) -> list[dict[str, Any]]:
     return [r.to_dict(masker) for r in records]
 
 

@@ -57,7 +57,9 @@ def test_each_outcome_is_a_test_case_ci_reads() -> None:
     masker = Masker()
     records = _records(masker)
     assert [r.outcome for r in records] == [Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.PASSED]
-    text = ElementTree.tostring(junit_document(check_dicts(records, masker), SUITE).getroot(), encoding="unicode")
+    root = junit_document(check_dicts(records, masker), SUITE).getroot()
+    assert root is not None
+    text = ElementTree.tostring(root, encoding="unicode")
     suite = ElementTree.fromstring(text)
     assert (
         suite.get("name"),
@@ -121,6 +123,7 @@ def test_certify_client_junit_is_the_one_writers_from_its_results(tmp_path: Path
     counts = [int(suite.get(k, "0")) for k in ("failures", "skipped")]
     assert counts[0] >= 1 and counts[1] >= 1 and int(suite.get("tests", "0")) > sum(counts)
     verdict = [p.get("value") for p in suite.iter("property") if p.get("name") == "dcr-harness.verdict"]
+    assert written.verdict is not None
     assert verdict == [certification["overall"]["verdict"]] == [str(written.verdict.value)]
     # Each check is a case already: a client run left incomplete adds no "run incomplete" case.
     assert certification["overall"]["scope"]["incomplete"]
@@ -133,7 +136,7 @@ def test_certify_client_junit_is_the_one_writers_from_its_results(tmp_path: Path
 
 def test_clientcert_builds_no_xml_of_its_own() -> None:
     package = Path(dcr_harness.clientcert.__file__).parent
-    imported = set()
+    imported: set[str] = set()
     for source in package.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.Import):
