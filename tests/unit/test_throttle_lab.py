@@ -64,3 +64,25 @@ def test_a_scenario_record_files_every_timeline_it_drove():
     assert ForwardedChains(spent, shot(429), shot(201)).timelines() == [spent]
     shares = EndpointShares(spent, spent.shots, [shot(429)], [unrefused])
     assert shares.timelines() == [spent, unrefused]
+
+
+NEVER_REFUSED = [
+    # (send offsets of back-to-back requests that were all served, what that says)
+    ([0.0, 0.1, 0.2, 0.3], "no throttle"),  # every one certainly in the first window: the throttle is missing
+    ([0.0, 0.6, 1.2, 1.8], "timing"),  # a loaded machine spread them over windows: they may all be within the rate
+]
+
+
+@pytest.mark.parametrize(("offsets", "says"), NEVER_REFUSED)
+def test_a_device_never_refused_says_no_throttle_only_when_its_requests_fitted_one_window(offsets, says):
+    from dcr_harness.checks.throttle_scenarios import refused_or_why
+    from dcr_harness.contract.throttle_model import DeviceAllowance
+    from dcr_harness.errors import PoorTiming, Unjudgeable
+
+    shots = [shot(201, sent, 0.01) for sent in offsets]
+    with pytest.raises(Unjudgeable) as caught:
+        refused_or_why(DeviceAllowance(1.0, 1), _timeline(*shots), shots)
+    assert isinstance(caught.value, PoorTiming) == (says == "timing")
+    assert (caught.value.unjudged == "timing") == (says == "timing")
+    refused = [*shots[:2], shot(429, 0.3, 0.01)]
+    assert refused_or_why(DeviceAllowance(1.0, 1), _timeline(*refused), refused) is None
