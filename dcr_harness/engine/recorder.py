@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .stopping import RunStopper
 
 # How pytest's own status reads as the run's ending (the run's standing comes first: RunState.ending).
-PYTEST_ENDINGS = {
+# Keyed by int: a plugin's pytest.exit(returncode=N) may leave any number there, not only pytest's own.
+PYTEST_ENDINGS: dict[int, Ending] = {
     pytest.ExitCode.OK: Ending.COMPLETED,
     pytest.ExitCode.TESTS_FAILED: Ending.COMPLETED,
     pytest.ExitCode.INTERRUPTED: Ending.USAGE,
@@ -130,7 +131,7 @@ class RunRecorder:
         result = RunResult(
             state.run_dir,
             results_of(state) if state.writes_reports else {},
-            state.ending(PYTEST_ENDINGS.get(pytest.ExitCode(session.exitstatus), Ending.INTERNAL_ERROR)),
+            state.ending(PYTEST_ENDINGS.get(int(session.exitstatus), Ending.INTERNAL_ERROR)),
             tests_failed=session.testsfailed,
             stop_reason=state.standing.stop_reason,
         )
