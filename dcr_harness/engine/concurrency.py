@@ -279,7 +279,11 @@ class Controller:
         """The target once for all workers, before they start: reachable, and its happy path tried once
         (counted in the run's budget), so that workers neither repeat it nor each spend budget on it."""
         state = self.state
-        target = ensure_target(state, None)
+        try:
+            target = ensure_target(state, None)
+        except pytest.exit.Exception:  # the embedded reference did not start: no session finish will follow
+            self.recorder.end(session)
+            raise
         if state.standing.halt is Halt.UNREACHABLE or state.reachability is None:
             return
         self.count.take(target.max_requests)  # the reachability request of ensure_target

@@ -112,6 +112,15 @@ class RunRecorder:
     )  # innermost: after pytest's JUnit and Allure wrote their files, before the summary
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
         outcome = yield
+        self.end(session)
+        return outcome
+
+    def end(self, session: pytest.Session) -> RunResult:
+        """The run is over: its result built, written and handed back, once. pytest calls it at session end;
+        the main process of a concurrent run calls it itself when the run halts before the session started
+        (pytest runs no session finish then)."""
+        if self.result is not None:
+            return self.result
         self.state.close()
         self.result = self.finish(session)
         if self.result.ending in SETS_PYTEST_STATUS:  # bare `pytest conformance` exits as `dcr-harness run` does
@@ -119,7 +128,7 @@ class RunRecorder:
         handoff = find_handoff(self.config)
         if handoff is not None:
             handoff.result = self.result
-        return outcome
+        return self.result
 
     def finish(self, session: pytest.Session) -> RunResult:
         """The run as a value: its results, how it ended; written (write_run) when any check ran or it was stopped."""

@@ -192,3 +192,13 @@ def test_a_crash_inside_the_harness_is_an_internal_error_not_an_unreachable_targ
     assert run.code == ExitCode.INTERNAL, run.output[-3000:]
     assert "internal error" in run.output and "a bug inside the harness" in run.output
     assert "unreachable" not in run.output
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_an_embedded_reference_that_does_not_start_is_unreachable_not_an_internal_error(tmp_path, workers):
+    # With workers the main process starts it before the session: pytest then runs no session finish.
+    run = run_harness(
+        ["run", "--workers", workers, "--", "--embedded-arg=--no-such-option"], tmp_path / "reports", timeout=120
+    )
+    assert_clean(run, ExitCode.UNREACHABLE, "the embedded reference server did not start", "--no-such-option")
+    assert "internal error" not in run.output
