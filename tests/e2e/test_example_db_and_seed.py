@@ -12,7 +12,7 @@ import pytest
 
 from dcr_harness.engine.hypothesis_setup import example_db_dir
 
-from ..harness_runs import run_harness
+from ..harness_runs import ONE_PROCESS, run_harness
 from ..once import once_per_run
 
 pytestmark = pytest.mark.slow
@@ -56,7 +56,7 @@ def test_the_failure_is_saved_for_this_target_in_the_user_cache(first_run, monke
 
 def test_no_example_db_keeps_nothing(tmp_path):
     run = run_harness(
-        ["run", "--no-example-db", *SELECTION, "--", f"--embedded-fault={FAULT}"],
+        ["run", *ONE_PROCESS, "--no-example-db", *SELECTION, "--", f"--embedded-fault={FAULT}"],
         tmp_path / "reports",
         env=dev_env(tmp_path),
     )

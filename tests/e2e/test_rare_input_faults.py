@@ -30,10 +30,15 @@ ALSO = {"gen-accept-empty-secret": {"TOK-REQ-2"}}
 
 
 def run_generated(tmp: Path, fault: str | None) -> HarnessRun:
-    """A faulted reference against the coverage phase; the unfaulted one against every generated check."""
+    """A faulted reference against the coverage phase; the unfaulted one against every generated check.
+
+    A faulted run judges the coverage groups that cite what the fault declares (--req): those are where it
+    must be found and where a cascade onto another requirement would show. Speed only: the unfaulted run
+    judges every group."""
     if fault is None:
         return run_suite(GENERATED, tmp, timeout=600)
-    return run_suite([COVERAGE], tmp, "--embedded-fault", fault, timeout=600)
+    declared = ",".join(FAULTS[fault].requirements)
+    return run_suite([COVERAGE], tmp, "--embedded-fault", fault, "--req", declared, timeout=600)
 
 
 @pytest.fixture(scope="module")
