@@ -18,7 +18,7 @@ from ..contract.verdicts import Outcome, applies, requirement_verdicts
 from ..http.exchange import Exchange
 from ..http.masking import Masker
 from ..http.secret_scan import ScannedStream, SecretScanner
-from ..report.junit import Suite
+from ..report.junit import Suite, unexercised
 from ..report.summary import write_certification_summary
 from ..report.write_run import ArtifactPlan, write_run
 from ..results.record import CheckRecord, outcome_of
@@ -164,16 +164,17 @@ class ClientRun:
             else None
         )
         results["incomplete"] = (
-            "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised()) if r) or None
+            "; ".join(r for r in (dropped, self.unexercised(checks_), self.scenario_unexercised(checks_)) if r) or None
         )
         return results
 
-    def scenario_unexercised(self) -> str | None:
+    @staticmethod
+    def scenario_unexercised(checks_: list[dict[str, Any]]) -> str | None:
         """A selected scenario whose judge never saw its situation (an ignored restart prompt) is no PASS either."""
         left = [
-            f"{r.title}: {'; '.join(r.not_verified().values())}"
-            for r in self.records
-            if r.nodeid == NODE_PREFIX + RESTART.name and _unexercised(r)
+            f"{c['title']}: {'; '.join(c['not_verified'].values())}"
+            for c in checks_
+            if c["nodeid"] == NODE_PREFIX + RESTART.name and unexercised(c)
         ]
         return "; ".join(left) or None
 
@@ -183,10 +184,6 @@ class ClientRun:
         verdicts = requirement_verdicts(checks_, scope="client")
         left = [r for r, v in verdicts.items() if applies(r, "client") and v.verdict in UNEXERCISED]
         return f"not exercised by the client's traffic: {', '.join(left)}" if left else None
-
-
-def _unexercised(record: CheckRecord) -> bool:
-    return record.outcome == "passed" and bool(record.requirements) and not record.evidence.verified
 
 
 class _Console:
